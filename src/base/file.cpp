@@ -1,0 +1,133 @@
+#include "base/file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "base/error.h"
+
+namespace gatehouse::files {
+namespace {
+
+[[noreturn]] void throw_errno(int error, std::string_view action, const std::filesystem::path& path) {
+  ErrorCode code = ErrorCode::internal;
+  if (error == ENOENT || error == ENOTDIR) code = ErrorCode::not_found;
+  else if (error == EACCES || error == EPERM) code = ErrorCode::permission_denied;
+  else if (error == EISDIR) code = ErrorCode::invalid_argument;
+  else if (error == ENOSPC || error == EDQUOT) code = ErrorCode::resource_exhausted;
+  throw Error(code, "cannot " + std::string(action) + " " + path.string() + ": " + std::strerror(error));
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() { if (fd_ >= 0) ::close(fd_); }
+  Fd(Fd&& other) noexcept : fd_(other.release()) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() { int fd = fd_; fd_ = -1; return fd; }
+
+ private:
+  int fd_;
+};
+
+Fd open_regular_file(const std::filesystem::path& path, struct stat& info) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) throw_errno(errno, "open", path);
+  if (::fstat(fd.get(), &info) != 0) throw_errno(errno, "stat", path);
+  if (S_ISDIR(info.st_mode)) throw_errno(EISDIR, "read", path);
+  return fd;
+}
+
+}  // namespace
+
+std::string read_file(const std::filesystem::path& path) {
+  struct stat info {};
+  Fd fd = open_regular_file(path, info);
+  std::string contents;
+  contents.resize(size_t(info.st_size));
+  size_t done = 0;
+  while (true) {
+    if (done == contents.size()) contents.resize(contents.size() * 2 + 4096);  // file grew or is a pipe
+    ssize_t n = ::read(fd.get(), contents.data() + done, contents.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno(errno, "read", path);
+    }
+    if (n == 0) break;
+    done += size_t(n);
+  }
+  contents.resize(done);
+  return contents;
+}
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view contents) {
+  std::random_device random;
+  std::filesystem::path temporary = path;
+  temporary += ".tmp." + std::to_string(random());
+  {
+    Fd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (fd.get() < 0) throw_errno(errno, "create", temporary);
+    size_t done = 0;
+    while (done < contents.size()) {
+      ssize_t n = ::write(fd.get(), contents.data() + done, contents.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        int error = errno;
+        ::unlink(temporary.c_str());
+        throw_errno(error, "write", temporary);
+      }
+      done += size_t(n);
+    }
+    if (::fsync(fd.get()) != 0) {
+      int error = errno;
+      ::unlink(temporary.c_str());
+      throw_errno(error, "sync", temporary);
+    }
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    int error = errno;
+    ::unlink(temporary.c_str());
+    throw_errno(error, "rename onto", path);
+  }
+}
+
+MappedFile::MappedFile(const std::filesystem::path& path) {
+  struct stat info {};
+  Fd fd = open_regular_file(path, info);
+  size_ = size_t(info.st_size);
+  if (size_ == 0) return;
+  data_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+  if (data_ == MAP_FAILED) {
+    data_ = nullptr;
+    throw_errno(errno, "map", path);
+  }
+}
+
+MappedFile::~MappedFile() {
+  if (data_) ::munmap(data_, size_);
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept : data_(other.data_), size_(other.size_) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    if (data_) ::munmap(data_, size_);
+    data_ = other.data_;
+    size_ = other.size_;
+    other.data_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+}  // namespace gatehouse::files

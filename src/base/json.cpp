@@ -1,0 +1,146 @@
+#include "base/json.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/stream_parser.hpp>
+
+#include "base/error.h"
+
+namespace gatehouse::json {
+
+JsonPath JsonPath::operator/(std::string_view key) const {
+  JsonPath child;
+  child.text_ = text_;
+  if (child.text_.back() != ':') child.text_ += '.';
+  else child.text_ += ' ';
+  child.text_ += key;
+  return child;
+}
+
+JsonPath JsonPath::operator[](size_t index) const {
+  JsonPath child;
+  child.text_ = text_ + "[" + std::to_string(index) + "]";
+  return child;
+}
+
+bj::value parse(std::string_view text, std::string_view document) {
+  boost::system::error_code error;
+  bj::parse_options options;
+  options.allow_invalid_utf8 = false;
+  bj::value value = bj::parse(text, error, {}, options);
+  if (error) {
+    // Boost reports no position; find the line of the failure by a second, incremental pass.
+    bj::stream_parser parser({}, options);
+    size_t consumed = parser.write_some(text.data(), text.size(), error);
+    size_t line = 1;
+    for (size_t i = 0; i < consumed && i < text.size(); ++i) line += text[i] == '\n';
+    throw Error(ErrorCode::invalid_argument,
+                std::string(document) + ": invalid JSON near line " + std::to_string(line) +
+                    " (byte " + std::to_string(consumed) + "): " + error.message());
+  }
+  return value;
+}
+
+std::string_view kind_name(const bj::value& value) {
+  switch (value.kind()) {
+    case bj::kind::null: return "null";
+    case bj::kind::bool_: return "a boolean";
+    case bj::kind::int64:
+    case bj::kind::uint64: return "an integer";
+    case bj::kind::double_: return "a number";
+    case bj::kind::string: return "a string";
+    case bj::kind::array: return "an array";
+    case bj::kind::object: return "an object";
+  }
+  return "unknown";
+}
+
+namespace {
+[[noreturn]] void wrong_kind(const bj::value& value, const JsonPath& path, std::string_view want) {
+  throw Error(ErrorCode::invalid_argument, path.str() + " expected " + std::string(want) + ", got " +
+                                               std::string(kind_name(value)));
+}
+}  // namespace
+
+const bj::object& as_object(const bj::value& value, const JsonPath& path) {
+  if (!value.is_object()) wrong_kind(value, path, "an object");
+  return value.get_object();
+}
+
+const bj::array& as_array(const bj::value& value, const JsonPath& path) {
+  if (!value.is_array()) wrong_kind(value, path, "an array");
+  return value.get_array();
+}
+
+std::string_view as_string(const bj::value& value, const JsonPath& path) {
+  if (!value.is_string()) wrong_kind(value, path, "a string");
+  return value.get_string();
+}
+
+bool as_bool(const bj::value& value, const JsonPath& path) {
+  if (!value.is_bool()) wrong_kind(value, path, "a boolean");
+  return value.get_bool();
+}
+
+int64_t as_int(const bj::value& value, const JsonPath& path) {
+  if (value.is_int64()) return value.get_int64();
+  if (value.is_uint64() && value.get_uint64() <= uint64_t(INT64_MAX)) return int64_t(value.get_uint64());
+  if (value.is_double()) {
+    double number = value.get_double();
+    if (number == double(int64_t(number))) return int64_t(number);
+  }
+  wrong_kind(value, path, "an integer");
+}
+
+double as_double(const bj::value& value, const JsonPath& path) {
+  if (value.is_double()) return value.get_double();
+  if (value.is_int64()) return double(value.get_int64());
+  if (value.is_uint64()) return double(value.get_uint64());
+  wrong_kind(value, path, "a number");
+}
+
+const bj::value& require(const bj::object& object, std::string_view key, const JsonPath& path) {
+  auto it = object.find(key);
+  if (it == object.end()) {
+    throw Error(ErrorCode::invalid_argument, (path / key).str() + " is missing");
+  }
+  return it->value();
+}
+
+const bj::value* find(const bj::object& object, std::string_view key) {
+  auto it = object.find(key);
+  if (it == object.end() || it->value().is_null()) return nullptr;
+  return &it->value();
+}
+
+std::string get_string(const bj::object& object, std::string_view key, const JsonPath& path,
+                       std::string_view fallback) {
+  const bj::value* value = find(object, key);
+  return value ? std::string(as_string(*value, path / key)) : std::string(fallback);
+}
+
+std::optional<std::string> get_optional_string(const bj::object& object, std::string_view key,
+                                               const JsonPath& path) {
+  const bj::value* value = find(object, key);
+  if (!value) return std::nullopt;
+  return std::string(as_string(*value, path / key));
+}
+
+bool get_bool(const bj::object& object, std::string_view key, const JsonPath& path, bool fallback) {
+  const bj::value* value = find(object, key);
+  return value ? as_bool(*value, path / key) : fallback;
+}
+
+int64_t get_int(const bj::object& object, std::string_view key, const JsonPath& path,
+                int64_t fallback) {
+  const bj::value* value = find(object, key);
+  return value ? as_int(*value, path / key) : fallback;
+}
+
+std::optional<int64_t> get_optional_int(const bj::object& object, std::string_view key,
+                                        const JsonPath& path) {
+  const bj::value* value = find(object, key);
+  if (!value) return std::nullopt;
+  return as_int(*value, path / key);
+}
+
+}  // namespace gatehouse::json

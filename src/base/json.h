@@ -1,0 +1,58 @@
+// JSON helpers over Boost.JSON that turn shape mistakes in outside input into Errors naming the
+// file and the field ("tokenizer.json: model.vocab: expected an object, got a string").
+// A JsonPath is the human-readable location used in those messages; it is cheap to copy.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gatehouse::json {
+
+namespace bj = boost::json;
+
+// Where a value sits in a document, for error messages: "tokenizer.json: model.merges[3]".
+class JsonPath {
+ public:
+  explicit JsonPath(std::string document) : text_(std::move(document) + ":") {}
+  JsonPath operator/(std::string_view key) const;
+  JsonPath operator[](size_t index) const;
+  const std::string& str() const { return text_; }
+
+ private:
+  JsonPath() = default;
+  std::string text_;
+};
+
+// Parses text; on malformed input throws invalid_argument naming `document` and the position.
+bj::value parse(std::string_view text, std::string_view document);
+
+// The JSON kind of a value, as a user reads it: "object", "array", "string", "number", ...
+std::string_view kind_name(const bj::value& value);
+
+// Throw invalid_argument "<path> expected <what>, got <kind>" unless the value has that kind.
+const bj::object& as_object(const bj::value& value, const JsonPath& path);
+const bj::array& as_array(const bj::value& value, const JsonPath& path);
+std::string_view as_string(const bj::value& value, const JsonPath& path);
+bool as_bool(const bj::value& value, const JsonPath& path);
+int64_t as_int(const bj::value& value, const JsonPath& path);
+double as_double(const bj::value& value, const JsonPath& path);
+
+// Field access on an object. `require` throws "<path>.<key> is missing"; the others return the
+// default (or nullopt) when the key is absent or null, and throw when it has the wrong kind.
+const bj::value& require(const bj::object& object, std::string_view key, const JsonPath& path);
+const bj::value* find(const bj::object& object, std::string_view key);  // null if absent or null
+std::string get_string(const bj::object& object, std::string_view key, const JsonPath& path,
+                       std::string_view fallback);
+std::optional<std::string> get_optional_string(const bj::object& object, std::string_view key,
+                                               const JsonPath& path);
+bool get_bool(const bj::object& object, std::string_view key, const JsonPath& path, bool fallback);
+int64_t get_int(const bj::object& object, std::string_view key, const JsonPath& path,
+                int64_t fallback);
+std::optional<int64_t> get_optional_int(const bj::object& object, std::string_view key,
+                                        const JsonPath& path);
+
+}  // namespace gatehouse::json

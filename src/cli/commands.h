@@ -1,0 +1,16 @@
+// Each subcommand registers its options and handler on the root CLI11 app. The handler runs after
+// parsing and returns the process exit code (errors propagate as gatehouse::Error to main).
+#pragma once
+
+#include <CLI/App.hpp>
+#include <functional>
+
+namespace gatehouse::cli {
+
+// Set by a subcommand's callback: main runs it after parsing succeeded.
+using Handler = std::function<int()>;
+
+void add_tokenize_command(CLI::App& app, Handler& handler);
+void add_detokenize_command(CLI::App& app, Handler& handler);
+
+}  // namespace gatehouse::cli

@@ -1,0 +1,77 @@
+// gatehouse detokenize: ids -> text, one-shot (ids as arguments) or batch (--jsonl).
+#include <boost/json.hpp>
+#include <cstdio>
+
+#include "base/error.h"
+#include "cli/commands.h"
+#include "cli/line_io.h"
+#include "cli/tokenizer_loader.h"
+
+namespace gatehouse::cli {
+namespace {
+
+struct DetokenizeOptions {
+  std::string tokenizer;
+  std::vector<int64_t> ids;
+  bool skip_special_tokens = false;
+  bool jsonl = false;
+};
+
+std::vector<uint32_t> ids_from_json(const boost::json::value& value, const json::JsonPath& path) {
+  const boost::json::array& list = json::as_array(value, path);
+  std::vector<uint32_t> ids;
+  ids.reserve(list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    int64_t id = json::as_int(list[i], path[i]);
+    if (id < 0 || id > int64_t(UINT32_MAX)) {
+      throw Error(ErrorCode::invalid_argument, path[i].str() + " is not a valid token id: " + std::to_string(id));
+    }
+    ids.push_back(uint32_t(id));
+  }
+  return ids;
+}
+
+int run_jsonl(const tokenizer::Tokenizer& tok, const DetokenizeOptions& options) {
+  std::string line, out;
+  size_t line_number = 0;
+  bool failed = false;
+  while (read_line(stdin, line)) {
+    ++line_number;
+    std::string document = "stdin line " + std::to_string(line_number);
+    try {
+      boost::json::value value = json::parse(line, document);
+      out = boost::json::serialize(boost::json::value(
+          tok.decode(ids_from_json(value, json::JsonPath(document)), options.skip_special_tokens)));
+    } catch (const Error& error) {
+      failed = true;
+      out = boost::json::serialize(boost::json::object{{"error", error.what()}});
+      std::fprintf(stderr, "gatehouse: error: %s\n", error.what());
+    }
+    out += '\n';
+    write_out(out);
+  }
+  return failed ? 1 : 0;
+}
+
+}  // namespace
+
+void add_detokenize_command(CLI::App& app, Handler& handler) {
+  auto options = std::make_shared<DetokenizeOptions>();
+  CLI::App* command = app.add_subcommand("detokenize", "Decode token ids to text");
+  command->add_option("--tokenizer", options->tokenizer, "Folder with tokenizer.json")->required();
+  command->add_option("ids", options->ids, "Token ids");
+  command->add_flag("--skip-special-tokens", options->skip_special_tokens, "Leave special tokens out of the text");
+  command->add_flag("--jsonl", options->jsonl, "Batch: one JSON array of ids per stdin line, one JSON string per output line");
+  command->callback([options, &handler] {
+    handler = [options] {
+      tokenizer::Tokenizer tok = load_tokenizer(options->tokenizer);
+      if (options->jsonl) return run_jsonl(tok, *options);
+      boost::json::array list(options->ids.begin(), options->ids.end());
+      std::string text = tok.decode(ids_from_json(list, json::JsonPath("ids")), options->skip_special_tokens);
+      write_out(text + "\n");
+      return 0;
+    };
+  });
+}
+
+}  // namespace gatehouse::cli
