@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 GATEHOUSE := $(BUILD_DIR)/bin/gatehouse
 DEMO_DIR := $(BUILD_DIR)/demo/llama-tokenizer
 
-.PHONY: all deps configure build test unit-test integration-test run fuzz bench clean
+.PHONY: all deps configure build test unit-test integration-test fuzz-test run bench clean
 
 all: build
 
@@ -23,8 +23,12 @@ unit-test: build
 integration-test: build
 	GATEHOUSE_BIN=$(abspath $(GATEHOUSE)) node --test --test-concurrency=1 tests/integration/
 
+# libFuzzer targets (clang, ASan+UBSan), each run briefly; FUZZ_SECONDS sets how long.
+fuzz-test: deps
+	scripts/run_fuzzers.sh
+
 test: build
-	@$(MAKE) --no-print-directory unit-test integration-test
+	@$(MAKE) --no-print-directory unit-test integration-test fuzz-test
 
 # Until the control plane exists, the most useful thing Gatehouse does: tokenize with the original
 # LLaMA tokenizer (converted from the llama-tokenizer-js package) and with Llama 3's.
