@@ -72,6 +72,8 @@ Tokenizer Tokenizer::from_json(std::string_view tokenizer_json, std::string_view
   tokenizer.model_ = make_model(json::require(root, "model", root_path), root_path / "model");
   tokenizer.post_processor_ = make_post_processor(component("post_processor"), root_path / "post_processor");
   tokenizer.decoder_ = make_decoder(component("decoder"), root_path / "decoder");
+  tokenizer.truncation_ = parse_truncation(component("truncation"), root_path / "truncation");
+  tokenizer.padding_ = parse_padding(component("padding"), root_path / "padding");
 
   std::vector<uint32_t> declared_ids;
   std::vector<AddedToken> added = read_added_tokens(root, root_path, declared_ids);
@@ -119,33 +121,51 @@ Encoding Tokenizer::encode_sequence(std::string_view text, uint32_t type_id, boo
   return encoding;
 }
 
+Encoding Tokenizer::post_process(Encoding first, std::optional<Encoding> second, bool add_special_tokens) const {
+  if (truncation_) {
+    size_t reserved = add_special_tokens && post_processor_ ? post_processor_->added_tokens(second.has_value()) : 0;
+    truncation_->apply(first, second ? &*second : nullptr, reserved);
+  }
+  Encoding result = post_processor_ ? post_processor_->process(std::move(first), std::move(second), add_special_tokens)
+                                    : default_process(std::move(first), std::move(second));
+  if (padding_) padding_->apply(result, result.size());
+  return result;
+}
+
 Encoding Tokenizer::encode(std::string_view text, bool add_special_tokens, InvalidUtf8 invalid) const {
-  Encoding encoding = encode_sequence(validated(text, invalid), 0, true);
-  if (post_processor_) return post_processor_->process(std::move(encoding), std::nullopt, add_special_tokens);
-  return default_process(std::move(encoding), std::nullopt);
+  return post_process(encode_sequence(validated(text, invalid), 0, true), std::nullopt, add_special_tokens);
 }
 
 Encoding Tokenizer::encode_pair(std::string_view first, std::string_view second, bool add_special_tokens,
                                 InvalidUtf8 invalid) const {
   Encoding a = encode_sequence(validated(first, invalid), 0, true);
   Encoding b = encode_sequence(validated(second, invalid), 1, true);
-  if (post_processor_) return post_processor_->process(std::move(a), std::move(b), add_special_tokens);
-  return default_process(std::move(a), std::move(b));
+  return post_process(std::move(a), std::move(b), add_special_tokens);
 }
 
 std::vector<uint32_t> Tokenizer::encode_ids(std::string_view text, bool add_special_tokens,
                                             InvalidUtf8 invalid) const {
   Encoding encoding = encode_sequence(validated(text, invalid), 0, false);
-  if (post_processor_) encoding = post_processor_->process(std::move(encoding), std::nullopt, add_special_tokens);
-  return std::move(encoding.ids);
+  return post_process(std::move(encoding), std::nullopt, add_special_tokens).ids;
 }
 
 std::vector<std::vector<uint32_t>> Tokenizer::encode_batch_ids(const std::vector<std::string>& texts,
                                                                bool add_special_tokens,
                                                                InvalidUtf8 invalid) const {
+  std::vector<Encoding> encodings;
+  encodings.reserve(texts.size());
+  size_t longest = 0;
+  for (const std::string& text : texts) {
+    encodings.push_back(post_process(encode_sequence(validated(text, invalid), 0, false), std::nullopt,
+                                     add_special_tokens));
+    longest = std::max(longest, encodings.back().size());
+  }
   std::vector<std::vector<uint32_t>> result;
   result.reserve(texts.size());
-  for (const std::string& text : texts) result.push_back(encode_ids(text, add_special_tokens, invalid));
+  for (Encoding& encoding : encodings) {
+    if (padding_) padding_->apply(encoding, longest);  // BatchLongest: pad to the batch's longest
+    result.push_back(std::move(encoding.ids));
+  }
   return result;
 }
 

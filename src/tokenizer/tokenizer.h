@@ -20,6 +20,7 @@
 #include "tokenizer/post_processor.h"
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/tokenizer_config.h"
+#include "tokenizer/truncation_padding.h"
 
 namespace gatehouse::tokenizer {
 
@@ -62,6 +63,8 @@ class Tokenizer {
  private:
   Tokenizer() = default;
   Encoding encode_sequence(std::string_view text, uint32_t type_id, bool with_strings) const;
+  // Truncation, then the post-processor (or plain concatenation), then padding: HF's post_process.
+  Encoding post_process(Encoding first, std::optional<Encoding> second, bool add_special_tokens) const;
 
   std::unique_ptr<Normalizer> normalizer_;
   std::unique_ptr<PreTokenizer> pre_tokenizer_;
@@ -69,6 +72,8 @@ class Tokenizer {
   std::unique_ptr<PostProcessor> post_processor_;
   std::unique_ptr<Decoder> decoder_;
   std::unique_ptr<AddedVocabulary> added_;
+  std::optional<Truncation> truncation_;
+  std::optional<Padding> padding_;
   TokenizerConfig config_;
 };
 
