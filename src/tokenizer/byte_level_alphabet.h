@@ -10,6 +10,10 @@
 
 namespace gatehouse::tokenizer::byte_level {
 
+// GPT-2's split pattern, which ByteLevel applies itself when use_regex is true.
+inline constexpr std::string_view kGpt2Pattern =
+    R"re('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)re";
+
 // The character that stands for `byte`.
 char32_t char_of_byte(uint8_t byte);
 // The same character, UTF-8 encoded (2 bytes at most).

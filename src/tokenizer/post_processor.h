@@ -1,10 +1,13 @@
 // PostProcessor: adds special tokens around encoded sequences (TemplateProcessing, Bert, Roberta,
-// ByteLevel offset trimming, Sequence). Immutable and thread-safe.
+// ByteLevel offset trimming, Sequence). Like HF's process_encodings, each works on the list of
+// encodings (one per sequence, or per template piece) so that a Sequence can chain them; process()
+// then concatenates the result. Immutable and thread-safe.
 #pragma once
 
 #include <boost/json/fwd.hpp>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "base/json.h"
 #include "tokenizer/encoding.h"
@@ -16,9 +19,11 @@ class PostProcessor {
   virtual ~PostProcessor() = default;
   // How many tokens process() adds for a single sequence or a pair (with special tokens on).
   virtual size_t added_tokens(bool is_pair) const = 0;
-  // Combines the encoding of the first sequence and optionally the second into the result.
   // Special tokens are inserted only when add_special_tokens is true.
-  virtual Encoding process(Encoding first, std::optional<Encoding> second, bool add_special_tokens) const = 0;
+  virtual std::vector<Encoding> process_encodings(std::vector<Encoding> encodings, bool add_special_tokens) const = 0;
+
+  // Combines the encoding of the first sequence and optionally the second into the result.
+  Encoding process(Encoding first, std::optional<Encoding> second, bool add_special_tokens) const;
 };
 
 // Default behaviour with no post-processor: concatenation, type id 1 for the second sequence.
