@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/line_io.h"
 #include "cli/tokenizer_loader.h"
+#include "tokenizer/decode_stream.h"
 
 namespace gatehouse::cli {
 namespace {
@@ -15,6 +16,7 @@ struct DetokenizeOptions {
   std::vector<int64_t> ids;
   bool skip_special_tokens = false;
   bool jsonl = false;
+  bool stream = false;
 };
 
 std::vector<uint32_t> ids_from_json(const boost::json::value& value, const json::JsonPath& path) {
@@ -31,6 +33,20 @@ std::vector<uint32_t> ids_from_json(const boost::json::value& value, const json:
   return ids;
 }
 
+// The result for one id list: the decoded text, or with --stream the list of pieces a streaming
+// client would receive one id at a time.
+boost::json::value detokenize(const tokenizer::Tokenizer& tok, const std::vector<uint32_t>& ids,
+                              const DetokenizeOptions& options) {
+  if (!options.stream) return boost::json::value(tok.decode(ids, options.skip_special_tokens));
+  tokenizer::DecodeStream stream(tok, options.skip_special_tokens);
+  boost::json::array pieces;
+  for (uint32_t id : ids) {
+    if (auto piece = stream.step(id)) pieces.emplace_back(*piece);
+  }
+  if (std::string rest = stream.finish(); !rest.empty()) pieces.emplace_back(rest);
+  return pieces;
+}
+
 int run_jsonl(const tokenizer::Tokenizer& tok, const DetokenizeOptions& options) {
   std::string line, out;
   size_t line_number = 0;
@@ -40,8 +56,7 @@ int run_jsonl(const tokenizer::Tokenizer& tok, const DetokenizeOptions& options)
     std::string document = "stdin line " + std::to_string(line_number);
     try {
       boost::json::value value = json::parse(line, document);
-      out = boost::json::serialize(boost::json::value(
-          tok.decode(ids_from_json(value, json::JsonPath(document)), options.skip_special_tokens)));
+      out = boost::json::serialize(detokenize(tok, ids_from_json(value, json::JsonPath(document)), options));
     } catch (const Error& error) {
       failed = true;
       out = boost::json::serialize(boost::json::object{{"error", error.what()}});
@@ -62,13 +77,15 @@ void add_detokenize_command(CLI::App& app, Handler& handler) {
   command->add_option("ids", options->ids, "Token ids");
   command->add_flag("--skip-special-tokens", options->skip_special_tokens, "Leave special tokens out of the text");
   command->add_flag("--jsonl", options->jsonl, "Batch: one JSON array of ids per stdin line, one JSON string per output line");
+  command->add_flag("--stream", options->stream,
+                    "Decode one id at a time as a streaming server does; print the pieces as a JSON array");
   command->callback([options, &handler] {
     handler = [options] {
       tokenizer::Tokenizer tok = load_tokenizer(options->tokenizer);
       if (options->jsonl) return run_jsonl(tok, *options);
       boost::json::array list(options->ids.begin(), options->ids.end());
-      std::string text = tok.decode(ids_from_json(list, json::JsonPath("ids")), options->skip_special_tokens);
-      write_out(text + "\n");
+      boost::json::value result = detokenize(tok, ids_from_json(list, json::JsonPath("ids")), *options);
+      write_out((result.is_string() ? std::string(result.as_string()) : boost::json::serialize(result)) + "\n");
       return 0;
     };
   });

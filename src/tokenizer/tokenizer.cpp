@@ -69,6 +69,7 @@ Tokenizer Tokenizer::from_json(std::string_view tokenizer_json, std::string_view
   Tokenizer tokenizer;
   tokenizer.normalizer_ = make_normalizer(component("normalizer"), root_path / "normalizer");
   tokenizer.pre_tokenizer_ = make_pre_tokenizer(component("pre_tokenizer"), root_path / "pre_tokenizer");
+  tokenizer.byte_level_lane_ = ByteLevelLane::detect(component("pre_tokenizer"));
   tokenizer.model_ = make_model(json::require(root, "model", root_path), root_path / "model");
   tokenizer.post_processor_ = make_post_processor(component("post_processor"), root_path / "post_processor");
   tokenizer.decoder_ = make_decoder(component("decoder"), root_path / "decoder");
@@ -97,7 +98,27 @@ Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
   return tokenizer;
 }
 
+Encoding Tokenizer::encode_on_lane(std::string_view text, uint32_t type_id) const {
+  PreTokenizedString pre = added_->extract_and_normalize(text, normalizer_.get());
+  thread_local std::vector<uint32_t> ids;
+  Encoding encoding;
+  encoding.reserve(text.size() / 3 + 4);
+  int32_t word = 0;
+  for (const Split& split : pre.splits()) {
+    ids.clear();
+    if (split.tokens) {
+      for (const Token& token : *split.tokens) ids.push_back(token.id);
+    } else {
+      byte_level_lane_->encode(split.normalized.get(), *model_, ids);
+    }
+    for (uint32_t id : ids) encoding.push(id, std::string(), Offsets{}, type_id, false, word);
+    ++word;
+  }
+  return encoding;
+}
+
 Encoding Tokenizer::encode_sequence(std::string_view text, uint32_t type_id, bool with_strings) const {
+  if (!with_strings && byte_level_lane_) return encode_on_lane(text, type_id);
   PreTokenizedString pre = added_->extract_and_normalize(text, normalizer_.get());
   if (pre_tokenizer_) pre_tokenizer_->pre_tokenize(pre);
   Encoding encoding;

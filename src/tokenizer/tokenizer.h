@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tokenizer/added_vocabulary.h"
+#include "tokenizer/byte_level_lane.h"
 #include "tokenizer/decoder.h"
 #include "tokenizer/encoding.h"
 #include "tokenizer/model.h"
@@ -62,7 +63,10 @@ class Tokenizer {
 
  private:
   Tokenizer() = default;
+  // with_strings == false is the ids-only path: token strings stay empty and, on the byte-level
+  // lane, offsets and word ids are not computed.
   Encoding encode_sequence(std::string_view text, uint32_t type_id, bool with_strings) const;
+  Encoding encode_on_lane(std::string_view text, uint32_t type_id) const;
   // Truncation, then the post-processor (or plain concatenation), then padding: HF's post_process.
   Encoding post_process(Encoding first, std::optional<Encoding> second, bool add_special_tokens) const;
 
@@ -72,6 +76,7 @@ class Tokenizer {
   std::unique_ptr<PostProcessor> post_processor_;
   std::unique_ptr<Decoder> decoder_;
   std::unique_ptr<AddedVocabulary> added_;
+  std::unique_ptr<ByteLevelLane> byte_level_lane_;  // ids-only fast path, when the shape allows
   std::optional<Truncation> truncation_;
   std::optional<Padding> padding_;
   TokenizerConfig config_;
