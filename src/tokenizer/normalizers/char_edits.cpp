@@ -33,14 +33,8 @@ std::string normalize_utf8(std::string_view text, utf8proc_option_t options) {
 
 bool is_starter(char32_t c) { return utf8proc_get_property(utf8proc_int32_t(c))->combining_class == 0; }
 
-bool is_mark(char32_t c) {
-  switch (utf8proc_category(utf8proc_int32_t(c))) {
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME: return true;
-    default: return false;
-  }
-}
+// HF strips nonspacing marks only: spacing marks (Mc, as in Devanagari vowel signs) stay.
+bool is_mark(char32_t c) { return utf8proc_category(utf8proc_int32_t(c)) == UTF8PROC_CATEGORY_MN; }
 
 }  // namespace
 

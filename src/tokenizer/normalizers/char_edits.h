@@ -51,7 +51,7 @@ void append_lowercase(char32_t c, std::u32string& out);
 // Unicode normalization of `text` in place, keeping alignments (NFC, NFD, NFKC or NFKD).
 void normalize_unicode(NormalizedString& text, UnicodeForm form);
 
-// Removes combining marks (general category M*), as StripAccents and BertNormalizer do after NFD.
+// Removes nonspacing marks (general category Mn), as StripAccents and BertNormalizer do after NFD.
 void strip_marks(NormalizedString& text);
 // Lowercases every char (Lowercase, BertNormalizer).
 void lowercase(NormalizedString& text);
