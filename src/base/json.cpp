@@ -1,5 +1,7 @@
 #include "base/json.h"
 
+#include <cmath>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/stream_parser.hpp>
 
@@ -86,7 +88,8 @@ int64_t as_int(const bj::value& value, const JsonPath& path) {
   if (value.is_uint64() && value.get_uint64() <= uint64_t(INT64_MAX)) return int64_t(value.get_uint64());
   if (value.is_double()) {
     double number = value.get_double();
-    if (number == double(int64_t(number))) return int64_t(number);
+    // The range check comes first: converting an out-of-range double is undefined behaviour.
+    if (number >= -0x1p63 && number < 0x1p63 && number == std::trunc(number)) return int64_t(number);
   }
   wrong_kind(value, path, "an integer");
 }

@@ -62,9 +62,8 @@ function longMixed() {
   return parts.join(' ');
 }
 
-export const corpus = [
-  ...base,
-  ...withSpecials,
+// Long inputs, each a stress case of its own.
+const long = [
   longMixed(),
   'x'.repeat(5000),
   '\u00E9'.repeat(3000),
@@ -72,4 +71,13 @@ export const corpus = [
   '1234567890'.repeat(300),
   ' '.repeat(2000),
   '\u{1F600}'.repeat(1000),
+];
+
+// Texts without special-token strings: what tokenizers agree on whatever their added tokens.
+export const plainCorpus = [...base, ...long];
+
+export const corpus = [
+  ...base,
+  ...withSpecials,
+  ...long,
 ];

@@ -53,3 +53,19 @@ TEST(JsonTest, RejectsInvalidUtf8InStrings) {
 
 }  // namespace
 }  // namespace gatehouse::json
+
+namespace gatehouse::json {
+namespace {
+
+// Found by the tokenizer.json fuzzer: a huge number where an integer is expected.
+TEST(JsonTest, IntegersOutsideInt64AreAnErrorNotAnOverflow) {
+  JsonPath root("doc");
+  EXPECT_EQ(as_int(parse("4.0", "doc"), root), 4);
+  EXPECT_THROW(as_int(parse("4.5", "doc"), root), Error);
+  EXPECT_THROW(as_int(parse("444444444444444444444444444444444444444444444442", "doc"), root), Error);
+  EXPECT_THROW(as_int(parse("-1e300", "doc"), root), Error);
+  EXPECT_THROW(as_int(parse("18446744073709551615", "doc"), root), Error);
+}
+
+}  // namespace
+}  // namespace gatehouse::json
