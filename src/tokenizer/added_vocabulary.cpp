@@ -152,10 +152,11 @@ void AddedVocabulary::split_with(
   if (gap_start < s.size()) on_gap(text.slice(gap_start, s.size()), out);
 }
 
-PreTokenizedString AddedVocabulary::extract_and_normalize(std::string_view text,
-                                                          const Normalizer* normalizer) const {
+PreTokenizedString AddedVocabulary::extract_and_normalize(std::string_view text, const Normalizer* normalizer,
+                                                          bool offsets) const {
   std::vector<Split> splits;
   NormalizedString whole{std::string(text), 0};
+  if (!offsets) whole.stop_tracking_alignments();
   split_with(raw_matcher_, whole, splits, [&](NormalizedString&& gap, std::vector<Split>& out) {
     if (normalizer) normalizer->normalize(gap);
     split_with(normalized_matcher_, gap, out, [](NormalizedString&& piece, std::vector<Split>& inner) {

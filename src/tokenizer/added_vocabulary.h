@@ -36,7 +36,9 @@ class AddedVocabulary {
                   const Model& model, const Normalizer* normalizer);
 
   // Splits out added tokens, normalizing the text between them (each piece separately).
-  PreTokenizedString extract_and_normalize(std::string_view text, const Normalizer* normalizer) const;
+  // Without `offsets`, alignments are not kept (ids-only encoding).
+  PreTokenizedString extract_and_normalize(std::string_view text, const Normalizer* normalizer,
+                                           bool offsets = true) const;
 
   std::optional<uint32_t> token_to_id(std::string_view content) const;
   const AddedToken* token(uint32_t id) const;

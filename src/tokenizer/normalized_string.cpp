@@ -25,6 +25,7 @@ NormalizedString NormalizedString::slice(size_t begin, size_t end) const {
   NormalizedString piece;
   piece.normalized_ = normalized_.substr(begin, end - begin);
   piece.original_ = original_offsets(begin, end);
+  piece.track_alignments_ = track_alignments_;
   if (!alignments_.empty()) {
     piece.alignments_.assign(alignments_.begin() + long(begin), alignments_.begin() + long(end));
   }
@@ -36,6 +37,7 @@ NormalizedString NormalizedString::slice(size_t begin, size_t end) const {
 void NormalizedString::transform(size_t begin, size_t end, const std::vector<CharChange>& changes,
                                  int initial_offset) {
   GH_CHECK(begin <= end && end <= normalized_.size());
+  if (!track_alignments_) return transform_text(begin, end, changes);
   materialize_alignments();
   const std::string_view replaced(normalized_.data() + begin, end - begin);
   size_t cursor = 0;  // next unconsumed byte of `replaced`
@@ -71,6 +73,15 @@ void NormalizedString::transform(size_t begin, size_t end, const std::vector<Cha
   normalized_.replace(begin, end - begin, text);
   alignments_.erase(alignments_.begin() + long(begin), alignments_.begin() + long(end));
   alignments_.insert(alignments_.begin() + long(begin), alignments.begin(), alignments.end());
+}
+
+void NormalizedString::transform_text(size_t begin, size_t end, const std::vector<CharChange>& changes) {
+  std::string text;
+  text.reserve(normalized_.size() + changes.size());
+  text.append(normalized_, 0, begin);
+  for (const CharChange& change : changes) utf8::append(text, change.ch);
+  text.append(normalized_, end, std::string::npos);
+  normalized_ = std::move(text);
 }
 
 // HF aligns every byte of a char to the whole char's original range.

@@ -58,17 +58,23 @@ class NormalizedString {
   // Common edits, expressed through transform.
   void prepend(std::string_view text);  // aligned to the first char
   void append(std::string_view text);   // aligned to the last char
-  // True while no edit has changed the alignment (normalized == original slice).
-  bool is_identity() const { return alignments_.empty(); }
+  // Stops keeping alignments: later edits only rewrite the text, and offsets are no longer
+  // meaningful. What encoding to ids only needs; it saves a map of 8 bytes per byte of text.
+  void stop_tracking_alignments() {
+    track_alignments_ = false;
+    alignments_.clear();
+  }
 
  private:
   void materialize_alignments();
+  void transform_text(size_t begin, size_t end, const std::vector<CharChange>& changes);
 
   std::string normalized_;
   // Per normalized byte: the original range of the char it came from. Empty means identity:
   // byte i maps to [original_.begin + i, original_.begin + i + 1).
   std::vector<Offsets> alignments_;
   Offsets original_;
+  bool track_alignments_ = true;
 };
 
 }  // namespace gatehouse::tokenizer

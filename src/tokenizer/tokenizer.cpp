@@ -99,7 +99,7 @@ Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
 }
 
 Encoding Tokenizer::encode_on_lane(std::string_view text, uint32_t type_id) const {
-  PreTokenizedString pre = added_->extract_and_normalize(text, normalizer_.get());
+  PreTokenizedString pre = added_->extract_and_normalize(text, normalizer_.get(), false);
   thread_local std::vector<uint32_t> ids;
   Encoding encoding;
   encoding.reserve(text.size() / 3 + 4);
@@ -119,7 +119,7 @@ Encoding Tokenizer::encode_on_lane(std::string_view text, uint32_t type_id) cons
 
 Encoding Tokenizer::encode_sequence(std::string_view text, uint32_t type_id, bool with_strings) const {
   if (!with_strings && byte_level_lane_) return encode_on_lane(text, type_id);
-  PreTokenizedString pre = added_->extract_and_normalize(text, normalizer_.get());
+  PreTokenizedString pre = added_->extract_and_normalize(text, normalizer_.get(), with_strings);
   if (pre_tokenizer_) pre_tokenizer_->pre_tokenize(pre);
   Encoding encoding;
   encoding.reserve(text.size() / 3 + 4);
@@ -167,7 +167,7 @@ Encoding Tokenizer::encode_pair(std::string_view first, std::string_view second,
 std::vector<uint32_t> Tokenizer::encode_ids(std::string_view text, bool add_special_tokens,
                                             InvalidUtf8 invalid) const {
   Encoding encoding = encode_sequence(validated(text, invalid), 0, false);
-  return post_process(std::move(encoding), std::nullopt, add_special_tokens).ids;
+  return std::move(post_process(std::move(encoding), std::nullopt, add_special_tokens).ids);
 }
 
 std::vector<std::vector<uint32_t>> Tokenizer::encode_batch_ids(const std::vector<std::string>& texts,

@@ -22,6 +22,7 @@ namespace bj = boost::json;
 // HF caches words shorter than this many bytes.
 constexpr size_t kMaxCachedWordBytes = 256;
 constexpr size_t kMaxCachedWords = 100'000;
+constexpr std::string_view kMetaspace = "\xE2\x96\x81";  // U+2581
 
 struct Symbol {
   uint32_t id;
@@ -64,6 +65,7 @@ class Bpe final : public Model {
   size_t vocab_size() const override { return vocab_.size(); }
 
  private:
+  void tokenize_word(std::string_view word, std::vector<Token>& out) const;
   void initial_symbols(std::string_view word, std::vector<Symbol>& symbols) const;
   void merge_all(std::vector<Symbol>& symbols) const;
   static void emit(const std::vector<uint32_t>& pairs, std::vector<Token>& out);
@@ -76,6 +78,10 @@ class Bpe final : public Model {
   bool fuse_unk_ = false;
   bool byte_fallback_ = false;
   bool ignore_merges_ = false;
+  // SentencePiece-style BPE sees a whole text as one word ("▁Hello▁world"). When no token has ▁
+  // after another char, no merge can cross a ▁ that follows another char, so the text is cut
+  // there: identical results, and the pieces hit the word cache.
+  bool split_at_metaspace_ = false;
   std::vector<int32_t> char_ids_;      // id of each single-char token below U+10000, or -1
   std::array<int32_t, 256> byte_ids_;  // id of each <0xXX> token, or -1
   uint64_t model_id_ = next_model_id++;
@@ -129,6 +135,18 @@ Bpe::Bpe(const bj::object& config, const json::JsonPath& path)
     // HF drops the prefix length from the right part unconditionally.
     std::string merged = left + right.substr(std::min(prefix_.size(), right.size()));
     merges_.insert(lookup(left), lookup(right), uint32_t(rank), lookup(merged));
+  }
+
+  split_at_metaspace_ = prefix_.empty() && suffix_.empty() && !ignore_merges_;
+  for (uint32_t id = 0; id < vocab_.id_limit() && split_at_metaspace_; ++id) {
+    auto token = vocab_.token(id);
+    if (!token) continue;
+    for (size_t hit = token->find(kMetaspace, 1); hit != std::string_view::npos; hit = token->find(kMetaspace, hit + 1)) {
+      if (hit < kMetaspace.size() || token->substr(hit - kMetaspace.size(), kMetaspace.size()) != kMetaspace) {
+        split_at_metaspace_ = false;
+        break;
+      }
+    }
   }
 
   char_ids_.assign(0x10000, -1);
@@ -256,22 +274,42 @@ void Bpe::emit(const std::vector<uint32_t>& pairs, std::vector<Token>& out) {
 }
 
 void Bpe::tokenize(std::string_view sequence, std::vector<Token>& out) const {
-  if (sequence.empty()) return;
-  if (ignore_merges_) {
-    if (auto id = vocab_.find(sequence)) {
-      out.push_back({*id, {0, uint32_t(sequence.size())}});
-      return;
+  if (!split_at_metaspace_) return tokenize_word(sequence, out);
+  size_t start = 0;
+  auto flush = [&](size_t end) {
+    size_t first = out.size();
+    tokenize_word(sequence.substr(start, end - start), out);
+    for (size_t i = first; i < out.size(); ++i) {
+      out[i].offsets.begin += uint32_t(start);
+      out[i].offsets.end += uint32_t(start);
     }
+    start = end;
+  };
+  for (size_t hit = sequence.find(kMetaspace, 1); hit != std::string_view::npos; hit = sequence.find(kMetaspace, hit + 1)) {
+    bool after_metaspace = hit >= kMetaspace.size() && sequence.substr(hit - kMetaspace.size(), kMetaspace.size()) == kMetaspace;
+    if (!after_metaspace) flush(hit);
   }
+  flush(sequence.size());
+}
+
+void Bpe::tokenize_word(std::string_view sequence, std::vector<Token>& out) const {
+  if (sequence.empty()) return;
   thread_local WordCache cache;
   if (cache.owner != model_id_) {
     cache.words.clear();
     cache.owner = model_id_;
   }
+  // The cache comes first: most words repeat, and one hash lookup then answers.
   bool cacheable = sequence.size() < kMaxCachedWordBytes;
   if (cacheable) {
     if (auto hit = cache.words.find(sequence); hit != cache.words.end()) {
       emit(hit->second, out);
+      return;
+    }
+  }
+  if (ignore_merges_) {
+    if (auto id = vocab_.find(sequence)) {
+      out.push_back({*id, {0, uint32_t(sequence.size())}});
       return;
     }
   }

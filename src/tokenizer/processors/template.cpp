@@ -1,6 +1,7 @@
 // TemplateProcessing: a template of sequence slots ($A, $B) and special tokens for single inputs
 // and pairs, each piece with its type id (tk/processors/template.rs).
 #include <boost/json/value.hpp>
+#include <array>
 #include <map>
 
 #include "base/error.h"
@@ -42,9 +43,15 @@ class Template final : public PostProcessor {
     }
     const std::vector<Piece>& pieces = encodings.size() == 2 ? pair_ : single_;
     std::vector<Encoding> result;
+    std::array<size_t, 2> uses_left{};
+    for (const Piece& piece : pieces) {
+      if (piece.is_sequence) ++uses_left.at(piece.sequence);
+    }
     for (const Piece& piece : pieces) {
       if (piece.is_sequence) {
-        Encoding encoding = encodings.at(piece.sequence);
+        // The last use of a sequence takes it; a template that repeats $A copies the earlier ones.
+        Encoding& source = encodings.at(piece.sequence);
+        Encoding encoding = --uses_left[piece.sequence] == 0 ? std::move(source) : source;
         encoding.set_type_ids(piece.type_id);
         result.push_back(std::move(encoding));
       } else if (add_special_tokens) {
