@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "tokenizer/byte_level_alphabet.h"
+#include "tokenizer/regex/pattern_json.h"
 
 namespace gatehouse::tokenizer {
 namespace {
@@ -18,21 +19,6 @@ bool is_true(const bj::object& object, std::string_view key, bool missing) {
 bool is_false(const bj::object& object, std::string_view key) {
   const bj::value* value = object.if_contains(key);
   return value && value->is_bool() && !value->get_bool();
-}
-
-// The regex of a Split's {"String": ...} / {"Regex": ...} pattern, or nullptr if malformed (the
-// general pipeline then reports the error).
-std::unique_ptr<Regex> split_regex(const bj::object& split) {
-  const bj::value* pattern = split.if_contains("pattern");
-  if (!pattern || !pattern->is_object() || pattern->as_object().size() != 1) return nullptr;
-  const bj::object& spec = pattern->as_object();
-  if (const bj::value* literal = spec.if_contains("String"); literal && literal->is_string()) {
-    return std::make_unique<Regex>(Regex::escape(std::string(literal->get_string())));
-  }
-  if (const bj::value* regex = spec.if_contains("Regex"); regex && regex->is_string()) {
-    return std::make_unique<Regex>(std::string(regex->get_string()));
-  }
-  return nullptr;
 }
 
 }  // namespace
@@ -80,12 +66,12 @@ std::unique_ptr<ByteLevelLane> ByteLevelLane::detect(const bj::value& pre_tokeni
       } else {
         return nullptr;
       }
-      std::unique_ptr<Regex> regex = split_regex(stage);
-      if (!regex) return nullptr;
-      lane->stages_.push_back({std::move(*regex), keep_gaps});
+      const bj::value* pattern = stage.if_contains("pattern");
+      if (!pattern) return nullptr;
+      lane->stages_.push_back({regex_from_pattern_json(*pattern, json::JsonPath("pre_tokenizer")), keep_gaps});
     }
   } catch (const std::exception&) {
-    return nullptr;  // a pattern that does not compile: the general pipeline reports it
+    return nullptr;  // a malformed pattern: the general pipeline reports it
   }
   return nullptr;
 }

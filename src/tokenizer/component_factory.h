@@ -3,11 +3,13 @@
 #pragma once
 
 #include <array>
+#include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "base/error.h"
 #include "base/json.h"
@@ -34,6 +36,23 @@ std::unique_ptr<Component> build_by_type(const BuilderTable<Component, N>& build
   for (const auto& [name, build] : builders) known += (known.empty() ? "" : ", ") + std::string(name);
   throw Error(ErrorCode::invalid_argument, (path / "type").str() + " is \"" + std::string(type) + "\", which is not a " +
                                                std::string(kind) + " type; expected one of " + known);
+}
+
+// The stages of a Sequence: the array under `key`, each element built by `build`. A null element
+// is an error (it is "no stage" only at the top level).
+template <class Component>
+std::vector<std::unique_ptr<Component>> build_stages(
+    const boost::json::object& config, std::string_view key, const json::JsonPath& path,
+    std::unique_ptr<Component> (*build)(const boost::json::value&, const json::JsonPath&)) {
+  json::JsonPath list_path = path / key;
+  const boost::json::array& list = json::as_array(json::require(config, key, path), list_path);
+  std::vector<std::unique_ptr<Component>> stages;
+  stages.reserve(list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    json::as_object(list[i], list_path[i]);
+    stages.push_back(build(list[i], list_path[i]));
+  }
+  return stages;
 }
 
 }  // namespace gatehouse::tokenizer

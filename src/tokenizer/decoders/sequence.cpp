@@ -1,7 +1,7 @@
 // Sequence: applies its decoders in order (tk/decoders/sequence.rs).
 #include <boost/json/value.hpp>
 
-#include "base/error.h"
+#include "tokenizer/component_factory.h"
 #include "tokenizer/decoders/builders.h"
 
 namespace gatehouse::tokenizer::decoders {
@@ -21,16 +21,7 @@ class Sequence final : public Decoder {
 }  // namespace
 
 std::unique_ptr<Decoder> make_sequence(const bj::object& config, const json::JsonPath& path) {
-  json::JsonPath list_path = path / "decoders";
-  const bj::array& list = json::as_array(json::require(config, "decoders", path), list_path);
-  std::vector<std::unique_ptr<Decoder>> stages;
-  for (size_t i = 0; i < list.size(); ++i) {
-    if (list[i].is_null()) {
-      throw Error(ErrorCode::invalid_argument, list_path[i].str() + " is null; a Sequence holds decoder objects");
-    }
-    stages.push_back(make_decoder(list[i], list_path[i]));
-  }
-  return std::make_unique<Sequence>(std::move(stages));
+  return std::make_unique<Sequence>(build_stages(config, "decoders", path, make_decoder));
 }
 
 }  // namespace gatehouse::tokenizer::decoders

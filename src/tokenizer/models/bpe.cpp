@@ -73,6 +73,7 @@ class Bpe final : public Model {
   Vocabulary vocab_;
   MergeTable merges_;
   std::optional<std::string> unk_token_;
+  std::optional<uint32_t> unk_id_;  // unset when unk_token_ is missing from the vocabulary
   std::string prefix_;  // continuing_subword_prefix
   std::string suffix_;  // end_of_word_suffix
   bool fuse_unk_ = false;
@@ -113,6 +114,7 @@ Bpe::Bpe(const bj::object& config, const json::JsonPath& path)
     }
   }
   unk_token_ = json::get_optional_string(config, "unk_token", path);
+  if (unk_token_) unk_id_ = vocab_.find(*unk_token_);
   prefix_ = json::get_string(config, "continuing_subword_prefix", path, "");
   suffix_ = json::get_string(config, "end_of_word_suffix", path, "");
   fuse_unk_ = json::get_bool(config, "fuse_unk", path, false);
@@ -165,8 +167,6 @@ Bpe::Bpe(const bj::object& config, const json::JsonPath& path)
 
 void Bpe::initial_symbols(std::string_view word, std::vector<Symbol>& symbols) const {
   symbols.clear();
-  std::optional<uint32_t> unk_id;
-  if (unk_token_) unk_id = vocab_.find(*unk_token_);
   std::optional<Symbol> pending_unk;
   auto add = [&](uint32_t id, uint32_t length) {
     int32_t index = int32_t(symbols.size());
@@ -214,7 +214,7 @@ void Bpe::initial_symbols(std::string_view word, std::vector<Symbol>& symbols) c
       }
     }
     if (!unk_token_) continue;  // HF drops a char it cannot represent when there is no unk token
-    if (!unk_id) {
+    if (!unk_id_) {
       throw Error(ErrorCode::invalid_argument, "tokenizer.json: model.unk_token \"" + *unk_token_ +
                                                    "\" is not in the vocabulary, and the input needs it");
     }
@@ -222,7 +222,7 @@ void Bpe::initial_symbols(std::string_view word, std::vector<Symbol>& symbols) c
       pending_unk->length += uint32_t(length);
     } else {
       flush_unk();
-      pending_unk = Symbol{*unk_id, uint32_t(length), 0, 0};
+      pending_unk = Symbol{*unk_id_, uint32_t(length), 0, 0};
     }
   }
   flush_unk();

@@ -101,7 +101,8 @@ Unigram::Unigram(const bj::object& config, const json::JsonPath& path) {
     if (!std::isfinite(score)) throw Error(ErrorCode::invalid_argument, entry_path[1].str() + " must be a finite number");
     scores_.push_back(score);
     min_score_ = std::min(min_score_, score);
-    ids_[pieces_.back()] = uint32_t(id);  // a repeated piece maps to its last id, as in HF
+    // A repeated piece maps to its last id, as in HF; the trie, overwritten too, agrees.
+    ids_[pieces_.back()] = uint32_t(id);
     trie_.insert(pieces_.back(), int32_t(id));
   }
   if (auto unk = json::get_optional_int(config, "unk_id", path)) {
@@ -133,7 +134,7 @@ void Unigram::segment(std::string_view sentence, std::vector<std::pair<uint32_t,
     double so_far = best[start].score;
     bool covers_char = false;
     trie_.for_each_prefix(sentence.substr(start), [&](size_t length, uint32_t id) {
-      relax(start + length, start, scores_[id] + so_far, ids_.find(pieces_[id])->second);
+      relax(start + length, start, scores_[id] + so_far, id);
       covers_char = covers_char || length == char_length;
     });
     if (!covers_char) relax(start + char_length, start, unk_score + so_far, unk_id_.value_or(0));

@@ -32,12 +32,13 @@ def main():
               "code points in no range are kAny.\n#pragma once\n\n#include <cstdint>\n\n")
     out.write("namespace gatehouse::tokenizer::pre_tokenizers {\n\n")
     out.write("enum class Script : uint8_t {\n")
-    for name in names:
-        out.write(f"  k{name},\n")
+    for i in range(0, len(names), 6):  # several per line keeps the generated file short
+        out.write("  " + " ".join(f"k{name}," for name in names[i:i + 6]) + "\n")
     out.write("};\n\nstruct ScriptRange {\n  char32_t first;\n  char32_t last;\n  Script script;\n};\n\n")
     out.write(f"inline constexpr ScriptRange kScriptRanges[{len(merged)}] = {{\n")
-    for first, last, script in merged:
-        out.write(f"    {{0x{first:04X}, 0x{last:04X}, Script::k{script}}},\n")
+    for i in range(0, len(merged), 3):
+        row = merged[i:i + 3]
+        out.write("    " + " ".join(f"{{0x{first:04X}, 0x{last:04X}, Script::k{script}}}," for first, last, script in row) + "\n")
     out.write("};\n\n}  // namespace gatehouse::tokenizer::pre_tokenizers\n")
 
 

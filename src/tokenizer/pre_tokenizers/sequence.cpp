@@ -2,6 +2,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
+#include "tokenizer/component_factory.h"
 #include "tokenizer/pre_tokenizers/builders.h"
 
 namespace gatehouse::tokenizer::pre_tokenizers {
@@ -22,14 +23,7 @@ class Sequence final : public PreTokenizer {
 }  // namespace
 
 std::unique_ptr<PreTokenizer> make_sequence(const bj::object& config, const json::JsonPath& path) {
-  json::JsonPath list_path = path / "pretokenizers";
-  const bj::array& list = json::as_array(json::require(config, "pretokenizers", path), list_path);
-  std::vector<std::unique_ptr<PreTokenizer>> steps;
-  for (size_t i = 0; i < list.size(); ++i) {
-    json::as_object(list[i], list_path[i]);  // a null step is an error, not "no pre-tokenizer"
-    steps.push_back(make_pre_tokenizer(list[i], list_path[i]));
-  }
-  return std::make_unique<Sequence>(std::move(steps));
+  return std::make_unique<Sequence>(build_stages(config, "pretokenizers", path, make_pre_tokenizer));
 }
 
 }  // namespace gatehouse::tokenizer::pre_tokenizers

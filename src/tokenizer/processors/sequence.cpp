@@ -1,7 +1,7 @@
 // Sequence: runs its post-processors in order on the list of encodings (tk/processors/sequence.rs).
 #include <boost/json/value.hpp>
 
-#include "base/error.h"
+#include "tokenizer/component_factory.h"
 #include "tokenizer/processors/builders.h"
 
 namespace gatehouse::tokenizer::processors {
@@ -29,16 +29,7 @@ class Sequence final : public PostProcessor {
 }  // namespace
 
 std::unique_ptr<PostProcessor> make_sequence(const bj::object& config, const json::JsonPath& path) {
-  json::JsonPath list_path = path / "processors";
-  const bj::array& list = json::as_array(json::require(config, "processors", path), list_path);
-  std::vector<std::unique_ptr<PostProcessor>> stages;
-  for (size_t i = 0; i < list.size(); ++i) {
-    if (list[i].is_null()) {
-      throw Error(ErrorCode::invalid_argument, list_path[i].str() + " is null; a Sequence holds post-processor objects");
-    }
-    stages.push_back(make_post_processor(list[i], list_path[i]));
-  }
-  return std::make_unique<Sequence>(std::move(stages));
+  return std::make_unique<Sequence>(build_stages(config, "processors", path, make_post_processor));
 }
 
 }  // namespace gatehouse::tokenizer::processors

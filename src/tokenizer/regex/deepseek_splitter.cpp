@@ -10,21 +10,6 @@
 namespace gatehouse::tokenizer::regex {
 namespace {
 
-// Appends the matches of a pattern whose `match_at` returns its start position on failure.
-template <size_t (*kMatchAt)(const Scanner&, size_t)>
-void split(std::string_view text, Matches& out) {
-  Scanner scanner(text);
-  for (size_t pos = 0; pos < text.size();) {
-    size_t end = kMatchAt(scanner, pos);
-    if (end == pos) {
-      pos += size_t(scanner.at(pos).length);
-      continue;
-    }
-    out.emplace_back(pos, end);
-    pos = end;
-  }
-}
-
 size_t digits_at(const Scanner& s, size_t pos) { return s.run_at_most(pos, kNumber, 3); }
 
 bool is_kana_or_han(char32_t c) {
@@ -59,8 +44,8 @@ size_t word_at(const Scanner& s, size_t pos) {
 
 }  // namespace
 
-void split_digits_1_3(std::string_view text, Matches& out) { split<digits_at>(text, out); }
-void split_deepseek_cjk(std::string_view text, Matches& out) { split<cjk_at>(text, out); }
-void split_deepseek_words(std::string_view text, Matches& out) { split<word_at>(text, out); }
+void split_digits_1_3(std::string_view text, Matches& out) { append_matches(text, out, digits_at); }
+void split_deepseek_cjk(std::string_view text, Matches& out) { append_matches(text, out, cjk_at); }
+void split_deepseek_words(std::string_view text, Matches& out) { append_matches(text, out, word_at); }
 
 }  // namespace gatehouse::tokenizer::regex

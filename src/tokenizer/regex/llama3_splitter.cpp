@@ -34,12 +34,7 @@ size_t match_at(const Scanner& s, size_t pos) {
 
 template <int kMaxDigits, bool kMarksInWords>
 void split(std::string_view text, Matches& out) {
-  Scanner scanner(text);
-  for (size_t pos = 0; pos < text.size();) {
-    size_t end = match_at<kMaxDigits, kMarksInWords>(scanner, pos);
-    out.emplace_back(pos, end);
-    pos = end;
-  }
+  append_matches(text, out, match_at<kMaxDigits, kMarksInWords>);
 }
 
 }  // namespace

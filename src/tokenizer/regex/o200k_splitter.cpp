@@ -72,12 +72,7 @@ size_t match_at(const Scanner& s, size_t pos) {
 }  // namespace
 
 void split_o200k(std::string_view text, Matches& out) {
-  Scanner scanner(text);
-  for (size_t pos = 0; pos < text.size();) {
-    size_t end = match_at(scanner, pos);
-    out.emplace_back(pos, end);
-    pos = end;
-  }
+  append_matches(text, out, match_at);
 }
 
 }  // namespace gatehouse::tokenizer::regex

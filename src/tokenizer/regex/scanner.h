@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "tokenizer/regex/code_point.h"
+#include "tokenizer/regex/splitters.h"
 
 namespace gatehouse::tokenizer::regex {
 
@@ -109,5 +110,22 @@ class Scanner {
  private:
   std::string_view text_;
 };
+
+// Runs a splitter's `match_at(scanner, pos)` (the end of the match starting at pos, or pos when no
+// alternative matches there) over the whole text, appending the matches; text no alternative
+// starts on is skipped one char at a time, as find_iter does.
+template <class MatchAt>
+void append_matches(std::string_view text, Matches& out, MatchAt match_at) {
+  Scanner scanner(text);
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = match_at(scanner, pos);
+    if (end == pos) {
+      pos += size_t(scanner.at(pos).length);
+      continue;
+    }
+    out.emplace_back(pos, end);
+    pos = end;
+  }
+}
 
 }  // namespace gatehouse::tokenizer::regex
