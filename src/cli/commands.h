@@ -12,5 +12,6 @@ using Handler = std::function<int()>;
 
 void add_tokenize_command(CLI::App& app, Handler& handler);
 void add_detokenize_command(CLI::App& app, Handler& handler);
+void add_chat_template_command(CLI::App& app, Handler& handler);
 
 }  // namespace gatehouse::cli

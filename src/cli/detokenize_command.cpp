@@ -48,24 +48,10 @@ boost::json::value detokenize(const tokenizer::Tokenizer& tok, const std::vector
 }
 
 int run_jsonl(const tokenizer::Tokenizer& tok, const DetokenizeOptions& options) {
-  std::string line, out;
-  size_t line_number = 0;
-  bool failed = false;
-  while (read_line(stdin, line)) {
-    ++line_number;
-    std::string document = "stdin line " + std::to_string(line_number);
-    try {
-      boost::json::value value = json::parse(line, document);
-      out = boost::json::serialize(detokenize(tok, ids_from_json(value, json::JsonPath(document)), options));
-    } catch (const Error& error) {
-      failed = true;
-      out = boost::json::serialize(boost::json::object{{"error", error.what()}});
-      std::fprintf(stderr, "gatehouse: error: %s\n", error.what());
-    }
-    out += '\n';
-    write_out(out);
-  }
-  return failed ? 1 : 0;
+  return run_jsonl_lines([&](std::string& line, const std::string& document) {
+    boost::json::value value = json::parse(line, document);
+    return boost::json::serialize(detokenize(tok, ids_from_json(value, json::JsonPath(document)), options));
+  });
 }
 
 }  // namespace

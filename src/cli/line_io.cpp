@@ -2,7 +2,10 @@
 
 #include <stdio.h>
 
+#include <boost/json.hpp>
 #include <charconv>
+
+#include "base/error.h"
 
 namespace gatehouse::cli {
 
@@ -28,5 +31,28 @@ void append_id_array(std::string& out, const std::vector<uint32_t>& ids) {
 }
 
 void write_out(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+}  // namespace gatehouse::cli
+
+namespace gatehouse::cli {
+
+int run_jsonl_lines(const std::function<std::string(std::string& line, const std::string& document)>& handle) {
+  std::string line, out;
+  size_t line_number = 0;
+  bool failed = false;
+  while (read_line(stdin, line)) {
+    ++line_number;
+    try {
+      out = handle(line, "stdin line " + std::to_string(line_number));
+    } catch (const Error& error) {
+      failed = true;
+      out = boost::json::serialize(boost::json::object{{"error", error.what()}});
+      std::fprintf(stderr, "gatehouse: error: %s\n", error.what());
+    }
+    out += '\n';
+    write_out(out);
+  }
+  return failed ? 1 : 0;
+}
 
 }  // namespace gatehouse::cli

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,5 +18,10 @@ bool read_line(std::FILE* in, std::string& line);
 void append_id_array(std::string& out, const std::vector<uint32_t>& ids);
 
 void write_out(std::string_view text);
+
+// The --jsonl batch loop: `handle` turns one stdin line (named `document`, e.g. "stdin line 3", for
+// error messages) into one output line. A line whose handler throws gatehouse::Error gets
+// {"error": "..."} instead and the run goes on; returns the exit code, 1 if any line failed.
+int run_jsonl_lines(const std::function<std::string(std::string& line, const std::string& document)>& handle);
 
 }  // namespace gatehouse::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   gatehouse::cli::Handler handler;
   gatehouse::cli::add_tokenize_command(app, handler);
   gatehouse::cli::add_detokenize_command(app, handler);
+  gatehouse::cli::add_chat_template_command(app, handler);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

