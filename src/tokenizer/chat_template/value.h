@@ -54,6 +54,7 @@ struct None {};
 
 class Value {
  public:
+  using StringPtr = std::shared_ptr<const std::string>;
   using ListPtr = std::shared_ptr<List>;
   using DictPtr = std::shared_ptr<Dict>;
   using CallablePtr = std::shared_ptr<Callable>;
@@ -65,9 +66,10 @@ class Value {
   Value(int i) : data_(int64_t(i)) {}
   Value(int64_t i) : data_(i) {}
   Value(double d) : data_(d) {}
-  Value(std::string s) : data_(std::move(s)) {}
-  Value(std::string_view s) : data_(std::string(s)) {}
-  Value(const char* s) : data_(std::string(s)) {}
+  // Strings are immutable and shared: copying a Value never copies the text.
+  Value(std::string s) : data_(std::make_shared<const std::string>(std::move(s))) {}
+  Value(std::string_view s) : Value(std::string(s)) {}
+  Value(const char* s) : Value(std::string(s)) {}
   Value(ListPtr list) : data_(std::move(list)) {}
   Value(DictPtr dict) : data_(std::move(dict)) {}
   Value(CallablePtr callable) : data_(std::move(callable)) {}
@@ -85,7 +87,7 @@ class Value {
   bool is_int() const { return std::holds_alternative<int64_t>(data_); }
   bool is_float() const { return std::holds_alternative<double>(data_); }
   bool is_number() const { return is_int() || is_float(); }  // bool counts too in Python; see type_name
-  bool is_string() const { return std::holds_alternative<std::string>(data_); }
+  bool is_string() const { return std::holds_alternative<StringPtr>(data_); }
   bool is_list() const { return std::holds_alternative<ListPtr>(data_); }
   bool is_dict() const { return std::holds_alternative<DictPtr>(data_); }
   bool is_callable() const { return std::holds_alternative<CallablePtr>(data_); }
@@ -95,7 +97,7 @@ class Value {
   double as_float() const { return std::get<double>(data_); }
   // int, float or bool as a double (Python's numeric tower).
   double as_number() const;
-  const std::string& as_string() const { return std::get<std::string>(data_); }
+  const std::string& as_string() const { return *std::get<StringPtr>(data_); }
   List& as_list() const { return *std::get<ListPtr>(data_); }
   Dict& as_dict() const { return *std::get<DictPtr>(data_); }
   Callable& as_callable() const { return *std::get<CallablePtr>(data_); }
@@ -107,7 +109,7 @@ class Value {
   std::string_view type_name() const;
 
  private:
-  std::variant<Undefined, None, bool, int64_t, double, std::string, ListPtr, DictPtr, CallablePtr> data_;
+  std::variant<Undefined, None, bool, int64_t, double, StringPtr, ListPtr, DictPtr, CallablePtr> data_;
 };
 
 // Python ==, with int/float/bool comparing numerically and containers element-wise.
