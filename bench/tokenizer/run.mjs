@@ -1,7 +1,9 @@
 // Tokenizer benchmark: single-thread encode throughput (MB/s) of gatehouse, the Hugging Face
 // `tokenizers` binding (one call on the whole text) and, for GPT-4o's o200k, `tiktoken`, on the
-// same fixed mixed text of at least 1 MB, in one run; checks the ids are identical and prints the
-// ratios. Then the linearity check: 100,000 characters without spaces.
+// same fixed texts of at least 1 MB, in one run; checks the ids are identical and prints the
+// ratios. Two texts: "mixed" (ordinary text: English, code, JSON, many scripts, emoji) and "runs"
+// (long runs of one character, the worst case for BPE merging). Then the linearity check: 100,000
+// characters without spaces.
 // Usage: node bench/tokenizer/run.mjs --bin build/bin/gatehouse [--repeat N]
 process.env.TOKENIZERS_PARALLELISM = 'false';
 process.env.RAYON_NUM_THREADS = '1';
@@ -13,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { plainCorpus } from '../../tests/conformance/corpus.mjs';
+import { mixedCorpus, pathologicalRuns } from '../../tests/conformance/corpus.mjs';
 
 const { values: args } = parseArgs({ options: { bin: { type: 'string' }, repeat: { type: 'string', default: '5' } } });
 if (!args.bin) throw new Error('usage: node bench/tokenizer/run.mjs --bin PATH_TO_GATEHOUSE [--repeat N]');
@@ -26,16 +28,16 @@ const tiktoken = require('tiktoken');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
 process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
 
-// The fixed text: the corpus without special-token strings, repeated to at least 1 MB.
-function benchText() {
-  const parts = [];
+// A fixed text: `parts` repeated, one per line, to at least 1 MB.
+function benchText(parts) {
+  const lines = [];
   let bytes = 0;
   for (let i = 0; bytes < 1 << 20; i++) {
-    const part = plainCorpus[i % plainCorpus.length];
-    parts.push(part);
+    const part = parts[i % parts.length];
+    lines.push(part);
     bytes += Buffer.byteLength(part) + 1;
   }
-  return parts.join('\n');
+  return lines.join('\n');
 }
 
 // 100,000 letters with no spaces: one pre-token, the worst case for BPE merging.
@@ -84,34 +86,36 @@ const tokenizers = [
   ['deepseek_v3', lenml('deepseek_v3')], ['gpt4o', lenml('gpt4o')], ['mistral', lenml('llama2')], ['llama', llamaFolder],
 ];
 
-const text = benchText();
-const textFile = path.join(work, 'text.txt');
-fs.writeFileSync(textFile, text);
-const noSpace = noSpaceText();
+const texts = [['mixed', benchText(mixedCorpus)], ['runs', benchText(pathologicalRuns)]];
 const noSpaceFile = path.join(work, 'nospace.txt');
-fs.writeFileSync(noSpaceFile, noSpace);
-const megabytes = Buffer.byteLength(text) / 1e6;
-console.log(`text: ${megabytes.toFixed(2)} MB, ${repeat} runs each, best run reported, one thread`);
-console.log('tokenizer     gatehouse MB/s  tokenizers MB/s  ratio   tiktoken MB/s  ratio  ids   100k-no-space ms');
+fs.writeFileSync(noSpaceFile, noSpaceText());
+console.log(`${repeat} runs each, best run reported, one thread; ` +
+  texts.map(([label, text]) => `${label}: ${(Buffer.byteLength(text) / 1e6).toFixed(2)} MB`).join(', '));
+console.log('tokenizer    text   gatehouse MB/s  tokenizers MB/s  ratio   tiktoken MB/s  ratio  ids   100k-no-space ms');
 
 for (const [name, folder] of tokenizers) {
-  const ours = gatehouse(folder, textFile);
   const oracle = await Tokenizer.fromFile(path.join(folder, 'tokenizer.json'));
-  const hf = await best(async () => (await oracle.encode(text, null, { addSpecialTokens: false })).getIds());
-  let identical = same(gatehouseIds(folder, text), hf.result);
-  let tiktokenColumns = '             -      -';
-  if (name === 'gpt4o') {
-    const encoder = tiktoken.get_encoding('o200k_base');
-    const tk = await best(() => encoder.encode(text, [], []));
-    identical = identical && same([...tk.result], hf.result);
-    const tkRate = megabytes / tk.seconds;
-    tiktokenColumns = `${tkRate.toFixed(1).padStart(14)}  ${(ours.mb_per_s / tkRate).toFixed(1).padStart(5)}x`;
-    encoder.free();
-  }
-  const hfRate = megabytes / hf.seconds;
   const noSpaceMs = gatehouse(folder, noSpaceFile).seconds * 1000;
-  console.log(`${name.padEnd(12)} ${ours.mb_per_s.toFixed(1).padStart(15)} ${hfRate.toFixed(2).padStart(16)} ` +
-    `${(ours.mb_per_s / hfRate).toFixed(1).padStart(6)}x ${tiktokenColumns}  ${identical ? 'same' : 'DIFF'} ` +
-    `${noSpaceMs.toFixed(1).padStart(17)}`);
-  if (!identical) process.exitCode = 1;
+  for (const [label, text] of texts) {
+    const textFile = path.join(work, `${label}.txt`);
+    fs.writeFileSync(textFile, text);
+    const megabytes = Buffer.byteLength(text) / 1e6;
+    const ours = gatehouse(folder, textFile);
+    const hf = await best(async () => (await oracle.encode(text, null, { addSpecialTokens: false })).getIds());
+    let identical = same(gatehouseIds(folder, text), hf.result);
+    let tiktokenColumns = '             -      -';
+    if (name === 'gpt4o') {
+      const encoder = tiktoken.get_encoding('o200k_base');
+      const tk = await best(() => encoder.encode(text, [], []));
+      identical = identical && same([...tk.result], hf.result);
+      const tkRate = megabytes / tk.seconds;
+      tiktokenColumns = `${tkRate.toFixed(1).padStart(14)}  ${(ours.mb_per_s / tkRate).toFixed(1).padStart(5)}x`;
+      encoder.free();
+    }
+    const hfRate = megabytes / hf.seconds;
+    console.log(`${name.padEnd(12)} ${label.padEnd(6)} ${ours.mb_per_s.toFixed(1).padStart(14)} ` +
+      `${hfRate.toFixed(2).padStart(16)} ${(ours.mb_per_s / hfRate).toFixed(1).padStart(6)}x ${tiktokenColumns}  ` +
+      `${identical ? 'same' : 'DIFF'} ${label === 'mixed' ? noSpaceMs.toFixed(1).padStart(17) : ''}`);
+    if (!identical) process.exitCode = 1;
+  }
 }

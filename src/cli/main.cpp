@@ -1,4 +1,6 @@
 // gatehouse: one binary, one subcommand per capability (see docs/cli.md).
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
@@ -7,6 +9,11 @@
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
+  // Keep freed memory for reuse instead of handing large blocks back to the OS at every free:
+  // encoding a long text allocates a few large buffers per call, and on this kind of VM the page
+  // faults of fresh memory cost more than the encoding itself.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   CLI::App app{"Gatehouse: run Hugging Face models, gated ones included, on your own machines"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "gatehouse 0.1.0");

@@ -62,9 +62,8 @@ function longMixed() {
   return parts.join(' ');
 }
 
-// Long inputs, each a stress case of its own.
-const long = [
-  longMixed(),
+// Long runs of one character: the worst cases for BPE merging and regex splitting.
+export const pathologicalRuns = [
   'x'.repeat(5000),
   '\u00E9'.repeat(3000),
   '\u4E2D'.repeat(3000),
@@ -72,6 +71,15 @@ const long = [
   ' '.repeat(2000),
   '\u{1F600}'.repeat(1000),
 ];
+
+// Long inputs, each a stress case of its own.
+const long = [
+  longMixed(),
+  ...pathologicalRuns,
+];
+
+// Ordinary texts without special-token strings: English, code, JSON, many scripts, emoji.
+export const mixedCorpus = base;
 
 // Texts without special-token strings: what tokenizers agree on whatever their added tokens.
 export const plainCorpus = [...base, ...long];
