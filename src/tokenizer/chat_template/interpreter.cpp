@@ -14,6 +14,21 @@ class LocatedError : public Error {
       : Error(code, "chat template: line " + std::to_string(line) + ": " + message) {}
 };
 
+// Runs `fn`; an Error it throws gets `line` unless it already has one or is the template's own
+// raise_exception message.
+template <typename Fn>
+decltype(auto) at_line(int line, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const LocatedError&) {
+    throw;
+  } catch (const TemplateRaised&) {
+    throw;
+  } catch (const Error& error) {
+    throw LocatedError(error.code(), line, error.what());
+  }
+}
+
 template <typename T>
 const T& as(const Expr& expr) {
   return static_cast<const T&>(expr);
@@ -145,12 +160,7 @@ Interpreter::Flow Interpreter::execute(const Stmt& stmt, const ScopePtr& scope, 
 
 Interpreter::Flow Interpreter::execute_for(const ForStmt& node, const ScopePtr& scope, std::string& out) {
   Value iterable = eval(*node.iterable, scope);
-  std::vector<Value> items;
-  try {
-    items = iterate(iterable);
-  } catch (const Error& error) {
-    throw LocatedError(error.code(), node.line, error.what());
-  }
+  std::vector<Value> items = at_line(node.line, [&] { return iterate(iterable); });
   std::vector<AssignTarget> targets;
   for (const std::string& name : node.targets) targets.push_back({name, ""});
   if (node.filter) {  // `for x in xs if cond` filters first, so loop.length counts what is left
@@ -200,7 +210,7 @@ void Interpreter::bind_targets(const ScopePtr& scope, const std::vector<AssignTa
 }
 
 void Interpreter::execute_set(const SetStmt& node, const ScopePtr& scope) {
-  try {
+  at_line(node.line, [&] {
     if (node.kind == Stmt::Kind::set) {
       bind_targets(scope, node.targets, eval(*node.value, scope));
       return;
@@ -210,13 +220,7 @@ void Interpreter::execute_set(const SetStmt& node, const ScopePtr& scope) {
     Value value(std::move(inner));
     if (node.filter) value = apply_filter_expr(*node.filter, value, scope);
     assign(scope, node.targets[0], std::move(value));
-  } catch (const LocatedError&) {
-    throw;
-  } catch (const TemplateRaised&) {
-    throw;
-  } catch (const Error& error) {
-    throw LocatedError(error.code(), node.line, error.what());
-  }
+  });
 }
 
 void Interpreter::define_macro(const MacroStmt& node, const ScopePtr& scope) {
@@ -237,15 +241,7 @@ void Interpreter::execute_call_block(const CallBlockStmt& node, const ScopePtr& 
   Value callee = eval(*node.call->callee, scope);
   CallArgs args = eval_arguments(node.call->args, scope);
   args.keyword.emplace_back("caller", std::move(caller));
-  try {
-    append(out, to_str(call(callee, args)));
-  } catch (const LocatedError&) {
-    throw;
-  } catch (const TemplateRaised&) {
-    throw;
-  } catch (const Error& error) {
-    throw LocatedError(error.code(), node.line, error.what());
-  }
+  at_line(node.line, [&] { append(out, to_str(call(callee, args))); });
 }
 
 Value Interpreter::invoke(const MacroStmt& macro, const std::weak_ptr<Scope>& closure, CallArgs& args) {
@@ -327,15 +323,7 @@ Value Interpreter::apply_filter_expr(const FilterExpr& node, const Value& subjec
 }
 
 Value Interpreter::eval(const Expr& expr, const ScopePtr& scope) {
-  try {
-    return eval_unchecked(expr, scope);
-  } catch (const LocatedError&) {
-    throw;
-  } catch (const TemplateRaised&) {
-    throw;
-  } catch (const Error& error) {
-    throw LocatedError(error.code(), expr.line, error.what());
-  }
+  return at_line(expr.line, [&] { return eval_unchecked(expr, scope); });
 }
 
 Value Interpreter::eval_unchecked(const Expr& expr, const ScopePtr& scope) {
