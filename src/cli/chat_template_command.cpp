@@ -9,6 +9,7 @@
 #include "base/json.h"
 #include "cli/commands.h"
 #include "cli/line_io.h"
+#include "cli/tokenizer_loader.h"
 #include "tokenizer/chat_template.h"
 
 namespace gatehouse::cli {
@@ -39,7 +40,7 @@ boost::json::object request_from_json(boost::json::value value, const std::strin
 class Renderer {
  public:
   explicit Renderer(const ChatTemplateOptions& options) {
-    if (!options.tokenizer.empty()) config_ = tokenizer::TokenizerConfig::load(options.tokenizer);
+    if (!options.tokenizer.empty()) config_ = tokenizer::TokenizerConfig::load(model_folder(options.tokenizer, kTokenizerFiles));
     if (!options.template_file.empty()) {
       fixed_.emplace(files::read_file(options.template_file), config_);
     }

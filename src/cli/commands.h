@@ -13,5 +13,7 @@ using Handler = std::function<int()>;
 void add_tokenize_command(CLI::App& app, Handler& handler);
 void add_detokenize_command(CLI::App& app, Handler& handler);
 void add_chat_template_command(CLI::App& app, Handler& handler);
+void add_hub_command(CLI::App& app, Handler& handler);
+void add_download_command(CLI::App& app, Handler& handler);
 
 }  // namespace gatehouse::cli

@@ -1,13 +1,24 @@
-// Resolves the --tokenizer argument of the tokenizer commands to a loaded Tokenizer.
+// Resolves the --tokenizer (and later --model) argument: a local folder, or a Hub repo id
+// downloaded through the Hub client into the huggingface_hub cache (HF_ENDPOINT, HF_TOKEN and
+// HF_HUB_OFFLINE apply).
 #pragma once
 
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "tokenizer/tokenizer.h"
 
 namespace gatehouse::cli {
 
-// `source` is a local folder holding tokenizer.json.
+// The files a tokenizer needs from a repo.
+inline const std::vector<std::string> kTokenizerFiles = {
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"};
+
+// `source` itself when it is a folder, else the snapshot of the repo it names, limited to the
+// files matching `include`.
+std::filesystem::path model_folder(const std::string& source, const std::vector<std::string>& include);
+
 tokenizer::Tokenizer load_tokenizer(const std::string& source);
 
 }  // namespace gatehouse::cli

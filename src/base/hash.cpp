@@ -1,0 +1,161 @@
+#include "base/hash.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "base/error.h"
+
+namespace gatehouse {
+namespace {
+
+constexpr size_t kChunkSize = size_t(1) << 20;
+
+EVP_MD_CTX* ctx(void* context) { return static_cast<EVP_MD_CTX*>(context); }
+
+std::string to_hex(const unsigned char* bytes, size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex(size * 2, '0');
+  for (size_t i = 0; i < size; ++i) {
+    hex[2 * i] = kDigits[bytes[i] >> 4];
+    hex[2 * i + 1] = kDigits[bytes[i] & 0xF];
+  }
+  return hex;
+}
+
+[[noreturn]] void throw_errno(int error, std::string_view action, const std::filesystem::path& path) {
+  ErrorCode code = ErrorCode::internal;
+  if (error == ENOENT || error == ENOTDIR) code = ErrorCode::not_found;
+  else if (error == EACCES || error == EPERM) code = ErrorCode::permission_denied;
+  else if (error == EISDIR) code = ErrorCode::invalid_argument;
+  throw Error(code, "cannot " + std::string(action) + " " + path.string() + ": " + std::strerror(error));
+}
+
+// Calls `consume(chunk)` for each chunk of the file; returns the file's size from fstat first via
+// `on_size` so git's header can be built before any content.
+template <typename OnSize, typename Consume>
+void read_chunks(const std::filesystem::path& path, OnSize on_size, Consume consume) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw_errno(errno, "open", path);
+  std::unique_ptr<int, void (*)(int*)> closer(&fd, [](int* f) { ::close(*f); });
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) throw_errno(errno, "stat", path);
+  if (S_ISDIR(info.st_mode)) throw_errno(EISDIR, "hash", path);
+  on_size(uint64_t(info.st_size));
+  std::vector<char> buffer(kChunkSize);
+  while (true) {
+    ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno(errno, "read", path);
+    }
+    if (n == 0) break;
+    consume(std::string_view(buffer.data(), size_t(n)));
+  }
+}
+
+}  // namespace
+
+Hasher::Hasher(Kind kind) : kind_(kind) {
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  GH_CHECK(context != nullptr);
+  const EVP_MD* md = kind == sha1 ? EVP_sha1() : EVP_sha256();
+  GH_CHECK(EVP_DigestInit_ex(context, md, nullptr) == 1);
+  context_ = context;
+}
+
+Hasher::~Hasher() {
+  if (context_) EVP_MD_CTX_free(ctx(context_));
+}
+
+Hasher::Hasher(Hasher&& other) noexcept
+    : kind_(other.kind_), context_(other.context_), digest_(std::move(other.digest_)) {
+  other.context_ = nullptr;
+}
+
+Hasher& Hasher::operator=(Hasher&& other) noexcept {
+  if (this != &other) {
+    if (context_) EVP_MD_CTX_free(ctx(context_));
+    kind_ = other.kind_;
+    context_ = other.context_;
+    digest_ = std::move(other.digest_);
+    other.context_ = nullptr;
+  }
+  return *this;
+}
+
+void Hasher::update(std::string_view data) {
+  GH_CHECK(context_ != nullptr && digest_.empty());
+  if (data.empty()) return;
+  GH_CHECK(EVP_DigestUpdate(ctx(context_), data.data(), data.size()) == 1);
+}
+
+std::string Hasher::hex_digest() {
+  if (!digest_.empty()) return digest_;
+  GH_CHECK(context_ != nullptr);
+  unsigned char bytes[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  GH_CHECK(EVP_DigestFinal_ex(ctx(context_), bytes, &size) == 1);
+  digest_ = to_hex(bytes, size);
+  return digest_;
+}
+
+std::string sha256_hex(std::string_view data) {
+  Hasher hasher(Hasher::sha256);
+  hasher.update(data);
+  return hasher.hex_digest();
+}
+
+std::string sha1_hex(std::string_view data) {
+  Hasher hasher(Hasher::sha1);
+  hasher.update(data);
+  return hasher.hex_digest();
+}
+
+GitBlobHasher::GitBlobHasher(uint64_t size) : hasher_(Hasher::sha1), size_(size) {
+  std::string header = "blob " + std::to_string(size);
+  header.push_back('\0');
+  hasher_.update(header);
+}
+
+void GitBlobHasher::update(std::string_view data) {
+  fed_ += data.size();
+  hasher_.update(data);
+}
+
+std::string GitBlobHasher::hex_digest() {
+  if (fed_ != size_) {
+    throw Error(ErrorCode::invalid_argument, "git blob hash: expected " + std::to_string(size_) +
+                                                 " bytes but got " + std::to_string(fed_) +
+                                                 " (did the file change while it was read?)");
+  }
+  return hasher_.hex_digest();
+}
+
+std::string git_blob_sha1(std::string_view contents) {
+  GitBlobHasher hasher(contents.size());
+  hasher.update(contents);
+  return hasher.hex_digest();
+}
+
+std::string hash_file(const std::filesystem::path& path, Hasher::Kind kind) {
+  Hasher hasher(kind);
+  read_chunks(path, [](uint64_t) {}, [&](std::string_view chunk) { hasher.update(chunk); });
+  return hasher.hex_digest();
+}
+
+std::string git_blob_sha1_file(const std::filesystem::path& path) {
+  std::unique_ptr<GitBlobHasher> hasher;
+  read_chunks(
+      path, [&](uint64_t size) { hasher = std::make_unique<GitBlobHasher>(size); },
+      [&](std::string_view chunk) { hasher->update(chunk); });
+  return hasher->hex_digest();
+}
+
+}  // namespace gatehouse

@@ -1,0 +1,61 @@
+// Streaming SHA-1 / SHA-256 digests (OpenSSL EVP) and git's blob hash, used to verify downloads
+// against the Hub's oids. A hasher is owned by one thread at a time; hex digests are lowercase.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace gatehouse {
+
+class Hasher {
+ public:
+  enum Kind { sha1, sha256 };
+
+  explicit Hasher(Kind kind);
+  ~Hasher();
+  Hasher(Hasher&& other) noexcept;
+  Hasher& operator=(Hasher&& other) noexcept;
+  Hasher(const Hasher&) = delete;
+  Hasher& operator=(const Hasher&) = delete;
+
+  Kind kind() const { return kind_; }
+  // Feeds more bytes. Must not be called after hex_digest().
+  void update(std::string_view data);
+  // Finishes the digest (once) and returns it as lowercase hex; later calls return the same value.
+  std::string hex_digest();
+
+ private:
+  Kind kind_;
+  void* context_ = nullptr;  // EVP_MD_CTX*
+  std::string digest_;
+};
+
+// One-shot helpers.
+std::string sha256_hex(std::string_view data);
+std::string sha1_hex(std::string_view data);
+
+// git's object id of a blob: sha1("blob <size>\0" + contents), the Hub's "oid" for non-LFS files.
+std::string git_blob_sha1(std::string_view contents);
+
+// Streaming git blob hash for contents whose size is known up front. hex_digest() throws
+// invalid_argument when the bytes fed do not add up to the declared size.
+class GitBlobHasher {
+ public:
+  explicit GitBlobHasher(uint64_t size);
+  void update(std::string_view data);
+  std::string hex_digest();
+
+ private:
+  Hasher hasher_;
+  uint64_t size_;
+  uint64_t fed_ = 0;
+};
+
+// Hashes a file, reading it in 1 MiB chunks. Throws not_found / permission_denied / internal.
+std::string hash_file(const std::filesystem::path& path, Hasher::Kind kind);
+// git_blob_sha1 of a file's contents, streamed the same way.
+std::string git_blob_sha1_file(const std::filesystem::path& path);
+
+}  // namespace gatehouse

@@ -1,0 +1,55 @@
+// gatehouse hub serve: a Hub-compatible mirror of a root folder of repos (docs/hub.md).
+#include <cstdio>
+#include <memory>
+
+#include "base/log.h"
+#include "cli/commands.h"
+#include "cli/serve_until_signal.h"
+#include "hub/mirror/mirror_service.h"
+
+namespace gatehouse::cli {
+namespace {
+
+struct HubServeOptions {
+  std::string root;
+  std::string access;
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  int threads = 8;
+};
+
+}  // namespace
+
+void add_hub_command(CLI::App& app, Handler& handler) {
+  CLI::App* hub = app.add_subcommand("hub", "Hugging Face Hub tools");
+  hub->require_subcommand(1);
+  auto options = std::make_shared<HubServeOptions>();
+  CLI::App* serve = hub->add_subcommand("serve", "Serve a folder of repos with the Hub's HTTP API");
+  serve->add_option("--root", options->root, "Folder of repos: <org>/<name>/, datasets/<org>/<name>/, spaces/<org>/<name>/")
+      ->required();
+  serve->add_option("--access", options->access, "Access policy JSON: public and gated repo globs, tokens (docs/hub.md)");
+  serve->add_option("--host", options->host, "Address to listen on");
+  serve->add_option("--port", options->port, "Port to listen on (0: any free port)");
+  serve->add_option("--threads", options->threads, "Server threads")->check(CLI::Range(1, 256));
+  serve->callback([options, &handler] {
+    handler = [options] {
+      auto store = std::make_shared<hub::RepoStore>(options->root);
+      hub::AccessPolicy policy = options->access.empty() ? hub::AccessPolicy() : hub::AccessPolicy::load(options->access);
+      auto service = std::make_shared<hub::MirrorService>(store, std::move(policy));
+      http::ServerOptions server_options;
+      server_options.host = options->host;
+      server_options.port = options->port;
+      server_options.threads = options->threads;
+      http::Server server(server_options, [service](const http::Request& request) { return service->handle(request); });
+      GH_LOG(info) << "hub mirror: serving " << store->list().size() << " repos from " << options->root
+                   << (options->access.empty() ? " (all public)" : " with access policy " + options->access);
+      // Tests and scripts read the address from this line.
+      std::printf("listening on http://%s:%u\n", options->host.c_str(), unsigned(server.port()));
+      std::fflush(stdout);
+      serve_until_signal(server);
+      return 0;
+    };
+  });
+}
+
+}  // namespace gatehouse::cli

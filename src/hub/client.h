@@ -1,0 +1,74 @@
+// A Hugging Face Hub client that downloads into the huggingface_hub cache, so a Python user's
+// cache and ours are one: resolve a revision to a commit, list a repo's files, download one file or
+// a snapshot (include/exclude globs, parallel workers). Downloads go to a process-unique temporary
+// file, resume with Range after a broken connection, are checked against the size and the hash the
+// Hub publishes (SHA-256 for LFS files, git SHA-1 for the others) and renamed into place under the
+// blob's lock. One HubClient may be used from one thread; snapshot() runs its own workers.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/secret_string.h"
+#include "hub/cache.h"
+#include "hub/repo_id.h"
+
+namespace gatehouse::hub {
+
+struct HubClientOptions {
+  std::string endpoint = "https://huggingface.co";
+  std::optional<SecretString> token;
+  std::filesystem::path cache_root;
+  bool offline = false;  // serve from the cache only
+  int max_workers = 8;
+  bool progress = false;  // a progress line on stderr
+  int max_attempts = 5;   // per request, with exponential backoff, for network errors, 408, 429, 5xx
+
+  // HF_ENDPOINT, the token (explicit, HF_TOKEN, HUGGING_FACE_HUB_TOKEN, the token file), the cache
+  // root (HF_HUB_CACHE, ...), HF_HUB_OFFLINE; progress when stderr is a terminal.
+  static HubClientOptions from_environment(const std::optional<std::string>& explicit_token);
+};
+
+struct RemoteFile {
+  std::string path;
+  uint64_t size = 0;
+  std::string oid;                    // git blob SHA-1
+  std::optional<std::string> sha256;  // LFS files
+
+  const std::string& etag() const { return sha256 ? *sha256 : oid; }
+};
+
+struct SnapshotFilter {
+  std::vector<std::string> include;  // globs; empty: everything
+  std::vector<std::string> exclude;
+};
+
+class HubClient {
+ public:
+  explicit HubClient(HubClientOptions options);
+  ~HubClient();
+
+  // The commit a revision (branch, tag or commit) names.
+  std::string resolve_commit(const RepoId& repo, const std::string& revision);
+
+  // Every file of the repo at a commit (the recursive, paginated tree).
+  std::vector<RemoteFile> list_files(const RepoId& repo, const std::string& commit);
+
+  // One file, from the cache when it is there; returns its path in snapshots/.
+  std::filesystem::path download_file(const RepoId& repo, const std::string& revision, const std::string& path);
+
+  // The files of a revision that pass the filter; returns snapshots/<commit>.
+  std::filesystem::path snapshot(const RepoId& repo, const std::string& revision, const SnapshotFilter& filter);
+
+  const HubCache& cache() const { return cache_; }
+
+ private:
+  struct Impl;
+  HubClientOptions options_;
+  HubCache cache_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gatehouse::hub

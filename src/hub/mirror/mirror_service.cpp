@@ -1,0 +1,409 @@
+#include "hub/mirror/mirror_service.h"
+
+#include <boost/json.hpp>
+#include <set>
+
+#include "base/error.h"
+#include "base/hash.h"
+#include "base/json.h"
+#include "hub/mirror/byte_range.h"
+
+namespace gatehouse::hub {
+namespace {
+
+namespace bj = boost::json;
+
+// An error in the Hub's contract: status, X-Error-Code, X-Error-Message, {"error": message}.
+struct HubError {
+  int status;
+  std::string code;
+  std::string message;
+  std::string commit;  // X-Repo-Commit, sent with EntryNotFound so clients remember the miss
+};
+
+http::Response error_response(const HubError& error) {
+  http::Response response = http::Response::json(error.status, bj::serialize(bj::object{{"error", error.message}}));
+  response.headers.emplace_back("X-Error-Code", error.code);
+  response.headers.emplace_back("X-Error-Message", error.message);
+  if (!error.commit.empty()) response.headers.emplace_back("X-Repo-Commit", error.commit);
+  return response;
+}
+
+http::Response json_response(const bj::value& value) { return http::Response::json(200, bj::serialize(value)); }
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> segments;
+  size_t start = 1;  // the path starts with '/'
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    std::string segment = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    segments.push_back(percent_decode(segment));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  while (!segments.empty() && segments.back().empty()) segments.pop_back();
+  return segments;
+}
+
+std::string join(const std::vector<std::string>& segments, size_t from) {
+  std::string out;
+  for (size_t i = from; i < segments.size(); ++i) out += (i > from ? "/" : "") + segments[i];
+  return out;
+}
+
+std::string bearer_token(const http::Request& request) {
+  const std::string* header = request.header("authorization");
+  if (!header || header->size() < 7 || strncasecmp(header->c_str(), "Bearer ", 7) != 0) return "";
+  return header->substr(7);
+}
+
+std::string query_value(const std::string& query, std::string_view key) {
+  size_t start = 0;
+  while (start <= query.size()) {
+    size_t end = query.find('&', start);
+    std::string pair = query.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    size_t equals = pair.find('=');
+    if (pair.substr(0, equals) == key) return equals == std::string::npos ? "" : pair.substr(equals + 1);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return "";
+}
+
+bool truthy(const std::string& value) { return value == "1" || value == "true" || value == "True"; }
+
+std::string_view kind_word(RepoType type) {
+  return type == RepoType::model ? "model" : type == RepoType::dataset ? "dataset" : "space";
+}
+
+// The Host the client used, for the absolute URLs in Link headers; only safe characters pass.
+std::string request_origin(const http::Request& request) {
+  const std::string* host = request.header("host");
+  std::string safe = "localhost";
+  if (host && !host->empty() &&
+      host->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == std::string::npos) {
+    safe = *host;
+  }
+  return "http://" + safe;
+}
+
+bj::object file_entry(const RepoFile& file) {
+  bj::object entry{{"type", "file"}, {"oid", file.oid}, {"size", file.size}, {"path", file.path}};
+  if (file.sha256) entry["lfs"] = bj::object{{"oid", *file.sha256}, {"size", file.size}, {"pointerSize", 134}};
+  return entry;
+}
+
+bj::object directory_entry(const std::string& path, const RepoSnapshot& snapshot) {
+  Hasher oid(Hasher::sha1);  // stable per content, like a git tree id
+  for (const RepoFile& file : snapshot.files) {
+    if (file.path.compare(0, path.size() + 1, path + "/") == 0) oid.update(file.path + "\n" + file.etag() + "\n");
+  }
+  return bj::object{{"type", "directory"}, {"oid", oid.hex_digest()}, {"size", 0}, {"path", path}};
+}
+
+void add_last_commit(bj::object& entry, const RepoSnapshot& snapshot) {
+  entry["lastCommit"] = bj::object{{"id", snapshot.commit}, {"title", "Gatehouse mirror snapshot"},
+                                   {"date", snapshot.last_modified}};
+}
+
+// Every folder that holds a file of the snapshot.
+std::set<std::string> directories(const RepoSnapshot& snapshot) {
+  std::set<std::string> out;
+  for (const RepoFile& file : snapshot.files) {
+    for (size_t slash = file.path.find('/'); slash != std::string::npos; slash = file.path.find('/', slash + 1)) {
+      out.insert(file.path.substr(0, slash));
+    }
+  }
+  return out;
+}
+
+std::string parent_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
+}  // namespace
+
+struct MirrorService::Call {
+  const http::Request& request;
+  std::vector<std::string> segments;
+  std::string token;
+  RepoId repo;
+  std::optional<RepoSnapshot> snapshot;
+
+  // The repo's content after the access check; throws HubError as the Hub answers.
+  const RepoSnapshot& open(const RepoStore& store, const AccessPolicy& policy, bool files) {
+    Access access = files ? policy.file_access(repo, token) : policy.metadata_access(repo, token);
+    if (access == Access::invalid_token) throw HubError{401, "InvalidCredentials", "Invalid credentials in Authorization header", ""};
+    if (access != Access::hidden) snapshot = store.snapshot(repo);
+    if (access == Access::hidden || !snapshot) {
+      // Anonymous callers get 401, as the Hub does for repos that are missing or private.
+      throw HubError{token.empty() ? 401 : 404, "RepoNotFound", "Repository not found: " + repo.name +
+                     (token.empty() ? " (if it is private or gated, send a token that has access)" : ""), ""};
+    }
+    std::string kind(kind_word(repo.type));
+    if (access == Access::gated_anonymous) {
+      throw HubError{401, "GatedRepo", "Access to " + kind + " " + repo.name + " is restricted. You must have access to "
+                     "it and be authenticated to access it. Please log in.", ""};
+    }
+    if (access == Access::gated_not_allowed) {
+      throw HubError{403, "GatedRepo", "Access to " + kind + " " + repo.name + " is restricted and you are not in the "
+                     "authorized list. Ask the mirror's administrator for access.", ""};
+    }
+    return *snapshot;
+  }
+
+  // Checks that `revision` names the snapshot: "main", "HEAD" or its commit.
+  void check_revision(const std::string& revision) const {
+    if (revision == "main" || revision == "HEAD" || revision == snapshot->commit) return;
+    throw HubError{404, "RevisionNotFound", "Invalid rev id: " + revision, ""};
+  }
+};
+
+MirrorService::MirrorService(std::shared_ptr<const RepoStore> store, AccessPolicy policy, MirrorOptions options)
+    : store_(std::move(store)), policy_(std::move(policy)), options_(options) {}
+
+http::Response MirrorService::handle(const http::Request& request) const {
+  http::Response response;
+  try {
+    Call call{request, split_path(request.path), bearer_token(request), {}, {}};
+    response = route(call);
+  } catch (const HubError& error) {
+    response = error_response(error);
+  } catch (const Error& error) {
+    if (error.code() != ErrorCode::invalid_argument) throw;
+    response = error_response({400, "BadRequest", error.what(), ""});
+  }
+  response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  response.headers.emplace_back("Access-Control-Expose-Headers",
+                                "X-Repo-Commit,X-Error-Code,X-Error-Message,ETag,Link,Accept-Ranges,Content-Range,"
+                                "X-Linked-Size,X-Linked-ETag");
+  return response;
+}
+
+http::Response MirrorService::route(Call& call) const {
+  const auto& s = call.segments;
+  const std::string& method = call.request.method;
+  bool get = method == "GET" || method == "HEAD";
+  if (s.size() == 2 && s[0] == "api" && s[1] == "whoami-v2" && get) return whoami(call);
+  if (s.size() >= 4 && s[0] == "api" && (s[1] == "models" || s[1] == "datasets" || s[1] == "spaces")) {
+    RepoType type = s[1] == "models" ? RepoType::model : s[1] == "datasets" ? RepoType::dataset : RepoType::space;
+    call.repo = RepoId::parse(s[2] + "/" + s[3], type);
+    if (s.size() == 4 && get) return repo_info(call);
+    if (s.size() == 6 && s[4] == "revision" && get) return repo_info(call);
+    if (s.size() >= 6 && s[4] == "tree" && get) return tree(call);
+    if (s.size() == 6 && s[4] == "paths-info" && method == "POST") return paths_info(call);
+    if (s.size() == 5 && s[4] == "refs" && get) return refs(call);
+  }
+  size_t at = 0;
+  RepoType type = RepoType::model;
+  if (!s.empty() && (s[0] == "datasets" || s[0] == "spaces")) {
+    type = s[0] == "datasets" ? RepoType::dataset : RepoType::space;
+    at = 1;
+  }
+  if (s.size() >= at + 5 && s[at + 2] == "resolve" && get) {
+    call.repo = RepoId::parse(s[at] + "/" + s[at + 1], type);
+    return resolve(call);
+  }
+  throw HubError{404, "NotFound", "no such route: " + method + " " + call.request.path +
+                 " (this mirror serves /api/{models,datasets,spaces}/... and /{repo}/resolve/{revision}/{path})", ""};
+}
+
+http::Response MirrorService::repo_info(Call& call) const {
+  const RepoSnapshot& snapshot = call.open(*store_, policy_, false);
+  if (call.segments.size() == 6) call.check_revision(call.segments[5]);
+  bool blobs = truthy(query_value(call.request.query, "blobs"));
+  bj::array siblings;
+  for (const RepoFile& file : snapshot.files) {
+    bj::object sibling{{"rfilename", file.path}};
+    if (blobs) {
+      sibling["size"] = file.size;
+      sibling["blobId"] = file.oid;
+      if (file.sha256) sibling["lfs"] = bj::object{{"size", file.size}, {"sha256", *file.sha256}, {"pointerSize", 134}};
+    }
+    siblings.push_back(std::move(sibling));
+  }
+  const std::string& name = call.repo.name;
+  bj::object info{
+      {"_id", snapshot.commit.substr(0, 24)},
+      {"id", name},
+      {"author", name.substr(0, name.find('/'))},
+      {"sha", snapshot.commit},
+      {"lastModified", snapshot.last_modified},
+      {"createdAt", snapshot.last_modified},
+      {"private", false},
+      {"gated", policy_.is_gated(call.repo) ? bj::value("manual") : bj::value(false)},
+      {"disabled", false},
+      {"downloads", 0},
+      {"likes", 0},
+      {"tags", bj::array{}},
+      {"siblings", std::move(siblings)},
+  };
+  if (call.repo.type == RepoType::model) info["modelId"] = name;
+  return json_response(info);
+}
+
+http::Response MirrorService::tree(Call& call) const {
+  const RepoSnapshot& snapshot = call.open(*store_, policy_, false);
+  const std::string& revision = call.segments[5];
+  call.check_revision(revision);
+  std::string path = call.segments.size() > 6 ? validate_repo_path(join(call.segments, 6)) : "";
+  std::set<std::string> folders = directories(snapshot);
+  if (!path.empty() && !folders.count(path)) {
+    throw HubError{404, "EntryNotFound", path + " does not exist on \"" + revision + "\"", snapshot.commit};
+  }
+  const std::string& query = call.request.query;
+  bool recursive = truthy(query_value(query, "recursive"));
+  bool expand = truthy(query_value(query, "expand"));
+  auto inside = [&](const std::string& candidate) {
+    if (!path.empty() && candidate.compare(0, path.size() + 1, path + "/") != 0) return false;
+    return recursive || parent_of(candidate) == path;
+  };
+  std::vector<bj::object> entries;
+  for (const std::string& folder : folders) {
+    if (inside(folder)) entries.push_back(directory_entry(folder, snapshot));
+  }
+  for (const RepoFile& file : snapshot.files) {
+    if (inside(file.path)) entries.push_back(file_entry(file));
+  }
+  std::sort(entries.begin(), entries.end(), [](const bj::object& a, const bj::object& b) {
+    return a.at("path").as_string() < b.at("path").as_string();
+  });
+  size_t start = 0;
+  std::string cursor = query_value(query, "cursor");
+  if (!cursor.empty()) {
+    if (cursor.find_first_not_of("0123456789") != std::string::npos || cursor.size() > 9) {
+      throw HubError{400, "BadRequest", "invalid cursor", ""};
+    }
+    start = std::min(entries.size(), size_t(std::stoul(cursor)));
+  }
+  size_t end = std::min(entries.size(), start + options_.tree_page_size);
+  bj::array page;
+  for (size_t i = start; i < end; ++i) {
+    if (expand) add_last_commit(entries[i], snapshot);
+    page.push_back(std::move(entries[i]));
+  }
+  http::Response response = json_response(page);
+  if (end < entries.size()) {
+    std::string next = request_origin(call.request) + call.request.path + "?recursive=" + (recursive ? "true" : "false") +
+                       "&expand=" + (expand ? "true" : "false") + "&cursor=" + std::to_string(end);
+    response.headers.emplace_back("Link", "<" + next + ">; rel=\"next\"");
+  }
+  return response;
+}
+
+http::Response MirrorService::paths_info(Call& call) const {
+  const RepoSnapshot& snapshot = call.open(*store_, policy_, false);
+  call.check_revision(call.segments[5]);
+  std::vector<std::string> paths;
+  bool expand = false;
+  const std::string& body = call.request.body;
+  const std::string* type = call.request.header("content-type");
+  if (type && type->find("application/json") != std::string::npos) {
+    bj::value document = json::parse(body, "paths-info request body");
+    const bj::object& object = json::as_object(document, json::JsonPath("paths-info request body"));
+    json::JsonPath where("paths-info request body");
+    const bj::array& list = json::as_array(json::require(object, "paths", where), where / "paths");
+    for (size_t i = 0; i < list.size(); ++i) paths.emplace_back(json::as_string(list[i], (where / "paths")[i]));
+    expand = json::get_bool(object, "expand", where, false);
+  } else {  // huggingface_hub sends a form: paths=a&paths=b&expand=True
+    size_t start = 0;
+    while (start < body.size()) {
+      size_t end = body.find('&', start);
+      std::string pair = body.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      size_t equals = pair.find('=');
+      std::string key = pair.substr(0, equals);
+      std::string value = equals == std::string::npos ? "" : percent_decode(pair.substr(equals + 1));
+      if (key == "paths") paths.push_back(value);
+      if (key == "expand") expand = truthy(value);
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+  }
+  std::set<std::string> folders = directories(snapshot);
+  bj::array entries;
+  for (const std::string& raw : paths) {
+    std::string path = validate_repo_path(raw);
+    bj::object entry;
+    if (const RepoFile* file = snapshot.find(path)) {
+      entry = file_entry(*file);
+    } else if (folders.count(path)) {
+      entry = directory_entry(path, snapshot);
+    } else {
+      continue;
+    }
+    if (expand) add_last_commit(entry, snapshot);
+    entries.push_back(std::move(entry));
+  }
+  return json_response(entries);
+}
+
+http::Response MirrorService::refs(Call& call) const {
+  const RepoSnapshot& snapshot = call.open(*store_, policy_, false);
+  return json_response(bj::object{
+      {"branches", bj::array{bj::object{{"name", "main"}, {"ref", "refs/heads/main"}, {"targetCommit", snapshot.commit}}}},
+      {"tags", bj::array{}},
+      {"converts", bj::array{}},
+  });
+}
+
+http::Response MirrorService::whoami(Call& call) const {
+  if (call.token.empty() || (!policy_.knows_token(call.token) && policy_.is_restrictive())) {
+    throw HubError{401, "InvalidCredentials", "Invalid credentials in Authorization header", ""};
+  }
+  return json_response(bj::object{
+      {"type", "user"},
+      {"id", sha256_hex(call.token).substr(0, 24)},
+      {"name", "mirror-user"},
+      {"fullname", "Gatehouse mirror user"},
+      {"emailVerified", false},
+      {"canPay", false},
+      {"isPro", false},
+      {"periodEnd", nullptr},
+      {"avatarUrl", ""},
+      {"orgs", bj::array{}},
+      {"auth", bj::object{{"type", "access_token"},
+                          {"accessToken", bj::object{{"displayName", "mirror token"}, {"role", "read"}}}}},
+  });
+}
+
+http::Response MirrorService::resolve(Call& call) const {
+  const auto& s = call.segments;
+  size_t at = call.repo.type == RepoType::model ? 0 : 1;
+  const std::string& revision = s[at + 3];
+  std::string path = validate_repo_path(join(s, at + 4));
+  const RepoSnapshot& snapshot = call.open(*store_, policy_, true);
+  call.check_revision(revision);
+  const RepoFile* file = snapshot.find(path);
+  if (!file) throw HubError{404, "EntryNotFound", path + " does not exist on \"" + revision + "\"", snapshot.commit};
+
+  http::Response response;
+  std::string etag = "\"" + file->etag() + "\"";
+  response.headers = {{"ETag", etag}, {"X-Repo-Commit", snapshot.commit}, {"X-Linked-Size", std::to_string(file->size)},
+                      {"Accept-Ranges", "bytes"}, {"Content-Type", "application/octet-stream"}};
+  if (file->sha256) response.headers.emplace_back("X-Linked-Etag", etag);
+  if (const std::string* match = call.request.header("if-none-match"); match && etag_matches(*match, file->etag())) {
+    response.status = 304;
+    return response;
+  }
+  ByteRange range{0, file->size};
+  if (const std::string* header = call.request.header("range")) {
+    RangeRequest requested = parse_range_header(*header, file->size);
+    if (requested.kind == RangeKind::unsatisfiable) {
+      response.status = 416;
+      response.headers.emplace_back("Content-Range", "bytes */" + std::to_string(file->size));
+      return response;
+    }
+    if (requested.kind == RangeKind::single) {
+      range = requested.range;
+      response.status = 206;
+      response.headers.emplace_back("Content-Range", "bytes " + std::to_string(range.offset) + "-" +
+                                                          std::to_string(range.offset + range.length - 1) + "/" +
+                                                          std::to_string(file->size));
+    }
+  }
+  response.file = http::FileRegion{file->disk_path.string(), range.offset, range.length};
+  return response;
+}
+
+}  // namespace gatehouse::hub

@@ -1,0 +1,41 @@
+// The Hub-compatible HTTP API of `gatehouse hub serve` over a RepoStore and an AccessPolicy: repo
+// info, paginated trees, paths-info, refs, whoami-v2 and /resolve/ with the headers, ranges and
+// error codes that huggingface_hub, @huggingface/hub and Transformers.js rely on
+// (docs/hub.md lists them). No Xet signals are ever sent. Stateless apart from its store;
+// handle() is thread-safe.
+#pragma once
+
+#include <memory>
+
+#include "http/server.h"
+#include "hub/mirror/access_policy.h"
+#include "hub/mirror/repo_store.h"
+
+namespace gatehouse::hub {
+
+struct MirrorOptions {
+  size_t tree_page_size = 1000;  // entries per /tree page, as the Hub pages recursive listings
+};
+
+class MirrorService {
+ public:
+  MirrorService(std::shared_ptr<const RepoStore> store, AccessPolicy policy, MirrorOptions options = {});
+
+  http::Response handle(const http::Request& request) const;
+
+ private:
+  struct Call;
+  http::Response route(Call& call) const;
+  http::Response repo_info(Call& call) const;
+  http::Response tree(Call& call) const;
+  http::Response paths_info(Call& call) const;
+  http::Response refs(Call& call) const;
+  http::Response whoami(Call& call) const;
+  http::Response resolve(Call& call) const;
+
+  std::shared_ptr<const RepoStore> store_;
+  AccessPolicy policy_;
+  MirrorOptions options_;
+};
+
+}  // namespace gatehouse::hub

@@ -1,0 +1,74 @@
+// The repos a mirror serves from a root folder, one folder per repo as its files are:
+// <root>/<org>/<name>/ for models, <root>/datasets/<org>/<name>/ and <root>/spaces/<org>/<name>/.
+// Each repo has one revision, "main", whose commit id is computed from the content (a SHA-1 over
+// the sorted paths and blob ids), so it changes exactly when a file does. Files get the ids the
+// Hub gives: the git blob SHA-1, and for LFS files (large or binary by extension) the SHA-256.
+// Hashes are computed once per file version and kept in memory. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hub/repo_id.h"
+
+namespace gatehouse::hub {
+
+struct RepoFile {
+  std::string path;  // '/'-separated, relative to the repo
+  uint64_t size = 0;
+  std::string oid;                   // git blob SHA-1
+  std::optional<std::string> sha256;  // set for LFS files
+  std::filesystem::path disk_path;
+
+  // What clients name the blob by: the LFS SHA-256, else the git SHA-1.
+  const std::string& etag() const { return sha256 ? *sha256 : oid; }
+};
+
+struct RepoSnapshot {
+  std::string commit;             // 40 hex
+  std::string last_modified;      // ISO 8601, the newest file's mtime
+  std::vector<RepoFile> files;    // sorted by path
+
+  const RepoFile* find(std::string_view path) const;
+};
+
+class RepoStore {
+ public:
+  explicit RepoStore(std::filesystem::path root);
+
+  // The current content of a repo, or nullopt when the root has no such folder. Re-reads the
+  // folder on each call; unchanged files are not hashed again.
+  std::optional<RepoSnapshot> snapshot(const RepoId& repo) const;
+
+  // Every repo folder under the root, for listings and logs.
+  std::vector<RepoId> list() const;
+
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  struct CachedHash {
+    uint64_t size;
+    int64_t mtime_ns;
+    std::string oid;
+    std::optional<std::string> sha256;
+  };
+
+  std::filesystem::path repo_dir(const RepoId& repo) const;
+  CachedHash hashes(const std::filesystem::path& file, const std::string& relative) const;
+
+  std::filesystem::path root_;
+  mutable std::mutex mutex_;
+  mutable std::map<std::string, CachedHash> hash_cache_;  // by absolute path
+};
+
+// Whether the Hub would store this file in LFS: 10 MiB or more, or an extension its default
+// .gitattributes sends to LFS (weights, archives, tokenizer models).
+bool is_lfs_file(std::string_view path, uint64_t size);
+
+}  // namespace gatehouse::hub
