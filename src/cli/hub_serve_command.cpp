@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/serve_until_signal.h"
 #include "hub/mirror/mirror_service.h"
+#include "hub/mirror/upstream_source.h"
 
 namespace gatehouse::cli {
 namespace {
@@ -13,6 +14,8 @@ namespace {
 struct HubServeOptions {
   std::string root;
   std::string access;
+  std::string upstream;
+  std::string cache_dir;
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
   int threads = 8;
@@ -28,6 +31,9 @@ void add_hub_command(CLI::App& app, Handler& handler) {
   serve->add_option("--root", options->root, "Folder of repos: <org>/<name>/, datasets/<org>/<name>/, spaces/<org>/<name>/")
       ->required();
   serve->add_option("--access", options->access, "Access policy JSON: public and gated repo globs, tokens (docs/hub.md)");
+  serve->add_option("--upstream", options->upstream,
+                    "Pull repos missing from the root through from this Hub, with the mirror's HF_TOKEN");
+  serve->add_option("--cache-dir", options->cache_dir, "Where pulled-through files are kept (default: HF_HUB_CACHE)");
   serve->add_option("--host", options->host, "Address to listen on");
   serve->add_option("--port", options->port, "Port to listen on (0: any free port)");
   serve->add_option("--threads", options->threads, "Server threads")->check(CLI::Range(1, 256));
@@ -35,7 +41,17 @@ void add_hub_command(CLI::App& app, Handler& handler) {
     handler = [options] {
       auto store = std::make_shared<hub::RepoStore>(options->root);
       hub::AccessPolicy policy = options->access.empty() ? hub::AccessPolicy() : hub::AccessPolicy::load(options->access);
-      auto service = std::make_shared<hub::MirrorService>(store, std::move(policy));
+      std::shared_ptr<const hub::RepoSource> upstream;
+      if (!options->upstream.empty()) {
+        hub::HubClientOptions client = hub::HubClientOptions::from_environment(std::nullopt);
+        client.endpoint = options->upstream;
+        while (!client.endpoint.empty() && client.endpoint.back() == '/') client.endpoint.pop_back();
+        if (!options->cache_dir.empty()) client.cache_root = options->cache_dir;
+        GH_LOG(info) << "hub mirror: pulling through from " << client.endpoint << " into " << client.cache_root.string()
+                     << (client.token ? " with the mirror's token" : " without a token");
+        upstream = std::make_shared<hub::UpstreamSource>(std::move(client));
+      }
+      auto service = std::make_shared<hub::MirrorService>(store, upstream, std::move(policy));
       http::ServerOptions server_options;
       server_options.host = options->host;
       server_options.port = options->port;

@@ -152,7 +152,7 @@ struct HubClient::Impl {
   }
 
   // Downloads one blob into the cache (under its lock), verified, and links it into the snapshot.
-  void fetch_blob(const RepoId& repo, const std::string& commit, const RemoteFile& file, Progress* progress) {
+  void fetch_blob(const RepoId& repo, const std::string& commit, const RepoFile& file, Progress* progress) {
     const std::string& etag = file.etag();
     fs::path blob = cache.blob_path(repo, etag);
     if (!fs::exists(blob)) {
@@ -165,7 +165,7 @@ struct HubClient::Impl {
     cache.link_snapshot(repo, commit, file.path, etag);
   }
 
-  void download_to(const fs::path& blob, const RepoId& repo, const std::string& commit, const RemoteFile& file,
+  void download_to(const fs::path& blob, const RepoId& repo, const std::string& commit, const RepoFile& file,
                    Progress* progress) {
     fs::path temporary = cache.incomplete_path(repo, file.etag());
     std::string what = repo.name + "/" + file.path;
@@ -235,8 +235,8 @@ std::string HubClient::resolve_commit(const RepoId& repo, const std::string& rev
   return commit;
 }
 
-std::vector<RemoteFile> HubClient::list_files(const RepoId& repo, const std::string& commit) {
-  std::vector<RemoteFile> files;
+std::vector<RepoFile> HubClient::list_files(const RepoId& repo, const std::string& commit) {
+  std::vector<RepoFile> files;
   std::optional<std::string> url = impl_->api_url(repo, "/tree/" + commit + "?recursive=true&expand=false");
   for (int page = 0; url; ++page) {
     if (page > 100000) throw Error(ErrorCode::data_loss, "the Hub's file listing for " + repo.name + " does not end");
@@ -247,7 +247,7 @@ std::vector<RemoteFile> HubClient::list_files(const RepoId& repo, const std::str
     for (size_t i = 0; i < entries.size(); ++i) {
       const bj::object& entry = json::as_object(entries[i], where[i]);
       if (json::get_string(entry, "type", where[i], "") != "file") continue;
-      RemoteFile file;
+      RepoFile file;
       file.path = validate_repo_path(json::as_string(json::require(entry, "path", where[i]), where[i] / "path"));
       file.size = uint64_t(json::as_int(json::require(entry, "size", where[i]), where[i] / "size"));
       file.oid = std::string(json::as_string(json::require(entry, "oid", where[i]), where[i] / "oid"));
@@ -305,7 +305,7 @@ fs::path HubClient::download_file(const RepoId& repo, const std::string& revisio
     throw Error(ErrorCode::data_loss, "the server at " + options_.endpoint + " did not send X-Repo-Commit, ETag and a size "
                                       "for " + repo.name + "/" + file_path + "; is HF_ENDPOINT a Hugging Face Hub?");
   }
-  RemoteFile file;
+  RepoFile file;
   file.path = file_path;
   file.size = std::stoull(*size_header);
   std::string etag = normalize_etag(*etag_header);
@@ -328,9 +328,9 @@ fs::path HubClient::snapshot(const RepoId& repo, const std::string& revision, co
     throw Error(ErrorCode::not_found, "HF_HUB_OFFLINE is set and the snapshot " + commit + " of " + repo.name +
                                           " is not in the cache");
   }
-  std::vector<RemoteFile> wanted;
+  std::vector<RepoFile> wanted;
   uint64_t total = 0;
-  for (RemoteFile& file : list_files(repo, commit)) {
+  for (RepoFile& file : list_files(repo, commit)) {
     if (!keep_file(file.path, filter.include, filter.exclude)) continue;
     total += file.size;
     wanted.push_back(std::move(file));

@@ -14,6 +14,7 @@
 #include "base/secret_string.h"
 #include "hub/cache.h"
 #include "hub/repo_id.h"
+#include "hub/repo_snapshot.h"
 
 namespace gatehouse::hub {
 
@@ -31,15 +32,6 @@ struct HubClientOptions {
   static HubClientOptions from_environment(const std::optional<std::string>& explicit_token);
 };
 
-struct RemoteFile {
-  std::string path;
-  uint64_t size = 0;
-  std::string oid;                    // git blob SHA-1
-  std::optional<std::string> sha256;  // LFS files
-
-  const std::string& etag() const { return sha256 ? *sha256 : oid; }
-};
-
 struct SnapshotFilter {
   std::vector<std::string> include;  // globs; empty: everything
   std::vector<std::string> exclude;
@@ -54,7 +46,7 @@ class HubClient {
   std::string resolve_commit(const RepoId& repo, const std::string& revision);
 
   // Every file of the repo at a commit (the recursive, paginated tree).
-  std::vector<RemoteFile> list_files(const RepoId& repo, const std::string& commit);
+  std::vector<RepoFile> list_files(const RepoId& repo, const std::string& commit);
 
   // One file, from the cache when it is there; returns its path in snapshots/.
   std::filesystem::path download_file(const RepoId& repo, const std::string& revision, const std::string& path);

@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "base/hash.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "hub/mirror/byte_range.h"
 
 namespace gatehouse::hub {
@@ -122,6 +123,16 @@ std::string parent_of(const std::string& path) {
   return slash == std::string::npos ? "" : path.substr(0, slash);
 }
 
+// What a client hears when the upstream Hub fails: 504 when it cannot be reached, 502 otherwise.
+// The details (the upstream's address, its answer to the mirror's own token) stay in the log.
+HubError upstream_failure(const Error& error, const std::string& what) {
+  GH_LOG(warn) << "upstream request for " << what << " failed: " << error.what();
+  if (error.code() == ErrorCode::unavailable) {
+    return {504, "UpstreamUnavailable", "the mirror could not reach its upstream Hub for " + what + "; retry later", ""};
+  }
+  return {502, "UpstreamError", "the mirror's upstream Hub refused or failed the request for " + what, ""};
+}
+
 }  // namespace
 
 struct MirrorService::Call {
@@ -132,10 +143,11 @@ struct MirrorService::Call {
   std::optional<RepoSnapshot> snapshot;
 
   // The repo's content after the access check; throws HubError as the Hub answers.
-  const RepoSnapshot& open(const RepoStore& store, const AccessPolicy& policy, bool files) {
+  const RepoSnapshot& open(const MirrorService& service, bool files) {
+    const AccessPolicy& policy = service.policy_;
     Access access = files ? policy.file_access(repo, token) : policy.metadata_access(repo, token);
     if (access == Access::invalid_token) throw HubError{401, "InvalidCredentials", "Invalid credentials in Authorization header", ""};
-    if (access != Access::hidden) snapshot = store.snapshot(repo);
+    if (access != Access::hidden) snapshot = service.find_repo(repo);
     if (access == Access::hidden || !snapshot) {
       // Anonymous callers get 401, as the Hub does for repos that are missing or private.
       throw HubError{token.empty() ? 401 : 404, "RepoNotFound", "Repository not found: " + repo.name +
@@ -160,8 +172,19 @@ struct MirrorService::Call {
   }
 };
 
-MirrorService::MirrorService(std::shared_ptr<const RepoStore> store, AccessPolicy policy, MirrorOptions options)
-    : store_(std::move(store)), policy_(std::move(policy)), options_(options) {}
+MirrorService::MirrorService(std::shared_ptr<const RepoStore> store, std::shared_ptr<const RepoSource> upstream,
+                             AccessPolicy policy, MirrorOptions options)
+    : store_(std::move(store)), upstream_(std::move(upstream)), policy_(std::move(policy)), options_(options) {}
+
+std::optional<RepoSnapshot> MirrorService::find_repo(const RepoId& repo) const {
+  if (auto local = store_->snapshot(repo)) return local;
+  if (!upstream_) return std::nullopt;
+  try {
+    return upstream_->snapshot(repo);
+  } catch (const Error& error) {
+    throw upstream_failure(error, repo.name);
+  }
+}
 
 http::Response MirrorService::handle(const http::Request& request) const {
   http::Response response;
@@ -210,7 +233,7 @@ http::Response MirrorService::route(Call& call) const {
 }
 
 http::Response MirrorService::repo_info(Call& call) const {
-  const RepoSnapshot& snapshot = call.open(*store_, policy_, false);
+  const RepoSnapshot& snapshot = call.open(*this, false);
   if (call.segments.size() == 6) call.check_revision(call.segments[5]);
   bool blobs = truthy(query_value(call.request.query, "blobs"));
   bj::array siblings;
@@ -244,7 +267,7 @@ http::Response MirrorService::repo_info(Call& call) const {
 }
 
 http::Response MirrorService::tree(Call& call) const {
-  const RepoSnapshot& snapshot = call.open(*store_, policy_, false);
+  const RepoSnapshot& snapshot = call.open(*this, false);
   const std::string& revision = call.segments[5];
   call.check_revision(revision);
   std::string path = call.segments.size() > 6 ? validate_repo_path(join(call.segments, 6)) : "";
@@ -293,7 +316,7 @@ http::Response MirrorService::tree(Call& call) const {
 }
 
 http::Response MirrorService::paths_info(Call& call) const {
-  const RepoSnapshot& snapshot = call.open(*store_, policy_, false);
+  const RepoSnapshot& snapshot = call.open(*this, false);
   call.check_revision(call.segments[5]);
   std::vector<std::string> paths;
   bool expand = false;
@@ -339,7 +362,7 @@ http::Response MirrorService::paths_info(Call& call) const {
 }
 
 http::Response MirrorService::refs(Call& call) const {
-  const RepoSnapshot& snapshot = call.open(*store_, policy_, false);
+  const RepoSnapshot& snapshot = call.open(*this, false);
   return json_response(bj::object{
       {"branches", bj::array{bj::object{{"name", "main"}, {"ref", "refs/heads/main"}, {"targetCommit", snapshot.commit}}}},
       {"tags", bj::array{}},
@@ -372,7 +395,7 @@ http::Response MirrorService::resolve(Call& call) const {
   size_t at = call.repo.type == RepoType::model ? 0 : 1;
   const std::string& revision = s[at + 3];
   std::string path = validate_repo_path(join(s, at + 4));
-  const RepoSnapshot& snapshot = call.open(*store_, policy_, true);
+  const RepoSnapshot& snapshot = call.open(*this, true);
   call.check_revision(revision);
   const RepoFile* file = snapshot.find(path);
   if (!file) throw HubError{404, "EntryNotFound", path + " does not exist on \"" + revision + "\"", snapshot.commit};
@@ -402,7 +425,15 @@ http::Response MirrorService::resolve(Call& call) const {
                                                           std::to_string(file->size));
     }
   }
-  response.file = http::FileRegion{file->disk_path.string(), range.offset, range.length};
+  std::filesystem::path local = file->disk_path;
+  if (local.empty()) {  // an upstream file: fetched into the mirror's cache first
+    try {
+      local = upstream_->local_file(call.repo, snapshot, *file);
+    } catch (const Error& error) {
+      throw upstream_failure(error, call.repo.name + "/" + path);
+    }
+  }
+  response.file = http::FileRegion{local.string(), range.offset, range.length};
   return response;
 }
 

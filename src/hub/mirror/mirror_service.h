@@ -1,4 +1,5 @@
-// The Hub-compatible HTTP API of `gatehouse hub serve` over a RepoStore and an AccessPolicy: repo
+// The Hub-compatible HTTP API of `gatehouse hub serve` over a RepoStore (and optionally an
+// upstream Hub to pull through) and an AccessPolicy: repo
 // info, paginated trees, paths-info, refs, whoami-v2 and /resolve/ with the headers, ranges and
 // error codes that huggingface_hub, @huggingface/hub and Transformers.js rely on
 // (docs/hub.md lists them). No Xet signals are ever sent. Stateless apart from its store;
@@ -19,7 +20,9 @@ struct MirrorOptions {
 
 class MirrorService {
  public:
-  MirrorService(std::shared_ptr<const RepoStore> store, AccessPolicy policy, MirrorOptions options = {});
+  // Repos are looked up in `store` first, then (when set) in `upstream`.
+  MirrorService(std::shared_ptr<const RepoStore> store, std::shared_ptr<const RepoSource> upstream, AccessPolicy policy,
+                MirrorOptions options = {});
 
   http::Response handle(const http::Request& request) const;
 
@@ -33,7 +36,10 @@ class MirrorService {
   http::Response whoami(Call& call) const;
   http::Response resolve(Call& call) const;
 
+  std::optional<RepoSnapshot> find_repo(const RepoId& repo) const;
+
   std::shared_ptr<const RepoStore> store_;
+  std::shared_ptr<const RepoSource> upstream_;
   AccessPolicy policy_;
   MirrorOptions options_;
 };

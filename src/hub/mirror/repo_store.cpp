@@ -44,12 +44,6 @@ bool is_lfs_file(std::string_view path, uint64_t size) {
   return false;
 }
 
-const RepoFile* RepoSnapshot::find(std::string_view path) const {
-  auto it = std::lower_bound(files.begin(), files.end(), path,
-                             [](const RepoFile& file, std::string_view p) { return file.path < p; });
-  return it != files.end() && it->path == path ? &*it : nullptr;
-}
-
 RepoStore::RepoStore(fs::path root) : root_(std::move(root)) {
   std::error_code ec;
   if (!fs::is_directory(root_, ec)) {

@@ -15,36 +15,20 @@
 #include <string>
 #include <vector>
 
-#include "hub/repo_id.h"
+#include "hub/mirror/repo_source.h"
 
 namespace gatehouse::hub {
 
-struct RepoFile {
-  std::string path;  // '/'-separated, relative to the repo
-  uint64_t size = 0;
-  std::string oid;                   // git blob SHA-1
-  std::optional<std::string> sha256;  // set for LFS files
-  std::filesystem::path disk_path;
-
-  // What clients name the blob by: the LFS SHA-256, else the git SHA-1.
-  const std::string& etag() const { return sha256 ? *sha256 : oid; }
-};
-
-struct RepoSnapshot {
-  std::string commit;             // 40 hex
-  std::string last_modified;      // ISO 8601, the newest file's mtime
-  std::vector<RepoFile> files;    // sorted by path
-
-  const RepoFile* find(std::string_view path) const;
-};
-
-class RepoStore {
+class RepoStore final : public RepoSource {
  public:
   explicit RepoStore(std::filesystem::path root);
 
   // The current content of a repo, or nullopt when the root has no such folder. Re-reads the
   // folder on each call; unchanged files are not hashed again.
-  std::optional<RepoSnapshot> snapshot(const RepoId& repo) const;
+  std::optional<RepoSnapshot> snapshot(const RepoId& repo) const override;
+  std::filesystem::path local_file(const RepoId&, const RepoSnapshot&, const RepoFile& file) const override {
+    return file.disk_path;
+  }
 
   // Every repo folder under the root, for listings and logs.
   std::vector<RepoId> list() const;

@@ -1,0 +1,24 @@
+// Where a mirror's repos come from: a root folder (RepoStore) or another Hub (UpstreamSource).
+// Implementations are thread-safe.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+
+#include "hub/repo_snapshot.h"
+#include "hub/repo_id.h"
+
+namespace gatehouse::hub {
+
+class RepoSource {
+ public:
+  virtual ~RepoSource() = default;
+  // The content of the repo's "main", or nullopt when this source does not have the repo.
+  // Errors reaching another Hub are Errors (unavailable, permission_denied, ...).
+  virtual std::optional<RepoSnapshot> snapshot(const RepoId& repo) const = 0;
+  // A local file holding `file` of `snapshot`, fetched first when needed.
+  virtual std::filesystem::path local_file(const RepoId& repo, const RepoSnapshot& snapshot,
+                                           const RepoFile& file) const = 0;
+};
+
+}  // namespace gatehouse::hub

@@ -1,0 +1,60 @@
+#include "hub/mirror/upstream_source.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "base/error.h"
+
+namespace gatehouse::hub {
+namespace {
+
+std::string now_iso8601() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S.000Z", &utc);
+  return text;
+}
+
+}  // namespace
+
+UpstreamSource::UpstreamSource(HubClientOptions options, std::chrono::seconds metadata_ttl)
+    : options_(std::move(options)), metadata_ttl_(metadata_ttl) {
+  options_.progress = false;
+  options_.offline = false;
+}
+
+std::optional<RepoSnapshot> UpstreamSource::snapshot(const RepoId& repo) const {
+  std::string key = std::string(repo.api_plural()) + "/" + repo.name;
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mutex_);
+    auto it = metadata_.find(key);
+    if (it != metadata_.end() && now - it->second.fetched < metadata_ttl_) return it->second.snapshot;
+  }
+  HubClient client(options_);
+  std::optional<RepoSnapshot> result;
+  try {
+    RepoSnapshot snapshot;
+    snapshot.commit = client.resolve_commit(repo, "main");
+    snapshot.files = client.list_files(repo, snapshot.commit);
+    std::sort(snapshot.files.begin(), snapshot.files.end(),
+              [](const RepoFile& a, const RepoFile& b) { return a.path < b.path; });
+    snapshot.last_modified = now_iso8601();
+    result = std::move(snapshot);
+  } catch (const Error& error) {
+    if (error.code() != ErrorCode::not_found) throw;  // unreachable, refused: the caller reports it
+  }
+  std::lock_guard lock(mutex_);
+  metadata_[key] = {now, result};
+  return result;
+}
+
+std::filesystem::path UpstreamSource::local_file(const RepoId& repo, const RepoSnapshot& snapshot,
+                                                 const RepoFile& file) const {
+  HubClient client(options_);
+  return std::filesystem::canonical(client.download_file(repo, snapshot.commit, file.path));
+}
+
+}  // namespace gatehouse::hub
