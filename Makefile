@@ -46,6 +46,7 @@ run: build
 
 bench: build
 	node bench/tokenizer/run.mjs --bin $(abspath $(GATEHOUSE))
+	node bench/hub/run.mjs --bin $(abspath $(GATEHOUSE))
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,5 +1,7 @@
 #include "base/hash.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
@@ -156,6 +158,62 @@ std::string git_blob_sha1_file(const std::filesystem::path& path) {
       path, [&](uint64_t size) { hasher = std::make_unique<GitBlobHasher>(size); },
       [&](std::string_view chunk) { hasher->update(chunk); });
   return hasher->hex_digest();
+}
+
+namespace {
+constexpr size_t kBlockBytes = 1u << 20;
+constexpr size_t kMaxQueuedBlocks = 8;
+}  // namespace
+
+BackgroundHasher::BackgroundHasher(std::function<void(std::string_view)> consume)
+    : consume_(std::move(consume)), thread_([this] { run(); }) {
+  block_.reserve(kBlockBytes);
+}
+
+BackgroundHasher::~BackgroundHasher() { finish(); }
+
+void BackgroundHasher::update(std::string_view data) {
+  while (!data.empty()) {
+    size_t take = std::min(data.size(), kBlockBytes - block_.size());
+    block_.append(data.substr(0, take));
+    data.remove_prefix(take);
+    if (block_.size() == kBlockBytes) hand_over();
+  }
+}
+
+void BackgroundHasher::hand_over() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return queue_.size() < kMaxQueuedBlocks; });
+  queue_.push_back(std::move(block_));
+  block_ = std::string();
+  block_.reserve(kBlockBytes);
+  changed_.notify_all();
+}
+
+void BackgroundHasher::finish() {
+  if (!thread_.joinable()) return;
+  if (!block_.empty()) hand_over();
+  {
+    std::lock_guard lock(mutex_);
+    done_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void BackgroundHasher::run() {
+  while (true) {
+    std::string block;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [this] { return !queue_.empty() || done_; });
+      if (queue_.empty()) return;
+      block = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    changed_.notify_all();
+    consume_(block);
+  }
 }
 
 }  // namespace gatehouse

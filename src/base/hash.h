@@ -3,9 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace gatehouse {
 
@@ -51,6 +56,32 @@ class GitBlobHasher {
   Hasher hasher_;
   uint64_t size_;
   uint64_t fed_ = 0;
+};
+
+// Feeds bytes to `consume` (a hasher's update) on a thread of its own, so that hashing a download
+// overlaps receiving and writing it. Bytes are copied into 1 MiB blocks; at most 8 blocks wait,
+// then update() blocks. finish() returns once everything was consumed. One producer thread.
+class BackgroundHasher {
+ public:
+  explicit BackgroundHasher(std::function<void(std::string_view)> consume);
+  ~BackgroundHasher();
+  BackgroundHasher(const BackgroundHasher&) = delete;
+  BackgroundHasher& operator=(const BackgroundHasher&) = delete;
+
+  void update(std::string_view data);
+  void finish();
+
+ private:
+  void hand_over();
+  void run();
+
+  std::function<void(std::string_view)> consume_;
+  std::string block_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::string> queue_;
+  bool done_ = false;
+  std::thread thread_;
 };
 
 // Hashes a file, reading it in 1 MiB chunks. Throws not_found / permission_denied / internal.

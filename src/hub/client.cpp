@@ -49,13 +49,19 @@ class VerifyingWriter {
     if (!out_) throw Error(ErrorCode::permission_denied, "cannot write " + path.string());
     restart();
   }
+  ~VerifyingWriter() { background_.reset(); }
 
   void restart() {
+    background_.reset();  // joins before the hashers it feeds are replaced
     out_.close();
     out_.open(path_, std::ios::binary | std::ios::trunc);
     written_ = 0;
     sha256_.emplace(Hasher::sha256);
     git_.emplace(size_);
+    background_ = std::make_unique<BackgroundHasher>([this](std::string_view block) {
+      if (etag_.size() == 64) sha256_->update(block);
+      if (etag_.size() == 40) git_->update(block);
+    });
   }
 
   void write(std::string_view chunk) {
@@ -65,14 +71,14 @@ class VerifyingWriter {
     out_.write(chunk.data(), std::streamsize(chunk.size()));
     if (!out_) throw Error(ErrorCode::resource_exhausted, "writing " + path_.string() + " failed (is the disk full?)");
     written_ += chunk.size();
-    if (etag_.size() == 64) sha256_->update(chunk);
-    if (etag_.size() == 40) git_->update(chunk);
+    background_->update(chunk);
   }
 
   uint64_t written() const { return written_; }
 
   // Checks size and hash; the caller deletes the file when this throws.
   void finish(const std::string& what) {
+    background_->finish();
     out_.flush();
     out_.close();
     if (out_.fail()) throw Error(ErrorCode::resource_exhausted, "writing " + path_.string() + " failed (is the disk full?)");
@@ -95,6 +101,7 @@ class VerifyingWriter {
   uint64_t written_ = 0;
   std::optional<Hasher> sha256_;
   std::optional<GitBlobHasher> git_;
+  std::unique_ptr<BackgroundHasher> background_;  // hashes on its own thread while we receive
 };
 
 }  // namespace
