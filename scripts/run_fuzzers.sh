@@ -20,6 +20,11 @@ for fuzzer in $(sed -n 's/^gatehouse_fuzzer(\([a-z_]*\) .*/\1/p' tests/fuzz/CMak
     done
     cp tests/integration/chat_templates/*.jinja "$work"/
     extra=(-dict=tests/fuzz/jinja.dict)
+  elif [ "$fuzzer" = mirror_request_fuzzer ]; then
+    printf 'GET\n/api/models/org/repo/tree/main/sub?recursive=true&cursor=1\n\n\n\n\nlocalhost:1\n' >"$work/tree"
+    printf 'GET\n/org/repo/resolve/main/sub/w.safetensors\nbytes=10-20\n"x"\nBearer hf_abcdefghijklmnopqrstuvwxyz0123456789AB\n\n\n' >"$work/resolve"
+    printf 'POST\n/api/datasets/org/data/paths-info/main\n\n\n\napplication/json\n\n{"paths": ["x.csv"], "expand": true}' >"$work/paths"
+    printf '{"public": ["a/*"], "gated": [], "tokens": {"hf_abcdefghijklmnopqrstuvwxyz0123456789AB": ["*"]}}' >"$work/access"
   else
     cp tests/fuzz/corpus/* "$work"/ 2>/dev/null || true
   fi

@@ -34,9 +34,12 @@ bool is_well_formed_token(const std::string& token) {
 }
 
 AccessPolicy AccessPolicy::load(const std::filesystem::path& file) {
-  std::string document = file.filename().string();
+  return parse(files::read_file(file), file.filename().string());
+}
+
+AccessPolicy AccessPolicy::parse(std::string_view text, const std::string& document) {
   json::JsonPath path(document);
-  boost::json::value root = json::parse(files::read_file(file), document);
+  boost::json::value root = json::parse(text, document);
   const boost::json::object& object = json::as_object(root, path);
   AccessPolicy policy;
   policy.everything_public_ = false;

@@ -32,6 +32,8 @@ class AccessPolicy {
   // Reads the file; malformed JSON, wrong types or badly formed tokens are invalid_argument
   // errors naming the field (never the token).
   static AccessPolicy load(const std::filesystem::path& file);
+  // The same from the file's text; `document` names it in errors.
+  static AccessPolicy parse(std::string_view text, const std::string& document);
 
   // What a request with `token` (empty: none) may do with the repo's metadata (info, tree).
   Access metadata_access(const RepoId& repo, const std::string& token) const;

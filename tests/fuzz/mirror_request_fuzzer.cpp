@@ -1,0 +1,68 @@
+// Fuzzes the mirror's request handling: arbitrary method, target, headers and body against a small
+// repo root, plus the access-policy parser. Every answer must be an HTTP response (errors included);
+// nothing may crash, and no file outside the root may ever be chosen as a body.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "hub/mirror/mirror_service.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace gatehouse;
+
+fs::path make_root() {
+  fs::path root = fs::temp_directory_path() / ("gatehouse-mirror-fuzz-" + std::to_string(::getpid()));
+  fs::create_directories(root / "org" / "repo" / "sub");
+  fs::create_directories(root / "datasets" / "org" / "data");
+  std::ofstream(root / "org" / "repo" / "config.json") << "{\"a\": 1}";
+  std::ofstream(root / "org" / "repo" / "sub" / "w.safetensors") << std::string(300, 'w');
+  std::ofstream(root / "datasets" / "org" / "data" / "x.csv") << "a,b\n1,2\n";
+  std::ofstream(root / "secret.txt") << "outside every repo";
+  return root;
+}
+
+// Splits the input into fields at '\n': method, target, range, if-none-match, authorization, body.
+std::string next_field(std::string_view& input) {
+  size_t end = input.find('\n');
+  std::string field(input.substr(0, end));
+  input.remove_prefix(end == std::string_view::npos ? input.size() : end + 1);
+  return field;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const fs::path root = make_root();
+  static const hub::AccessPolicy policy = hub::AccessPolicy::parse(
+      R"({"public": ["org/repo"], "gated": ["datasets/org/*"], "tokens": {"hf_abcdefghijklmnopqrstuvwxyz0123456789AB": ["datasets/*"]}})",
+      "fuzz access");
+  static const hub::MirrorService service(std::make_shared<hub::RepoStore>(root), nullptr, policy);
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  try {
+    hub::AccessPolicy::parse(input, "fuzz input");
+  } catch (const gatehouse::Error&) {
+  }
+  http::Request request;
+  request.method = next_field(input);
+  request.target = next_field(input);
+  request.path = request.target.substr(0, request.target.find('?'));
+  if (size_t q = request.target.find('?'); q != std::string::npos) request.query = request.target.substr(q + 1);
+  if (request.path.empty() || request.path[0] != '/') request.path = "/" + request.path;
+  const char* names[] = {"range", "if-none-match", "authorization", "content-type", "host"};
+  for (const char* name : names) request.headers.emplace_back(name, next_field(input));
+  request.body = std::string(input);
+  http::Response response = service.handle(request);
+  if (response.status < 200 || response.status > 599) __builtin_trap();
+  if (response.file) {
+    fs::path file = fs::weakly_canonical(response.file->path);
+    std::string inside = fs::weakly_canonical(root).string() + "/";
+    if (file.string().compare(0, inside.size(), inside) != 0 || file.filename() == "secret.txt") __builtin_trap();
+  }
+  return 0;
+}
