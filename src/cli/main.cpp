@@ -1,6 +1,8 @@
 // gatehouse: one binary, one subcommand per capability (see docs/cli.md).
 #include <malloc.h>
 
+#include <csignal>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
@@ -14,6 +16,9 @@ int main(int argc, char** argv) {
   // faults of fresh memory cost more than the encoding itself.
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  // A file-size limit (ulimit -f) or a full quota must fail the write with an error we report,
+  // not kill the process halfway through a download.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"Gatehouse: run Hugging Face models, gated ones included, on your own machines"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "gatehouse 0.1.0");

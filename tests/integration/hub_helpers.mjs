@@ -2,6 +2,7 @@
 // stopped by the test), and gatehouse commands run against it with a private cache.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,12 +60,68 @@ export async function startMirror(args, env = {}) {
   return { url, port: Number(new URL(url).port), process: child, stop, stderr: () => stderr };
 }
 
-// Runs gatehouse with a private cache and HF_ENDPOINT at `endpoint`; returns {status, stdout, stderr}.
-export function runGatehouse(args, { endpoint, cache, token, env = {}, input } = {}) {
+function gatehouseEnvironment({ endpoint, cache, token, env = {} }) {
   const environment = { ...process.env, HF_HUB_CACHE: cache, HF_HOME: path.join(cache, 'home'), ...env };
   delete environment.HF_TOKEN;
   delete environment.HUGGING_FACE_HUB_TOKEN;
   if (endpoint) environment.HF_ENDPOINT = endpoint;
   if (token) environment.HF_TOKEN = token;
+  return environment;
+}
+
+// Runs gatehouse with a private cache and HF_ENDPOINT at `endpoint`; returns {status, stdout, stderr}.
+export function runGatehouse(args, { endpoint, cache, token, env = {}, input } = {}) {
+  const environment = gatehouseEnvironment({ endpoint, cache, token, env });
   return spawnSync(bin, args, { env: environment, encoding: 'utf8', input, maxBuffer: 1 << 26 });
+}
+
+// runGatehouse without blocking the event loop: needed when something the command talks to (a recording proxy, a
+// fake server) runs in the test process itself. Resolves to {status, stdout, stderr}.
+export function runGatehouseAsync(args, { endpoint, cache, token, env = {}, input } = {}) {
+  const environment = gatehouseEnvironment({ endpoint, cache, token, env });
+  return runProcess(bin, args, { env: environment, input });
+}
+
+// Runs a command without blocking the event loop; resolves to {status, signal, stdout, stderr}.
+export function runProcess(command, args, { env = process.env, input, timeoutMs = 60_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => { stdout += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => { stderr += chunk; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (error) => { clearTimeout(timer); reject(error); });
+    child.on('close', (status, signal) => { clearTimeout(timer); resolve({ status, signal, stdout, stderr }); });
+    child.stdin.end(input ?? '');
+  });
+}
+
+// An HTTP proxy on 127.0.0.1 in front of `target` (a base URL) that forwards every request unchanged (Host
+// included, so absolute URLs the target builds point back at the proxy) and records it: {method, url, headers}.
+// Resolves to {url, requests, stop()}.
+export async function startRecordingProxy(target) {
+  const upstream = new URL(target);
+  const requests = [];
+  const server = http.createServer((request, response) => {
+    requests.push({ method: request.method, url: request.url, headers: { ...request.headers } });
+    const forwarded = http.request({
+      host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers,
+    }, (answer) => {
+      response.writeHead(answer.statusCode, answer.rawHeaders);
+      answer.pipe(response);
+    });
+    forwarded.on('error', (error) => {
+      response.writeHead(502, { 'content-type': 'text/plain' });
+      response.end(`recording proxy: ${error.message}`);
+    });
+    request.pipe(forwarded);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  const stop = () => new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+  return { url, requests, stop };
 }
