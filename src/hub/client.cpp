@@ -1,11 +1,13 @@
 #include "hub/client.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -41,21 +43,27 @@ std::string normalize_etag(std::string etag) {
 }
 
 // Streams a body into a file while hashing it as the Hub's id says: 64 hex is a SHA-256, 40 hex
-// a git blob SHA-1.
+// a git blob SHA-1. Bytes are gathered into 1 MiB blocks: one write(2) each, then the block goes
+// to the hashing thread.
 class VerifyingWriter {
  public:
-  VerifyingWriter(const fs::path& path, const std::string& etag, uint64_t size)
-      : path_(path), etag_(etag), size_(size), out_(path, std::ios::binary | std::ios::trunc) {
-    if (!out_) throw Error(ErrorCode::permission_denied, "cannot write " + path.string());
+  VerifyingWriter(fs::path path, std::string etag, uint64_t size)
+      : path_(std::move(path)), etag_(std::move(etag)), size_(size) {
     restart();
   }
-  ~VerifyingWriter() { background_.reset(); }
+  ~VerifyingWriter() {
+    background_.reset();
+    if (fd_ >= 0) ::close(fd_);
+  }
 
+  // Starts the file over (the server ignored a Range request).
   void restart() {
     background_.reset();  // joins before the hashers it feeds are replaced
-    out_.close();
-    out_.open(path_, std::ios::binary | std::ios::trunc);
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error(ErrorCode::permission_denied, "cannot write " + path_.string() + ": " + std::strerror(errno));
     written_ = 0;
+    block_.clear();
     sha256_.emplace(Hasher::sha256);
     git_.emplace(size_);
     background_ = std::make_unique<BackgroundHasher>([this](std::string_view block) {
@@ -68,20 +76,20 @@ class VerifyingWriter {
     if (written_ + chunk.size() > size_) {
       throw Error(ErrorCode::data_loss, "the server sent more than the " + std::to_string(size_) + " bytes announced");
     }
-    out_.write(chunk.data(), std::streamsize(chunk.size()));
-    if (!out_) throw Error(ErrorCode::resource_exhausted, "writing " + path_.string() + " failed (is the disk full?)");
     written_ += chunk.size();
-    background_->update(chunk);
+    block_.append(chunk);
+    if (block_.size() >= kBlockBytes) flush_block();
   }
 
   uint64_t written() const { return written_; }
 
   // Checks size and hash; the caller deletes the file when this throws.
   void finish(const std::string& what) {
+    flush_block();
     background_->finish();
-    out_.flush();
-    out_.close();
-    if (out_.fail()) throw Error(ErrorCode::resource_exhausted, "writing " + path_.string() + " failed (is the disk full?)");
+    if (::close(std::exchange(fd_, -1)) != 0) {
+      throw Error(ErrorCode::resource_exhausted, "writing " + path_.string() + " failed: " + std::strerror(errno));
+    }
     if (written_ != size_) {
       throw Error(ErrorCode::data_loss, what + ": received " + std::to_string(written_) + " of " + std::to_string(size_) +
                                             " bytes");
@@ -94,10 +102,27 @@ class VerifyingWriter {
   }
 
  private:
+  static constexpr size_t kBlockBytes = 1u << 20;
+
+  void flush_block() {
+    for (size_t done = 0; done < block_.size();) {
+      ssize_t n = ::write(fd_, block_.data() + done, block_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        throw Error(ErrorCode::resource_exhausted, "writing " + path_.string() + " failed: " + std::strerror(errno) +
+                                                       " (is the disk full?)");
+      }
+      done += size_t(n);
+    }
+    background_->update(block_);
+    block_.clear();
+  }
+
   fs::path path_;
   std::string etag_;
   uint64_t size_;
-  std::ofstream out_;
+  int fd_ = -1;
+  std::string block_;
   uint64_t written_ = 0;
   std::optional<Hasher> sha256_;
   std::optional<GitBlobHasher> git_;
