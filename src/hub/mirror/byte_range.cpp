@@ -37,7 +37,7 @@ RangeRequest parse_range_header(std::string_view header, uint64_t size) {
     return {RangeKind::single, {size - length, length}};
   }
   std::optional<uint64_t> start = number(first);
-  std::optional<uint64_t> end = last.empty() ? std::optional<uint64_t>(size ? size - 1 : 0) : number(last);
+  std::optional<uint64_t> end = last.empty() ? std::optional<uint64_t>(UINT64_MAX) : number(last);
   if (!start || !end || *end < *start) return {};
   if (*start >= size) return {RangeKind::unsatisfiable, {}};
   uint64_t stop = std::min(*end, size - 1);

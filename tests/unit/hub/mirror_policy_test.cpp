@@ -1,0 +1,97 @@
+// The mirror's pure decisions: byte ranges, If-None-Match, and the access policy.
+#include <gtest/gtest.h>
+
+#include "base/error.h"
+#include "hub/mirror/access_policy.h"
+#include "hub/mirror/byte_range.h"
+
+namespace gatehouse::hub {
+namespace {
+
+TEST(ByteRange, SingleRangesAsRfc9110) {
+  auto range = parse_range_header("bytes=0-0", 100);
+  EXPECT_EQ(range.kind, RangeKind::single);
+  EXPECT_EQ(range.range.offset, 0u);
+  EXPECT_EQ(range.range.length, 1u);
+  range = parse_range_header("bytes=90-", 100);
+  EXPECT_EQ(range.range.offset, 90u);
+  EXPECT_EQ(range.range.length, 10u);
+  range = parse_range_header("bytes=-10", 100);
+  EXPECT_EQ(range.range.offset, 90u);
+  EXPECT_EQ(range.range.length, 10u);
+  range = parse_range_header("bytes=50-1000", 100);  // clipped to the end
+  EXPECT_EQ(range.range.length, 50u);
+  EXPECT_EQ(parse_range_header("bytes=100-", 100).kind, RangeKind::unsatisfiable);
+  EXPECT_EQ(parse_range_header("bytes=-0", 100).kind, RangeKind::unsatisfiable);
+  EXPECT_EQ(parse_range_header("bytes=0-0", 0).kind, RangeKind::unsatisfiable);
+}
+
+TEST(ByteRange, UnusableRangesAreIgnored) {
+  for (const char* header : {"bytes=0-1,5-6", "items=0-1", "bytes=5-1", "bytes=a-b", "bytes=", "bytes=-",
+                             "bytes=99999999999999999999999-"}) {
+    EXPECT_EQ(parse_range_header(header, 100).kind, RangeKind::none) << header;
+  }
+}
+
+TEST(ByteRange, IfNoneMatch) {
+  EXPECT_TRUE(etag_matches("\"abc\"", "abc"));
+  EXPECT_TRUE(etag_matches("W/\"abc\"", "abc"));
+  EXPECT_TRUE(etag_matches("\"x\", \"abc\"", "abc"));
+  EXPECT_TRUE(etag_matches("*", "abc"));
+  EXPECT_FALSE(etag_matches("\"abcd\"", "abc"));
+  EXPECT_FALSE(etag_matches("", "abc"));
+}
+
+const std::string kAllowed = "hf_0123456789abcdefghijklmnopqrstuvwxyzAB";
+const std::string kOther = "hf_0123456789abcdefghijklmnopqrstuvwxyzCD";
+
+TEST(AccessPolicy, WithoutAFileEverythingIsPublic) {
+  AccessPolicy policy;
+  RepoId repo = RepoId::parse("org/name");
+  EXPECT_EQ(policy.file_access(repo, ""), Access::allowed);
+  EXPECT_EQ(policy.file_access(repo, "anything"), Access::allowed);
+  EXPECT_FALSE(policy.is_gated(repo));
+}
+
+TEST(AccessPolicy, PublicGatedAndPrivate) {
+  AccessPolicy policy = AccessPolicy::parse(
+      R"({"public": ["open/*"], "gated": ["meta-llama/*"],
+          "tokens": {")" + kAllowed + R"(": ["meta-llama/*", "private/one", "datasets/org/*"], ")" + kOther + R"(": []}})",
+      "access.json");
+  RepoId open = RepoId::parse("open/x"), gated = RepoId::parse("meta-llama/Llama-2-7b-hf");
+  RepoId hidden = RepoId::parse("private/one"), dataset = RepoId::parse("org/d", RepoType::dataset);
+  EXPECT_EQ(policy.file_access(open, ""), Access::allowed);
+  EXPECT_EQ(policy.metadata_access(gated, ""), Access::allowed);  // gated metadata is public, as on the Hub
+  EXPECT_EQ(policy.file_access(gated, ""), Access::gated_anonymous);
+  EXPECT_EQ(policy.file_access(gated, kOther), Access::gated_not_allowed);
+  EXPECT_EQ(policy.file_access(gated, kAllowed), Access::allowed);
+  EXPECT_EQ(policy.file_access(gated, "hf_unknown0123456789abcdefghijklmnopqrstuv"), Access::invalid_token);
+  EXPECT_EQ(policy.metadata_access(hidden, ""), Access::hidden);
+  EXPECT_EQ(policy.metadata_access(hidden, kOther), Access::hidden);
+  EXPECT_EQ(policy.file_access(hidden, kAllowed), Access::allowed);
+  EXPECT_EQ(policy.file_access(dataset, kAllowed), Access::allowed);  // globs see the datasets/ prefix
+  EXPECT_TRUE(policy.is_gated(gated));
+  EXPECT_FALSE(policy.is_gated(open));
+}
+
+TEST(AccessPolicy, BadFilesNameTheProblemNotTheToken) {
+  auto message = [](const std::string& text) {
+    try {
+      AccessPolicy::parse(text, "access.json");
+    } catch (const Error& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("{\"gated\": \"x\"}").find("access.json: gated"), std::string::npos);
+  EXPECT_NE(message("{\"tokens\": {\"hf_short\": []}}").find("entry 1"), std::string::npos);
+  EXPECT_EQ(message("{\"tokens\": {\"hf_short\": []}}").find("hf_short"), std::string::npos);
+  EXPECT_NE(message("{\"publik\": []}").find("unknown key \"publik\""), std::string::npos);
+  EXPECT_NE(message("{\"public\": [").find("access.json"), std::string::npos);
+  EXPECT_TRUE(is_well_formed_token(kAllowed));
+  EXPECT_FALSE(is_well_formed_token("hf_0123456789abcdefghijklmnopqrstuvwxyz-B"));
+  EXPECT_FALSE(is_well_formed_token("xx_0123456789abcdefghijklmnopqrstuvwxyzAB"));
+}
+
+}  // namespace
+}  // namespace gatehouse::hub
