@@ -60,12 +60,18 @@ int run_download(const DownloadOptions& options) {
       result = client.download_file(repo, options.revision, file);
       if (!options.local_dir.empty()) place_in_local_dir(result, options.local_dir, file);
     }
-    if (options.files.size() > 1) result = result.parent_path();  // like hf download: the folder for several
+    if (options.files.size() > 1) {  // like hf download: the snapshot folder for several files
+      fs::path last(options.files.back());
+      for (auto part = last.begin(); part != last.end(); ++part) result = result.parent_path();
+    }
   } else {
     result = client.snapshot(repo, options.revision, {options.include, options.exclude});
     if (!options.local_dir.empty()) {
       for (const auto& entry : fs::recursive_directory_iterator(result)) {
-        if (!entry.is_directory()) place_in_local_dir(entry.path(), options.local_dir, fs::relative(entry.path(), result).generic_string());
+        // Lexically: the entries are symlinks into blobs/, which fs::relative would follow.
+        if (!entry.is_directory()) {
+          place_in_local_dir(entry.path(), options.local_dir, entry.path().lexically_relative(result).generic_string());
+        }
       }
     }
   }
