@@ -21,7 +21,9 @@ const hub = require('@huggingface/hub');
 const repeat = Number(args.repeat);
 const bigBytes = Number(args['size-mib']) << 20;
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-hub-bench-'));
+// In memory when /dev/shm is there, so that disk writeback does not decide who wins.
+const scratch = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+const work = fs.mkdtempSync(path.join(scratch, 'gatehouse-hub-bench-'));
 process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
 
 function writeRandom(file, bytes) {
@@ -48,14 +50,19 @@ process.on('exit', () => mirror.kill('SIGTERM'));
 spawnSync('curl', ['-sf', '-o', '/dev/null', `${url}/api/models/bench/big`]);
 spawnSync('curl', ['-sf', '-o', '/dev/null', `${url}/api/models/bench/snap`]);
 
-async function best(fn) {
-  let seconds = Infinity;
-  for (let i = 0; i < repeat; i++) {
-    const start = process.hrtime.bigint();
-    await fn(i);
-    seconds = Math.min(seconds, Number(process.hrtime.bigint() - start) / 1e9);
+// Runs the contenders in turn, `repeat` rounds, deleting what each downloaded; the best time of each.
+async function race(contenders) {
+  const best = Object.fromEntries(Object.keys(contenders).map((name) => [name, Infinity]));
+  for (let round = 0; round < repeat; round++) {
+    for (const [name, fn] of Object.entries(contenders)) {
+      const dir = fs.mkdtempSync(path.join(work, `${name}-`));
+      const start = process.hrtime.bigint();
+      await fn(dir);
+      best[name] = Math.min(best[name], Number(process.hrtime.bigint() - start) / 1e9);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
-  return seconds;
+  return best;
 }
 
 function run(command, argv, env = {}) {
@@ -64,35 +71,32 @@ function run(command, argv, env = {}) {
   return result.stdout;
 }
 
-const fresh = (label) => fs.mkdtempSync(path.join(work, `${label}-`));
-const ours = (repo, files) => async () => {
-  run(args.bin, ['download', repo, ...files, '--quiet', '--cache-dir', fresh('ours')], { HF_ENDPOINT: url });
+const ours = (repo, files) => async (dir) => {
+  run(args.bin, ['download', repo, ...files, '--quiet', '--cache-dir', dir], { HF_ENDPOINT: url });
 };
 const bigUrl = `${url}/bench/big/resolve/main/model.safetensors`;
 const snapFiles = Array.from({ length: 16 }, (_, i) => `shard-${String(i).padStart(2, '0')}.safetensors`);
 
-async function hfDownloadFile() {
+async function hfDownloadFile(dir) {
   const blob = await hub.downloadFile({ repo: 'bench/big', path: 'model.safetensors', hubUrl: url });
-  const out = fs.createWriteStream(path.join(fresh('hfjs'), 'model.safetensors'));
+  const out = fs.createWriteStream(path.join(dir, 'model.safetensors'));
   for await (const chunk of blob.stream()) out.write(chunk);
   await new Promise((resolve) => out.end(resolve));
 }
 
 const mb = bigBytes / 1e6;
 const rows = [];
-rows.push(['1 GiB file', {
-  gatehouse: await best(ours('bench/big', ['model.safetensors'])),
-  curl: await best(async () => run('curl', ['-sf', '-o', path.join(fresh('curl'), 'f'), bigUrl])),
-  hfjs: await best(hfDownloadFile),
-}]);
-rows.push(['16-file snapshot', {
-  gatehouse: await best(ours('bench/snap', [])),
-  curl: await best(async () => {
-    const dir = fresh('curl');
-    run('curl', ['-sf', '--parallel', '--parallel-max', '8', ...snapFiles.flatMap((f) => ['-o', path.join(dir, f), `${url}/bench/snap/resolve/main/${f}`])]);
-  }),
-  hfjs: await best(async () => hub.snapshotDownload({ repo: 'bench/snap', hubUrl: url, cacheDir: fresh('hfjs') })),
-}]);
+rows.push(['1 GiB file', await race({
+  gatehouse: ours('bench/big', ['model.safetensors']),
+  curl: async (dir) => run('curl', ['-sf', '-o', path.join(dir, 'f'), bigUrl]),
+  hfjs: hfDownloadFile,
+})]);
+rows.push(['16-file snapshot', await race({
+  gatehouse: ours('bench/snap', []),
+  curl: async (dir) => run('curl', ['-sf', '--parallel', '--parallel-max', '8',
+    ...snapFiles.flatMap((f) => ['-o', path.join(dir, f), `${url}/bench/snap/resolve/main/${f}`])]),
+  hfjs: async (dir) => hub.snapshotDownload({ repo: 'bench/snap', hubUrl: url, cacheDir: dir }),
+})]);
 
 console.log(`loopback, ${repeat} runs each, best run reported; ${(mb).toFixed(0)} MB per case`);
 console.log('case               gatehouse MB/s   curl MB/s  ours/curl   @huggingface/hub MB/s  ours/hub');
@@ -106,13 +110,17 @@ for (const [label, t] of rows) {
 const shardUrl = `${url}/bench/snap/resolve/main/${snapFiles[0]}`;
 const start = process.hrtime.bigint();
 const results = await Promise.all(Array.from({ length: 64 }, () => new Promise((resolve) => {
-  const child = spawn('curl', ['-sf', '-o', '/dev/null', '-w', '%{size_download}', shardUrl], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn('curl', ['-sSf', '-o', '/dev/null', '-w', '%{size_download}', shardUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let err = '';
   child.stdout.on('data', (d) => { out += d; });
-  child.on('exit', (code) => resolve({ code, bytes: Number(out) }));
+  child.stderr.on('data', (d) => { err += d; });
+  child.on('exit', (code) => resolve({ code, bytes: Number(out), err }));
 })));
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-const failures = results.filter((r) => r.code !== 0 || r.bytes !== bigBytes / 16).length;
+const failed = results.filter((r) => r.code !== 0 || r.bytes !== bigBytes / 16);
+const failures = failed.length;
+for (const r of failed) console.log(`  failed: curl exit ${r.code}, ${r.bytes} bytes: ${r.err.trim()}`);
 const total = results.reduce((sum, r) => sum + r.bytes, 0);
 console.log(`64 concurrent downloads of ${(bigBytes / 16 / 1e6).toFixed(0)} MB: ${failures} errors, ` +
   `${(total / 1e6 / seconds).toFixed(0)} MB/s aggregate`);
