@@ -67,13 +67,14 @@ std::string read_file(const std::filesystem::path& path) {
   return contents;
 }
 
-void write_file_atomic(const std::filesystem::path& path, std::string_view contents) {
+void write_file_atomic(const std::filesystem::path& path, std::string_view contents, mode_t mode) {
   std::random_device random;
   std::filesystem::path temporary = path;
   temporary += ".tmp." + std::to_string(random());
   {
-    Fd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    Fd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
     if (fd.get() < 0) throw_errno(errno, "create", temporary);
+    ::fchmod(fd.get(), mode);  // exactly `mode`, whatever the umask
     size_t done = 0;
     while (done < contents.size()) {
       ssize_t n = ::write(fd.get(), contents.data() + done, contents.size() - done);

@@ -2,6 +2,8 @@
 // + rename, so readers never see half a file), and read-only memory maps.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <filesystem>
 #include <string>
@@ -13,7 +15,8 @@ namespace gatehouse::files {
 std::string read_file(const std::filesystem::path& path);
 
 // Writes `contents` to a temporary file beside `path`, fsyncs it and renames it over `path`.
-void write_file_atomic(const std::filesystem::path& path, std::string_view contents);
+// The file gets exactly `mode` (0600 for secrets).
+void write_file_atomic(const std::filesystem::path& path, std::string_view contents, mode_t mode = 0644);
 
 // A read-only mapping of a whole file; movable, unmapped on destruction. Empty files map to an
 // empty view.

@@ -1,14 +1,11 @@
 #include "hub/token.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <random>
 #include <system_error>
 
 #include "base/error.h"
@@ -84,36 +81,7 @@ void store_token(const SecretString& token) {
     fs::create_directories(path.parent_path(), ec);
     if (ec) fail(ec.value(), "create the folder of", path);
   }
-  fs::path temporary = path;
-  temporary += ".tmp." + std::to_string(std::random_device{}());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) fail(errno, "create", temporary);
-  ::fchmod(fd, 0600);
-  const std::string& value = cleaned->reveal();
-  size_t done = 0;
-  while (done < value.size()) {
-    ssize_t n = ::write(fd, value.data() + done, value.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int error = errno;
-      ::close(fd);
-      ::unlink(temporary.c_str());
-      fail(error, "write", temporary);
-    }
-    done += size_t(n);
-  }
-  int synced = ::fsync(fd) == 0 ? 0 : errno;
-  int closed = ::close(fd) == 0 ? 0 : errno;
-  if (synced != 0 || closed != 0) {
-    int error = synced != 0 ? synced : closed;
-    ::unlink(temporary.c_str());
-    fail(error, "write", temporary);
-  }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    int error = errno;
-    ::unlink(temporary.c_str());
-    fail(error, "replace", path);
-  }
+  files::write_file_atomic(path, cleaned->reveal(), 0600);
 }
 
 }  // namespace gatehouse::hub
