@@ -460,6 +460,20 @@ describe('errors a user can act on', () => {
     assert.ok(!message.includes(ALLOWED_TOKEN), 'the token must never be printed');
   });
 
+  test('a full disk fails the download with a clear error and leaves no partial file', () => {
+    // A file-size limit (ulimit -f, in 1 KiB blocks) makes writes fail past 2 MiB as a full disk would.
+    const cache = scratch('cache-full');
+    const run = spawnSync('bash', ['-c', 'ulimit -f 2048; exec "$0" "$@"', bin, 'download', 'org/name', 'model.safetensors',
+      '--quiet'], { env: { ...process.env, HF_ENDPOINT: mirror.url, HF_HUB_CACHE: cache, HF_HOME: path.join(cache, 'home') },
+      encoding: 'utf8' });
+    assert.equal(run.signal, null, 'the process must not be killed by SIGXFSZ');
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, /writing .* failed: File too large/);
+    const folder = repoFolder(cache, 'org/name');
+    assert.deepEqual(blobsOf(folder), [], 'no blob and no .incomplete file may be left');
+    assert.deepEqual(fs.existsSync(path.join(folder, 'snapshots')) ? listFiles(path.join(folder, 'snapshots')) : [], []);
+  });
+
   test('unknown revision', () => {
     const cache = scratch('cache-err');
     const run = runGatehouse(['download', 'org/name', '--revision', 'no-such-branch', '--quiet'], { endpoint: mirror.url, cache });
