@@ -84,6 +84,7 @@ before(async () => {
   writeRepo(root, 'org/filters', filterFiles);
   writeRepo(root, 'datasets/org/data', datasetFiles);
   writeRepo(root, 'org/big', { 'big.bin': bigFile });
+  writeRepo(root, 'org/revs', { 'a.txt': 'main\n', '.revisions/v1.0/a.txt': 'v1\n', '.revisions/refs/pr/1/a.txt': 'pr\n' });
   mirror = await startTrackedMirror(['--root', root]);
 });
 
@@ -410,6 +411,28 @@ describe('filters, file arguments, --local-dir and --repo-type', () => {
 
 // ------------------------------------------------------------------------------------------------
 // 3. Offline mode
+
+describe('revisions: branches and pull requests under .revisions/', () => {
+  test('--revision picks the folder of that revision, refs/ records its commit, and each has its own commit', async () => {
+    const cache = scratch('cache-revs');
+    const main = await repoCommit(mirror.url, 'org/revs');
+    const info = await (await fetch(`${mirror.url}/api/models/org/revs/revision/v1.0`)).json();
+    assert.notEqual(info.sha, main);
+    const run = runGatehouse(['download', 'org/revs', '--revision', 'v1.0', '--quiet'], { endpoint: mirror.url, cache });
+    const snapshot = expectSuccess(run, 'download --revision v1.0');
+    assert.equal(snapshot, path.join(repoFolder(cache, 'org/revs'), 'snapshots', info.sha));
+    assert.equal(fs.readFileSync(path.join(snapshot, 'a.txt'), 'utf8'), 'v1\n');
+    assert.equal(fs.readFileSync(path.join(repoFolder(cache, 'org/revs'), 'refs', 'v1.0'), 'utf8'), info.sha);
+    const pr = runGatehouse(['download', 'org/revs', 'a.txt', '--revision', 'refs/pr/1', '--quiet'], { endpoint: mirror.url, cache });
+    assert.equal(fs.readFileSync(expectSuccess(pr, 'download --revision refs/pr/1'), 'utf8'), 'pr\n');
+    assert.ok(fs.existsSync(path.join(repoFolder(cache, 'org/revs'), 'refs', 'refs', 'pr', '1')), 'nested ref for refs/pr/1');
+    const refs = await (await fetch(`${mirror.url}/api/models/org/revs/refs?include_prs=1`)).json();
+    assert.deepEqual(refs.branches.map((b) => b.name), ['main', 'v1.0']);
+    assert.deepEqual(refs.pullRequests.map((b) => b.ref), ['refs/pr/1']);
+    const byCommit = await fetch(`${mirror.url}/org/revs/resolve/${info.sha}/a.txt`);
+    assert.equal(await byCommit.text(), 'v1\n');
+  });
+});
 
 describe('HF_HUB_OFFLINE', () => {
   test('serves a downloaded snapshot and file with the mirror stopped; fails clearly for what is missing', async () => {

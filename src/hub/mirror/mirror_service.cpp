@@ -141,13 +141,14 @@ struct MirrorService::Call {
   std::string token;
   RepoId repo;
   std::optional<RepoSnapshot> snapshot;
+  const RepoSource* source = nullptr;  // where the repo was found
 
   // The repo's content after the access check; throws HubError as the Hub answers.
   const RepoSnapshot& open(const MirrorService& service, bool files) {
     const AccessPolicy& policy = service.policy_;
     Access access = files ? policy.file_access(repo, token) : policy.metadata_access(repo, token);
     if (access == Access::invalid_token) throw HubError{401, "InvalidCredentials", "Invalid credentials in Authorization header", ""};
-    if (access != Access::hidden) snapshot = service.find_repo(repo);
+    if (access != Access::hidden) snapshot = service.find_repo(repo, source);
     if (access == Access::hidden || !snapshot) {
       // Anonymous callers get 401, as the Hub does for repos that are missing or private.
       throw HubError{token.empty() ? 401 : 404, "RepoNotFound", "Repository not found: " + repo.name +
@@ -165,10 +166,20 @@ struct MirrorService::Call {
     return *snapshot;
   }
 
-  // Checks that `revision` names the snapshot: "main", "HEAD" or its commit.
-  void check_revision(const std::string& revision) const {
-    if (revision == "main" || revision == "HEAD" || revision == snapshot->commit) return;
-    throw HubError{404, "RevisionNotFound", "Invalid rev id: " + revision, ""};
+  // The content a revision names: main (also as "HEAD" or its commit) or another branch, tag or
+  // commit of the repo. Call after open().
+  const RepoSnapshot& select(const std::string& revision) {
+    if (revision == "main" || revision == "HEAD" || revision == snapshot->commit) return *snapshot;
+    std::optional<RepoSnapshot> other;
+    try {
+      other = source->revision(repo, revision);
+    } catch (const Error& error) {
+      if (error.code() == ErrorCode::invalid_argument) throw;
+      throw upstream_failure(error, repo.name + "@" + revision);
+    }
+    if (!other) throw HubError{404, "RevisionNotFound", "Invalid rev id: " + revision, ""};
+    snapshot = std::move(other);
+    return *snapshot;
   }
 };
 
@@ -176,9 +187,11 @@ MirrorService::MirrorService(std::shared_ptr<const RepoStore> store, std::shared
                              AccessPolicy policy, MirrorOptions options)
     : store_(std::move(store)), upstream_(std::move(upstream)), policy_(std::move(policy)), options_(options) {}
 
-std::optional<RepoSnapshot> MirrorService::find_repo(const RepoId& repo) const {
+std::optional<RepoSnapshot> MirrorService::find_repo(const RepoId& repo, const RepoSource*& source) const {
+  source = store_.get();
   if (auto local = store_->snapshot(repo)) return local;
   if (!upstream_) return std::nullopt;
+  source = upstream_.get();
   try {
     return upstream_->snapshot(repo);
   } catch (const Error& error) {
@@ -233,8 +246,8 @@ http::Response MirrorService::route(Call& call) const {
 }
 
 http::Response MirrorService::repo_info(Call& call) const {
-  const RepoSnapshot& snapshot = call.open(*this, false);
-  if (call.segments.size() == 6) call.check_revision(call.segments[5]);
+  call.open(*this, false);
+  const RepoSnapshot& snapshot = call.select(call.segments.size() == 6 ? call.segments[5] : "main");
   bool blobs = truthy(query_value(call.request.query, "blobs"));
   bj::array siblings;
   for (const RepoFile& file : snapshot.files) {
@@ -267,9 +280,9 @@ http::Response MirrorService::repo_info(Call& call) const {
 }
 
 http::Response MirrorService::tree(Call& call) const {
-  const RepoSnapshot& snapshot = call.open(*this, false);
+  call.open(*this, false);
   const std::string& revision = call.segments[5];
-  call.check_revision(revision);
+  const RepoSnapshot& snapshot = call.select(revision);
   std::string path = call.segments.size() > 6 ? validate_repo_path(join(call.segments, 6)) : "";
   std::set<std::string> folders = directories(snapshot);
   if (!path.empty() && !folders.count(path)) {
@@ -316,8 +329,8 @@ http::Response MirrorService::tree(Call& call) const {
 }
 
 http::Response MirrorService::paths_info(Call& call) const {
-  const RepoSnapshot& snapshot = call.open(*this, false);
-  call.check_revision(call.segments[5]);
+  call.open(*this, false);
+  const RepoSnapshot& snapshot = call.select(call.segments[5]);
   std::vector<std::string> paths;
   bool expand = false;
   const std::string& body = call.request.body;
@@ -362,12 +375,22 @@ http::Response MirrorService::paths_info(Call& call) const {
 }
 
 http::Response MirrorService::refs(Call& call) const {
-  const RepoSnapshot& snapshot = call.open(*this, false);
-  return json_response(bj::object{
-      {"branches", bj::array{bj::object{{"name", "main"}, {"ref", "refs/heads/main"}, {"targetCommit", snapshot.commit}}}},
-      {"tags", bj::array{}},
-      {"converts", bj::array{}},
-  });
+  const RepoSnapshot& main = call.open(*this, false);
+  bj::array branches{bj::object{{"name", "main"}, {"ref", "refs/heads/main"}, {"targetCommit", main.commit}}};
+  bj::array pull_requests;
+  if (call.source == store_.get()) {
+    for (const std::string& name : store_->revision_names(call.repo)) {
+      std::optional<RepoSnapshot> other = store_->revision(call.repo, name);
+      if (!other) continue;
+      bool pull_request = name.rfind("refs/pr/", 0) == 0;
+      bj::object ref{{"name", pull_request ? name.substr(8) : name},
+                     {"ref", pull_request ? name : "refs/heads/" + name}, {"targetCommit", other->commit}};
+      (pull_request ? pull_requests : branches).push_back(std::move(ref));
+    }
+  }
+  bj::object refs{{"branches", std::move(branches)}, {"tags", bj::array{}}, {"converts", bj::array{}}};
+  if (truthy(query_value(call.request.query, "include_prs"))) refs["pullRequests"] = std::move(pull_requests);
+  return json_response(refs);
 }
 
 http::Response MirrorService::whoami(Call& call) const {
@@ -395,8 +418,8 @@ http::Response MirrorService::resolve(Call& call) const {
   size_t at = call.repo.type == RepoType::model ? 0 : 1;
   const std::string& revision = s[at + 3];
   std::string path = validate_repo_path(join(s, at + 4));
-  const RepoSnapshot& snapshot = call.open(*this, true);
-  call.check_revision(revision);
+  call.open(*this, true);
+  const RepoSnapshot& snapshot = call.select(revision);
   const RepoFile* file = snapshot.find(path);
   if (!file) throw HubError{404, "EntryNotFound", path + " does not exist on \"" + revision + "\"", snapshot.commit};
 

@@ -36,7 +36,8 @@ class MirrorService {
   http::Response whoami(Call& call) const;
   http::Response resolve(Call& call) const;
 
-  std::optional<RepoSnapshot> find_repo(const RepoId& repo) const;
+  // The repo's main from the store or else the upstream; `source` tells which.
+  std::optional<RepoSnapshot> find_repo(const RepoId& repo, const RepoSource*& source) const;
 
   std::shared_ptr<const RepoStore> store_;
   std::shared_ptr<const RepoSource> upstream_;

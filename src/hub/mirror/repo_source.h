@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include "hub/repo_snapshot.h"
 #include "hub/repo_id.h"
@@ -16,6 +17,9 @@ class RepoSource {
   // The content of the repo's "main", or nullopt when this source does not have the repo.
   // Errors reaching another Hub are Errors (unavailable, permission_denied, ...).
   virtual std::optional<RepoSnapshot> snapshot(const RepoId& repo) const = 0;
+  // Another revision (branch, tag or commit) of a repo this source has, or nullopt when the repo
+  // has no such revision.
+  virtual std::optional<RepoSnapshot> revision(const RepoId& repo, const std::string& revision) const = 0;
   // A local file holding `file` of `snapshot`, fetched first when needed.
   virtual std::filesystem::path local_file(const RepoId& repo, const RepoSnapshot& snapshot,
                                            const RepoFile& file) const = 0;

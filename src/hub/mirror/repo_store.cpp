@@ -80,6 +80,49 @@ std::optional<RepoSnapshot> RepoStore::snapshot(const RepoId& repo) const {
   fs::path dir = repo_dir(repo);
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return std::nullopt;
+  return snapshot_of(dir);
+}
+
+std::optional<RepoSnapshot> RepoStore::revision(const RepoId& repo, const std::string& revision) const {
+  fs::path revisions = repo_dir(repo) / ".revisions";
+  std::error_code ec;
+  if (!is_commit_hash(revision)) {
+    validate_revision(revision);  // no "..", no absolute paths: stays inside .revisions/
+    fs::path dir = revisions / revision;
+    if (!fs::is_directory(dir, ec)) return std::nullopt;
+    return snapshot_of(dir);
+  }
+  for (const std::string& name : revision_names(repo)) {
+    RepoSnapshot candidate = snapshot_of(revisions / name);
+    if (candidate.commit == revision) return candidate;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> RepoStore::revision_names(const RepoId& repo) const {
+  std::vector<std::string> names;
+  fs::path revisions = repo_dir(repo) / ".revisions";
+  std::error_code ec;
+  if (!fs::is_directory(revisions, ec)) return names;
+  for (const auto& entry : fs::directory_iterator(revisions, ec)) {
+    std::string name = entry.path().filename().string();
+    if (!entry.is_directory() || is_hidden(name)) continue;
+    if (name == "refs") {  // refs/pr/N and the like are nested
+      for (const auto& kind : fs::directory_iterator(entry.path(), ec)) {
+        for (const auto& leaf : fs::directory_iterator(kind.path(), ec)) {
+          names.push_back("refs/" + kind.path().filename().string() + "/" + leaf.path().filename().string());
+        }
+      }
+      continue;
+    }
+    names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+RepoSnapshot RepoStore::snapshot_of(const fs::path& dir) const {
+  std::error_code ec;
   RepoSnapshot snapshot;
   int64_t newest = 0;
   for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::none, ec);

@@ -1,7 +1,9 @@
 // The repos a mirror serves from a root folder, one folder per repo as its files are:
 // <root>/<org>/<name>/ for models, <root>/datasets/<org>/<name>/ and <root>/spaces/<org>/<name>/.
-// Each repo has one revision, "main", whose commit id is computed from the content (a SHA-1 over
-// the sorted paths and blob ids), so it changes exactly when a file does. Files get the ids the
+// The folder is the repo's "main"; other branches and tags, when there are any, are folders of
+// their own under <repo>/.revisions/<name>/ (.revisions/refs/pr/1/ for a pull request). A
+// revision's commit id is computed from its content (a SHA-1 over the sorted paths and blob ids),
+// so it changes exactly when a file does. Files get the ids the
 // Hub gives: the git blob SHA-1, and for LFS files (large or binary by extension) the SHA-256.
 // Hashes are computed once per file version and kept in memory. Thread-safe.
 #pragma once
@@ -26,6 +28,9 @@ class RepoStore final : public RepoSource {
   // The current content of a repo, or nullopt when the root has no such folder. Re-reads the
   // folder on each call; unchanged files are not hashed again.
   std::optional<RepoSnapshot> snapshot(const RepoId& repo) const override;
+  std::optional<RepoSnapshot> revision(const RepoId& repo, const std::string& revision) const override;
+  // The names under .revisions/, sorted: the repo's branches and tags besides main.
+  std::vector<std::string> revision_names(const RepoId& repo) const;
   std::filesystem::path local_file(const RepoId&, const RepoSnapshot&, const RepoFile& file) const override {
     return file.disk_path;
   }
@@ -44,6 +49,7 @@ class RepoStore final : public RepoSource {
   };
 
   std::filesystem::path repo_dir(const RepoId& repo) const;
+  RepoSnapshot snapshot_of(const std::filesystem::path& dir) const;
   CachedHash hashes(const std::filesystem::path& file, const std::string& relative) const;
 
   std::filesystem::path root_;

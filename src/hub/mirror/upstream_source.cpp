@@ -25,8 +25,8 @@ UpstreamSource::UpstreamSource(HubClientOptions options, std::chrono::seconds me
   options_.offline = false;
 }
 
-std::optional<RepoSnapshot> UpstreamSource::snapshot(const RepoId& repo) const {
-  std::string key = std::string(repo.api_plural()) + "/" + repo.name;
+std::optional<RepoSnapshot> UpstreamSource::revision(const RepoId& repo, const std::string& revision) const {
+  std::string key = std::string(repo.api_plural()) + "/" + repo.name + "@" + revision;
   auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex_);
@@ -37,7 +37,7 @@ std::optional<RepoSnapshot> UpstreamSource::snapshot(const RepoId& repo) const {
   std::optional<RepoSnapshot> result;
   try {
     RepoSnapshot snapshot;
-    snapshot.commit = client.resolve_commit(repo, "main");
+    snapshot.commit = client.resolve_commit(repo, revision);
     snapshot.files = client.list_files(repo, snapshot.commit);
     std::sort(snapshot.files.begin(), snapshot.files.end(),
               [](const RepoFile& a, const RepoFile& b) { return a.path < b.path; });

@@ -17,7 +17,8 @@ class UpstreamSource final : public RepoSource {
   // `options` names the upstream endpoint, the mirror's token and the cache the files go to.
   explicit UpstreamSource(HubClientOptions options, std::chrono::seconds metadata_ttl = std::chrono::seconds(60));
 
-  std::optional<RepoSnapshot> snapshot(const RepoId& repo) const override;
+  std::optional<RepoSnapshot> snapshot(const RepoId& repo) const override { return revision(repo, "main"); }
+  std::optional<RepoSnapshot> revision(const RepoId& repo, const std::string& revision) const override;
   std::filesystem::path local_file(const RepoId& repo, const RepoSnapshot& snapshot, const RepoFile& file) const override;
 
  private:
@@ -29,7 +30,7 @@ class UpstreamSource final : public RepoSource {
   HubClientOptions options_;
   std::chrono::seconds metadata_ttl_;
   mutable std::mutex mutex_;
-  mutable std::map<std::string, Cached> metadata_;  // by repo type and name
+  mutable std::map<std::string, Cached> metadata_;  // by repo type, name and revision
 };
 
 }  // namespace gatehouse::hub
