@@ -115,7 +115,7 @@ const results = await Promise.all(Array.from({ length: 64 }, () => new Promise((
   let err = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { err += d; });
-  child.on('exit', (code) => resolve({ code, bytes: Number(out), err }));
+  child.on('close', (code) => resolve({ code, bytes: Number(out), err }));  // 'exit' may come before stdout ends
 })));
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
 const failed = results.filter((r) => r.code !== 0 || r.bytes !== bigBytes / 16);
