@@ -22,9 +22,10 @@ for fuzzer in $(sed -n 's/^gatehouse_fuzzer(\([a-z_]*\) .*/\1/p' tests/fuzz/CMak
     extra=(-dict=tests/fuzz/jinja.dict)
   elif [ "$fuzzer" = mirror_request_fuzzer ]; then
     printf 'GET\n/api/models/org/repo/tree/main/sub?recursive=true&cursor=1\n\n\n\n\nlocalhost:1\n' >"$work/tree"
-    printf 'GET\n/org/repo/resolve/main/sub/w.safetensors\nbytes=10-20\n"x"\nBearer hf_abcdefghijklmnopqrstuvwxyz0123456789AB\n\n\n' >"$work/resolve"
+    token="hf_$(printf 'T%.0s' $(seq 40))"  # the fuzzer's allowed token, spelled out at run time
+    printf 'GET\n/org/repo/resolve/main/sub/w.safetensors\nbytes=10-20\n"x"\nBearer %s\n\n\n' "$token" >"$work/resolve"
     printf 'POST\n/api/datasets/org/data/paths-info/main\n\n\n\napplication/json\n\n{"paths": ["x.csv"], "expand": true}' >"$work/paths"
-    printf '{"public": ["a/*"], "gated": [], "tokens": {"hf_abcdefghijklmnopqrstuvwxyz0123456789AB": ["*"]}}' >"$work/access"
+    printf '{"public": ["a/*"], "gated": [], "tokens": {"%s": ["*"]}}' "$token" >"$work/access"
   elif [ "$fuzzer" = safetensors_fuzzer ]; then
     header='{"__metadata__":{"format":"pt"},"a":{"dtype":"F16","shape":[2,2],"data_offsets":[0,8]},"b":{"dtype":"U8","shape":[3],"data_offsets":[8,11]}}'
     node -e 'const h = process.argv[1]; const n = Buffer.alloc(8); n.writeBigUInt64LE(BigInt(h.length));

@@ -161,38 +161,23 @@ std::string git_blob_sha1_file(const std::filesystem::path& path) {
 }
 
 namespace {
-constexpr size_t kBlockBytes = 1u << 20;
 constexpr size_t kMaxQueuedBlocks = 8;
 }  // namespace
 
 BackgroundHasher::BackgroundHasher(std::function<void(std::string_view)> consume)
-    : consume_(std::move(consume)), thread_([this] { run(); }) {
-  block_.reserve(kBlockBytes);
-}
+    : consume_(std::move(consume)), thread_([this] { run(); }) {}
 
 BackgroundHasher::~BackgroundHasher() { finish(); }
 
-void BackgroundHasher::update(std::string_view data) {
-  while (!data.empty()) {
-    size_t take = std::min(data.size(), kBlockBytes - block_.size());
-    block_.append(data.substr(0, take));
-    data.remove_prefix(take);
-    if (block_.size() == kBlockBytes) hand_over();
-  }
-}
-
-void BackgroundHasher::hand_over() {
+void BackgroundHasher::push(std::string block) {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [this] { return queue_.size() < kMaxQueuedBlocks; });
-  queue_.push_back(std::move(block_));
-  block_ = std::string();
-  block_.reserve(kBlockBytes);
+  queue_.push_back(std::move(block));
   changed_.notify_all();
 }
 
 void BackgroundHasher::finish() {
   if (!thread_.joinable()) return;
-  if (!block_.empty()) hand_over();
   {
     std::lock_guard lock(mutex_);
     done_ = true;

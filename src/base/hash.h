@@ -58,9 +58,9 @@ class GitBlobHasher {
   uint64_t fed_ = 0;
 };
 
-// Feeds bytes to `consume` (a hasher's update) on a thread of its own, so that hashing a download
-// overlaps receiving and writing it. Bytes are copied into 1 MiB blocks; at most 8 blocks wait,
-// then update() blocks. finish() returns once everything was consumed. One producer thread.
+// Feeds blocks of bytes to `consume` (a hasher's update) on a thread of its own, so that hashing
+// a download overlaps receiving and writing it. The blocks are handed over, not copied; at most 8
+// wait, then push() blocks. finish() returns once everything was consumed. One producer thread.
 class BackgroundHasher {
  public:
   explicit BackgroundHasher(std::function<void(std::string_view)> consume);
@@ -68,15 +68,13 @@ class BackgroundHasher {
   BackgroundHasher(const BackgroundHasher&) = delete;
   BackgroundHasher& operator=(const BackgroundHasher&) = delete;
 
-  void update(std::string_view data);
+  void push(std::string block);
   void finish();
 
  private:
-  void hand_over();
   void run();
 
   std::function<void(std::string_view)> consume_;
-  std::string block_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::string> queue_;

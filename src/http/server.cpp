@@ -61,19 +61,11 @@ Response& Response::set_header(std::string name, std::string value) {
   return *this;
 }
 
-Response Response::json(int status, std::string body) {
+Response Response::with_body(int status, std::string body, std::string content_type) {
   Response response;
   response.status = status;
   response.body = std::move(body);
-  response.headers.emplace_back("Content-Type", "application/json");
-  return response;
-}
-
-Response Response::text(int status, std::string body) {
-  Response response;
-  response.status = status;
-  response.body = std::move(body);
-  response.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  response.headers.emplace_back("Content-Type", std::move(content_type));
   return response;
 }
 

@@ -46,8 +46,11 @@ struct Response {
 
   // Replaces any header of that name.
   Response& set_header(std::string name, std::string value);
-  static Response json(int status, std::string body);
-  static Response text(int status, std::string body);
+  static Response with_body(int status, std::string body, std::string content_type);
+  static Response json(int status, std::string body) { return with_body(status, std::move(body), "application/json"); }
+  static Response text(int status, std::string body) {
+    return with_body(status, std::move(body), "text/plain; charset=utf-8");
+  }
 };
 
 using Handler = std::function<Response(const Request&)>;

@@ -35,6 +35,11 @@ bool env_true(const char* name) {
   return text == "1" || text == "ON" || text == "YES" || text == "TRUE";
 }
 
+// Waits before retry `attempt` + 1: 0.25, 0.5, 1, 2, 4 s.
+void back_off(int attempt) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(250) * (1 << std::min(attempt - 1, 4)));
+}
+
 // The Hub's ETag, without W/ and quotes.
 std::string normalize_etag(std::string etag) {
   if (etag.rfind("W/", 0) == 0) etag.erase(0, 2);
@@ -105,6 +110,7 @@ class VerifyingWriter {
   static constexpr size_t kBlockBytes = 1u << 20;
 
   void flush_block() {
+    if (block_.empty()) return;
     for (size_t done = 0; done < block_.size();) {
       ssize_t n = ::write(fd_, block_.data() + done, block_.size() - done);
       if (n < 0 && errno == EINTR) continue;
@@ -114,8 +120,9 @@ class VerifyingWriter {
       }
       done += size_t(n);
     }
-    background_->update(block_);
-    block_.clear();
+    background_->push(std::move(block_));
+    block_ = std::string();
+    block_.reserve(kBlockBytes);
   }
 
   fs::path path_;
@@ -169,7 +176,7 @@ struct HubClient::Impl {
                                         " could not be reached; check the network or HF_ENDPOINT)");
         }
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(250) * (1 << std::min(attempt - 1, 4)));
+      back_off(attempt);
     }
   }
 
@@ -231,7 +238,7 @@ struct HubClient::Impl {
           if (error.code() != ErrorCode::unavailable || attempt >= options.max_attempts) throw;
           GH_LOG(warn) << "download of " << what << " interrupted after " << writer.written() << " bytes (" << error.what()
                        << "); resuming";
-          std::this_thread::sleep_for(std::chrono::milliseconds(250) * (1 << std::min(attempt - 1, 4)));
+          back_off(attempt);
         }
       }
       writer.finish(what);

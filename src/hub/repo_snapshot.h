@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -21,6 +22,9 @@ struct RepoFile {
   // What clients name the blob by: the LFS SHA-256, else the git SHA-1.
   const std::string& etag() const { return sha256 ? *sha256 : oid; }
 };
+
+// A time as the Hub writes lastModified: "2026-11-24T02:30:49.000Z" (UTC).
+std::string iso8601_utc(std::time_t seconds);
 
 struct RepoSnapshot {
   std::string commit;             // 40 hex

@@ -1,5 +1,6 @@
 #include "hub/mirror/mirror_service.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <set>
 
@@ -58,15 +59,23 @@ std::string bearer_token(const http::Request& request) {
   return header->substr(7);
 }
 
-std::string query_value(const std::string& query, std::string_view key) {
-  size_t start = 0;
-  while (start <= query.size()) {
-    size_t end = query.find('&', start);
-    std::string pair = query.substr(start, end == std::string::npos ? std::string::npos : end - start);
+// The key=value pairs of a query string or a form body, values percent-decoded ('+' as space).
+std::vector<std::pair<std::string, std::string>> form_fields(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> fields;
+  while (!text.empty()) {
+    std::string_view pair = text.substr(0, text.find('&'));
+    text.remove_prefix(std::min(text.size(), pair.size() + 1));
     size_t equals = pair.find('=');
-    if (pair.substr(0, equals) == key) return equals == std::string::npos ? "" : pair.substr(equals + 1);
-    if (end == std::string::npos) break;
-    start = end + 1;
+    std::string value(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
+    std::replace(value.begin(), value.end(), '+', ' ');
+    fields.emplace_back(std::string(pair.substr(0, equals)), percent_decode(value));
+  }
+  return fields;
+}
+
+std::string query_value(const std::string& query, std::string_view key) {
+  for (auto& [name, value] : form_fields(query)) {
+    if (name == key) return value;
   }
   return "";
 }
@@ -343,17 +352,9 @@ http::Response MirrorService::paths_info(Call& call) const {
     for (size_t i = 0; i < list.size(); ++i) paths.emplace_back(json::as_string(list[i], (where / "paths")[i]));
     expand = json::get_bool(object, "expand", where, false);
   } else {  // huggingface_hub sends a form: paths=a&paths=b&expand=True
-    size_t start = 0;
-    while (start < body.size()) {
-      size_t end = body.find('&', start);
-      std::string pair = body.substr(start, end == std::string::npos ? std::string::npos : end - start);
-      size_t equals = pair.find('=');
-      std::string key = pair.substr(0, equals);
-      std::string value = equals == std::string::npos ? "" : percent_decode(pair.substr(equals + 1));
-      if (key == "paths") paths.push_back(value);
+    for (auto& [key, value] : form_fields(body)) {
+      if (key == "paths") paths.push_back(std::move(value));
       if (key == "expand") expand = truthy(value);
-      if (end == std::string::npos) break;
-      start = end + 1;
     }
   }
   std::set<std::string> folders = directories(snapshot);

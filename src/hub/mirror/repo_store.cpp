@@ -19,15 +19,6 @@ constexpr uint64_t kLfsThreshold = 10u << 20;
 
 int64_t mtime_ns(const struct stat& info) { return int64_t(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec; }
 
-std::string iso8601(int64_t ns) {
-  std::time_t seconds = std::time_t(ns / 1000000000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S.000Z", &utc);
-  return text;
-}
-
 // Folders and files a repo folder may hold that are not repo content.
 bool is_hidden(const std::string& name) { return name.empty() || name[0] == '.'; }
 
@@ -149,7 +140,7 @@ RepoSnapshot RepoStore::snapshot_of(const fs::path& dir) const {
     commit.update(std::string_view("\n", 1));
   }
   snapshot.commit = commit.hex_digest();
-  snapshot.last_modified = iso8601(newest);
+  snapshot.last_modified = iso8601_utc(std::time_t(newest / 1000000000));
   return snapshot;
 }
 

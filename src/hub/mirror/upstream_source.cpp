@@ -6,19 +6,6 @@
 #include "base/error.h"
 
 namespace gatehouse::hub {
-namespace {
-
-std::string now_iso8601() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S.000Z", &utc);
-  return text;
-}
-
-}  // namespace
-
 UpstreamSource::UpstreamSource(HubClientOptions options, std::chrono::seconds metadata_ttl)
     : options_(std::move(options)), metadata_ttl_(metadata_ttl) {
   options_.progress = false;
@@ -41,7 +28,7 @@ std::optional<RepoSnapshot> UpstreamSource::revision(const RepoId& repo, const s
     snapshot.files = client.list_files(repo, snapshot.commit);
     std::sort(snapshot.files.begin(), snapshot.files.end(),
               [](const RepoFile& a, const RepoFile& b) { return a.path < b.path; });
-    snapshot.last_modified = now_iso8601();
+    snapshot.last_modified = iso8601_utc(std::time(nullptr));
     result = std::move(snapshot);
   } catch (const Error& error) {
     if (error.code() != ErrorCode::not_found) throw;  // unreachable, refused: the caller reports it
