@@ -47,6 +47,7 @@ run: build
 bench: build
 	node bench/tokenizer/run.mjs --bin $(abspath $(GATEHOUSE))
 	node bench/hub/run.mjs --bin $(abspath $(GATEHOUSE))
+	node bench/engine/run.mjs --bin $(abspath $(GATEHOUSE))
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   nodejs npm curl ca-certificates
-  python3 python3-jinja2
+  python3 python3-jinja2 python3-torch python3-numpy
 )
 
 missing=()

@@ -15,5 +15,7 @@ void add_detokenize_command(CLI::App& app, Handler& handler);
 void add_chat_template_command(CLI::App& app, Handler& handler);
 void add_hub_command(CLI::App& app, Handler& handler);
 void add_download_command(CLI::App& app, Handler& handler);
+void add_generate_command(CLI::App& app, Handler& handler);
+void add_bench_command(CLI::App& app, Handler& handler);
 
 }  // namespace gatehouse::cli

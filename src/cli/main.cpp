@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   gatehouse::cli::add_chat_template_command(app, handler);
   gatehouse::cli::add_hub_command(app, handler);
   gatehouse::cli::add_download_command(app, handler);
+  gatehouse::cli::add_generate_command(app, handler);
+  gatehouse::cli::add_bench_command(app, handler);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

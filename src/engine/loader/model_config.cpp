@@ -107,9 +107,14 @@ ModelConfig ModelConfig::parse(std::string_view text, const std::string& documen
   config.tie_word_embeddings = json::get_bool(object, "tie_word_embeddings", path, false);
   config.attention_bias = config.architecture == Architecture::qwen2 || json::get_bool(object, "attention_bias", path, false);
   config.qk_norm = config.architecture == Architecture::qwen3;
-  if (json::get_bool(object, "use_sliding_window", path, true)) {
+  // Mistral always honours sliding_window; Qwen only with use_sliding_window, and then only from
+  // layer max_window_layers on (transformers' layer_types).
+  const bool qwen = config.architecture == Architecture::qwen2 || config.architecture == Architecture::qwen3;
+  if (config.architecture == Architecture::mistral || (qwen && json::get_bool(object, "use_sliding_window", path, false))) {
     config.sliding_window = json::get_optional_int(object, "sliding_window", path);
+    if (qwen) config.first_sliding_layer = json::get_int(object, "max_window_layers", path, 28);
   }
+  if (config.sliding_window && *config.sliding_window <= 0) fail(path / "sliding_window", "must be positive");
   config.bos_token_id = json::get_optional_int(object, "bos_token_id", path);
   if (const bj::value* eos = json::find(object, "eos_token_id")) {
     if (eos->is_array()) {

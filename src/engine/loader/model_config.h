@@ -42,7 +42,8 @@ struct ModelConfig {
   bool tie_word_embeddings = false;
   bool attention_bias = false;  // q/k/v biases (always for Qwen2)
   bool qk_norm = false;         // per-head RMSNorm of q and k (Qwen3)
-  std::optional<int64_t> sliding_window;
+  std::optional<int64_t> sliding_window;  // attend to this many most recent positions
+  int64_t first_sliding_layer = 0;         // layers before it attend to everything
   std::optional<int64_t> bos_token_id;
   std::vector<int64_t> eos_token_ids;
   std::string torch_dtype;  // "bfloat16", "float16", "float32" or empty

@@ -1,0 +1,130 @@
+// gatehouse bench: the engine's prefill and decode throughput on a checkpoint, beside the memory
+// bandwidth roofline for decode (weight bytes read per step / measured read bandwidth), in the
+// spirit of llama-bench. Prints one JSON object.
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <random>
+
+#include "base/error.h"
+#include "cli/commands.h"
+#include "cli/tokenizer_loader.h"
+#include "engine/engine.h"
+#include "engine/memory_bandwidth.h"
+
+namespace gatehouse::cli {
+namespace {
+
+namespace bj = boost::json;
+using Clock = std::chrono::steady_clock;
+
+struct BenchOptions {
+  std::string model;
+  int threads = 0;
+  std::string quantization;
+  int64_t prompt_tokens = 128;
+  int64_t decode_tokens = 64;
+  int64_t batch = 8;
+  int repeats = 3;
+};
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+std::vector<int32_t> random_prompt(std::mt19937& random, int64_t length, int64_t vocab) {
+  std::uniform_int_distribution<int32_t> pick(0, static_cast<int32_t>(std::min<int64_t>(vocab, 32000) - 1));
+  std::vector<int32_t> prompt(length);
+  for (auto& token : prompt) token = pick(random);
+  return prompt;
+}
+
+// Best prefill rate over the repeats: one step computes the whole prompt.
+double prefill_rate(engine::Engine& engine, const BenchOptions& options, std::mt19937& random) {
+  double best = 0;
+  for (int r = 0; r < options.repeats; ++r) {
+    engine::SamplingParams params;
+    params.temperature = 0;
+    params.max_tokens = 1;
+    engine.add_request({"prefill" + std::to_string(r), random_prompt(random, options.prompt_tokens, engine.config().vocab_size), params});
+    const auto start = Clock::now();
+    while (engine.has_unfinished()) engine.step();
+    best = std::max(best, static_cast<double>(options.prompt_tokens) / seconds_since(start));
+  }
+  return best;
+}
+
+// Decode rate (tokens per second over all sequences) with `batch` sequences decoding together,
+// timed from the step after every prompt has been prefilled.
+double decode_rate(engine::Engine& engine, const BenchOptions& options, int64_t batch, std::mt19937& random) {
+  double best = 0;
+  for (int r = 0; r < options.repeats; ++r) {
+    engine::SamplingParams params;
+    params.temperature = 0;
+    params.ignore_eos = true;
+    params.max_tokens = options.decode_tokens + 1;
+    for (int64_t i = 0; i < batch; ++i) {
+      engine.add_request({"decode" + std::to_string(r) + "." + std::to_string(i), random_prompt(random, 16, engine.config().vocab_size), params});
+    }
+    int64_t first_tokens = 0;
+    while (first_tokens < batch) first_tokens += static_cast<int64_t>(engine.step().size());
+    const auto start = Clock::now();
+    int64_t tokens = 0;
+    while (engine.has_unfinished()) {
+      for (const auto& update : engine.step()) tokens += static_cast<int64_t>(update.new_tokens.size());
+    }
+    best = std::max(best, static_cast<double>(tokens) / seconds_since(start));
+  }
+  return best;
+}
+
+int run_bench(const BenchOptions& options) {
+  engine::EngineOptions engine_options;
+  engine_options.threads = options.threads;
+  engine_options.quantization = engine::parse_quantization(options.quantization);
+  engine_options.prefix_caching = false;  // every repeat must compute its prompt
+  engine_options.max_model_len = std::max<int64_t>(options.prompt_tokens, 16) + options.decode_tokens + 16;
+  engine_options.kv_cache_bytes = 0;
+  engine_options.max_num_seqs = std::max<int64_t>(options.batch, 1);
+  engine::Engine engine(model_folder(options.model, {"*.json", "*.safetensors"}), engine_options);
+  std::mt19937 random(1234);
+  // Touch every weight once so the page cache and the mapping are warm.
+  decode_rate(engine, {options.model, options.threads, options.quantization, 16, 2, 1, 1}, 1, random);
+
+  const double bandwidth = engine::measure_read_bandwidth(engine.threads());
+  const double prefill = prefill_rate(engine, options, random);
+  const double decode1 = decode_rate(engine, options, 1, random);
+  const double decode_batch = decode_rate(engine, options, options.batch, random);
+  const double roofline = bandwidth / static_cast<double>(engine.weight_bytes());
+  bj::object result{{"model", options.model},
+                    {"threads", engine.threads()},
+                    {"quantization", options.quantization.empty() ? "none" : options.quantization},
+                    {"weight_bytes", engine.weight_bytes()},
+                    {"read_bandwidth_gbs", bandwidth / 1e9},
+                    {"prefill_tokens", options.prompt_tokens},
+                    {"prefill_tok_s", prefill},
+                    {"decode_tok_s", decode1},
+                    {"roofline_tok_s", roofline},
+                    {"decode_roofline_fraction", decode1 / roofline},
+                    {"batch", options.batch},
+                    {"batch_decode_tok_s", decode_batch},
+                    {"batch_speedup", decode_batch / decode1}};
+  std::puts(bj::serialize(result).c_str());
+  return 0;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, Handler& handler) {
+  auto options = std::make_shared<BenchOptions>();
+  CLI::App* command = app.add_subcommand("bench", "Measure prefill and decode speed on a checkpoint");
+  command->add_option("--model", options->model, "Checkpoint folder or Hub repo id")->required();
+  command->add_option("--threads", options->threads, "Threads (default: one per core)");
+  command->add_option("--quantization", options->quantization, "Quantize weights at load time: q8_0");
+  command->add_option("--prompt-tokens", options->prompt_tokens, "Prompt length for the prefill figure");
+  command->add_option("--decode-tokens", options->decode_tokens, "Tokens decoded per sequence");
+  command->add_option("--batch", options->batch, "Sequences decoding together for the batch figure");
+  command->add_option("--repeats", options->repeats, "Runs per figure; the best is reported");
+  command->callback([&handler, options] { handler = [options] { return run_bench(*options); }; });
+}
+
+}  // namespace gatehouse::cli

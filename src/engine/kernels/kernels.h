@@ -1,0 +1,66 @@
+// The engine's hot loops, one table of functions per instruction set. The table for the best set
+// the CPU supports is picked once at start-up (GATEHOUSE_ISA=scalar|avx2|avx512 caps it, which is
+// how tests exercise every fallback); each set is compiled in its own translation unit with its
+// own -m flags, so the rest of the engine builds for baseline x86-64.
+//
+// Matrix products use the weight layout Hugging Face stores: row-major [rows = out, cols = in],
+// y[m][n] = sum_k x[m][k] * w[n][k]. Each output is one dot product over k whose order does not
+// depend on m, the number of rows or the range of n, so a sequence gives the same result whether
+// it runs alone or in a batch. Kernels never allocate, never throw, and are safe to call from
+// several threads on disjoint outputs.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace gatehouse::engine::kernels {
+
+enum class Isa { scalar, avx2, avx512 };  // avx512 means F, BW, VL, BF16 and VNNI
+
+// The best set this CPU supports, capped by GATEHOUSE_ISA when set.
+Isa detect_isa();
+// Whether the CPU can run a set (scalar always can).
+bool cpu_supports(Isa isa);
+std::string_view isa_name(Isa isa);
+
+// q8_0: int8 values in blocks of 32 along a row, each block with one float scale
+// (value = scale * q). Rows of a q8_0 matrix must have a multiple of 32 columns.
+inline constexpr int64_t kQ8BlockSize = 32;
+
+struct KernelTable {
+  // Weights f32; x f32 [m][k] with row stride k.
+  void (*matmul_f32)(const float* x, int64_t m, int64_t k, const float* w, int64_t n_begin,
+                     int64_t n_end, float* y, int64_t y_stride);
+  // Weights f16 (IEEE half); x f32.
+  void (*matmul_f16)(const float* x, int64_t m, int64_t k, const uint16_t* w, int64_t n_begin,
+                     int64_t n_end, float* y, int64_t y_stride);
+  // Weights bf16; x already rounded to bf16 (see round_to_bf16); products summed in f32.
+  void (*matmul_bf16)(const uint16_t* x, int64_t m, int64_t k, const uint16_t* w, int64_t n_begin,
+                      int64_t n_end, float* y, int64_t y_stride);
+  // Weights q8_0 (wq int8 [n][k], ws float [n][k/32]); x quantized by quantize_q8_0.
+  void (*matmul_q8_0)(const int8_t* xq, const float* xs, int64_t m, int64_t k, const int8_t* wq,
+                      const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride);
+
+  // Round-to-nearest-even, as torch's .to(torch.bfloat16); NaN stays NaN.
+  void (*round_to_bf16)(const float* x, int64_t n, uint16_t* out);
+  // Symmetric per-block quantization: scale = max|x| / 127, q = round(x / scale) (half away
+  // from zero); an all-zero block has scale 0. n is a multiple of 32.
+  void (*quantize_q8_0)(const float* x, int64_t n, int8_t* q, float* scales);
+
+  // Vector helpers for attention and elementwise work.
+  float (*dot_f32)(const float* a, const float* b, int64_t n);
+  void (*axpy_f32)(float a, const float* x, float* y, int64_t n);  // y += a * x
+};
+
+// The table for a set; the caller must check cpu_supports first.
+const KernelTable& kernels_for(Isa isa);
+// The table for detect_isa(), chosen once.
+const KernelTable& kernels();
+
+// Conversions used outside the hot loops, and by the scalar kernels.
+float bf16_to_f32(uint16_t value);
+uint16_t f32_to_bf16(float value);  // round-to-nearest-even
+float f16_to_f32(uint16_t value);
+uint16_t f32_to_f16(float value);  // round-to-nearest-even
+
+}  // namespace gatehouse::engine::kernels

@@ -1,0 +1,389 @@
+// AVX2 + FMA + F16C kernels, compiled with their own -m flags. Same structure as the AVX-512 set
+// (register tiles of dot products, tile_loop.h) with 8-lane accumulators; the ragged end of k is
+// copied into a zero-padded buffer and accumulated like any other step. Everything here has
+// internal linkage so no AVX2 code can stand in for an inline function of the baseline build.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "engine/kernels/isa_tables.h"
+#include "engine/kernels/kernels.h"
+#include "engine/kernels/tile_loop.h"
+
+namespace gatehouse::engine::kernels {
+namespace {
+
+// The sum of v's 8 lanes by a fixed halving tree: lane i + lane i+4, then i + i+2, i + i+1.
+float reduce_add(__m256 v) {
+  __m128 quarter = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  quarter = _mm_add_ps(quarter, _mm_movehl_ps(quarter, quarter));
+  return _mm_cvtss_f32(_mm_add_ss(quarter, _mm_movehdup_ps(quarter)));
+}
+
+// reduce_add of four vectors at once (the same tree, so the same sums), transposing as it goes.
+[[gnu::always_inline]] inline __m128 reduce_add4(__m256 a, __m256 b, __m256 c, __m256 d) {
+  const __m256 ab =
+      _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));
+  const __m256 cd =
+      _mm256_add_ps(_mm256_permute2f128_ps(c, d, 0x20), _mm256_permute2f128_ps(c, d, 0x31));
+  // 128-bit lanes: [a0+a2, a1+a3, c0+c2, c1+c3 | b0+b2, b1+b3, d0+d2, d1+d3].
+  const __m256 pairs = _mm256_add_ps(_mm256_shuffle_ps(ab, cd, _MM_SHUFFLE(1, 0, 1, 0)),
+                                     _mm256_shuffle_ps(ab, cd, _MM_SHUFFLE(3, 2, 3, 2)));
+  // [a, c, a, c | b, d, b, d].
+  const __m256 sums = _mm256_add_ps(_mm256_shuffle_ps(pairs, pairs, _MM_SHUFFLE(2, 0, 2, 0)),
+                                    _mm256_shuffle_ps(pairs, pairs, _MM_SHUFFLE(3, 1, 3, 1)));
+  return _mm_unpacklo_ps(_mm256_castps256_ps128(sums), _mm256_extractf128_ps(sums, 1));
+}
+
+// Where a tile's accumulators wait between segments of k: kMaxSegmentedRows rows of NR vectors.
+template <int NR>
+using Parked = __m256[kMaxSegmentedRows * NR];
+
+// Zeroes a tile's accumulators at the start of k, or picks up the parked ones.
+template <int NR, int Mr, int Nr>
+[[gnu::always_inline]] inline void start_tile(__m256 (&acc)[Mr][Nr], const TileTask& task,
+                                              const __m256* parked) {
+  for (int a = 0; a < Mr; ++a) {
+    for (int b = 0; b < Nr; ++b) {
+      acc[a][b] = task.k_begin == 0 ? _mm256_setzero_ps() : parked[(task.slot + a) * NR + b];
+    }
+  }
+}
+
+// Parks a tile's accumulators before the end of k; at the end stores their sums to y, four
+// outputs at a time.
+template <int NR, int Mr, int Nr>
+[[gnu::always_inline]] inline void finish_tile(const __m256 (&acc)[Mr][Nr], const TileTask& task,
+                                               int64_t k, __m256* parked, float* y,
+                                               int64_t y_stride) {
+  if (task.k_end < k) {
+    for (int a = 0; a < Mr; ++a) {
+      for (int b = 0; b < Nr; ++b) parked[(task.slot + a) * NR + b] = acc[a][b];
+    }
+    return;
+  }
+  const __m256 zero = _mm256_setzero_ps();
+  for (int a = 0; a < Mr; ++a) {
+    float* out = y + (task.m0 + a) * y_stride + task.n0;
+    for (int b = 0; b < Nr; b += 4) {
+      const int count = Nr - b < 4 ? Nr - b : 4;
+      const __m128 sums =
+          reduce_add4(acc[a][b], count > 1 ? acc[a][b + 1] : zero, count > 2 ? acc[a][b + 2] : zero,
+                      count > 3 ? acc[a][b + 3] : zero);
+      if (count == 4) {
+        _mm_storeu_ps(out + b, sums);
+      } else {
+        alignas(16) float lanes[4];
+        _mm_store_ps(lanes, sums);
+        for (int j = 0; j < count; ++j) out[b + j] = lanes[j];
+      }
+    }
+  }
+}
+
+// Prefetches (into L2) the line of the next weight block that lines up with p.
+template <class T>
+void prefetch_next_block(const T* p, int64_t block_elements) {
+  __builtin_prefetch(p + block_elements, 0, 2);
+}
+
+// The first count (< 8) elements of p followed by zeros.
+template <class T>
+struct Padded {
+  alignas(32) T values[8] = {};
+  Padded(const T* p, int64_t count) {
+    for (int64_t i = 0; i < count; ++i) values[i] = p[i];
+  }
+};
+
+__m256 widen_bf16(__m128i v) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16));
+}
+
+__m128i load_8x16(const uint16_t* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+
+// How one element type steps along k: a full 8-element load and a ragged (count < 8) one, both
+// widened to f32.
+struct F32Format {
+  using X = float;
+  using W = float;
+  static __m256 load_x(const float* p) { return _mm256_loadu_ps(p); }
+  static __m256 load_x(const float* p, int64_t count) {
+    return load_x(Padded<float>(p, count).values);
+  }
+  static __m256 load_w(const float* p) { return load_x(p); }
+  static __m256 load_w(const float* p, int64_t count) { return load_x(p, count); }
+};
+
+struct F16Format {
+  using X = float;
+  using W = uint16_t;
+  static __m256 load_x(const float* p) { return F32Format::load_x(p); }
+  static __m256 load_x(const float* p, int64_t count) { return F32Format::load_x(p, count); }
+  static __m256 load_w(const uint16_t* p) { return _mm256_cvtph_ps(load_8x16(p)); }
+  static __m256 load_w(const uint16_t* p, int64_t count) {
+    return load_w(Padded<uint16_t>(p, count).values);
+  }
+};
+
+struct Bf16Format {
+  using X = uint16_t;
+  using W = uint16_t;
+  static __m256 load_x(const uint16_t* p) { return widen_bf16(load_8x16(p)); }
+  static __m256 load_x(const uint16_t* p, int64_t count) {
+    return load_x(Padded<uint16_t>(p, count).values);
+  }
+  static __m256 load_w(const uint16_t* p) { return load_x(p); }
+  static __m256 load_w(const uint16_t* p, int64_t count) { return load_x(p, count); }
+};
+
+// Tiles of f32 / f16 / bf16 products; NR is the widest tile, which sizes the parking space.
+template <class Format, int NR>
+struct DotKernel {
+  const typename Format::X* x;
+  int64_t k;
+  const typename Format::W* w;
+  float* y;
+  int64_t y_stride;
+  __m256* parked;
+
+  // Multiplies Mr rows of x by Nr rows of w at column i (count elements if kTail).
+  template <int Mr, int Nr, bool kTail, bool kPrefetch>
+  [[gnu::always_inline]] void step(__m256 (&acc)[Mr][Nr], const typename Format::X* const (&xr)[Mr],
+                                   const typename Format::W* const (&wr)[Nr], int64_t i,
+                                   int64_t count) const {
+    __m256 xv[Mr];
+    for (int a = 0; a < Mr; ++a) {
+      xv[a] = kTail ? Format::load_x(xr[a] + i, count) : Format::load_x(xr[a] + i);
+    }
+    for (int b = 0; b < Nr; ++b) {
+      if (kPrefetch) prefetch_next_block(wr[b] + i, Nr * k);
+      const __m256 wv = kTail ? Format::load_w(wr[b] + i, count) : Format::load_w(wr[b] + i);
+      for (int a = 0; a < Mr; ++a) acc[a][b] = _mm256_fmadd_ps(xv[a], wv, acc[a][b]);
+    }
+  }
+
+  template <int Mr, int Nr>
+  void tile(const TileTask& task) const {
+    const typename Format::X* xr[Mr];
+    const typename Format::W* wr[Nr];
+    for (int a = 0; a < Mr; ++a) xr[a] = x + (task.m0 + a) * k;
+    for (int b = 0; b < Nr; ++b) wr[b] = w + (task.n0 + b) * k;
+    __m256 acc[Mr][Nr];
+    start_tile<NR>(acc, task, parked);
+    int64_t i = task.k_begin;
+    if (task.prefetch_next) {
+      for (; i + 8 <= task.k_end; i += 8) step<Mr, Nr, false, true>(acc, xr, wr, i, 0);
+    } else {
+      for (; i + 8 <= task.k_end; i += 8) step<Mr, Nr, false, false>(acc, xr, wr, i, 0);
+    }
+    if (i < task.k_end) step<Mr, Nr, true, false>(acc, xr, wr, i, task.k_end - i);
+    finish_tile<NR>(acc, task, k, parked, y, y_stride);
+  }
+};
+
+// 3 x 4 tiles: 12 accumulators, 3 rows of x and one row of w in the 16 ymm registers; each k
+// segment of a weight block is 4 KiB per row.
+template <class Format>
+void matmul(const typename Format::X* x, int64_t m, int64_t k, const typename Format::W* w,
+            int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
+  constexpr int kMr = 3;
+  constexpr int kNr = 4;
+  Parked<kNr> parked;
+  const DotKernel<Format, kNr> kernel{x, k, w, y, y_stride, parked};
+  for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 4096 / sizeof(typename Format::W),
+                          sizeof(typename Format::X), kernel);
+}
+
+void matmul_f32(const float* x, int64_t m, int64_t k, const float* w, int64_t n_begin,
+                int64_t n_end, float* y, int64_t y_stride) {
+  matmul<F32Format>(x, m, k, w, n_begin, n_end, y, y_stride);
+}
+
+void matmul_f16(const float* x, int64_t m, int64_t k, const uint16_t* w, int64_t n_begin,
+                int64_t n_end, float* y, int64_t y_stride) {
+  matmul<F16Format>(x, m, k, w, n_begin, n_end, y, y_stride);
+}
+
+void matmul_bf16(const uint16_t* x, int64_t m, int64_t k, const uint16_t* w, int64_t n_begin,
+                 int64_t n_end, float* y, int64_t y_stride) {
+  matmul<Bf16Format>(x, m, k, w, n_begin, n_end, y, y_stride);
+}
+
+// q8_0 one block (32 bytes) per step. vpmaddubsw multiplies unsigned by signed bytes, so it gets
+// |w| and x with w's sign (exact for w = -128 too: |w| is then 128 as an unsigned byte, and pair
+// sums stay within int16 because the quantizer keeps x in [-127, 127]).
+template <int NR>
+struct Q8Kernel {
+  const int8_t* xq;
+  const float* xs;
+  int64_t k;
+  const int8_t* wq;
+  const float* ws;
+  float* y;
+  int64_t y_stride;
+  __m256* parked;
+
+  template <int Mr, int Nr, bool kPrefetch>
+  [[gnu::always_inline]] void step(__m256 (&acc)[Mr][Nr], const int8_t* const (&xr)[Mr],
+                                   const float* const (&xsr)[Mr], const int8_t* const (&wr)[Nr],
+                                   const float* const (&wsr)[Nr], int64_t i) const {
+    const __m256i ones = _mm256_set1_epi16(1);
+    const int64_t block = i / kQ8BlockSize;
+    __m256i xv[Mr];
+    __m256 xscale[Mr];
+    for (int a = 0; a < Mr; ++a) {
+      xv[a] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[a] + i));
+      xscale[a] = _mm256_set1_ps(xsr[a][block]);
+    }
+    for (int b = 0; b < Nr; ++b) {
+      if (kPrefetch) prefetch_next_block(wr[b] + i, Nr * k);
+      const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr[b] + i));
+      const __m256i wabs = _mm256_abs_epi8(wv);
+      const __m256 wscale = _mm256_set1_ps(wsr[b][block]);
+      for (int a = 0; a < Mr; ++a) {
+        const __m256i pairs = _mm256_maddubs_epi16(wabs, _mm256_sign_epi8(xv[a], wv));
+        const __m256i dots = _mm256_madd_epi16(pairs, ones);
+        const __m256 scaled = _mm256_mul_ps(_mm256_cvtepi32_ps(dots), xscale[a]);
+        acc[a][b] = _mm256_fmadd_ps(scaled, wscale, acc[a][b]);
+      }
+    }
+  }
+
+  template <int Mr, int Nr>
+  void tile(const TileTask& task) const {
+    const int64_t blocks = k / kQ8BlockSize;
+    const int8_t* xr[Mr];
+    const float* xsr[Mr];
+    const int8_t* wr[Nr];
+    const float* wsr[Nr];
+    for (int a = 0; a < Mr; ++a) {
+      xr[a] = xq + (task.m0 + a) * k;
+      xsr[a] = xs + (task.m0 + a) * blocks;
+    }
+    for (int b = 0; b < Nr; ++b) {
+      wr[b] = wq + (task.n0 + b) * k;
+      wsr[b] = ws + (task.n0 + b) * blocks;
+    }
+    __m256 acc[Mr][Nr];
+    start_tile<NR>(acc, task, parked);
+    int64_t i = task.k_begin;
+    if (task.prefetch_next) {
+      for (; i < task.k_end; i += kQ8BlockSize) step<Mr, Nr, true>(acc, xr, xsr, wr, wsr, i);
+    } else {
+      for (; i < task.k_end; i += kQ8BlockSize) step<Mr, Nr, false>(acc, xr, xsr, wr, wsr, i);
+    }
+    finish_tile<NR>(acc, task, k, parked, y, y_stride);
+  }
+};
+
+// 2 x 4 tiles; k segments of 4 KiB per row.
+void matmul_q8_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const int8_t* wq,
+                 const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
+  constexpr int kMr = 2;
+  constexpr int kNr = 4;
+  Parked<kNr> parked;
+  const Q8Kernel<kNr> kernel{xq, xs, k, wq, ws, y, y_stride, parked};
+  for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 4096, 1, kernel);
+}
+
+// Round-to-nearest-even on the bit pattern, as the scalar f32_to_bf16.
+__m128i to_bf16(__m256 v) {
+  const __m256i bits = _mm256_castps_si256(v);
+  const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+  __m256i rounded = _mm256_srli_epi32(
+      _mm256_add_epi32(bits, _mm256_add_epi32(odd, _mm256_set1_epi32(0x7FFF))), 16);
+  rounded = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(rounded),
+                                                 _mm256_castsi256_ps(_mm256_set1_epi32(0x7FC0)),
+                                                 _mm256_cmp_ps(v, v, _CMP_UNORD_Q)));
+  return _mm_packus_epi32(_mm256_castsi256_si128(rounded), _mm256_extracti128_si256(rounded, 1));
+}
+
+void round_to_bf16(const float* x, int64_t n, uint16_t* out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), to_bf16(_mm256_loadu_ps(x + i)));
+  }
+  for (; i < n; ++i) out[i] = f32_to_bf16(x[i]);
+}
+
+// round(v) with halves away from zero, as roundf: truncate, then step away from zero when the
+// dropped fraction (exact) is at least one half.
+__m256 round_half_away(__m256 v) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m256 truncated = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  const __m256 fraction = _mm256_andnot_ps(sign, _mm256_sub_ps(v, truncated));
+  const __m256 step = _mm256_or_ps(_mm256_set1_ps(1.0f), _mm256_and_ps(v, sign));
+  const __m256 up = _mm256_cmp_ps(fraction, _mm256_set1_ps(0.5f), _CMP_GE_OQ);
+  return _mm256_add_ps(truncated, _mm256_and_ps(up, step));
+}
+
+void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* scales) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  for (int64_t b = 0; b < n / kQ8BlockSize; ++b) {
+    const float* xb = x + b * kQ8BlockSize;
+    __m256 v[4];
+    __m256 amax = _mm256_setzero_ps();
+    for (int j = 0; j < 4; ++j) {
+      v[j] = _mm256_loadu_ps(xb + 8 * j);
+      amax = _mm256_max_ps(_mm256_andnot_ps(sign, v[j]), amax);
+    }
+    __m128 amax4 = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+    amax4 = _mm_max_ps(amax4, _mm_movehl_ps(amax4, amax4));
+    amax4 = _mm_max_ss(amax4, _mm_movehdup_ps(amax4));
+    const float scale = _mm_cvtss_f32(amax4) / 127.0f;
+    const __m256 inverse = _mm256_set1_ps(scale != 0.0f ? 1.0f / scale : 0.0f);
+    scales[b] = scale;
+    __m256i qi[4];
+    for (int j = 0; j < 4; ++j) {
+      qi[j] = _mm256_cvttps_epi32(round_half_away(_mm256_mul_ps(v[j], inverse)));
+    }
+    // The packs interleave 128-bit lanes; the permutation puts the 32 bytes back in order.
+    const __m256i bytes =
+        _mm256_packs_epi16(_mm256_packs_epi32(qi[0], qi[1]), _mm256_packs_epi32(qi[2], qi[3]));
+    _mm256_storeu_si256(
+        reinterpret_cast<__m256i*>(q + b * kQ8BlockSize),
+        _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+  }
+}
+
+float dot_f32(const float* a, const float* b, int64_t n) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                   _mm256_setzero_ps()};
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    for (int j = 0; j < 4; ++j) {
+      acc[j] =
+          _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8 * j), _mm256_loadu_ps(b + i + 8 * j), acc[j]);
+    }
+  }
+  for (; i + 8 <= n; i += 8) {
+    acc[0] = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc[0]);
+  }
+  float sum =
+      reduce_add(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+  for (; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+void axpy_f32(float a, const float* x, float* y, int64_t n) {
+  const __m256 av = _mm256_set1_ps(a);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  }
+  for (; i < n; ++i)
+    y[i] = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(x[i]), _mm_set_ss(y[i])));
+}
+
+}  // namespace
+
+const KernelTable& avx2_kernels() {
+  static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16, matmul_q8_0,
+                                     round_to_bf16, quantize_q8_0, dot_f32,     axpy_f32};
+  return table;
+}
+
+}  // namespace gatehouse::engine::kernels

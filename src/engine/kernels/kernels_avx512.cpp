@@ -1,0 +1,400 @@
+// AVX-512 kernels (F, BW, VL, BF16, VNNI), compiled with their own -m flags. Matrix products are
+// register tiles of dot products (tile_loop.h): each output owns one zmm accumulator that runs
+// along k in steps of one vector, the ragged end of k is a masked load into the same accumulator,
+// and the 16 lanes are summed by a fixed halving tree. Everything here has internal linkage so
+// no AVX-512 code can stand in for an inline function of the baseline build.
+// GCC 12's avx512fintrin.h trips its own -Wuninitialized (GCC bug 105593, fixed in later releases).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "engine/kernels/isa_tables.h"
+#include "engine/kernels/kernels.h"
+#include "engine/kernels/tile_loop.h"
+
+namespace gatehouse::engine::kernels {
+namespace {
+
+// Lanes 0..count-1 set.
+__mmask16 low_mask16(int64_t count) { return static_cast<__mmask16>((1u << count) - 1); }
+__mmask32 low_mask32(int64_t count) { return static_cast<__mmask32>((1ull << count) - 1); }
+
+// The sum of v's 16 lanes by a fixed halving tree: lane i + lane i+8, then i + i+4, i + i+2,
+// i + i+1.
+float reduce_add(__m512 v) {
+  const __m256 half = _mm256_add_ps(
+      _mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  __m128 quarter = _mm_add_ps(_mm256_castps256_ps128(half), _mm256_extractf128_ps(half, 1));
+  quarter = _mm_add_ps(quarter, _mm_movehl_ps(quarter, quarter));
+  return _mm_cvtss_f32(_mm_add_ss(quarter, _mm_movehdup_ps(quarter)));
+}
+
+// reduce_add of four vectors at once (the same tree, so the same sums), transposing as it goes.
+[[gnu::always_inline]] inline __m128 reduce_add4(__m512 a, __m512 b, __m512 c, __m512 d) {
+  const __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(1, 0, 1, 0)),
+                                  _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
+  const __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, _MM_SHUFFLE(1, 0, 1, 0)),
+                                  _mm512_shuffle_f32x4(c, d, _MM_SHUFFLE(3, 2, 3, 2)));
+  __m512 sums = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, _MM_SHUFFLE(2, 0, 2, 0)),
+                              _mm512_shuffle_f32x4(ab, cd, _MM_SHUFFLE(3, 1, 3, 1)));
+  sums = _mm512_add_ps(sums, _mm512_shuffle_ps(sums, sums, _MM_SHUFFLE(1, 0, 3, 2)));
+  sums = _mm512_add_ps(sums, _mm512_shuffle_ps(sums, sums, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm512_castps512_ps128(_mm512_permutexvar_ps(
+      _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), sums));
+}
+
+// Where a tile's accumulators wait between segments of k: kMaxSegmentedRows rows of NR vectors.
+template <int NR>
+using Parked = __m512[kMaxSegmentedRows * NR];
+
+// Zeroes a tile's accumulators at the start of k, or picks up the parked ones.
+template <int NR, int Mr, int Nr>
+[[gnu::always_inline]] inline void start_tile(__m512 (&acc)[Mr][Nr], const TileTask& task,
+                                              const __m512* parked) {
+  for (int a = 0; a < Mr; ++a) {
+    for (int b = 0; b < Nr; ++b) {
+      acc[a][b] = task.k_begin == 0 ? _mm512_setzero_ps() : parked[(task.slot + a) * NR + b];
+    }
+  }
+}
+
+// Parks a tile's accumulators before the end of k; at the end stores their sums to y, four
+// outputs at a time.
+template <int NR, int Mr, int Nr>
+[[gnu::always_inline]] inline void finish_tile(const __m512 (&acc)[Mr][Nr], const TileTask& task,
+                                               int64_t k, __m512* parked, float* y,
+                                               int64_t y_stride) {
+  if (task.k_end < k) {
+    for (int a = 0; a < Mr; ++a) {
+      for (int b = 0; b < Nr; ++b) parked[(task.slot + a) * NR + b] = acc[a][b];
+    }
+    return;
+  }
+  const __m512 zero = _mm512_setzero_ps();
+  for (int a = 0; a < Mr; ++a) {
+    float* out = y + (task.m0 + a) * y_stride + task.n0;
+    for (int b = 0; b < Nr; b += 4) {
+      const int count = Nr - b < 4 ? Nr - b : 4;
+      const __m128 sums =
+          reduce_add4(acc[a][b], count > 1 ? acc[a][b + 1] : zero, count > 2 ? acc[a][b + 2] : zero,
+                      count > 3 ? acc[a][b + 3] : zero);
+      if (count == 4) {
+        _mm_storeu_ps(out + b, sums);
+      } else {
+        _mm_mask_storeu_ps(out + b, static_cast<__mmask8>((1u << count) - 1), sums);
+      }
+    }
+  }
+}
+
+// Prefetches (into L2) the line of the next weight block that lines up with p.
+template <class T>
+void prefetch_next_block(const T* p, int64_t block_elements) {
+  __builtin_prefetch(p + block_elements, 0, 2);
+}
+
+// How one element type steps along k: its vector width, full and masked loads, and the
+// multiply-accumulate into an f32 accumulator.
+struct F32Format {
+  using X = float;
+  using W = float;
+  static constexpr int64_t kStep = 16;
+  static __m512 load_x(const float* p) { return _mm512_loadu_ps(p); }
+  static __m512 load_x(const float* p, int64_t count) {
+    return _mm512_maskz_loadu_ps(low_mask16(count), p);
+  }
+  static __m512 load_w(const float* p) { return load_x(p); }
+  static __m512 load_w(const float* p, int64_t count) { return load_x(p, count); }
+  static __m512 madd(__m512 acc, __m512 x, __m512 w) { return _mm512_fmadd_ps(x, w, acc); }
+};
+
+struct F16Format {
+  using X = float;
+  using W = uint16_t;
+  static constexpr int64_t kStep = 16;
+  static __m512 load_x(const float* p) { return F32Format::load_x(p); }
+  static __m512 load_x(const float* p, int64_t count) { return F32Format::load_x(p, count); }
+  static __m512 load_w(const uint16_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static __m512 load_w(const uint16_t* p, int64_t count) {
+    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(low_mask16(count), p));
+  }
+  static __m512 madd(__m512 acc, __m512 x, __m512 w) { return _mm512_fmadd_ps(x, w, acc); }
+};
+
+struct Bf16Format {
+  using X = uint16_t;
+  using W = uint16_t;
+  static constexpr int64_t kStep = 32;
+  static __m512bh load_x(const uint16_t* p) { return (__m512bh)_mm512_loadu_si512(p); }
+  static __m512bh load_x(const uint16_t* p, int64_t count) {
+    return (__m512bh)_mm512_maskz_loadu_epi16(low_mask32(count), p);
+  }
+  static __m512bh load_w(const uint16_t* p) { return load_x(p); }
+  static __m512bh load_w(const uint16_t* p, int64_t count) { return load_x(p, count); }
+  static __m512 madd(__m512 acc, __m512bh x, __m512bh w) { return _mm512_dpbf16_ps(acc, x, w); }
+};
+
+// Tiles of f32 / f16 / bf16 products; NR is the widest tile, which sizes the parking space.
+template <class Format, int NR>
+struct DotKernel {
+  const typename Format::X* x;
+  int64_t k;
+  const typename Format::W* w;
+  float* y;
+  int64_t y_stride;
+  __m512* parked;
+
+  // Multiplies Mr rows of x by Nr rows of w at column i (count elements if kTail).
+  template <int Mr, int Nr, bool kTail, bool kPrefetch>
+  [[gnu::always_inline]] void step(__m512 (&acc)[Mr][Nr], const typename Format::X* const (&xr)[Mr],
+                                   const typename Format::W* const (&wr)[Nr], int64_t i,
+                                   int64_t count) const {
+    decltype(Format::load_x(xr[0])) xv[Mr];
+    for (int a = 0; a < Mr; ++a) {
+      xv[a] = kTail ? Format::load_x(xr[a] + i, count) : Format::load_x(xr[a] + i);
+    }
+    for (int b = 0; b < Nr; ++b) {
+      if (kPrefetch) prefetch_next_block(wr[b] + i, Nr * k);
+      const auto wv = kTail ? Format::load_w(wr[b] + i, count) : Format::load_w(wr[b] + i);
+      for (int a = 0; a < Mr; ++a) acc[a][b] = Format::madd(acc[a][b], xv[a], wv);
+    }
+  }
+
+  template <int Mr, int Nr>
+  void tile(const TileTask& task) const {
+    const typename Format::X* xr[Mr];
+    const typename Format::W* wr[Nr];
+    for (int a = 0; a < Mr; ++a) xr[a] = x + (task.m0 + a) * k;
+    for (int b = 0; b < Nr; ++b) wr[b] = w + (task.n0 + b) * k;
+    __m512 acc[Mr][Nr];
+    start_tile<NR>(acc, task, parked);
+    int64_t i = task.k_begin;
+    const int64_t full_end = task.k_end - Format::kStep;
+    if (task.prefetch_next) {
+      for (; i <= full_end; i += Format::kStep) step<Mr, Nr, false, true>(acc, xr, wr, i, 0);
+    } else {
+      for (; i <= full_end; i += Format::kStep) step<Mr, Nr, false, false>(acc, xr, wr, i, 0);
+    }
+    if (i < task.k_end) step<Mr, Nr, true, false>(acc, xr, wr, i, task.k_end - i);
+    finish_tile<NR>(acc, task, k, parked, y, y_stride);
+  }
+};
+
+// 4 x 6 tiles: 24 accumulators, 4 rows of x in registers, one row of w at a time; each k segment
+// of a weight block is 4 KiB per row.
+template <class Format>
+void matmul(const typename Format::X* x, int64_t m, int64_t k, const typename Format::W* w,
+            int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
+  constexpr int kMr = 4;
+  constexpr int kNr = 6;
+  Parked<kNr> parked;
+  const DotKernel<Format, kNr> kernel{x, k, w, y, y_stride, parked};
+  for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 4096 / sizeof(typename Format::W),
+                          sizeof(typename Format::X), kernel);
+}
+
+void matmul_f32(const float* x, int64_t m, int64_t k, const float* w, int64_t n_begin,
+                int64_t n_end, float* y, int64_t y_stride) {
+  matmul<F32Format>(x, m, k, w, n_begin, n_end, y, y_stride);
+}
+
+void matmul_f16(const float* x, int64_t m, int64_t k, const uint16_t* w, int64_t n_begin,
+                int64_t n_end, float* y, int64_t y_stride) {
+  matmul<F16Format>(x, m, k, w, n_begin, n_end, y, y_stride);
+}
+
+void matmul_bf16(const uint16_t* x, int64_t m, int64_t k, const uint16_t* w, int64_t n_begin,
+                 int64_t n_end, float* y, int64_t y_stride) {
+  matmul<Bf16Format>(x, m, k, w, n_begin, n_end, y, y_stride);
+}
+
+// q8_0 in steps of 64 bytes (two blocks). vpdpbusd multiplies unsigned by signed bytes, so the
+// weights are offset to w + 128 and the offset's contribution, 128 * sum(x), starts the int32
+// sums negated; each block's exact integer dot product is then scaled by x's and w's scales.
+template <int NR>
+struct Q8Kernel {
+  const int8_t* xq;
+  const float* xs;
+  int64_t k;
+  const int8_t* wq;
+  const float* ws;
+  float* y;
+  int64_t y_stride;
+  __m512* parked;
+
+  static constexpr int64_t kStep = 2 * kQ8BlockSize;
+
+  // The scales of blocks b and b+1 (or b alone when count is one) in lanes 0-7 and 8-15.
+  static __m512 block_scales(const float* s, int64_t count) {
+    const __m512 first = _mm512_set1_ps(s[0]);
+    return count == 2 ? _mm512_mask_mov_ps(first, 0xFF00, _mm512_set1_ps(s[1])) : first;
+  }
+
+  static __m512i load_bytes(const int8_t* p, int64_t count) {
+    return count == 2 ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(0xFFFFFFFFull, p);
+  }
+
+  // Multiplies Mr rows of x by Nr rows of w over `count` blocks at column i.
+  template <int Mr, int Nr, bool kPrefetch>
+  [[gnu::always_inline]] void step(__m512 (&acc)[Mr][Nr], const int8_t* const (&xr)[Mr],
+                                   const float* const (&xsr)[Mr], const int8_t* const (&wr)[Nr],
+                                   const float* const (&wsr)[Nr], int64_t i, int64_t count) const {
+    const __m512i offset = _mm512_set1_epi8(static_cast<char>(0x80));
+    const int64_t block = i / kQ8BlockSize;
+    __m512i xv[Mr];
+    __m512i start[Mr];
+    __m512 xscale[Mr];
+    for (int a = 0; a < Mr; ++a) {
+      xv[a] = load_bytes(xr[a] + i, count);
+      start[a] = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                  _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, xv[a]));
+      xscale[a] = block_scales(xsr[a] + block, count);
+    }
+    for (int b = 0; b < Nr; ++b) {
+      if (kPrefetch) prefetch_next_block(wr[b] + i, Nr * k);
+      const __m512i wv = _mm512_xor_si512(load_bytes(wr[b] + i, count), offset);
+      const __m512 wscale = block_scales(wsr[b] + block, count);
+      for (int a = 0; a < Mr; ++a) {
+        const __m512i dots = _mm512_dpbusd_epi32(start[a], wv, xv[a]);
+        const __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(dots), xscale[a]);
+        acc[a][b] = _mm512_fmadd_ps(scaled, wscale, acc[a][b]);
+      }
+    }
+  }
+
+  template <int Mr, int Nr>
+  void tile(const TileTask& task) const {
+    const int64_t blocks = k / kQ8BlockSize;
+    const int8_t* xr[Mr];
+    const float* xsr[Mr];
+    const int8_t* wr[Nr];
+    const float* wsr[Nr];
+    for (int a = 0; a < Mr; ++a) {
+      xr[a] = xq + (task.m0 + a) * k;
+      xsr[a] = xs + (task.m0 + a) * blocks;
+    }
+    for (int b = 0; b < Nr; ++b) {
+      wr[b] = wq + (task.n0 + b) * k;
+      wsr[b] = ws + (task.n0 + b) * blocks;
+    }
+    __m512 acc[Mr][Nr];
+    start_tile<NR>(acc, task, parked);
+    int64_t i = task.k_begin;
+    const int64_t full_end = task.k_end - kStep;
+    if (task.prefetch_next) {
+      for (; i <= full_end; i += kStep) step<Mr, Nr, true>(acc, xr, xsr, wr, wsr, i, 2);
+    } else {
+      for (; i <= full_end; i += kStep) step<Mr, Nr, false>(acc, xr, xsr, wr, wsr, i, 2);
+    }
+    if (i < task.k_end) step<Mr, Nr, false>(acc, xr, xsr, wr, wsr, i, 1);
+    finish_tile<NR>(acc, task, k, parked, y, y_stride);
+  }
+};
+
+// 4 x 4 tiles (the per-row state of x takes three registers); k segments of 4 KiB per row.
+void matmul_q8_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const int8_t* wq,
+                 const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
+  constexpr int kMr = 4;
+  constexpr int kNr = 4;
+  Parked<kNr> parked;
+  const Q8Kernel<kNr> kernel{xq, xs, k, wq, ws, y, y_stride, parked};
+  for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 4096, 1, kernel);
+}
+
+// Round-to-nearest-even on the bit pattern, as the scalar f32_to_bf16 (vcvtneps2bf16 would flush
+// subnormals and keep NaN payloads).
+__m256i to_bf16(__m512 v) {
+  const __m512i bits = _mm512_castps_si512(v);
+  const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+  __m512i rounded = _mm512_srli_epi32(
+      _mm512_add_epi32(bits, _mm512_add_epi32(odd, _mm512_set1_epi32(0x7FFF))), 16);
+  rounded = _mm512_mask_mov_epi32(rounded, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q),
+                                  _mm512_set1_epi32(0x7FC0));
+  return _mm512_cvtepi32_epi16(rounded);
+}
+
+void round_to_bf16(const float* x, int64_t n, uint16_t* out) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), to_bf16(_mm512_loadu_ps(x + i)));
+  }
+  if (i < n) {
+    const __mmask16 mask = low_mask16(n - i);
+    _mm256_mask_storeu_epi16(out + i, mask, to_bf16(_mm512_maskz_loadu_ps(mask, x + i)));
+  }
+}
+
+// round(v) with halves away from zero, as roundf: truncate, then step away from zero when the
+// dropped fraction (exact) is at least one half.
+__m512 round_half_away(__m512 v) {
+  const __m512 truncated = _mm512_roundscale_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  const __m512 fraction = _mm512_abs_ps(_mm512_sub_ps(v, truncated));
+  const __m512 step = _mm512_castsi512_ps(
+      _mm512_or_si512(_mm512_castps_si512(_mm512_set1_ps(1.0f)),
+                      _mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(INT32_MIN))));
+  const __mmask16 up = _mm512_cmp_ps_mask(fraction, _mm512_set1_ps(0.5f), _CMP_GE_OQ);
+  return _mm512_mask_add_ps(truncated, up, truncated, step);
+}
+
+void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* scales) {
+  for (int64_t b = 0; b < n / kQ8BlockSize; ++b) {
+    const float* xb = x + b * kQ8BlockSize;
+    const __m512 lo = _mm512_loadu_ps(xb);
+    const __m512 hi = _mm512_loadu_ps(xb + 16);
+    const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(lo), _mm512_abs_ps(hi)));
+    const float scale = amax / 127.0f;
+    const __m512 inverse = _mm512_set1_ps(scale != 0.0f ? 1.0f / scale : 0.0f);
+    scales[b] = scale;
+    const __m512i q_lo = _mm512_cvttps_epi32(round_half_away(_mm512_mul_ps(lo, inverse)));
+    const __m512i q_hi = _mm512_cvttps_epi32(round_half_away(_mm512_mul_ps(hi, inverse)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + b * kQ8BlockSize), _mm512_cvtepi32_epi8(q_lo));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + b * kQ8BlockSize + 16),
+                     _mm512_cvtepi32_epi8(q_hi));
+  }
+}
+
+float dot_f32(const float* a, const float* b, int64_t n) {
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                   _mm512_setzero_ps()};
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    for (int j = 0; j < 4; ++j) {
+      acc[j] =
+          _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16 * j), _mm512_loadu_ps(b + i + 16 * j), acc[j]);
+    }
+  }
+  for (; i < n; i += 16) {
+    const __mmask16 mask = low_mask16(n - i < 16 ? n - i : 16);
+    acc[0] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, a + i), _mm512_maskz_loadu_ps(mask, b + i),
+                             acc[0]);
+  }
+  return reduce_add(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
+}
+
+void axpy_f32(float a, const float* x, float* y, int64_t n) {
+  const __m512 av = _mm512_set1_ps(a);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    _mm512_storeu_ps(y + i, _mm512_fmadd_ps(av, _mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+  }
+  if (i < n) {
+    const __mmask16 mask = low_mask16(n - i);
+    _mm512_mask_storeu_ps(y + i, mask,
+                          _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(mask, x + i),
+                                          _mm512_maskz_loadu_ps(mask, y + i)));
+  }
+}
+
+}  // namespace
+
+const KernelTable& avx512_kernels() {
+  static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16, matmul_q8_0,
+                                     round_to_bf16, quantize_q8_0, dot_f32,     axpy_f32};
+  return table;
+}
+
+}  // namespace gatehouse::engine::kernels

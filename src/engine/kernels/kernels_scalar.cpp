@@ -1,0 +1,118 @@
+// Portable kernels for CPUs without AVX2, and the reference the vector sets are tested against.
+// Dot products keep eight running sums (element i goes to sum i % 8, in order) and add them up
+// pairwise, which the compiler can keep in SSE registers.
+#include <cmath>
+#include <cstdint>
+
+#include "engine/kernels/isa_tables.h"
+#include "engine/kernels/kernels.h"
+
+namespace gatehouse::engine::kernels {
+namespace {
+
+constexpr int kLanes = 8;
+
+template <class LoadX, class LoadW>
+float dot(int64_t k, LoadX load_x, LoadW load_w) {
+  float sums[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= k; i += kLanes) {
+    for (int lane = 0; lane < kLanes; ++lane) sums[lane] += load_x(i + lane) * load_w(i + lane);
+  }
+  for (int lane = 0; i + lane < k; ++lane) sums[lane] += load_x(i + lane) * load_w(i + lane);
+  for (int width = kLanes / 2; width > 0; width /= 2) {
+    for (int lane = 0; lane < width; ++lane) sums[lane] += sums[lane + width];
+  }
+  return sums[0];
+}
+
+template <class RowDot>
+void matmul(int64_t m, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride, RowDot row_dot) {
+  for (int64_t row = 0; row < m; ++row) {
+    for (int64_t n = n_begin; n < n_end; ++n) y[row * y_stride + n] = row_dot(row, n);
+  }
+}
+
+void matmul_f32(const float* x, int64_t m, int64_t k, const float* w, int64_t n_begin,
+                int64_t n_end, float* y, int64_t y_stride) {
+  matmul(m, n_begin, n_end, y, y_stride, [&](int64_t row, int64_t n) {
+    const float* xr = x + row * k;
+    const float* wr = w + n * k;
+    return dot(
+        k, [xr](int64_t i) { return xr[i]; }, [wr](int64_t i) { return wr[i]; });
+  });
+}
+
+void matmul_f16(const float* x, int64_t m, int64_t k, const uint16_t* w, int64_t n_begin,
+                int64_t n_end, float* y, int64_t y_stride) {
+  matmul(m, n_begin, n_end, y, y_stride, [&](int64_t row, int64_t n) {
+    const float* xr = x + row * k;
+    const uint16_t* wr = w + n * k;
+    return dot(
+        k, [xr](int64_t i) { return xr[i]; }, [wr](int64_t i) { return f16_to_f32(wr[i]); });
+  });
+}
+
+void matmul_bf16(const uint16_t* x, int64_t m, int64_t k, const uint16_t* w, int64_t n_begin,
+                 int64_t n_end, float* y, int64_t y_stride) {
+  matmul(m, n_begin, n_end, y, y_stride, [&](int64_t row, int64_t n) {
+    const uint16_t* xr = x + row * k;
+    const uint16_t* wr = w + n * k;
+    return dot(
+        k, [xr](int64_t i) { return bf16_to_f32(xr[i]); },
+        [wr](int64_t i) { return bf16_to_f32(wr[i]); });
+  });
+}
+
+void matmul_q8_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const int8_t* wq,
+                 const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
+  const int64_t blocks = k / kQ8BlockSize;
+  matmul(m, n_begin, n_end, y, y_stride, [&](int64_t row, int64_t n) {
+    float sum = 0.0f;
+    for (int64_t b = 0; b < blocks; ++b) {
+      const int8_t* xb = xq + row * k + b * kQ8BlockSize;
+      const int8_t* wb = wq + n * k + b * kQ8BlockSize;
+      int32_t block_dot = 0;
+      for (int i = 0; i < kQ8BlockSize; ++i) block_dot += int32_t{xb[i]} * int32_t{wb[i]};
+      sum += xs[row * blocks + b] * ws[n * blocks + b] * static_cast<float>(block_dot);
+    }
+    return sum;
+  });
+}
+
+void round_to_bf16(const float* x, int64_t n, uint16_t* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = f32_to_bf16(x[i]);
+}
+
+void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* scales) {
+  for (int64_t b = 0; b < n / kQ8BlockSize; ++b) {
+    const float* xb = x + b * kQ8BlockSize;
+    float amax = 0.0f;
+    for (int i = 0; i < kQ8BlockSize; ++i) amax = std::fmax(amax, std::fabs(xb[i]));
+    const float scale = amax / 127.0f;
+    const float inverse = scale != 0.0f ? 1.0f / scale : 0.0f;
+    scales[b] = scale;
+    for (int i = 0; i < kQ8BlockSize; ++i) {
+      q[b * kQ8BlockSize + i] = static_cast<int8_t>(std::round(xb[i] * inverse));
+    }
+  }
+}
+
+float dot_f32(const float* a, const float* b, int64_t n) {
+  return dot(
+      n, [a](int64_t i) { return a[i]; }, [b](int64_t i) { return b[i]; });
+}
+
+void axpy_f32(float a, const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+}  // namespace
+
+const KernelTable& scalar_kernels() {
+  static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16, matmul_q8_0,
+                                     round_to_bf16, quantize_q8_0, dot_f32,     axpy_f32};
+  return table;
+}
+
+}  // namespace gatehouse::engine::kernels

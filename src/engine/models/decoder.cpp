@@ -1,0 +1,324 @@
+#include "engine/models/decoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "base/error.h"
+#include "engine/models/architecture.h"
+#include "engine/thread_pool.h"
+
+namespace gatehouse::engine {
+namespace {
+
+constexpr int64_t kRowGranule = 16;  // output rows per thread share, so tiles stay whole
+
+std::string layer_name(int64_t index, const std::string& rest) {
+  return "model.layers." + std::to_string(index) + "." + rest;
+}
+
+void embed_row(const TensorView& table, int64_t token, float* out) {
+  const int64_t width = table.cols;
+  switch (table.dtype) {
+    case DType::f32:
+      std::memcpy(out, static_cast<const float*>(table.data) + token * width, width * sizeof(float));
+      break;
+    case DType::f16:
+      for (int64_t i = 0; i < width; ++i) out[i] = kernels::f16_to_f32(static_cast<const uint16_t*>(table.data)[token * width + i]);
+      break;
+    default:
+      for (int64_t i = 0; i < width; ++i) out[i] = kernels::bf16_to_f32(static_cast<const uint16_t*>(table.data)[token * width + i]);
+      break;
+  }
+}
+
+// transformers' LlamaRMSNorm: x * rsqrt(mean(x^2) + eps), then times the weight.
+void rms_norm(const float* in, const float* weight, float* out, int64_t width, double eps) {
+  double sum = 0;
+  for (int64_t i = 0; i < width; ++i) sum += static_cast<double>(in[i]) * in[i];
+  const float scale = static_cast<float>(1.0 / std::sqrt(sum / static_cast<double>(width) + eps));
+  for (int64_t i = 0; i < width; ++i) out[i] = weight[i] * (in[i] * scale);
+}
+
+// Prepares rows [begin, end) of x for every distinct format among the readers.
+void prepare(Activations& activations, std::initializer_list<const Linear*> readers, const float* x,
+             int64_t rows, int64_t cols, int64_t begin, int64_t end) {
+  bool bf16_done = false, q8_done = false;
+  for (const Linear* reader : readers) {
+    const WeightFormat format = reader->format();
+    if (format == WeightFormat::bf16 && bf16_done) continue;
+    if (format == WeightFormat::q8_0 && q8_done) continue;
+    activations.prepare(format, x, rows, cols, begin, end);
+    bf16_done |= format == WeightFormat::bf16;
+    q8_done |= format == WeightFormat::q8_0;
+  }
+}
+
+// Adds `bias` to columns [begin, end) of `rows` rows.
+void add_bias(float* y, int64_t rows, int64_t stride, const std::vector<float>& bias, int64_t begin, int64_t end) {
+  if (bias.empty()) return;
+  for (int64_t m = 0; m < rows; ++m) {
+    for (int64_t n = begin; n < end; ++n) y[m * stride + n] += bias[n];
+  }
+}
+
+}  // namespace
+
+DecoderModel::DecoderModel(const std::filesystem::path& folder, Quantization quantization, ThreadPool& pool)
+    : config_(ModelConfig::load(folder)), weights_(folder), rope_(config_) {
+  const ArchitectureTraits& traits = traits_for(config_.architecture);
+  const int64_t hidden = config_.hidden_size, head = config_.head_dim;
+  const int64_t q_width = config_.num_attention_heads * head, kv_width = config_.num_key_value_heads * head;
+  const int64_t inner = config_.intermediate_size, vocab = config_.vocab_size;
+  const bool bias = traits.qkv_bias || config_.attention_bias;
+  qk_norm_ = traits.qk_norm || config_.qk_norm;
+
+  embedding_ = require_tensor(weights_, "model.embed_tokens.weight", {vocab, hidden});
+  layers_.resize(config_.num_hidden_layers);
+  for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
+    Layer& layer = layers_[i];
+    layer.input_norm = load_vector(weights_, layer_name(i, "input_layernorm.weight"), hidden);
+    layer.post_attention_norm = load_vector(weights_, layer_name(i, "post_attention_layernorm.weight"), hidden);
+    layer.q = Linear(weights_, layer_name(i, "self_attn.q_proj.weight"), q_width, hidden, quantization, pool);
+    layer.k = Linear(weights_, layer_name(i, "self_attn.k_proj.weight"), kv_width, hidden, quantization, pool);
+    layer.v = Linear(weights_, layer_name(i, "self_attn.v_proj.weight"), kv_width, hidden, quantization, pool);
+    layer.o = Linear(weights_, layer_name(i, "self_attn.o_proj.weight"), hidden, q_width, quantization, pool);
+    layer.gate = Linear(weights_, layer_name(i, "mlp.gate_proj.weight"), inner, hidden, quantization, pool);
+    layer.up = Linear(weights_, layer_name(i, "mlp.up_proj.weight"), inner, hidden, quantization, pool);
+    layer.down = Linear(weights_, layer_name(i, "mlp.down_proj.weight"), hidden, inner, quantization, pool);
+    if (bias) {
+      layer.q_bias = load_vector(weights_, layer_name(i, "self_attn.q_proj.bias"), q_width);
+      layer.k_bias = load_vector(weights_, layer_name(i, "self_attn.k_proj.bias"), kv_width);
+      layer.v_bias = load_vector(weights_, layer_name(i, "self_attn.v_proj.bias"), kv_width);
+    }
+    if (qk_norm_) {
+      layer.q_norm = load_vector(weights_, layer_name(i, "self_attn.q_norm.weight"), head);
+      layer.k_norm = load_vector(weights_, layer_name(i, "self_attn.k_norm.weight"), head);
+    }
+  }
+  final_norm_ = load_vector(weights_, "model.norm.weight", hidden);
+  const bool has_head = weights_.find("lm_head.weight").first != nullptr;
+  lm_head_ = Linear(weights_, config_.tie_word_embeddings || !has_head ? "model.embed_tokens.weight" : "lm_head.weight",
+                    vocab, hidden, quantization, pool);
+  if (!config_.tie_word_embeddings && !has_head) {
+    throw Error(ErrorCode::invalid_argument,
+                "the checkpoint has no tensor lm_head.weight and config.json does not set tie_word_embeddings");
+  }
+}
+
+KvCacheShape DecoderModel::kv_shape(int64_t block_size) const {
+  return {config_.num_hidden_layers, config_.num_key_value_heads * config_.head_dim, block_size};
+}
+
+int64_t DecoderModel::weight_bytes() const {
+  int64_t bytes = lm_head_.bytes();
+  for (const Layer& layer : layers_) {
+    for (const Linear* linear : {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down}) {
+      bytes += linear->bytes();
+    }
+  }
+  return bytes;
+}
+
+DecoderModel::Workspace::Workspace(const DecoderModel& model, int64_t max_tokens, int64_t max_logits,
+                                   int64_t max_context, int threads)
+    : max_tokens_(max_tokens), max_logits_(max_logits), max_context_(max_context), vocab_(model.config_.vocab_size) {
+  const ModelConfig& c = model.config_;
+  const int64_t q_width = c.num_attention_heads * c.head_dim, kv_width = c.num_key_value_heads * c.head_dim;
+  const int64_t rows = std::max(max_tokens, max_logits);
+  hidden_.resize(max_tokens * c.hidden_size);
+  normed_.resize(rows * c.hidden_size);
+  q_.resize(max_tokens * q_width);
+  k_.resize(max_tokens * kv_width);
+  v_.resize(max_tokens * kv_width);
+  attention_.resize(max_tokens * q_width);
+  projected_.resize(max_tokens * c.hidden_size);
+  gate_.resize(max_tokens * c.intermediate_size);
+  up_.resize(max_tokens * c.intermediate_size);
+  logits_.resize(max_logits * c.vocab_size);
+  cos_.resize(max_tokens * c.head_dim / 2);
+  sin_.resize(max_tokens * c.head_dim / 2);
+  scores_.resize(static_cast<size_t>(threads) * max_context);
+  position_.resize(max_tokens);
+  sequence_of_.resize(max_tokens);
+  logit_rows_.resize(max_logits);
+  model_input_.reserve(rows, c.hidden_size);
+  attention_input_.reserve(max_tokens, q_width);
+  mlp_input_.reserve(max_tokens, c.intermediate_size);
+}
+
+void DecoderModel::rms_norm_rows(const float* in, const std::vector<float>& weight, float* out, int64_t begin,
+                                 int64_t end, int64_t width) const {
+  for (int64_t row = begin; row < end; ++row) {
+    rms_norm(in + row * width, weight.data(), out + row * width, width, config_.rms_norm_eps);
+  }
+}
+
+void DecoderModel::forward(std::span<const StepSequence> batch, KvCache& cache, Workspace& ws, ThreadPool& pool) const {
+  int64_t rows = 0, logit_count = 0;
+  for (size_t s = 0; s < batch.size(); ++s) {
+    const StepSequence& sequence = batch[s];
+    GH_CHECK(rows + static_cast<int64_t>(sequence.tokens.size()) <= ws.max_tokens_);
+    GH_CHECK(sequence.start_position + static_cast<int64_t>(sequence.tokens.size()) <= ws.max_context_);
+    for (size_t j = 0; j < sequence.tokens.size(); ++j) {
+      ws.position_[rows] = sequence.start_position + static_cast<int64_t>(j);
+      ws.sequence_of_[rows] = static_cast<int64_t>(s);
+      ++rows;
+    }
+    if (sequence.wants_logits) {
+      GH_CHECK(logit_count < ws.max_logits_);
+      ws.logit_rows_[logit_count++] = rows - 1;
+    }
+  }
+  ws.rows_ = rows;
+  const int64_t hidden = config_.hidden_size, half = rope_.half();
+
+  pool.run([&](int thread) {
+    auto [begin, end] = pool.share(thread, rows);
+    for (int64_t row = begin; row < end; ++row) {
+      const StepSequence& sequence = batch[ws.sequence_of_[row]];
+      const int32_t token = sequence.tokens[ws.position_[row] - sequence.start_position];
+      embed_row(embedding_, token, ws.hidden_.data() + row * hidden);
+      rope_.angles(ws.position_[row], ws.cos_.data() + row * half, ws.sin_.data() + row * half);
+    }
+    pool.barrier();
+    for (size_t layer = 0; layer < layers_.size(); ++layer) {
+      run_layer(layers_[layer], static_cast<int64_t>(layer), batch, cache, ws, pool, thread);
+    }
+    // The LM head, for the last token of each sequence that wants logits.
+    auto [logit_begin, logit_end] = pool.share(thread, logit_count);
+    for (int64_t r = logit_begin; r < logit_end; ++r) {
+      rms_norm(ws.hidden_.data() + ws.logit_rows_[r] * hidden, final_norm_.data(), ws.normed_.data() + r * hidden,
+               hidden, config_.rms_norm_eps);
+    }
+    prepare(ws.model_input_, {&lm_head_}, ws.normed_.data(), logit_count, hidden, logit_begin, logit_end);
+    pool.barrier();
+    auto [n_begin, n_end] = pool.share(thread, lm_head_.rows(), 64);
+    if (logit_count > 0) lm_head_.apply(ws.model_input_, n_begin, n_end, ws.logits_.data(), lm_head_.rows());
+  });
+}
+
+void DecoderModel::run_layer(const Layer& layer, int64_t index, std::span<const StepSequence> batch, KvCache& cache,
+                             Workspace& ws, ThreadPool& pool, int thread) const {
+  const int64_t tokens = ws.rows_;
+  const int64_t hidden = config_.hidden_size, head = config_.head_dim, half = rope_.half();
+  const int64_t heads = config_.num_attention_heads, kv_heads = config_.num_key_value_heads;
+  const int64_t q_width = heads * head, kv_width = kv_heads * head, inner = config_.intermediate_size;
+  auto [begin, end] = pool.share(thread, tokens);
+
+  // Attention input: norm, then q, k and v for every row, each thread a share of output columns.
+  rms_norm_rows(ws.hidden_.data(), layer.input_norm, ws.normed_.data(), begin, end, hidden);
+  prepare(ws.model_input_, {&layer.q, &layer.k, &layer.v}, ws.normed_.data(), tokens, hidden, begin, end);
+  pool.barrier();
+  for (auto [linear, out, bias] : {std::tuple{&layer.q, &ws.q_, &layer.q_bias}, std::tuple{&layer.k, &ws.k_, &layer.k_bias},
+                                   std::tuple{&layer.v, &ws.v_, &layer.v_bias}}) {
+    auto [n_begin, n_end] = pool.share(thread, linear->rows(), kRowGranule);
+    linear->apply(ws.model_input_, n_begin, n_end, out->data(), linear->rows());
+    add_bias(out->data(), tokens, linear->rows(), *bias, n_begin, n_end);
+  }
+  pool.barrier();
+
+  // Per row: q/k norms, rotary embeddings, and the new keys and values into the cache.
+  for (int64_t row = begin; row < end; ++row) {
+    const float* cos = ws.cos_.data() + row * half;
+    const float* sin = ws.sin_.data() + row * half;
+    for (int64_t h = 0; h < heads; ++h) {
+      float* q = ws.q_.data() + row * q_width + h * head;
+      if (qk_norm_) rms_norm(q, layer.q_norm.data(), q, head, config_.rms_norm_eps);
+      rope_.rotate(q, cos, sin);
+    }
+    for (int64_t h = 0; h < kv_heads; ++h) {
+      float* k = ws.k_.data() + row * kv_width + h * head;
+      if (qk_norm_) rms_norm(k, layer.k_norm.data(), k, head, config_.rms_norm_eps);
+      rope_.rotate(k, cos, sin);
+    }
+    const StepSequence& sequence = batch[ws.sequence_of_[row]];
+    const int64_t position = ws.position_[row], block_size = cache.shape().block_size;
+    const int32_t block = sequence.block_table[position / block_size];
+    const int64_t slot = (position % block_size) * kv_width;
+    std::memcpy(cache.keys(index, block) + slot, ws.k_.data() + row * kv_width, kv_width * sizeof(float));
+    std::memcpy(cache.values(index, block) + slot, ws.v_.data() + row * kv_width, kv_width * sizeof(float));
+  }
+  pool.barrier();
+  attend(index, batch, cache, ws, pool, thread);
+  pool.barrier();
+
+  // Output projection, added to the residual stream column by column.
+  prepare(ws.attention_input_, {&layer.o}, ws.attention_.data(), tokens, q_width, begin, end);
+  pool.barrier();
+  {
+    auto [n_begin, n_end] = pool.share(thread, hidden, kRowGranule);
+    layer.o.apply(ws.attention_input_, n_begin, n_end, ws.projected_.data(), hidden);
+    for (int64_t m = 0; m < tokens; ++m) {
+      for (int64_t n = n_begin; n < n_end; ++n) ws.hidden_[m * hidden + n] += ws.projected_[m * hidden + n];
+    }
+  }
+  pool.barrier();
+
+  // MLP: down(silu(gate(x)) * up(x)), each thread a share of the inner columns.
+  rms_norm_rows(ws.hidden_.data(), layer.post_attention_norm, ws.normed_.data(), begin, end, hidden);
+  prepare(ws.model_input_, {&layer.gate, &layer.up}, ws.normed_.data(), tokens, hidden, begin, end);
+  pool.barrier();
+  {
+    auto [n_begin, n_end] = pool.share(thread, inner, kRowGranule);
+    layer.gate.apply(ws.model_input_, n_begin, n_end, ws.gate_.data(), inner);
+    layer.up.apply(ws.model_input_, n_begin, n_end, ws.up_.data(), inner);
+    for (int64_t m = 0; m < tokens; ++m) {
+      float* gate = ws.gate_.data() + m * inner;
+      const float* up = ws.up_.data() + m * inner;
+      for (int64_t n = n_begin; n < n_end; ++n) gate[n] = gate[n] / (1.0f + std::exp(-gate[n])) * up[n];
+    }
+  }
+  pool.barrier();
+  prepare(ws.mlp_input_, {&layer.down}, ws.gate_.data(), tokens, inner, begin, end);
+  pool.barrier();
+  {
+    auto [n_begin, n_end] = pool.share(thread, hidden, kRowGranule);
+    layer.down.apply(ws.mlp_input_, n_begin, n_end, ws.projected_.data(), hidden);
+    for (int64_t m = 0; m < tokens; ++m) {
+      for (int64_t n = n_begin; n < n_end; ++n) ws.hidden_[m * hidden + n] += ws.projected_[m * hidden + n];
+    }
+  }
+  pool.barrier();
+}
+
+void DecoderModel::attend(int64_t index, std::span<const StepSequence> batch, KvCache& cache,
+                          Workspace& ws, ThreadPool& pool, int thread) const {
+  const auto& k = kernels::kernels();
+  const int64_t tokens = ws.rows_;
+  const int64_t head = config_.head_dim, heads = config_.num_attention_heads;
+  const int64_t group = heads / config_.num_key_value_heads, kv_width = config_.num_key_value_heads * head;
+  const int64_t block_size = cache.shape().block_size;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head));
+  const bool sliding = config_.sliding_window && index >= config_.first_sliding_layer;
+  float* scores = ws.scores_.data() + static_cast<size_t>(thread) * ws.max_context_;
+
+  auto [item_begin, item_end] = pool.share(thread, tokens * heads);
+  for (int64_t item = item_begin; item < item_end; ++item) {
+    const int64_t row = item / heads, h = item % heads, kv_head = h / group;
+    const StepSequence& sequence = batch[ws.sequence_of_[row]];
+    const int64_t position = ws.position_[row];
+    const int64_t first = sliding ? std::max<int64_t>(0, position - *config_.sliding_window + 1) : 0;
+    const float* q = ws.q_.data() + row * heads * head + h * head;
+    float max_score = -INFINITY;
+    for (int64_t j = first; j <= position; ++j) {
+      const float* key = cache.keys(index, sequence.block_table[j / block_size]) + (j % block_size) * kv_width + kv_head * head;
+      scores[j - first] = k.dot_f32(q, key, head) * scale;
+      max_score = std::max(max_score, scores[j - first]);
+    }
+    float sum = 0;
+    for (int64_t j = first; j <= position; ++j) {
+      scores[j - first] = std::exp(scores[j - first] - max_score);
+      sum += scores[j - first];
+    }
+    float* out = ws.attention_.data() + row * heads * head + h * head;
+    std::fill(out, out + head, 0.0f);
+    const float inverse = 1.0f / sum;
+    for (int64_t j = first; j <= position; ++j) {
+      const float* value = cache.values(index, sequence.block_table[j / block_size]) + (j % block_size) * kv_width + kv_head * head;
+      k.axpy_f32(scores[j - first] * inverse, value, out, head);
+    }
+  }
+}
+
+}  // namespace gatehouse::engine

@@ -1,0 +1,81 @@
+// A linear layer's weight in the form the kernels take: bf16, f16 and f32 point into the
+// memory-mapped checkpoint as stored; q8_0 is quantized at load time into memory the Linear owns.
+// Activations are prepared once per input (rounded to bf16, or quantized to q8_0) and shared by
+// every Linear that reads that input (q/k/v, gate/up). Immutable after loading; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/kernels/kernels.h"
+#include "engine/loader/dtype.h"
+
+namespace gatehouse::engine {
+
+class CheckpointWeights;
+class ThreadPool;
+
+enum class WeightFormat { f32, f16, bf16, q8_0 };
+enum class Quantization { none, q8_0 };
+
+// "q8_0" → q8_0, "" or "none" → none; anything else is an invalid_argument error.
+Quantization parse_quantization(const std::string& name);
+
+// A tensor's bytes and shape, checked against what the model expects.
+struct TensorView {
+  DType dtype = DType::f32;
+  int64_t rows = 0;
+  int64_t cols = 0;  // 1-D tensors have rows = 1
+  const void* data = nullptr;
+};
+
+// Finds `name` and checks its shape; errors name the tensor and both shapes.
+TensorView require_tensor(const CheckpointWeights& weights, const std::string& name,
+                          std::vector<int64_t> shape);
+// A 1-D tensor (norm weight, bias) converted to f32.
+std::vector<float> load_vector(const CheckpointWeights& weights, const std::string& name, int64_t size);
+
+// Input rows of one matrix product, in every form the Linears reading them need. Buffers are
+// sized once for the largest batch and reused.
+struct Activations {
+  const float* f32 = nullptr;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  std::vector<uint16_t> bf16;
+  std::vector<int8_t> q8;
+  std::vector<float> q8_scales;
+
+  void reserve(int64_t max_rows, int64_t max_cols);
+  // Prepares rows [row_begin, row_end) of x for `format` (no work for f32/f16).
+  void prepare(WeightFormat format, const float* x, int64_t rows, int64_t cols, int64_t row_begin,
+               int64_t row_end);
+};
+
+class Linear {
+ public:
+  Linear() = default;
+  // Loads `name` of shape [rows, cols], quantizing it when asked.
+  Linear(const CheckpointWeights& weights, const std::string& name, int64_t rows, int64_t cols,
+         Quantization quantization, ThreadPool& pool);
+
+  WeightFormat format() const { return format_; }
+  int64_t rows() const { return rows_; }
+  int64_t cols() const { return cols_; }
+
+  // y[m][n] for n in [n_begin, n_end) and every input row; `input` prepared for format().
+  void apply(const Activations& input, int64_t n_begin, int64_t n_end, float* y,
+             int64_t y_stride) const;
+  // Bytes read per product (for the roofline).
+  int64_t bytes() const;
+
+ private:
+  WeightFormat format_ = WeightFormat::f32;
+  int64_t rows_ = 0;
+  int64_t cols_ = 0;
+  const void* data_ = nullptr;
+  std::vector<int8_t> quantized_;
+  std::vector<float> scales_;
+};
+
+}  // namespace gatehouse::engine

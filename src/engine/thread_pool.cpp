@@ -1,0 +1,95 @@
+#include "engine/thread_pool.h"
+
+#include <algorithm>
+#include <chrono>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace gatehouse::engine {
+namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__)
+  _mm_pause();
+#endif
+}
+
+// Spins on `value` while it equals `old`, then sleeps on it: a decode step's phases are
+// microseconds apart, but between requests the workers should not burn a core.
+template <typename T>
+void wait_while_equal(const std::atomic<T>& value, T old) {
+  for (int spin = 0; spin < 20000; ++spin) {
+    if (value.load(std::memory_order_acquire) != old) return;
+    cpu_relax();
+  }
+  while (value.load(std::memory_order_acquire) == old) value.wait(old, std::memory_order_acquire);
+}
+
+}  // namespace
+
+ThreadPool::ThreadPool(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  size_ = threads;
+  for (int index = 1; index < size_; ++index) workers_.emplace_back([this, index] { worker(index); });
+}
+
+ThreadPool::~ThreadPool() {
+  stopping_.store(true, std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  generation_.notify_all();
+  for (auto& thread : workers_) thread.join();
+}
+
+void ThreadPool::run(const std::function<void(int)>& work) {
+  if (size_ == 1) {
+    work(0);
+    return;
+  }
+  work_ = &work;
+  finished_.store(0, std::memory_order_relaxed);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  generation_.notify_all();
+  work(0);
+  for (int spin = 0; finished_.load(std::memory_order_acquire) != size_ - 1; ++spin) {
+    if (spin < 200000) {
+      cpu_relax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+  work_ = nullptr;
+}
+
+void ThreadPool::worker(int index) {
+  uint64_t seen = 0;
+  while (true) {
+    wait_while_equal(generation_, seen);
+    seen = generation_.load(std::memory_order_acquire);
+    if (stopping_.load(std::memory_order_acquire)) return;
+    (*work_)(index);
+    finished_.fetch_add(1, std::memory_order_acq_rel);
+  }
+}
+
+void ThreadPool::barrier() {
+  if (size_ == 1) return;
+  const uint64_t phase = barrier_phase_.load(std::memory_order_acquire);
+  if (barrier_waiting_.fetch_add(1, std::memory_order_acq_rel) == size_ - 1) {
+    barrier_waiting_.store(0, std::memory_order_relaxed);
+    barrier_phase_.fetch_add(1, std::memory_order_acq_rel);
+    barrier_phase_.notify_all();
+    return;
+  }
+  wait_while_equal(barrier_phase_, phase);
+}
+
+std::pair<int64_t, int64_t> ThreadPool::share(int index, int64_t count, int64_t granule) const {
+  const int64_t granules = (count + granule - 1) / granule;
+  const int64_t begin = granules * index / size_ * granule;
+  const int64_t end = granules * (index + 1) / size_ * granule;
+  return {std::min(begin, count), std::min(end, count)};
+}
+
+}  // namespace gatehouse::engine

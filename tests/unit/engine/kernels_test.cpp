@@ -1,0 +1,433 @@
+// Every instruction set's kernels against a double-precision reference on awkward shapes, batched
+// against row-by-row results bit for bit, the set-independent outputs (quantize_q8_0,
+// round_to_bf16) against the scalar set, and the scalar conversions at their edge cases.
+#include "engine/kernels/kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <limits>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gatehouse::engine::kernels {
+namespace {
+
+std::vector<Isa> supported_isas() {
+  std::vector<Isa> isas;
+  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512}) {
+    if (cpu_supports(isa)) isas.push_back(isa);
+  }
+  return isas;
+}
+
+std::vector<float> random_floats(size_t count, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> values(count);
+  for (float& v : values) v = dist(rng);
+  return values;
+}
+
+std::vector<uint16_t> to_bf16(const std::vector<float>& values) {
+  std::vector<uint16_t> out(values.size());
+  for (size_t i = 0; i < values.size(); ++i) out[i] = f32_to_bf16(values[i]);
+  return out;
+}
+
+std::vector<uint16_t> to_f16(const std::vector<float>& values) {
+  std::vector<uint16_t> out(values.size());
+  for (size_t i = 0; i < values.size(); ++i) out[i] = f32_to_f16(values[i]);
+  return out;
+}
+
+uint32_t bits(float value) { return std::bit_cast<uint32_t>(value); }
+float from_bits(uint32_t value) { return std::bit_cast<float>(value); }
+
+// The product under test as a function of (x row, n, first row, row count, n_begin, n_end, y,
+// y_stride), and its reference value and error scale (sum of |x * w|) for one output.
+struct Product {
+  std::function<void(int64_t m0, int64_t m, int64_t n_begin, int64_t n_end, float* y,
+                     int64_t y_stride)>
+      run;
+  std::function<double(int64_t row, int64_t n)> reference;
+  std::function<double(int64_t row, int64_t n)> magnitude;
+};
+
+// A shape to test: rows of x, their length k, and the row counts to run at once.
+struct Shape {
+  int64_t rows;
+  int64_t k;
+  std::vector<int64_t> batches;
+};
+
+constexpr int64_t kCols = 13;
+constexpr int64_t kNBegin = 3;
+constexpr int64_t kStride = kCols + 5;
+constexpr float kGuard = -12345.0f;
+
+// Runs each batch of rows at once over n in [kNBegin, kCols) and checks the reference, the
+// untouched columns, and row-by-row and split-range runs bit for bit.
+void check_product(const Shape& shape, const Product& product, double tolerance) {
+  for (int64_t m : shape.batches) {
+    SCOPED_TRACE("m=" + std::to_string(m));
+    std::vector<float> batched(m * kStride, kGuard);
+    product.run(0, m, kNBegin, kCols, batched.data(), kStride);
+    for (int64_t row = 0; row < m; ++row) {
+      for (int64_t n = 0; n < kStride; ++n) {
+        const float got = batched[row * kStride + n];
+        if (n < kNBegin || n >= kCols) {
+          ASSERT_EQ(got, kGuard) << "wrote outside the range at row " << row << " col " << n;
+          continue;
+        }
+        ASSERT_NEAR(got, product.reference(row, n), tolerance * product.magnitude(row, n) + 1e-30)
+            << "row " << row << " col " << n;
+      }
+    }
+    for (int64_t row = 0; row < m; ++row) {
+      std::vector<float> single(kStride, kGuard);
+      product.run(row, 1, kNBegin, kCols, single.data(), kStride);
+      std::vector<float> split(kStride, kGuard);
+      product.run(row, 1, kNBegin, kNBegin + 2, split.data(), kStride);
+      product.run(row, 1, kNBegin + 2, kCols, split.data(), kStride);
+      for (int64_t n = kNBegin; n < kCols; ++n) {
+        ASSERT_EQ(bits(single[n]), bits(batched[row * kStride + n]))
+            << "row " << row << " col " << n;
+        ASSERT_EQ(bits(split[n]), bits(batched[row * kStride + n]))
+            << "row " << row << " col " << n;
+      }
+    }
+  }
+}
+
+// A dot product over k in double, and the sum of |terms| that scales its rounding error.
+template <class X, class W>
+std::pair<double, double> reference_dot(int64_t k, X x, W w) {
+  double sum = 0.0;
+  double magnitude = 0.0;
+  for (int64_t i = 0; i < k; ++i) {
+    sum += x(i) * w(i);
+    magnitude += std::fabs(x(i) * w(i));
+  }
+  return {sum, magnitude};
+}
+
+// Every row count up to 9 (the tiles' edges) for awkward k; then rows and k long enough for the
+// kernels to cut x into chunks and k into segments.
+std::vector<Shape> shapes(const std::vector<int64_t>& ks, int64_t long_k) {
+  std::vector<Shape> out;
+  for (int64_t k : ks) out.push_back({9, k, {1, 2, 3, 4, 5, 6, 7, 8, 9}});
+  out.push_back({70, long_k, {70}});
+  return out;
+}
+const std::vector<Shape> kFloatShapes = shapes({1, 7, 31, 32, 33, 100, 2048}, 4129);
+const std::vector<Shape> kQ8Shapes = shapes({32, 64, 96, 2048}, 4192);
+
+TEST(Kernels, MatmulF32) {
+  for (Isa isa : supported_isas()) {
+    for (const Shape& shape : kFloatShapes) {
+      const int64_t k = shape.k;
+      SCOPED_TRACE(std::string(isa_name(isa)) + " k=" + std::to_string(k));
+      const auto x = random_floats(shape.rows * k, 1);
+      const auto w = random_floats(kCols * k, 2);
+      const KernelTable& table = kernels_for(isa);
+      auto dot = [&](int64_t row, int64_t n) {
+        return reference_dot(
+            k, [&](int64_t i) { return double{x[row * k + i]}; },
+            [&](int64_t i) { return double{w[n * k + i]}; });
+      };
+      check_product(shape,
+                    {[&](int64_t m0, int64_t m, int64_t nb, int64_t ne, float* y, int64_t ys) {
+                       table.matmul_f32(x.data() + m0 * k, m, k, w.data(), nb, ne, y, ys);
+                     },
+                     [&](int64_t row, int64_t n) { return dot(row, n).first; },
+                     [&](int64_t row, int64_t n) { return dot(row, n).second; }},
+                    1e-5);
+    }
+  }
+}
+
+TEST(Kernels, MatmulF16) {
+  for (Isa isa : supported_isas()) {
+    for (const Shape& shape : kFloatShapes) {
+      const int64_t k = shape.k;
+      SCOPED_TRACE(std::string(isa_name(isa)) + " k=" + std::to_string(k));
+      const auto x = random_floats(shape.rows * k, 3);
+      const auto w = to_f16(random_floats(kCols * k, 4));
+      const KernelTable& table = kernels_for(isa);
+      auto dot = [&](int64_t row, int64_t n) {
+        return reference_dot(
+            k, [&](int64_t i) { return double{x[row * k + i]}; },
+            [&](int64_t i) { return double{f16_to_f32(w[n * k + i])}; });
+      };
+      check_product(shape,
+                    {[&](int64_t m0, int64_t m, int64_t nb, int64_t ne, float* y, int64_t ys) {
+                       table.matmul_f16(x.data() + m0 * k, m, k, w.data(), nb, ne, y, ys);
+                     },
+                     [&](int64_t row, int64_t n) { return dot(row, n).first; },
+                     [&](int64_t row, int64_t n) { return dot(row, n).second; }},
+                    1e-5);
+    }
+  }
+}
+
+TEST(Kernels, MatmulBf16) {
+  for (Isa isa : supported_isas()) {
+    for (const Shape& shape : kFloatShapes) {
+      const int64_t k = shape.k;
+      SCOPED_TRACE(std::string(isa_name(isa)) + " k=" + std::to_string(k));
+      const auto x = to_bf16(random_floats(shape.rows * k, 5));
+      const auto w = to_bf16(random_floats(kCols * k, 6));
+      const KernelTable& table = kernels_for(isa);
+      auto dot = [&](int64_t row, int64_t n) {
+        return reference_dot(
+            k, [&](int64_t i) { return double{bf16_to_f32(x[row * k + i])}; },
+            [&](int64_t i) { return double{bf16_to_f32(w[n * k + i])}; });
+      };
+      check_product(shape,
+                    {[&](int64_t m0, int64_t m, int64_t nb, int64_t ne, float* y, int64_t ys) {
+                       table.matmul_bf16(x.data() + m0 * k, m, k, w.data(), nb, ne, y, ys);
+                     },
+                     [&](int64_t row, int64_t n) { return dot(row, n).first; },
+                     [&](int64_t row, int64_t n) { return dot(row, n).second; }},
+                    1e-5);
+    }
+  }
+}
+
+TEST(Kernels, MatmulQ8) {
+  for (Isa isa : supported_isas()) {
+    for (const Shape& shape : kQ8Shapes) {
+      const int64_t k = shape.k;
+      SCOPED_TRACE(std::string(isa_name(isa)) + " k=" + std::to_string(k));
+      const int64_t blocks = k / kQ8BlockSize;
+      const KernelTable& table = kernels_for(isa);
+      std::vector<int8_t> xq(shape.rows * k);
+      std::vector<float> xs(shape.rows * blocks);
+      table.quantize_q8_0(random_floats(shape.rows * k, 7).data(), shape.rows * k, xq.data(),
+                          xs.data());
+      // Weights over the whole int8 range, -128 included.
+      std::mt19937 rng(8);
+      std::vector<int8_t> wq(kCols * k);
+      for (int8_t& v : wq) v = static_cast<int8_t>(rng() & 0xFF);
+      std::vector<float> ws = random_floats(kCols * blocks, 9);
+      for (float& s : ws) s = std::fabs(s) / 128.0f;
+      auto dot = [&](int64_t row, int64_t n) {
+        return reference_dot(
+            k, [&](int64_t i) { return double{xs[row * blocks + i / 32]} * xq[row * k + i]; },
+            [&](int64_t i) { return double{ws[n * blocks + i / 32]} * wq[n * k + i]; });
+      };
+      check_product(shape,
+                    {[&](int64_t m0, int64_t m, int64_t nb, int64_t ne, float* y, int64_t ys) {
+                       table.matmul_q8_0(xq.data() + m0 * k, xs.data() + m0 * blocks, m, k,
+                                         wq.data(), ws.data(), nb, ne, y, ys);
+                     },
+                     [&](int64_t row, int64_t n) { return dot(row, n).first; },
+                     [&](int64_t row, int64_t n) { return dot(row, n).second; }},
+                    1e-5);
+    }
+  }
+}
+
+TEST(Kernels, QuantizeQ8SameOnEverySet) {
+  // Block 0: random; block 1: zeros; block 2: exact halves (scale 1) that must round away from
+  // zero; block 3: tiny values; block 4: one large value.
+  std::vector<float> x = random_floats(5 * 32, 10);
+  for (int i = 0; i < 32; ++i) x[32 + i] = 0.0f;
+  for (int i = 0; i < 32; ++i) x[64 + i] = (i % 2 ? -1.0f : 1.0f) * (static_cast<float>(i) + 0.5f);
+  x[64 + 31] = 127.0f;
+  for (int i = 0; i < 32; ++i) x[96 + i] *= 1e-30f;
+  x[128 + 5] = 3e30f;
+  std::vector<int8_t> expected_q(x.size());
+  std::vector<float> expected_scales(5);
+  kernels_for(Isa::scalar).quantize_q8_0(x.data(), 160, expected_q.data(), expected_scales.data());
+  EXPECT_EQ(expected_scales[1], 0.0f);
+  EXPECT_EQ(expected_scales[2], 1.0f);
+  for (int i = 0; i < 32; ++i) EXPECT_EQ(expected_q[32 + i], 0);
+  EXPECT_EQ(expected_q[64 + 0], 1);   // 0.5
+  EXPECT_EQ(expected_q[64 + 1], -2);  // -1.5
+  EXPECT_EQ(expected_q[64 + 2], 3);   // 2.5
+  EXPECT_EQ(expected_q[64 + 31], 127);
+  EXPECT_EQ(expected_q[128 + 5], 127);
+  for (int i = 0; i < 32; ++i)
+    EXPECT_NEAR(expected_q[i] * expected_scales[0], x[i], expected_scales[0]);
+  for (Isa isa : supported_isas()) {
+    SCOPED_TRACE(isa_name(isa));
+    std::vector<int8_t> q(x.size());
+    std::vector<float> scales(5);
+    kernels_for(isa).quantize_q8_0(x.data(), 160, q.data(), scales.data());
+    EXPECT_EQ(q, expected_q);
+    for (int b = 0; b < 5; ++b) EXPECT_EQ(bits(scales[b]), bits(expected_scales[b]));
+  }
+}
+
+TEST(Kernels, QuantizeQ8RoundsLikeRoundf) {
+  // A sweep of [0, 127), every half and its neighbours, both signs, each seen through a block
+  // whose largest value is 127 so the scale is exactly 1.
+  std::vector<float> values;
+  for (uint32_t b = 0; b < 0x42FE0000; b += 4099) values.push_back(from_bits(b));
+  for (int i = 0; i < 127; ++i) {
+    const float half = static_cast<float>(i) + 0.5f;
+    values.insert(values.end(), {half, std::nextafter(half, 0.0f), std::nextafter(half, 200.0f)});
+  }
+  std::vector<float> x;
+  for (float v : values) {
+    for (float signed_v : {v, -v}) {
+      if (x.size() % 32 == 0) x.push_back(127.0f);
+      x.push_back(signed_v);
+    }
+  }
+  while (x.size() % 32 != 0) x.push_back(0.0f);
+  for (Isa isa : supported_isas()) {
+    SCOPED_TRACE(isa_name(isa));
+    std::vector<int8_t> q(x.size());
+    std::vector<float> scales(x.size() / 32);
+    kernels_for(isa).quantize_q8_0(x.data(), static_cast<int64_t>(x.size()), q.data(),
+                                   scales.data());
+    for (size_t i = 0; i < x.size(); ++i) {
+      ASSERT_EQ(scales[i / 32], 1.0f);
+      ASSERT_EQ(q[i], static_cast<int8_t>(std::round(x[i]))) << x[i];
+    }
+  }
+}
+
+TEST(Kernels, RoundToBf16SameOnEverySet) {
+  std::vector<float> x = random_floats(1000, 11);
+  const std::vector<uint32_t> specials = {
+      0x3F808000,                                      // tie, rounds down to even
+      0x3F818000,                                      // tie, rounds up to even
+      0x3F808001,                                      // above the tie
+      0x00000001, 0x00008000, 0x00018000, 0x807FFFFF,  // subnormals (ties included)
+      0x7F7FFFFF,                                      // rounds up to infinity
+      0x7F800000, 0xFF800000,                          // infinities
+      0x7FC00000, 0xFFC00001, 0x7F800001, 0x7FFFFFFF,  // NaNs, signalling and negative too
+      0x80000000, 0x00000000};
+  for (uint32_t s : specials) x.push_back(from_bits(s));
+  std::vector<uint16_t> expected(x.size());
+  for (size_t i = 0; i < x.size(); ++i) expected[i] = f32_to_bf16(x[i]);
+  for (Isa isa : supported_isas()) {
+    SCOPED_TRACE(isa_name(isa));
+    // Every length up to 40 covers the vector tails; then everything.
+    for (int64_t n = 0; n <= 40; ++n) {
+      std::vector<uint16_t> out(n + 1, 0xABCD);
+      kernels_for(isa).round_to_bf16(x.data() + x.size() - n, n, out.data());
+      for (int64_t i = 0; i < n; ++i) ASSERT_EQ(out[i], expected[x.size() - n + i]) << n;
+      ASSERT_EQ(out[n], 0xABCD);
+    }
+    std::vector<uint16_t> out(x.size());
+    kernels_for(isa).round_to_bf16(x.data(), static_cast<int64_t>(x.size()), out.data());
+    EXPECT_EQ(out, expected);
+  }
+}
+
+TEST(Kernels, DotAndAxpy) {
+  for (Isa isa : supported_isas()) {
+    for (int64_t n : {0, 1, 7, 16, 33, 100, 1000}) {
+      SCOPED_TRACE(std::string(isa_name(isa)) + " n=" + std::to_string(n));
+      const auto a = random_floats(n, 12);
+      const auto b = random_floats(n, 13);
+      double expected = 0.0;
+      double magnitude = 0.0;
+      for (int64_t i = 0; i < n; ++i) {
+        expected += double{a[i]} * b[i];
+        magnitude += std::fabs(double{a[i]} * b[i]);
+      }
+      EXPECT_NEAR(kernels_for(isa).dot_f32(a.data(), b.data(), n), expected, 1e-5 * magnitude);
+      std::vector<float> y = b;
+      y.push_back(kGuard);
+      kernels_for(isa).axpy_f32(0.75f, a.data(), y.data(), n);
+      for (int64_t i = 0; i < n; ++i) EXPECT_NEAR(y[i], 0.75 * a[i] + b[i], 1e-6);
+      EXPECT_EQ(y[n], kGuard);
+    }
+  }
+}
+
+TEST(KernelConversions, Bf16) {
+  EXPECT_EQ(f32_to_bf16(1.0f), 0x3F80);
+  EXPECT_EQ(f32_to_bf16(from_bits(0x3F808000)), 0x3F80);  // tie to even (down)
+  EXPECT_EQ(f32_to_bf16(from_bits(0x3F818000)), 0x3F82);  // tie to even (up)
+  EXPECT_EQ(f32_to_bf16(from_bits(0x3F808001)), 0x3F81);
+  EXPECT_EQ(f32_to_bf16(from_bits(0x3F807FFF)), 0x3F80);
+  EXPECT_EQ(f32_to_bf16(from_bits(0x7F7FFFFF)), 0x7F80);  // overflow to infinity
+  EXPECT_EQ(f32_to_bf16(-std::numeric_limits<float>::infinity()), 0xFF80);
+  EXPECT_EQ(f32_to_bf16(from_bits(0x00018000)), 0x0002);  // subnormal tie, not flushed
+  EXPECT_EQ(f32_to_bf16(from_bits(0x00008000)), 0x0000);
+  EXPECT_EQ(f32_to_bf16(from_bits(0x00008001)), 0x0001);
+  EXPECT_EQ(f32_to_bf16(-0.0f), 0x8000);
+  // Every NaN, signalling and negative ones too, becomes torch's quiet NaN.
+  EXPECT_EQ(f32_to_bf16(from_bits(0x7F800001)), 0x7FC0);
+  EXPECT_EQ(f32_to_bf16(from_bits(0xFFC12345)), 0x7FC0);
+  for (uint32_t b = 0; b < 0x10000; ++b) {
+    const float f = bf16_to_f32(static_cast<uint16_t>(b));
+    ASSERT_EQ(bits(f), b << 16);
+    if (!std::isnan(f)) {
+      ASSERT_EQ(f32_to_bf16(f), b);
+    }
+  }
+}
+
+TEST(KernelConversions, F16AgainstCompiler) {
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    const _Float16 half = std::bit_cast<_Float16>(static_cast<uint16_t>(h));
+    const float f = f16_to_f32(static_cast<uint16_t>(h));
+    if (std::isnan(static_cast<float>(half))) {
+      ASSERT_TRUE(std::isnan(f)) << h;
+      ASSERT_TRUE(std::isnan(f16_to_f32(f32_to_f16(f)))) << h;
+      continue;
+    }
+    ASSERT_EQ(bits(f), bits(static_cast<float>(half))) << h;
+    ASSERT_EQ(f32_to_f16(f), h) << h;
+  }
+  // Random patterns over all exponents, and the edges: largest half, the rounding boundary to
+  // infinity, the subnormal range and its ties.
+  std::mt19937 rng(14);
+  std::vector<float> values = {65504.0f,   65519.996f, 65520.0f,        0x1p-24f,
+                               0x1p-25f,   0x1.8p-25f, 0x1.000002p-25f, 0x1.8p-24f,
+                               0x1.4p-24f, 0x1p-14f,   0x1.ffcp-15f,    0x1.ffep-15f,
+                               1e-40f,     -1e-40f,    1.0f + 0x1p-11f, 1.0f + 0x1.8p-10f};
+  for (int i = 0; i < 2000000; ++i) values.push_back(from_bits(static_cast<uint32_t>(rng())));
+  for (float v : values) {
+    const uint16_t expected = std::bit_cast<uint16_t>(static_cast<_Float16>(v));
+    if (std::isnan(v)) {
+      ASSERT_TRUE(std::isnan(f16_to_f32(f32_to_f16(v))));
+      continue;
+    }
+    ASSERT_EQ(f32_to_f16(v), expected) << std::hexfloat << v;
+  }
+  EXPECT_EQ(f32_to_f16(std::numeric_limits<float>::infinity()), 0x7C00);
+  EXPECT_EQ(f32_to_f16(-std::numeric_limits<float>::infinity()), 0xFC00);
+  EXPECT_EQ(f32_to_f16(from_bits(0xFFC00000)) & 0xFE00, 0xFE00);  // quiet, sign kept
+}
+
+TEST(KernelDispatch, CapByEnvironment) {
+  const char* saved = std::getenv("GATEHOUSE_ISA");
+  const std::string saved_value = saved ? saved : "";
+  unsetenv("GATEHOUSE_ISA");
+  const Isa best = detect_isa();
+  EXPECT_TRUE(cpu_supports(best));
+  EXPECT_TRUE(cpu_supports(Isa::scalar));
+  setenv("GATEHOUSE_ISA", "scalar", 1);
+  EXPECT_EQ(detect_isa(), Isa::scalar);
+  setenv("GATEHOUSE_ISA", "avx2", 1);
+  EXPECT_EQ(detect_isa(), best < Isa::avx2 ? best : Isa::avx2);
+  setenv("GATEHOUSE_ISA", "avx512", 1);
+  EXPECT_EQ(detect_isa(), best);
+  setenv("GATEHOUSE_ISA", "sse9", 1);
+  EXPECT_EQ(detect_isa(), best);
+  if (saved) {
+    setenv("GATEHOUSE_ISA", saved_value.c_str(), 1);
+  } else {
+    unsetenv("GATEHOUSE_ISA");
+  }
+  EXPECT_EQ(&kernels(), &kernels_for(detect_isa()));
+  EXPECT_EQ(isa_name(Isa::avx512), "avx512");
+}
+
+}  // namespace
+}  // namespace gatehouse::engine::kernels
