@@ -234,7 +234,7 @@ function generate(model, promptList, extra = [], env = {}, maxTokens = MAX_TOKEN
 
 // Compares our outputs with the reference's under `mode`; returns { steps, diffs, notes }. Step s's
 // distribution depends only on the prompt and the tokens before s, so logprobs are comparable at every step up
-// to and including the first one where the tokens may differ.
+// to and including the first one where the tokens differ, which is allowed only at a near tie.
 function compareToReference(label, ours, refs, mode) {
   const diffs = [];
   const notes = [];
@@ -266,12 +266,12 @@ function compareToReference(label, ours, refs, mode) {
           `${e.token_id} (logprob ${e.logprob}) is missing from the reference's, whose lowest is ${refFloor}`);
       }
       steps++;
-      if (ref.top2_gaps[s] < mode.gap) {
-        // A near tie: either token is right, and what follows is not comparable.
+      if (ref.top2_gaps[s] < mode.gap && o.token_ids[s] !== ref.token_ids[s]) {
+        // A near tie went the other way: either token is right, and what follows is not comparable.
         if (refTop.has(mine.token_id)) close(mine.logprob, refTop.get(mine.token_id), `logprob of our token ${mine.token_id}`);
         notes.push(`${label}, prompt ${i}: compared ${s + 1} of ${ref.token_ids.length} steps; stopped at step ${s}, ` +
-          `where the reference's top-2 gap is ${ref.top2_gaps[s].toExponential(2)} (< ${mode.gap})` +
-          (o.token_ids[s] === ref.token_ids[s] ? '' : ` and the tokens differ (${o.token_ids[s]} vs ${ref.token_ids[s]})`));
+          `where the reference's top-2 gap is ${ref.top2_gaps[s].toExponential(2)} (< ${mode.gap}) and the tokens ` +
+          `differ (${o.token_ids[s]} vs ${ref.token_ids[s]})`);
         break;
       }
       assert.equal(o.token_ids[s], ref.token_ids[s], `${where}: greedy token differs (reference top-2 gap ` +
