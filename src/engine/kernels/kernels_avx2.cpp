@@ -35,56 +35,21 @@ float reduce_add(__m256 v) {
   return _mm_unpacklo_ps(_mm256_castps256_ps128(sums), _mm256_extractf128_ps(sums, 1));
 }
 
-// Where a tile's accumulators wait between segments of k: kMaxSegmentedRows rows of NR vectors.
-template <int NR>
-using Parked = __m256[kMaxSegmentedRows * NR];
-
-// Zeroes a tile's accumulators at the start of k, or picks up the parked ones.
-template <int NR, int Mr, int Nr>
-[[gnu::always_inline]] inline void start_tile(__m256 (&acc)[Mr][Nr], const TileTask& task,
-                                              const __m256* parked) {
-  for (int a = 0; a < Mr; ++a) {
-    for (int b = 0; b < Nr; ++b) {
-      acc[a][b] = task.k_begin == 0 ? _mm256_setzero_ps() : parked[(task.slot + a) * NR + b];
-    }
-  }
-}
-
-// Parks a tile's accumulators before the end of k; at the end stores their sums to y, four
-// outputs at a time.
-template <int NR, int Mr, int Nr>
-[[gnu::always_inline]] inline void finish_tile(const __m256 (&acc)[Mr][Nr], const TileTask& task,
-                                               int64_t k, __m256* parked, float* y,
-                                               int64_t y_stride) {
-  if (task.k_end < k) {
-    for (int a = 0; a < Mr; ++a) {
-      for (int b = 0; b < Nr; ++b) parked[(task.slot + a) * NR + b] = acc[a][b];
-    }
-    return;
-  }
+// Stores the sums of a row of Nr accumulators to out[0..Nr), four at a time.
+template <int Nr>
+[[gnu::always_inline]] inline void store_sums(const __m256 (&acc)[Nr], float* out) {
   const __m256 zero = _mm256_setzero_ps();
-  for (int a = 0; a < Mr; ++a) {
-    float* out = y + (task.m0 + a) * y_stride + task.n0;
-    for (int b = 0; b < Nr; b += 4) {
-      const int count = Nr - b < 4 ? Nr - b : 4;
-      const __m128 sums =
-          reduce_add4(acc[a][b], count > 1 ? acc[a][b + 1] : zero, count > 2 ? acc[a][b + 2] : zero,
-                      count > 3 ? acc[a][b + 3] : zero);
-      if (count == 4) {
-        _mm_storeu_ps(out + b, sums);
-      } else {
-        alignas(16) float lanes[4];
-        _mm_store_ps(lanes, sums);
-        for (int j = 0; j < count; ++j) out[b + j] = lanes[j];
-      }
+  for (int b = 0; b < Nr; b += 4) {
+    const int count = Nr - b < 4 ? Nr - b : 4;
+    const __m128 sums = reduce_add4(acc[b], count > 1 ? acc[b + 1] : zero,
+                                    count > 2 ? acc[b + 2] : zero, count > 3 ? acc[b + 3] : zero);
+    if (count == 4) {
+      _mm_storeu_ps(out + b, sums);
+    } else {
+      const __m128i lanes = _mm_cmpgt_epi32(_mm_set1_epi32(count), _mm_setr_epi32(0, 1, 2, 3));
+      _mm_maskstore_ps(out + b, lanes, sums);
     }
   }
-}
-
-// Prefetches (into L2) the line of the next weight block that lines up with p.
-template <class T>
-void prefetch_next_block(const T* p, int64_t block_elements) {
-  __builtin_prefetch(p + block_elements, 0, 2);
 }
 
 // The first count (< 8) elements of p followed by zeros.
@@ -147,7 +112,7 @@ struct DotKernel {
   const typename Format::W* w;
   float* y;
   int64_t y_stride;
-  __m256* parked;
+  Parking<NR, 8>* parked;
 
   // Multiplies Mr rows of x by Nr rows of w at column i (count elements if kTail).
   template <int Mr, int Nr, bool kTail, bool kPrefetch>
@@ -159,7 +124,7 @@ struct DotKernel {
       xv[a] = kTail ? Format::load_x(xr[a] + i, count) : Format::load_x(xr[a] + i);
     }
     for (int b = 0; b < Nr; ++b) {
-      if (kPrefetch) prefetch_next_block(wr[b] + i, Nr * k);
+      if (kPrefetch) prefetch_ahead(wr[b] + i, Nr * k);
       const __m256 wv = kTail ? Format::load_w(wr[b] + i, count) : Format::load_w(wr[b] + i);
       for (int a = 0; a < Mr; ++a) acc[a][b] = _mm256_fmadd_ps(xv[a], wv, acc[a][b]);
     }
@@ -172,7 +137,7 @@ struct DotKernel {
     for (int a = 0; a < Mr; ++a) xr[a] = x + (task.m0 + a) * k;
     for (int b = 0; b < Nr; ++b) wr[b] = w + (task.n0 + b) * k;
     __m256 acc[Mr][Nr];
-    start_tile<NR>(acc, task, parked);
+    parked->resume(acc, task);
     int64_t i = task.k_begin;
     if (task.prefetch_next) {
       for (; i + 8 <= task.k_end; i += 8) step<Mr, Nr, false, true>(acc, xr, wr, i, 0);
@@ -180,7 +145,8 @@ struct DotKernel {
       for (; i + 8 <= task.k_end; i += 8) step<Mr, Nr, false, false>(acc, xr, wr, i, 0);
     }
     if (i < task.k_end) step<Mr, Nr, true, false>(acc, xr, wr, i, task.k_end - i);
-    finish_tile<NR>(acc, task, k, parked, y, y_stride);
+    if (parked->park(acc, task, k)) return;
+    for (int a = 0; a < Mr; ++a) store_sums(acc[a], y + (task.m0 + a) * y_stride + task.n0);
   }
 };
 
@@ -191,8 +157,8 @@ void matmul(const typename Format::X* x, int64_t m, int64_t k, const typename Fo
             int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
   constexpr int kMr = 3;
   constexpr int kNr = 4;
-  Parked<kNr> parked;
-  const DotKernel<Format, kNr> kernel{x, k, w, y, y_stride, parked};
+  Parking<kNr, 8> parked;
+  const DotKernel<Format, kNr> kernel{x, k, w, y, y_stride, &parked};
   for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 4096 / sizeof(typename Format::W),
                           sizeof(typename Format::X), kernel);
 }
@@ -224,7 +190,7 @@ struct Q8Kernel {
   const float* ws;
   float* y;
   int64_t y_stride;
-  __m256* parked;
+  Parking<NR, 8>* parked;
 
   template <int Mr, int Nr, bool kPrefetch>
   [[gnu::always_inline]] void step(__m256 (&acc)[Mr][Nr], const int8_t* const (&xr)[Mr],
@@ -239,7 +205,7 @@ struct Q8Kernel {
       xscale[a] = _mm256_set1_ps(xsr[a][block]);
     }
     for (int b = 0; b < Nr; ++b) {
-      if (kPrefetch) prefetch_next_block(wr[b] + i, Nr * k);
+      if (kPrefetch) prefetch_ahead(wr[b] + i, Nr * k);
       const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr[b] + i));
       const __m256i wabs = _mm256_abs_epi8(wv);
       const __m256 wscale = _mm256_set1_ps(wsr[b][block]);
@@ -268,14 +234,15 @@ struct Q8Kernel {
       wsr[b] = ws + (task.n0 + b) * blocks;
     }
     __m256 acc[Mr][Nr];
-    start_tile<NR>(acc, task, parked);
+    parked->resume(acc, task);
     int64_t i = task.k_begin;
     if (task.prefetch_next) {
       for (; i < task.k_end; i += kQ8BlockSize) step<Mr, Nr, true>(acc, xr, xsr, wr, wsr, i);
     } else {
       for (; i < task.k_end; i += kQ8BlockSize) step<Mr, Nr, false>(acc, xr, xsr, wr, wsr, i);
     }
-    finish_tile<NR>(acc, task, k, parked, y, y_stride);
+    if (parked->park(acc, task, k)) return;
+    for (int a = 0; a < Mr; ++a) store_sums(acc[a], y + (task.m0 + a) * y_stride + task.n0);
   }
 };
 
@@ -284,8 +251,8 @@ void matmul_q8_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const 
                  const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
   constexpr int kMr = 2;
   constexpr int kNr = 4;
-  Parked<kNr> parked;
-  const Q8Kernel<kNr> kernel{xq, xs, k, wq, ws, y, y_stride, parked};
+  Parking<kNr, 8> parked;
+  const Q8Kernel<kNr> kernel{xq, xs, k, wq, ws, y, y_stride, &parked};
   for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 4096, 1, kernel);
 }
 

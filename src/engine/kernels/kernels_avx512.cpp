@@ -45,54 +45,20 @@ float reduce_add(__m512 v) {
       _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), sums));
 }
 
-// Where a tile's accumulators wait between segments of k: kMaxSegmentedRows rows of NR vectors.
-template <int NR>
-using Parked = __m512[kMaxSegmentedRows * NR];
-
-// Zeroes a tile's accumulators at the start of k, or picks up the parked ones.
-template <int NR, int Mr, int Nr>
-[[gnu::always_inline]] inline void start_tile(__m512 (&acc)[Mr][Nr], const TileTask& task,
-                                              const __m512* parked) {
-  for (int a = 0; a < Mr; ++a) {
-    for (int b = 0; b < Nr; ++b) {
-      acc[a][b] = task.k_begin == 0 ? _mm512_setzero_ps() : parked[(task.slot + a) * NR + b];
-    }
-  }
-}
-
-// Parks a tile's accumulators before the end of k; at the end stores their sums to y, four
-// outputs at a time.
-template <int NR, int Mr, int Nr>
-[[gnu::always_inline]] inline void finish_tile(const __m512 (&acc)[Mr][Nr], const TileTask& task,
-                                               int64_t k, __m512* parked, float* y,
-                                               int64_t y_stride) {
-  if (task.k_end < k) {
-    for (int a = 0; a < Mr; ++a) {
-      for (int b = 0; b < Nr; ++b) parked[(task.slot + a) * NR + b] = acc[a][b];
-    }
-    return;
-  }
+// Stores the sums of a row of Nr accumulators to out[0..Nr), four at a time.
+template <int Nr>
+[[gnu::always_inline]] inline void store_sums(const __m512 (&acc)[Nr], float* out) {
   const __m512 zero = _mm512_setzero_ps();
-  for (int a = 0; a < Mr; ++a) {
-    float* out = y + (task.m0 + a) * y_stride + task.n0;
-    for (int b = 0; b < Nr; b += 4) {
-      const int count = Nr - b < 4 ? Nr - b : 4;
-      const __m128 sums =
-          reduce_add4(acc[a][b], count > 1 ? acc[a][b + 1] : zero, count > 2 ? acc[a][b + 2] : zero,
-                      count > 3 ? acc[a][b + 3] : zero);
-      if (count == 4) {
-        _mm_storeu_ps(out + b, sums);
-      } else {
-        _mm_mask_storeu_ps(out + b, static_cast<__mmask8>((1u << count) - 1), sums);
-      }
+  for (int b = 0; b < Nr; b += 4) {
+    const int count = Nr - b < 4 ? Nr - b : 4;
+    const __m128 sums = reduce_add4(acc[b], count > 1 ? acc[b + 1] : zero,
+                                    count > 2 ? acc[b + 2] : zero, count > 3 ? acc[b + 3] : zero);
+    if (count == 4) {
+      _mm_storeu_ps(out + b, sums);
+    } else {
+      _mm_mask_storeu_ps(out + b, static_cast<__mmask8>((1u << count) - 1), sums);
     }
   }
-}
-
-// Prefetches (into L2) the line of the next weight block that lines up with p.
-template <class T>
-void prefetch_next_block(const T* p, int64_t block_elements) {
-  __builtin_prefetch(p + block_elements, 0, 2);
 }
 
 // How one element type steps along k: its vector width, full and masked loads, and the
@@ -146,7 +112,7 @@ struct DotKernel {
   const typename Format::W* w;
   float* y;
   int64_t y_stride;
-  __m512* parked;
+  Parking<NR, 16>* parked;
 
   // Multiplies Mr rows of x by Nr rows of w at column i (count elements if kTail).
   template <int Mr, int Nr, bool kTail, bool kPrefetch>
@@ -158,7 +124,7 @@ struct DotKernel {
       xv[a] = kTail ? Format::load_x(xr[a] + i, count) : Format::load_x(xr[a] + i);
     }
     for (int b = 0; b < Nr; ++b) {
-      if (kPrefetch) prefetch_next_block(wr[b] + i, Nr * k);
+      if (kPrefetch) prefetch_ahead(wr[b] + i, Nr * k);
       const auto wv = kTail ? Format::load_w(wr[b] + i, count) : Format::load_w(wr[b] + i);
       for (int a = 0; a < Mr; ++a) acc[a][b] = Format::madd(acc[a][b], xv[a], wv);
     }
@@ -171,7 +137,7 @@ struct DotKernel {
     for (int a = 0; a < Mr; ++a) xr[a] = x + (task.m0 + a) * k;
     for (int b = 0; b < Nr; ++b) wr[b] = w + (task.n0 + b) * k;
     __m512 acc[Mr][Nr];
-    start_tile<NR>(acc, task, parked);
+    parked->resume(acc, task);
     int64_t i = task.k_begin;
     const int64_t full_end = task.k_end - Format::kStep;
     if (task.prefetch_next) {
@@ -180,7 +146,8 @@ struct DotKernel {
       for (; i <= full_end; i += Format::kStep) step<Mr, Nr, false, false>(acc, xr, wr, i, 0);
     }
     if (i < task.k_end) step<Mr, Nr, true, false>(acc, xr, wr, i, task.k_end - i);
-    finish_tile<NR>(acc, task, k, parked, y, y_stride);
+    if (parked->park(acc, task, k)) return;
+    for (int a = 0; a < Mr; ++a) store_sums(acc[a], y + (task.m0 + a) * y_stride + task.n0);
   }
 };
 
@@ -191,8 +158,8 @@ void matmul(const typename Format::X* x, int64_t m, int64_t k, const typename Fo
             int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
   constexpr int kMr = 4;
   constexpr int kNr = 6;
-  Parked<kNr> parked;
-  const DotKernel<Format, kNr> kernel{x, k, w, y, y_stride, parked};
+  Parking<kNr, 16> parked;
+  const DotKernel<Format, kNr> kernel{x, k, w, y, y_stride, &parked};
   for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 4096 / sizeof(typename Format::W),
                           sizeof(typename Format::X), kernel);
 }
@@ -224,7 +191,7 @@ struct Q8Kernel {
   const float* ws;
   float* y;
   int64_t y_stride;
-  __m512* parked;
+  Parking<NR, 16>* parked;
 
   static constexpr int64_t kStep = 2 * kQ8BlockSize;
 
@@ -255,7 +222,7 @@ struct Q8Kernel {
       xscale[a] = block_scales(xsr[a] + block, count);
     }
     for (int b = 0; b < Nr; ++b) {
-      if (kPrefetch) prefetch_next_block(wr[b] + i, Nr * k);
+      if (kPrefetch) prefetch_ahead(wr[b] + i, Nr * k);
       const __m512i wv = _mm512_xor_si512(load_bytes(wr[b] + i, count), offset);
       const __m512 wscale = block_scales(wsr[b] + block, count);
       for (int a = 0; a < Mr; ++a) {
@@ -282,7 +249,7 @@ struct Q8Kernel {
       wsr[b] = ws + (task.n0 + b) * blocks;
     }
     __m512 acc[Mr][Nr];
-    start_tile<NR>(acc, task, parked);
+    parked->resume(acc, task);
     int64_t i = task.k_begin;
     const int64_t full_end = task.k_end - kStep;
     if (task.prefetch_next) {
@@ -291,7 +258,8 @@ struct Q8Kernel {
       for (; i <= full_end; i += kStep) step<Mr, Nr, false>(acc, xr, xsr, wr, wsr, i, 2);
     }
     if (i < task.k_end) step<Mr, Nr, false>(acc, xr, xsr, wr, wsr, i, 1);
-    finish_tile<NR>(acc, task, k, parked, y, y_stride);
+    if (parked->park(acc, task, k)) return;
+    for (int a = 0; a < Mr; ++a) store_sums(acc[a], y + (task.m0 + a) * y_stride + task.n0);
   }
 };
 
@@ -300,8 +268,8 @@ void matmul_q8_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const 
                  const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
   constexpr int kMr = 4;
   constexpr int kNr = 4;
-  Parked<kNr> parked;
-  const Q8Kernel<kNr> kernel{xq, xs, k, wq, ws, y, y_stride, parked};
+  Parking<kNr, 16> parked;
+  const Q8Kernel<kNr> kernel{xq, xs, k, wq, ws, y, y_stride, &parked};
   for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 4096, 1, kernel);
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 namespace gatehouse::engine::kernels {
 
@@ -29,6 +30,47 @@ struct TileTask {
   int64_t slot;
   bool prefetch_next;
 };
+
+// Where tiles' accumulators (vectors of kLanes floats) wait between segments of k:
+// kMaxSegmentedRows rows of NR accumulators. Lives on the kernel's stack.
+template <int NR, int kLanes>
+class Parking {
+ public:
+  // Zeroes a tile's accumulators at the start of k, or picks up the ones it parked.
+  template <class V, int Mr, int Nr>
+  [[gnu::always_inline]] void resume(V (&acc)[Mr][Nr], const TileTask& task) const {
+    static_assert(sizeof(V) == kLanes * sizeof(float));
+    for (int a = 0; a < Mr; ++a) {
+      for (int b = 0; b < Nr; ++b) {
+        acc[a][b] = V{};
+        if (task.k_begin != 0) {
+          std::memcpy(&acc[a][b], slots_ + ((task.slot + a) * NR + b) * kLanes, sizeof(V));
+        }
+      }
+    }
+  }
+
+  // Parks a tile's accumulators if k goes on past this segment; false when they are final.
+  template <class V, int Mr, int Nr>
+  [[gnu::always_inline]] bool park(const V (&acc)[Mr][Nr], const TileTask& task, int64_t k) {
+    if (task.k_end == k) return false;
+    for (int a = 0; a < Mr; ++a) {
+      for (int b = 0; b < Nr; ++b) {
+        std::memcpy(slots_ + ((task.slot + a) * NR + b) * kLanes, &acc[a][b], sizeof(V));
+      }
+    }
+    return true;
+  }
+
+ private:
+  alignas(64) float slots_[kMaxSegmentedRows * NR * kLanes];
+};
+
+// Prefetches into L2 the element `ahead` elements past p (the same column of the next block).
+template <class T>
+[[gnu::always_inline]] inline void prefetch_ahead(const T* p, int64_t ahead) {
+  __builtin_prefetch(p + ahead, 0, 2);
+}
 
 template <int Mr, int Nr, class Kernel>
 void run_tile_cols(int nr, const Kernel& kernel, const TileTask& task) {

@@ -50,8 +50,8 @@ std::vector<uint16_t> to_f16(const std::vector<float>& values) {
 uint32_t bits(float value) { return std::bit_cast<uint32_t>(value); }
 float from_bits(uint32_t value) { return std::bit_cast<float>(value); }
 
-// The product under test as a function of (x row, n, first row, row count, n_begin, n_end, y,
-// y_stride), and its reference value and error scale (sum of |x * w|) for one output.
+// The product under test as a function of (first row, row count, n_begin, n_end, y, y_stride),
+// and one output's reference value and error scale (the sum of |x * w|).
 struct Product {
   std::function<void(int64_t m0, int64_t m, int64_t n_begin, int64_t n_end, float* y,
                      int64_t y_stride)>
@@ -129,26 +129,38 @@ std::vector<Shape> shapes(const std::vector<int64_t>& ks, int64_t long_k) {
 const std::vector<Shape> kFloatShapes = shapes({1, 7, 31, 32, 33, 100, 2048}, 4129);
 const std::vector<Shape> kQ8Shapes = shapes({32, 64, 96, 2048}, 4192);
 
+double widen_f32(float v) { return v; }
+double widen_f16(uint16_t v) { return f16_to_f32(v); }
+double widen_bf16(uint16_t v) { return bf16_to_f32(v); }
+
+// check_product for a float-typed matmul (f32, f16 or bf16 weights) on x [shape.rows][k] and
+// w [kCols][k].
+template <class X, class W>
+void check_float_matmul(const Shape& shape, const std::vector<X>& x, double (*widen_x)(X),
+                        const std::vector<W>& w, double (*widen_w)(W),
+                        void (*matmul)(const X*, int64_t, int64_t, const W*, int64_t, int64_t,
+                                       float*, int64_t)) {
+  const int64_t k = shape.k;
+  auto dot = [&](int64_t row, int64_t n) {
+    return reference_dot(
+        k, [&](int64_t i) { return widen_x(x[row * k + i]); },
+        [&](int64_t i) { return widen_w(w[n * k + i]); });
+  };
+  check_product(shape,
+                {[&](int64_t m0, int64_t m, int64_t nb, int64_t ne, float* y, int64_t ys) {
+                   matmul(x.data() + m0 * k, m, k, w.data(), nb, ne, y, ys);
+                 },
+                 [&](int64_t row, int64_t n) { return dot(row, n).first; },
+                 [&](int64_t row, int64_t n) { return dot(row, n).second; }},
+                1e-5);
+}
+
 TEST(Kernels, MatmulF32) {
   for (Isa isa : supported_isas()) {
     for (const Shape& shape : kFloatShapes) {
-      const int64_t k = shape.k;
-      SCOPED_TRACE(std::string(isa_name(isa)) + " k=" + std::to_string(k));
-      const auto x = random_floats(shape.rows * k, 1);
-      const auto w = random_floats(kCols * k, 2);
-      const KernelTable& table = kernels_for(isa);
-      auto dot = [&](int64_t row, int64_t n) {
-        return reference_dot(
-            k, [&](int64_t i) { return double{x[row * k + i]}; },
-            [&](int64_t i) { return double{w[n * k + i]}; });
-      };
-      check_product(shape,
-                    {[&](int64_t m0, int64_t m, int64_t nb, int64_t ne, float* y, int64_t ys) {
-                       table.matmul_f32(x.data() + m0 * k, m, k, w.data(), nb, ne, y, ys);
-                     },
-                     [&](int64_t row, int64_t n) { return dot(row, n).first; },
-                     [&](int64_t row, int64_t n) { return dot(row, n).second; }},
-                    1e-5);
+      SCOPED_TRACE(std::string(isa_name(isa)) + " k=" + std::to_string(shape.k));
+      check_float_matmul(shape, random_floats(shape.rows * shape.k, 1), widen_f32,
+                         random_floats(kCols * shape.k, 2), widen_f32, kernels_for(isa).matmul_f32);
     }
   }
 }
@@ -156,23 +168,10 @@ TEST(Kernels, MatmulF32) {
 TEST(Kernels, MatmulF16) {
   for (Isa isa : supported_isas()) {
     for (const Shape& shape : kFloatShapes) {
-      const int64_t k = shape.k;
-      SCOPED_TRACE(std::string(isa_name(isa)) + " k=" + std::to_string(k));
-      const auto x = random_floats(shape.rows * k, 3);
-      const auto w = to_f16(random_floats(kCols * k, 4));
-      const KernelTable& table = kernels_for(isa);
-      auto dot = [&](int64_t row, int64_t n) {
-        return reference_dot(
-            k, [&](int64_t i) { return double{x[row * k + i]}; },
-            [&](int64_t i) { return double{f16_to_f32(w[n * k + i])}; });
-      };
-      check_product(shape,
-                    {[&](int64_t m0, int64_t m, int64_t nb, int64_t ne, float* y, int64_t ys) {
-                       table.matmul_f16(x.data() + m0 * k, m, k, w.data(), nb, ne, y, ys);
-                     },
-                     [&](int64_t row, int64_t n) { return dot(row, n).first; },
-                     [&](int64_t row, int64_t n) { return dot(row, n).second; }},
-                    1e-5);
+      SCOPED_TRACE(std::string(isa_name(isa)) + " k=" + std::to_string(shape.k));
+      check_float_matmul(shape, random_floats(shape.rows * shape.k, 3), widen_f32,
+                         to_f16(random_floats(kCols * shape.k, 4)), widen_f16,
+                         kernels_for(isa).matmul_f16);
     }
   }
 }
@@ -180,23 +179,10 @@ TEST(Kernels, MatmulF16) {
 TEST(Kernels, MatmulBf16) {
   for (Isa isa : supported_isas()) {
     for (const Shape& shape : kFloatShapes) {
-      const int64_t k = shape.k;
-      SCOPED_TRACE(std::string(isa_name(isa)) + " k=" + std::to_string(k));
-      const auto x = to_bf16(random_floats(shape.rows * k, 5));
-      const auto w = to_bf16(random_floats(kCols * k, 6));
-      const KernelTable& table = kernels_for(isa);
-      auto dot = [&](int64_t row, int64_t n) {
-        return reference_dot(
-            k, [&](int64_t i) { return double{bf16_to_f32(x[row * k + i])}; },
-            [&](int64_t i) { return double{bf16_to_f32(w[n * k + i])}; });
-      };
-      check_product(shape,
-                    {[&](int64_t m0, int64_t m, int64_t nb, int64_t ne, float* y, int64_t ys) {
-                       table.matmul_bf16(x.data() + m0 * k, m, k, w.data(), nb, ne, y, ys);
-                     },
-                     [&](int64_t row, int64_t n) { return dot(row, n).first; },
-                     [&](int64_t row, int64_t n) { return dot(row, n).second; }},
-                    1e-5);
+      SCOPED_TRACE(std::string(isa_name(isa)) + " k=" + std::to_string(shape.k));
+      check_float_matmul(shape, to_bf16(random_floats(shape.rows * shape.k, 5)), widen_bf16,
+                         to_bf16(random_floats(kCols * shape.k, 6)), widen_bf16,
+                         kernels_for(isa).matmul_bf16);
     }
   }
 }
