@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "cli/commands.h"
+#include "cli/engine_flags.h"
 #include "cli/tokenizer_loader.h"
 #include "engine/engine.h"
 #include "engine/memory_bandwidth.h"
@@ -21,8 +22,7 @@ using Clock = std::chrono::steady_clock;
 
 struct BenchOptions {
   std::string model;
-  int threads = 0;
-  std::string quantization;
+  EngineFlags engine;
   int64_t prompt_tokens = 128;
   int64_t decode_tokens = 64;
   int64_t batch = 8;
@@ -78,17 +78,17 @@ double decode_rate(engine::Engine& engine, const BenchOptions& options, int64_t 
 }
 
 int run_bench(const BenchOptions& options) {
-  engine::EngineOptions engine_options;
-  engine_options.threads = options.threads;
-  engine_options.quantization = engine::parse_quantization(options.quantization);
+  engine::EngineOptions engine_options = options.engine.resolve();
   engine_options.prefix_caching = false;  // every repeat must compute its prompt
   engine_options.max_model_len = std::max<int64_t>(options.prompt_tokens, 16) + options.decode_tokens + 16;
-  engine_options.kv_cache_bytes = 0;
   engine_options.max_num_seqs = std::max<int64_t>(options.batch, 1);
   engine::Engine engine(model_folder(options.model, {"*.json", "*.safetensors"}), engine_options);
   std::mt19937 random(1234);
   // Touch every weight once so the page cache and the mapping are warm.
-  decode_rate(engine, {options.model, options.threads, options.quantization, 16, 2, 1, 1}, 1, random);
+  BenchOptions warm_up = options;
+  warm_up.decode_tokens = 2;
+  warm_up.repeats = 1;
+  decode_rate(engine, warm_up, 1, random);
 
   const double bandwidth = engine::measure_read_bandwidth(engine.threads());
   const double prefill = prefill_rate(engine, options, random);
@@ -97,7 +97,8 @@ int run_bench(const BenchOptions& options) {
   const double roofline = bandwidth / static_cast<double>(engine.weight_bytes());
   bj::object result{{"model", options.model},
                     {"threads", engine.threads()},
-                    {"quantization", options.quantization.empty() ? "none" : options.quantization},
+                    {"quantization", options.engine.quantization.empty() ? "none" : options.engine.quantization},
+                    {"weights", engine.weights_resident() ? "memory" : "mmap"},
                     {"weight_bytes", engine.weight_bytes()},
                     {"read_bandwidth_gbs", bandwidth / 1e9},
                     {"prefill_tokens", options.prompt_tokens},
@@ -118,8 +119,7 @@ void add_bench_command(CLI::App& app, Handler& handler) {
   auto options = std::make_shared<BenchOptions>();
   CLI::App* command = app.add_subcommand("bench", "Measure prefill and decode speed on a checkpoint");
   command->add_option("--model", options->model, "Checkpoint folder or Hub repo id")->required();
-  command->add_option("--threads", options->threads, "Threads (default: one per core)");
-  command->add_option("--quantization", options->quantization, "Quantize weights at load time: q8_0");
+  add_engine_flags(*command, options->engine);
   command->add_option("--prompt-tokens", options->prompt_tokens, "Prompt length for the prefill figure");
   command->add_option("--decode-tokens", options->decode_tokens, "Tokens decoded per sequence");
   command->add_option("--batch", options->batch, "Sequences decoding together for the batch figure");

@@ -10,8 +10,8 @@
 
 #include "base/error.h"
 #include "base/log.h"
-#include "cli/byte_size.h"
 #include "cli/commands.h"
+#include "cli/engine_flags.h"
 #include "cli/tokenizer_loader.h"
 #include "engine/engine.h"
 #include "tokenizer/chat_template.h"
@@ -34,10 +34,7 @@ struct GenerateOptions {
   std::optional<uint64_t> seed;
   std::optional<int64_t> logprobs;
   std::string stop_token_ids;
-  engine::EngineOptions engine;
-  std::string quantization;
-  std::string kv_cache_memory;
-  bool no_prefix_caching = false;
+  EngineFlags engine;
 };
 
 // The files a model needs from a repo.
@@ -141,10 +138,7 @@ int run_generate(GenerateOptions& options) {
   if (std::filesystem::exists(folder / "tokenizer.json")) tok = tokenizer::Tokenizer::from_directory(folder);
   const std::vector<std::vector<int32_t>> prompts = encode_prompts(options, tok);
 
-  options.engine.quantization = engine::parse_quantization(options.quantization);
-  if (!options.kv_cache_memory.empty()) options.engine.kv_cache_bytes = parse_byte_size(options.kv_cache_memory, "--kv-cache-memory");
-  options.engine.prefix_caching = !options.no_prefix_caching;
-  engine::Engine engine(folder, options.engine);
+  engine::Engine engine(folder, options.engine.resolve());
   apply_defaults(options, engine.generation_config());
 
   for (size_t i = 0; i < prompts.size(); ++i) engine.add_request({std::to_string(i), prompts[i], options.sampling});
@@ -223,14 +217,7 @@ void add_generate_command(CLI::App& app, Handler& handler) {
   command->add_option("--logprobs", options->logprobs, "Log-probabilities of this many top tokens per step (with --json)");
   command->add_option("--stop-token-ids", options->stop_token_ids, "Comma-separated token ids that end generation");
   command->add_flag("--ignore-eos", options->sampling.ignore_eos, "Keep generating after the end-of-sequence token");
-  command->add_option("--threads", options->engine.threads, "Threads (default: one per core)");
-  command->add_option("--quantization", options->quantization, "Quantize weights at load time: q8_0");
-  command->add_option("--max-model-len", options->engine.max_model_len, "Longest sequence (default: the model's)");
-  command->add_option("--max-num-seqs", options->engine.max_num_seqs, "Sequences decoded together at most");
-  command->add_option("--max-num-batched-tokens", options->engine.max_num_batched_tokens, "Tokens per step at most (prefill chunk size)");
-  command->add_option("--block-size", options->engine.block_size, "KV cache positions per block");
-  command->add_option("--kv-cache-memory", options->kv_cache_memory, "KV cache size, e.g. 2GiB (default 4GiB at most)");
-  command->add_flag("--no-prefix-caching", options->no_prefix_caching, "Do not reuse cached prompt prefixes");
+  add_engine_flags(*command, options->engine);
   options->sampling.max_tokens = 16;
   command->callback([&handler, options] { handler = [options] { return run_generate(*options); }; });
 }

@@ -26,7 +26,7 @@ std::string mebibytes(int64_t bytes) {
 
 struct Engine::State {
   State(const std::filesystem::path& folder, const EngineOptions& options)
-      : pool(options.threads), model(folder, options.quantization, pool) {}
+      : pool(options.threads), model(folder, options.quantization, options.weights, pool) {}
 
   ThreadPool pool;
   DecoderModel model;
@@ -85,7 +85,8 @@ Engine::Engine(const std::filesystem::path& folder, EngineOptions options)
   for (int64_t id : config.eos_token_ids) state_->eos_token_ids.push_back(static_cast<int32_t>(id));
   for (int64_t id : generation_config_.eos_token_ids) state_->eos_token_ids.push_back(static_cast<int32_t>(id));
   GH_LOG(info) << "engine: " << config.architecture_name << ", " << config.num_hidden_layers << " layers, "
-               << mebibytes(state_->model.weight_bytes()) << " of weights; KV cache " << blocks << " blocks of "
+               << mebibytes(state_->model.weight_bytes()) << " of weights ("
+               << (state_->model.weights_resident() ? "in memory" : "memory-mapped") << "); KV cache " << blocks << " blocks of "
                << options.block_size << " (" << mebibytes(blocks * shape.block_bytes()) << "), max_model_len "
                << max_model_len_ << ", " << state_->pool.size() << " threads";
 }
@@ -94,6 +95,7 @@ Engine::~Engine() = default;
 
 const ModelConfig& Engine::config() const { return state_->model.config(); }
 int Engine::threads() const { return state_->pool.size(); }
+bool Engine::weights_resident() const { return state_->model.weights_resident(); }
 int64_t Engine::weight_bytes() const { return state_->model.weight_bytes(); }
 
 void Engine::add_request(Request request) {

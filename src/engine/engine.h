@@ -16,6 +16,7 @@
 #include "engine/loader/generation_config.h"
 #include "engine/loader/model_config.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/weight_store.h"
 #include "engine/sampling_params.h"
 #include "engine/sequence.h"
 
@@ -24,6 +25,7 @@ namespace gatehouse::engine {
 struct EngineOptions {
   int threads = 0;  // 0: one per core
   Quantization quantization = Quantization::none;
+  WeightPlacement weights = WeightPlacement::automatic;
   int64_t block_size = 16;
   int64_t kv_cache_bytes = 0;   // 0: 4 GiB, or less when fewer blocks can ever be used
   int64_t max_model_len = 0;    // 0: max_position_embeddings, capped by the KV cache
@@ -68,6 +70,7 @@ class Engine {
   const GenerationConfig& generation_config() const { return generation_config_; }
   int64_t max_model_len() const { return max_model_len_; }
   int threads() const;
+  bool weights_resident() const;
   int64_t weight_bytes() const;
 
   // Queues a request; throws invalid_argument for bad parameters, token ids outside the

@@ -64,8 +64,9 @@ void add_bias(float* y, int64_t rows, int64_t stride, const std::vector<float>& 
 
 }  // namespace
 
-DecoderModel::DecoderModel(const std::filesystem::path& folder, Quantization quantization, ThreadPool& pool)
-    : config_(ModelConfig::load(folder)), weights_(folder), rope_(config_) {
+DecoderModel::DecoderModel(const std::filesystem::path& folder, Quantization quantization, WeightPlacement placement,
+                           ThreadPool& pool)
+    : config_(ModelConfig::load(folder)), weights_(folder, placement), rope_(config_) {
   const ArchitectureTraits& traits = traits_for(config_.architecture);
   const int64_t hidden = config_.hidden_size, head = config_.head_dim;
   const int64_t q_width = config_.num_attention_heads * head, kv_width = config_.num_key_value_heads * head;
@@ -73,12 +74,12 @@ DecoderModel::DecoderModel(const std::filesystem::path& folder, Quantization qua
   const bool bias = traits.qkv_bias || config_.attention_bias;
   qk_norm_ = traits.qk_norm || config_.qk_norm;
 
-  embedding_ = require_tensor(weights_, "model.embed_tokens.weight", {vocab, hidden});
+  embedding_ = weights_.require("model.embed_tokens.weight", {vocab, hidden});
   layers_.resize(config_.num_hidden_layers);
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
     Layer& layer = layers_[i];
-    layer.input_norm = load_vector(weights_, layer_name(i, "input_layernorm.weight"), hidden);
-    layer.post_attention_norm = load_vector(weights_, layer_name(i, "post_attention_layernorm.weight"), hidden);
+    layer.input_norm = weights_.load_vector(layer_name(i, "input_layernorm.weight"), hidden);
+    layer.post_attention_norm = weights_.load_vector(layer_name(i, "post_attention_layernorm.weight"), hidden);
     layer.q = Linear(weights_, layer_name(i, "self_attn.q_proj.weight"), q_width, hidden, quantization, pool);
     layer.k = Linear(weights_, layer_name(i, "self_attn.k_proj.weight"), kv_width, hidden, quantization, pool);
     layer.v = Linear(weights_, layer_name(i, "self_attn.v_proj.weight"), kv_width, hidden, quantization, pool);
@@ -87,23 +88,24 @@ DecoderModel::DecoderModel(const std::filesystem::path& folder, Quantization qua
     layer.up = Linear(weights_, layer_name(i, "mlp.up_proj.weight"), inner, hidden, quantization, pool);
     layer.down = Linear(weights_, layer_name(i, "mlp.down_proj.weight"), hidden, inner, quantization, pool);
     if (bias) {
-      layer.q_bias = load_vector(weights_, layer_name(i, "self_attn.q_proj.bias"), q_width);
-      layer.k_bias = load_vector(weights_, layer_name(i, "self_attn.k_proj.bias"), kv_width);
-      layer.v_bias = load_vector(weights_, layer_name(i, "self_attn.v_proj.bias"), kv_width);
+      layer.q_bias = weights_.load_vector(layer_name(i, "self_attn.q_proj.bias"), q_width);
+      layer.k_bias = weights_.load_vector(layer_name(i, "self_attn.k_proj.bias"), kv_width);
+      layer.v_bias = weights_.load_vector(layer_name(i, "self_attn.v_proj.bias"), kv_width);
     }
     if (qk_norm_) {
-      layer.q_norm = load_vector(weights_, layer_name(i, "self_attn.q_norm.weight"), head);
-      layer.k_norm = load_vector(weights_, layer_name(i, "self_attn.k_norm.weight"), head);
+      layer.q_norm = weights_.load_vector(layer_name(i, "self_attn.q_norm.weight"), head);
+      layer.k_norm = weights_.load_vector(layer_name(i, "self_attn.k_norm.weight"), head);
     }
   }
-  final_norm_ = load_vector(weights_, "model.norm.weight", hidden);
-  const bool has_head = weights_.find("lm_head.weight").first != nullptr;
+  final_norm_ = weights_.load_vector("model.norm.weight", hidden);
+  const bool has_head = weights_.contains("lm_head.weight");
   lm_head_ = Linear(weights_, config_.tie_word_embeddings || !has_head ? "model.embed_tokens.weight" : "lm_head.weight",
                     vocab, hidden, quantization, pool);
   if (!config_.tie_word_embeddings && !has_head) {
     throw Error(ErrorCode::invalid_argument,
                 "the checkpoint has no tensor lm_head.weight and config.json does not set tie_word_embeddings");
   }
+  weights_.finish_loading();
 }
 
 KvCacheShape DecoderModel::kv_shape(int64_t block_size) const {

@@ -14,9 +14,9 @@
 
 #include "engine/kv_cache.h"
 #include "engine/loader/model_config.h"
-#include "engine/loader/safetensors.h"
 #include "engine/ops/linear.h"
 #include "engine/ops/rope.h"
+#include "engine/ops/weight_store.h"
 
 namespace gatehouse::engine {
 
@@ -32,7 +32,9 @@ struct StepSequence {
 
 class DecoderModel {
  public:
-  DecoderModel(const std::filesystem::path& folder, Quantization quantization, ThreadPool& pool);
+  DecoderModel(const std::filesystem::path& folder, Quantization quantization, WeightPlacement placement,
+               ThreadPool& pool);
+  bool weights_resident() const { return weights_.resident(); }
 
   const ModelConfig& config() const { return config_; }
   KvCacheShape kv_shape(int64_t block_size) const;
@@ -77,7 +79,7 @@ class DecoderModel {
                      int64_t end, int64_t width) const;
 
   ModelConfig config_;
-  CheckpointWeights weights_;
+  WeightStore weights_;
   TensorView embedding_;
   std::vector<Layer> layers_;
   std::vector<float> final_norm_;

@@ -3,35 +3,28 @@
 #include <cstring>
 
 #include "base/error.h"
-#include "engine/loader/safetensors.h"
 #include "engine/thread_pool.h"
 
 namespace gatehouse::engine {
 namespace {
 
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
+// The store admits only these three dtypes.
+WeightFormat format_of(DType dtype) {
+  if (dtype == DType::f16) return WeightFormat::f16;
+  if (dtype == DType::bf16) return WeightFormat::bf16;
+  return WeightFormat::f32;
 }
 
-WeightFormat format_of(DType dtype, const std::string& name) {
-  switch (dtype) {
-    case DType::f32: return WeightFormat::f32;
-    case DType::f16: return WeightFormat::f16;
-    case DType::bf16: return WeightFormat::bf16;
-    default:
-      throw Error(ErrorCode::invalid_argument, "tensor " + name + " has dtype " +
-                                                   std::string(dtype_name(dtype)) +
-                                                   "; supported: BF16, F16, F32");
-  }
-}
-
-float element_as_f32(DType dtype, const void* data, int64_t index) {
-  switch (dtype) {
-    case DType::f32: return static_cast<const float*>(data)[index];
-    case DType::f16: return kernels::f16_to_f32(static_cast<const uint16_t*>(data)[index]);
-    default: return kernels::bf16_to_f32(static_cast<const uint16_t*>(data)[index]);
+// Row `row` of a 2-D tensor as f32.
+void to_f32(const TensorView& view, int64_t row, float* out) {
+  const int64_t cols = view.cols;
+  for (int64_t c = 0; c < cols; ++c) {
+    const int64_t i = row * cols + c;
+    switch (view.dtype) {
+      case DType::f32: out[c] = static_cast<const float*>(view.data)[i]; break;
+      case DType::f16: out[c] = kernels::f16_to_f32(static_cast<const uint16_t*>(view.data)[i]); break;
+      default: out[c] = kernels::bf16_to_f32(static_cast<const uint16_t*>(view.data)[i]); break;
+    }
   }
 }
 
@@ -42,31 +35,6 @@ Quantization parse_quantization(const std::string& name) {
   if (name == "q8_0") return Quantization::q8_0;
   throw Error(ErrorCode::invalid_argument,
               "unknown quantization \"" + name + "\"; supported: q8_0 (or none)");
-}
-
-TensorView require_tensor(const CheckpointWeights& weights, const std::string& name,
-                          std::vector<int64_t> shape) {
-  auto [info, file] = weights.find(name);
-  if (!info) throw Error(ErrorCode::invalid_argument, "the checkpoint has no tensor " + name);
-  if (info->shape != shape) {
-    throw Error(ErrorCode::invalid_argument, "tensor " + name + " has shape " +
-                                                 shape_string(info->shape) + ", but config.json implies " +
-                                                 shape_string(shape));
-  }
-  format_of(info->dtype, name);
-  TensorView view;
-  view.dtype = info->dtype;
-  view.rows = shape.size() == 2 ? shape[0] : 1;
-  view.cols = shape.back();
-  view.data = file->data(*info).data();
-  return view;
-}
-
-std::vector<float> load_vector(const CheckpointWeights& weights, const std::string& name, int64_t size) {
-  const TensorView view = require_tensor(weights, name, {size});
-  std::vector<float> values(size);
-  for (int64_t i = 0; i < size; ++i) values[i] = element_as_f32(view.dtype, view.data, i);
-  return values;
 }
 
 void Activations::reserve(int64_t max_rows, int64_t max_cols) {
@@ -91,26 +59,27 @@ void Activations::prepare(WeightFormat format, const float* x, int64_t row_count
   }
 }
 
-Linear::Linear(const CheckpointWeights& weights, const std::string& name, int64_t rows, int64_t cols,
+Linear::Linear(WeightStore& weights, const std::string& name, int64_t rows, int64_t cols,
                Quantization quantization, ThreadPool& pool)
     : rows_(rows), cols_(cols) {
-  const TensorView view = require_tensor(weights, name, {rows, cols});
-  format_ = format_of(view.dtype, name);
+  const TensorView view = weights.require(name, {rows, cols}, quantization != Quantization::none);
+  format_ = format_of(view.dtype);
   data_ = view.data;
   if (quantization != Quantization::q8_0) return;
   if (cols % kernels::kQ8BlockSize != 0) {
     throw Error(ErrorCode::invalid_argument, "q8_0 needs rows that are a multiple of 32 values; " +
                                                  name + " has " + std::to_string(cols));
   }
-  quantized_.resize(rows * cols);
-  scales_.resize(rows * cols / kernels::kQ8BlockSize);
+  quantized_ = HugePageBuffer(rows * cols);
+  scales_ = HugePageBuffer(rows * cols / kernels::kQ8BlockSize * sizeof(float));
+  auto* values = static_cast<int8_t*>(quantized_.data());
+  auto* scales = static_cast<float*>(scales_.data());
   pool.run([&](int thread) {
     std::vector<float> row(cols);
     auto [begin, end] = pool.share(thread, rows);
     for (int64_t r = begin; r < end; ++r) {
-      for (int64_t c = 0; c < cols; ++c) row[c] = element_as_f32(view.dtype, view.data, r * cols + c);
-      kernels::kernels().quantize_q8_0(row.data(), cols, quantized_.data() + r * cols,
-                                       scales_.data() + r * (cols / kernels::kQ8BlockSize));
+      to_f32(view, r, row.data());
+      kernels::kernels().quantize_q8_0(row.data(), cols, values + r * cols, scales + r * (cols / kernels::kQ8BlockSize));
     }
   });
   format_ = WeightFormat::q8_0;
@@ -134,8 +103,9 @@ void Linear::apply(const Activations& input, int64_t n_begin, int64_t n_end, flo
                     n_end, y, y_stride);
       break;
     case WeightFormat::q8_0:
-      k.matmul_q8_0(input.q8.data(), input.q8_scales.data(), input.rows, cols_, quantized_.data(),
-                    scales_.data(), n_begin, n_end, y, y_stride);
+      k.matmul_q8_0(input.q8.data(), input.q8_scales.data(), input.rows, cols_,
+                    static_cast<const int8_t*>(quantized_.data()), static_cast<const float*>(scales_.data()), n_begin,
+                    n_end, y, y_stride);
       break;
   }
 }

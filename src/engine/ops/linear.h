@@ -1,5 +1,5 @@
-// A linear layer's weight in the form the kernels take: bf16, f16 and f32 point into the
-// memory-mapped checkpoint as stored; q8_0 is quantized at load time into memory the Linear owns.
+// A linear layer's weight in the form the kernels take: bf16, f16 and f32 as stored (mapped or
+// resident, see WeightStore); q8_0 is quantized at load time into memory the Linear owns.
 // Activations are prepared once per input (rounded to bf16, or quantized to q8_0) and shared by
 // every Linear that reads that input (q/k/v, gate/up). Immutable after loading; thread-safe.
 #pragma once
@@ -10,10 +10,10 @@
 
 #include "engine/kernels/kernels.h"
 #include "engine/loader/dtype.h"
+#include "engine/ops/weight_store.h"
 
 namespace gatehouse::engine {
 
-class CheckpointWeights;
 class ThreadPool;
 
 enum class WeightFormat { f32, f16, bf16, q8_0 };
@@ -21,20 +21,6 @@ enum class Quantization { none, q8_0 };
 
 // "q8_0" → q8_0, "" or "none" → none; anything else is an invalid_argument error.
 Quantization parse_quantization(const std::string& name);
-
-// A tensor's bytes and shape, checked against what the model expects.
-struct TensorView {
-  DType dtype = DType::f32;
-  int64_t rows = 0;
-  int64_t cols = 0;  // 1-D tensors have rows = 1
-  const void* data = nullptr;
-};
-
-// Finds `name` and checks its shape; errors name the tensor and both shapes.
-TensorView require_tensor(const CheckpointWeights& weights, const std::string& name,
-                          std::vector<int64_t> shape);
-// A 1-D tensor (norm weight, bias) converted to f32.
-std::vector<float> load_vector(const CheckpointWeights& weights, const std::string& name, int64_t size);
 
 // Input rows of one matrix product, in every form the Linears reading them need. Buffers are
 // sized once for the largest batch and reused.
@@ -56,7 +42,7 @@ class Linear {
  public:
   Linear() = default;
   // Loads `name` of shape [rows, cols], quantizing it when asked.
-  Linear(const CheckpointWeights& weights, const std::string& name, int64_t rows, int64_t cols,
+  Linear(WeightStore& weights, const std::string& name, int64_t rows, int64_t cols,
          Quantization quantization, ThreadPool& pool);
 
   WeightFormat format() const { return format_; }
@@ -74,8 +60,8 @@ class Linear {
   int64_t rows_ = 0;
   int64_t cols_ = 0;
   const void* data_ = nullptr;
-  std::vector<int8_t> quantized_;
-  std::vector<float> scales_;
+  HugePageBuffer quantized_;
+  HugePageBuffer scales_;
 };
 
 }  // namespace gatehouse::engine
