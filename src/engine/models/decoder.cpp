@@ -40,15 +40,15 @@ void rms_norm(const float* in, const float* weight, float* out, int64_t width, d
   for (int64_t i = 0; i < width; ++i) out[i] = weight[i] * (in[i] * scale);
 }
 
-// Prepares rows [begin, end) of x for every distinct format among the readers.
-void prepare(Activations& activations, std::initializer_list<const Linear*> readers, const float* x,
-             int64_t rows, int64_t cols, int64_t begin, int64_t end) {
+// Prepares a part of `activations` for every distinct format among the readers.
+void prepare(Activations& activations, std::initializer_list<const Linear*> readers, int64_t row_begin,
+             int64_t row_end, int64_t col_begin, int64_t col_end) {
   bool bf16_done = false, q8_done = false;
   for (const Linear* reader : readers) {
     const WeightFormat format = reader->format();
     if (format == WeightFormat::bf16 && bf16_done) continue;
     if (format == WeightFormat::q8_0 && q8_done) continue;
-    activations.prepare(format, x, rows, cols, begin, end);
+    activations.prepare(format, row_begin, row_end, col_begin, col_end);
     bf16_done |= format == WeightFormat::bf16;
     q8_done |= format == WeightFormat::q8_0;
   }
@@ -106,6 +106,14 @@ DecoderModel::DecoderModel(const std::filesystem::path& folder, Quantization qua
                 "the checkpoint has no tensor lm_head.weight and config.json does not set tie_word_embeddings");
   }
   weights_.finish_loading();
+  // The fewest heads whose outputs fill whole blocks of 32 values, or all of them.
+  attention_group_ = config_.num_attention_heads;
+  for (int64_t g = 1; g <= config_.num_attention_heads; ++g) {
+    if (config_.num_attention_heads % g == 0 && g * head % kernels::kQ8BlockSize == 0) {
+      attention_group_ = g;
+      break;
+    }
+  }
 }
 
 KvCacheShape DecoderModel::kv_shape(int64_t block_size) const {
@@ -144,7 +152,8 @@ DecoderModel::Workspace::Workspace(const DecoderModel& model, int64_t max_tokens
   position_.resize(max_tokens);
   sequence_of_.resize(max_tokens);
   logit_rows_.resize(max_logits);
-  model_input_.reserve(rows, c.hidden_size);
+  model_input_.reserve(max_tokens, c.hidden_size);
+  head_input_.reserve(max_logits, c.hidden_size);
   attention_input_.reserve(max_tokens, q_width);
   mlp_input_.reserve(max_tokens, c.intermediate_size);
 }
@@ -174,6 +183,10 @@ void DecoderModel::forward(std::span<const StepSequence> batch, KvCache& cache, 
   }
   ws.rows_ = rows;
   const int64_t hidden = config_.hidden_size, half = rope_.half();
+  ws.model_input_.bind(ws.normed_.data(), rows, hidden);
+  ws.attention_input_.bind(ws.attention_.data(), rows, config_.num_attention_heads * config_.head_dim);
+  ws.mlp_input_.bind(ws.gate_.data(), rows, config_.intermediate_size);
+  ws.head_input_.bind(ws.normed_.data(), logit_count, hidden);
 
   pool.run([&](int thread) {
     auto [begin, end] = pool.share(thread, rows);
@@ -193,61 +206,60 @@ void DecoderModel::forward(std::span<const StepSequence> batch, KvCache& cache, 
       rms_norm(ws.hidden_.data() + ws.logit_rows_[r] * hidden, final_norm_.data(), ws.normed_.data() + r * hidden,
                hidden, config_.rms_norm_eps);
     }
-    prepare(ws.model_input_, {&lm_head_}, ws.normed_.data(), logit_count, hidden, logit_begin, logit_end);
+    prepare(ws.head_input_, {&lm_head_}, logit_begin, logit_end, 0, hidden);
     pool.barrier();
     auto [n_begin, n_end] = pool.share(thread, lm_head_.rows(), 64);
-    if (logit_count > 0) lm_head_.apply(ws.model_input_, n_begin, n_end, ws.logits_.data(), lm_head_.rows());
+    if (logit_count > 0) lm_head_.apply(ws.head_input_, n_begin, n_end, ws.logits_.data(), lm_head_.rows());
   });
 }
 
+// Seven meetings per layer: after each norm, after q/k/v (each thread's share is whole heads, so it
+// also applies their norms and rotary embeddings and stores its keys and values), after attention
+// (each thread prepares the output columns it wrote), after each residual update, and after
+// gate/up (each thread prepares the columns it activated).
 void DecoderModel::run_layer(const Layer& layer, int64_t index, std::span<const StepSequence> batch, KvCache& cache,
                              Workspace& ws, ThreadPool& pool, int thread) const {
   const int64_t tokens = ws.rows_;
   const int64_t hidden = config_.hidden_size, head = config_.head_dim, half = rope_.half();
-  const int64_t heads = config_.num_attention_heads, kv_heads = config_.num_key_value_heads;
-  const int64_t q_width = heads * head, kv_width = kv_heads * head, inner = config_.intermediate_size;
+  const int64_t q_width = config_.num_attention_heads * head, kv_width = config_.num_key_value_heads * head;
+  const int64_t inner = config_.intermediate_size, block_size = cache.shape().block_size;
   auto [begin, end] = pool.share(thread, tokens);
 
-  // Attention input: norm, then q, k and v for every row, each thread a share of output columns.
   rms_norm_rows(ws.hidden_.data(), layer.input_norm, ws.normed_.data(), begin, end, hidden);
-  prepare(ws.model_input_, {&layer.q, &layer.k, &layer.v}, ws.normed_.data(), tokens, hidden, begin, end);
-  pool.barrier();
-  for (auto [linear, out, bias] : {std::tuple{&layer.q, &ws.q_, &layer.q_bias}, std::tuple{&layer.k, &ws.k_, &layer.k_bias},
-                                   std::tuple{&layer.v, &ws.v_, &layer.v_bias}}) {
-    auto [n_begin, n_end] = pool.share(thread, linear->rows(), kRowGranule);
-    linear->apply(ws.model_input_, n_begin, n_end, out->data(), linear->rows());
-    add_bias(out->data(), tokens, linear->rows(), *bias, n_begin, n_end);
-  }
+  prepare(ws.model_input_, {&layer.q, &layer.k, &layer.v}, begin, end, 0, hidden);
   pool.barrier();
 
-  // Per row: q/k norms, rotary embeddings, and the new keys and values into the cache.
-  for (int64_t row = begin; row < end; ++row) {
-    const float* cos = ws.cos_.data() + row * half;
-    const float* sin = ws.sin_.data() + row * half;
-    for (int64_t h = 0; h < heads; ++h) {
-      float* q = ws.q_.data() + row * q_width + h * head;
-      if (qk_norm_) rms_norm(q, layer.q_norm.data(), q, head, config_.rms_norm_eps);
-      rope_.rotate(q, cos, sin);
+  // q, k and v, a share of whole heads each; then per head its norm and rotary embedding, and the
+  // new keys and values into the cache.
+  for (auto [linear, out, bias, which] : {std::tuple{&layer.q, &ws.q_, &layer.q_bias, 'q'},
+                                          std::tuple{&layer.k, &ws.k_, &layer.k_bias, 'k'},
+                                          std::tuple{&layer.v, &ws.v_, &layer.v_bias, 'v'}}) {
+    const int64_t width = linear->rows();
+    auto [n_begin, n_end] = pool.share(thread, width, head);
+    linear->apply(ws.model_input_, n_begin, n_end, out->data(), width);
+    add_bias(out->data(), tokens, width, *bias, n_begin, n_end);
+    for (int64_t row = 0; row < tokens; ++row) {
+      float* values = out->data() + row * width;
+      if (which != 'v') {
+        const std::vector<float>& norm = which == 'q' ? layer.q_norm : layer.k_norm;
+        for (int64_t h = n_begin; h < n_end; h += head) {
+          if (qk_norm_) rms_norm(values + h, norm.data(), values + h, head, config_.rms_norm_eps);
+          rope_.rotate(values + h, ws.cos_.data() + row * half, ws.sin_.data() + row * half);
+        }
+      }
+      if (which == 'q') continue;
+      const StepSequence& sequence = batch[ws.sequence_of_[row]];
+      const int64_t position = ws.position_[row];
+      const int32_t block = sequence.block_table[position / block_size];
+      float* slot = (which == 'k' ? cache.keys(index, block) : cache.values(index, block)) + (position % block_size) * kv_width;
+      std::memcpy(slot + n_begin, values + n_begin, (n_end - n_begin) * sizeof(float));
     }
-    for (int64_t h = 0; h < kv_heads; ++h) {
-      float* k = ws.k_.data() + row * kv_width + h * head;
-      if (qk_norm_) rms_norm(k, layer.k_norm.data(), k, head, config_.rms_norm_eps);
-      rope_.rotate(k, cos, sin);
-    }
-    const StepSequence& sequence = batch[ws.sequence_of_[row]];
-    const int64_t position = ws.position_[row], block_size = cache.shape().block_size;
-    const int32_t block = sequence.block_table[position / block_size];
-    const int64_t slot = (position % block_size) * kv_width;
-    std::memcpy(cache.keys(index, block) + slot, ws.k_.data() + row * kv_width, kv_width * sizeof(float));
-    std::memcpy(cache.values(index, block) + slot, ws.v_.data() + row * kv_width, kv_width * sizeof(float));
   }
   pool.barrier();
-  attend(index, batch, cache, ws, pool, thread);
+  attend(index, batch, cache, ws, pool, thread, layer.o);
   pool.barrier();
 
   // Output projection, added to the residual stream column by column.
-  prepare(ws.attention_input_, {&layer.o}, ws.attention_.data(), tokens, q_width, begin, end);
-  pool.barrier();
   {
     auto [n_begin, n_end] = pool.share(thread, hidden, kRowGranule);
     layer.o.apply(ws.attention_input_, n_begin, n_end, ws.projected_.data(), hidden);
@@ -259,10 +271,10 @@ void DecoderModel::run_layer(const Layer& layer, int64_t index, std::span<const 
 
   // MLP: down(silu(gate(x)) * up(x)), each thread a share of the inner columns.
   rms_norm_rows(ws.hidden_.data(), layer.post_attention_norm, ws.normed_.data(), begin, end, hidden);
-  prepare(ws.model_input_, {&layer.gate, &layer.up}, ws.normed_.data(), tokens, hidden, begin, end);
+  prepare(ws.model_input_, {&layer.gate, &layer.up}, begin, end, 0, hidden);
   pool.barrier();
   {
-    auto [n_begin, n_end] = pool.share(thread, inner, kRowGranule);
+    auto [n_begin, n_end] = pool.share(thread, inner, kernels::kQ8BlockSize);
     layer.gate.apply(ws.model_input_, n_begin, n_end, ws.gate_.data(), inner);
     layer.up.apply(ws.model_input_, n_begin, n_end, ws.up_.data(), inner);
     for (int64_t m = 0; m < tokens; ++m) {
@@ -270,9 +282,8 @@ void DecoderModel::run_layer(const Layer& layer, int64_t index, std::span<const 
       const float* up = ws.up_.data() + m * inner;
       for (int64_t n = n_begin; n < n_end; ++n) gate[n] = gate[n] / (1.0f + std::exp(-gate[n])) * up[n];
     }
+    prepare(ws.mlp_input_, {&layer.down}, 0, tokens, n_begin, n_end);
   }
-  pool.barrier();
-  prepare(ws.mlp_input_, {&layer.down}, ws.gate_.data(), tokens, inner, begin, end);
   pool.barrier();
   {
     auto [n_begin, n_end] = pool.share(thread, hidden, kRowGranule);
@@ -284,42 +295,48 @@ void DecoderModel::run_layer(const Layer& layer, int64_t index, std::span<const 
   pool.barrier();
 }
 
-void DecoderModel::attend(int64_t index, std::span<const StepSequence> batch, KvCache& cache,
-                          Workspace& ws, ThreadPool& pool, int thread) const {
+// Work items are (row, group of heads); a group spans whole blocks of 32 output columns so the
+// thread that computes it can also prepare it for the output projection.
+void DecoderModel::attend(int64_t index, std::span<const StepSequence> batch, KvCache& cache, Workspace& ws,
+                          ThreadPool& pool, int thread, const Linear& output) const {
   const auto& k = kernels::kernels();
   const int64_t tokens = ws.rows_;
   const int64_t head = config_.head_dim, heads = config_.num_attention_heads;
   const int64_t group = heads / config_.num_key_value_heads, kv_width = config_.num_key_value_heads * head;
-  const int64_t block_size = cache.shape().block_size;
+  const int64_t block_size = cache.shape().block_size, groups = heads / attention_group_;
   const float scale = 1.0f / std::sqrt(static_cast<float>(head));
   const bool sliding = config_.sliding_window && index >= config_.first_sliding_layer;
   float* scores = ws.scores_.data() + static_cast<size_t>(thread) * ws.max_context_;
 
-  auto [item_begin, item_end] = pool.share(thread, tokens * heads);
+  auto [item_begin, item_end] = pool.share(thread, tokens * groups);
   for (int64_t item = item_begin; item < item_end; ++item) {
-    const int64_t row = item / heads, h = item % heads, kv_head = h / group;
+    const int64_t row = item / groups, first_head = item % groups * attention_group_;
     const StepSequence& sequence = batch[ws.sequence_of_[row]];
     const int64_t position = ws.position_[row];
     const int64_t first = sliding ? std::max<int64_t>(0, position - *config_.sliding_window + 1) : 0;
-    const float* q = ws.q_.data() + row * heads * head + h * head;
-    float max_score = -INFINITY;
-    for (int64_t j = first; j <= position; ++j) {
-      const float* key = cache.keys(index, sequence.block_table[j / block_size]) + (j % block_size) * kv_width + kv_head * head;
-      scores[j - first] = k.dot_f32(q, key, head) * scale;
-      max_score = std::max(max_score, scores[j - first]);
+    for (int64_t h = first_head; h < first_head + attention_group_; ++h) {
+      const int64_t kv_head = h / group;
+      const float* q = ws.q_.data() + row * heads * head + h * head;
+      float max_score = -INFINITY;
+      for (int64_t j = first; j <= position; ++j) {
+        const float* key = cache.keys(index, sequence.block_table[j / block_size]) + (j % block_size) * kv_width + kv_head * head;
+        scores[j - first] = k.dot_f32(q, key, head) * scale;
+        max_score = std::max(max_score, scores[j - first]);
+      }
+      float sum = 0;
+      for (int64_t j = first; j <= position; ++j) {
+        scores[j - first] = std::exp(scores[j - first] - max_score);
+        sum += scores[j - first];
+      }
+      float* out = ws.attention_.data() + row * heads * head + h * head;
+      std::fill(out, out + head, 0.0f);
+      const float inverse = 1.0f / sum;
+      for (int64_t j = first; j <= position; ++j) {
+        const float* value = cache.values(index, sequence.block_table[j / block_size]) + (j % block_size) * kv_width + kv_head * head;
+        k.axpy_f32(scores[j - first] * inverse, value, out, head);
+      }
     }
-    float sum = 0;
-    for (int64_t j = first; j <= position; ++j) {
-      scores[j - first] = std::exp(scores[j - first] - max_score);
-      sum += scores[j - first];
-    }
-    float* out = ws.attention_.data() + row * heads * head + h * head;
-    std::fill(out, out + head, 0.0f);
-    const float inverse = 1.0f / sum;
-    for (int64_t j = first; j <= position; ++j) {
-      const float* value = cache.values(index, sequence.block_table[j / block_size]) + (j % block_size) * kv_width + kv_head * head;
-      k.axpy_f32(scores[j - first] * inverse, value, out, head);
-    }
+    prepare(ws.attention_input_, {&output}, row, row + 1, first_head * head, (first_head + attention_group_) * head);
   }
 }
 

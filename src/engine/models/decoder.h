@@ -58,7 +58,7 @@ class DecoderModel {
     std::vector<float> cos_, sin_, scores_;
     std::vector<int64_t> position_, sequence_of_;
     std::vector<int64_t> logit_rows_;
-    Activations model_input_, attention_input_, mlp_input_;
+    Activations model_input_, attention_input_, mlp_input_, head_input_;
   };
 
   // Computes the step; logits land in workspace.logits(0..k) for the k sequences that want them.
@@ -73,8 +73,8 @@ class DecoderModel {
 
   void run_layer(const Layer& layer, int64_t index, std::span<const StepSequence> batch, KvCache& cache,
                  Workspace& ws, ThreadPool& pool, int thread) const;
-  void attend(int64_t index, std::span<const StepSequence> batch, KvCache& cache,
-              Workspace& ws, ThreadPool& pool, int thread) const;
+  void attend(int64_t index, std::span<const StepSequence> batch, KvCache& cache, Workspace& ws, ThreadPool& pool,
+              int thread, const Linear& output) const;
   void rms_norm_rows(const float* in, const std::vector<float>& weight, float* out, int64_t begin,
                      int64_t end, int64_t width) const;
 
@@ -86,6 +86,7 @@ class DecoderModel {
   Linear lm_head_;
   RotaryEmbedding rope_;
   bool qk_norm_ = false;
+  int64_t attention_group_ = 1;  // heads per attention work item
 };
 
 }  // namespace gatehouse::engine

@@ -43,18 +43,23 @@ void Activations::reserve(int64_t max_rows, int64_t max_cols) {
   q8_scales.resize(max_rows * (max_cols / kernels::kQ8BlockSize + 1));
 }
 
-void Activations::prepare(WeightFormat format, const float* x, int64_t row_count, int64_t col_count,
-                          int64_t row_begin, int64_t row_end) {
+void Activations::bind(const float* x, int64_t row_count, int64_t col_count) {
   f32 = x;
   rows = row_count;
   cols = col_count;
+}
+
+void Activations::prepare(WeightFormat format, int64_t row_begin, int64_t row_end, int64_t col_begin,
+                          int64_t col_end) {
   const auto& k = kernels::kernels();
+  constexpr int64_t block = kernels::kQ8BlockSize;
   for (int64_t r = row_begin; r < row_end; ++r) {
+    const int64_t at = r * cols + col_begin;
     if (format == WeightFormat::bf16) {
-      k.round_to_bf16(x + r * cols, cols, bf16.data() + r * cols);
+      k.round_to_bf16(f32 + at, col_end - col_begin, bf16.data() + at);
     } else if (format == WeightFormat::q8_0) {
-      k.quantize_q8_0(x + r * cols, cols, q8.data() + r * cols,
-                      q8_scales.data() + r * (cols / kernels::kQ8BlockSize));
+      GH_CHECK(col_begin % block == 0 && (col_end - col_begin) % block == 0);
+      k.quantize_q8_0(f32 + at, col_end - col_begin, q8.data() + at, q8_scales.data() + r * (cols / block) + col_begin / block);
     }
   }
 }

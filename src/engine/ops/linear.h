@@ -33,9 +33,12 @@ struct Activations {
   std::vector<float> q8_scales;
 
   void reserve(int64_t max_rows, int64_t max_cols);
-  // Prepares rows [row_begin, row_end) of x for `format` (no work for f32/f16).
-  void prepare(WeightFormat format, const float* x, int64_t rows, int64_t cols, int64_t row_begin,
-               int64_t row_end);
+  // Points at the float input of the next products: `rows` rows of `cols` values. Called before
+  // the threads that prepare and read it start.
+  void bind(const float* x, int64_t rows, int64_t cols);
+  // Prepares rows [row_begin, row_end), columns [col_begin, col_end) for `format` (no work for
+  // f32/f16). For q8_0 the columns must be whole blocks of 32.
+  void prepare(WeightFormat format, int64_t row_begin, int64_t row_end, int64_t col_begin, int64_t col_end);
 };
 
 class Linear {
