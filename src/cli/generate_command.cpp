@@ -182,6 +182,7 @@ int run_generate(GenerateOptions& options) {
       }
     }
   }
+  std::fflush(stdout);
   const double prefill = std::chrono::duration<double>(*first_token - start).count();
   const double decode = std::chrono::duration<double>(end - *first_token).count();
   int64_t prompt_tokens = 0;
