@@ -49,6 +49,9 @@ Engine::Engine(const std::filesystem::path& folder, EngineOptions options)
   if (options.max_num_seqs <= 0 || options.max_num_batched_tokens <= 0) {
     throw Error(ErrorCode::invalid_argument, "max_num_seqs and max_num_batched_tokens must be positive");
   }
+  if (options.max_model_len < 0 || options.kv_cache_bytes < 0 || options.threads < 0) {
+    throw Error(ErrorCode::invalid_argument, "max_model_len, the KV cache memory and threads cannot be negative (0 means the default)");
+  }
   if (options.max_model_len > config.max_position_embeddings) {
     throw Error(ErrorCode::invalid_argument,
                 "max_model_len " + std::to_string(options.max_model_len) + " is larger than the model's max_position_embeddings " +
@@ -163,6 +166,8 @@ std::vector<SequenceUpdate> Engine::step() {
   State& s = *state_;
   std::vector<SequenceUpdate> updates = std::move(s.aborted);
   s.aborted.clear();
+  // A cancelled id stays taken until its abort is reported, so updates never mix two requests.
+  for (const SequenceUpdate& update : updates) s.live_sequences.erase(update.request_id);
   const std::vector<ScheduledChunk> chunks = s.scheduler->schedule();
   if (chunks.empty()) return updates;
 
@@ -211,7 +216,6 @@ void Engine::cancel(const std::string& request_id) {
     s.aborted.push_back(std::move(update));
     s.scheduler->finish(sequence);
   }
-  s.live_sequences.erase(request_id);
 }
 
 bool Engine::has_unfinished() const {
