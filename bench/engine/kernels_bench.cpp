@@ -1,8 +1,8 @@
-// Single-thread throughput of the matrix kernels at Llama-3.2-1B shapes, beside this machine's
-// ceilings: prefill (m = 128) in GFLOP/s against the vdpbf16ps peak, decode (m = 1, 4, 8) in GB/s
-// of weights against a plain sequential read of as many bytes. Buffers are 4 KiB aligned; decode
-// rotates over several copies of the weights (hundreds of MiB) so they come from memory. The
-// fastest of many runs is reported, since the machine may be shared.
+// Single-thread throughput of the matrix kernels (bf16, q8_0, q4_0, f16, f32) at Llama-3.2-1B
+// shapes, beside this machine's ceilings: prefill (m = 128) in GFLOP/s against the vdpbf16ps peak,
+// decode (m = 1, 4, 8) in GB/s of weights against a plain sequential read of as many bytes.
+// Buffers are 4 KiB aligned; decode rotates over several copies of the weights (hundreds of MiB)
+// so they come from memory. The fastest of many runs is reported, since the machine may be shared.
 //
 //   g++ -std=c++20 -O2 -Isrc bench/engine/kernels_bench.cpp
 //   <build>/src/engine/libgatehouse_engine.a
@@ -104,11 +104,19 @@ struct Prefill {
     Buffer<float> xs(m * k / 32), ws(n * k / 32);
     kernels.quantize_q8_0(xf.data(), m * k, xq.data(), xs.data());
     kernels.quantize_q8_0(wf.data(), n * k, wq.data(), ws.data());
+    Buffer<uint8_t> w4(n * k / 2);
+    Buffer<float> w4s(n * k / 32);
+    for (int64_t r = 0; r < n; ++r) {
+      kernels.quantize_q4_0(wf.data() + r * k, k, w4.data() + r * k / 2, w4s.data() + r * k / 32);
+    }
     const double flop = 2.0 * m * n * k;
     report("bf16", m, k, n, flop,
            [&] { kernels.matmul_bf16(xb.data(), m, k, wb.data(), 0, n, y.data(), n); });
     report("q8_0", m, k, n, flop, [&] {
       kernels.matmul_q8_0(xq.data(), xs.data(), m, k, wq.data(), ws.data(), 0, n, y.data(), n);
+    });
+    report("q4_0", m, k, n, flop, [&] {
+      kernels.matmul_q4_0(xq.data(), xs.data(), m, k, w4.data(), w4s.data(), 0, n, y.data(), n);
     });
     report("f16", m, k, n, flop,
            [&] { kernels.matmul_f16(xf.data(), m, k, wh.data(), 0, n, y.data(), n); });
@@ -135,6 +143,8 @@ struct Decode {
     Buffer<int8_t> wq(n * k * kCopies);
     for (size_t i = 0; i < wq.size(); ++i) wq[i] = static_cast<int8_t>(i * 7);
     Buffer<float> ws(n * k / 32 * kCopies, 0.01f);
+    Buffer<uint8_t> w4(n * k / 2 * kCopies);
+    for (size_t i = 0; i < w4.size(); ++i) w4[i] = static_cast<uint8_t>(i * 7);
     Buffer<float> xf(8 * k, 0.25f), y(8 * n);
     Buffer<uint16_t> xb(8 * k);
     kernels.round_to_bf16(xf.data(), 8 * k, xb.data());
@@ -183,6 +193,21 @@ struct Decode {
           "decode q8_0 m=%ld k=%ld n=%ld: %5.1f GB/s of weights and scales (%.2f of the read)\n", m,
           k, n, gbs, gbs / read);
     }
+    const int64_t q4_bytes = n * k / 2 + n * k / 32 * 4;
+    for (int64_t m : {1, 4, 8}) {
+      const double gbs =
+          q4_bytes /
+          fastest(2 * kCopies,
+                  [&] {
+                    const int64_t c = copy++ % kCopies;
+                    kernels.matmul_q4_0(xq.data(), xs.data(), m, k, w4.data() + c * n * k / 2,
+                                        ws.data() + c * n * k / 32, 0, n, y.data(), n);
+                  }) /
+          1e9;
+      std::printf(
+          "decode q4_0 m=%ld k=%ld n=%ld: %5.1f GB/s of weights and scales (%.2f of the read)\n", m,
+          k, n, gbs, gbs / read);
+    }
   }
 };
 
@@ -202,7 +227,9 @@ int main(int argc, char** argv) {
   const double peak = kernels::cpu_supports(Isa::avx512) ? bf16_peak_gflops() : 0.0;
   const Prefill prefill{kernels::kernels_for(isa), peak};
   prefill.run(128, 2048, 2048);
+  prefill.run(128, 2048, 8192);
   prefill.run(128, 8192, 2048);
   Decode{kernels::kernels_for(isa)}.run(2048, 8192);
+  Decode{kernels::kernels_for(isa)}.run(2048, 2048);
   return 0;
 }

@@ -15,7 +15,7 @@ engine::EngineOptions EngineFlags::resolve() const {
 
 void add_engine_flags(CLI::App& command, EngineFlags& flags) {
   command.add_option("--threads", flags.options.threads, "Threads (default: one per core)");
-  command.add_option("--quantization", flags.quantization, "Quantize weights at load time: q8_0");
+  command.add_option("--quantization", flags.quantization, "Quantize weights at load time: q8_0 or q4_0");
   command.add_option("--weights", flags.weights,
                      "Where weights live: mmap (the file's pages), memory (copied into huge pages: faster decode), "
                      "auto (memory when they take under half the free memory; default)");

@@ -2,7 +2,7 @@
 """An independent PyTorch forward pass of Llama-family checkpoints: the reference of the engine tests.
 
     /usr/bin/python3 tests/conformance/torch_reference.py --model DIR --prompt-ids 1,2,3 [--prompt-ids ...]
-        --max-tokens N --top-logprobs K [--quantization q8_0]
+        --max-tokens N --top-logprobs K [--quantization q8_0|q4_0]
 
 Prints one JSON line per prompt:
     {"prompt_token_ids": [...], "token_ids": [greedy continuation],
@@ -21,6 +21,10 @@ with the numeric recipe the engine follows:
     quantizes weight rows and input rows in blocks of 32 along the input dimension, scale = max|x|/127,
     q = round-half-away-from-zero(x / scale) (an all-zero block: scale 0, q 0), product = sum over blocks
     of (sx * sw) * integer dot;
+  - --quantization q4_0: weight rows in blocks of 32 as llama.cpp's quantize_row_q4_0_ref (max = the value of
+    largest magnitude, sign kept, the first of equals; d = max / -8; q = min(15, trunc(x * (1 / d) + 8.5)), all f32;
+    d = 0: q = 8), dequantized as (q - 8) * d; inputs quantized exactly as for q8_0; product = sum over blocks of
+    (sx * d) * integer dot of the inputs' q with q - 8;
   - Qwen3: q_norm / k_norm (RMSNorm over each head's vector) before RoPE;
   - RoPE as transformers (rotate_half: pairs (i, i + head_dim/2)), inv_freq and cos/sin in float32,
     rope_scaling linear / dynamic (NTK, from the current sequence length) / llama3 as transformers'
@@ -106,6 +110,21 @@ def quantize_q8_0(x):
     return scale, q
 
 
+def quantize_q4_0(w):
+    """Rows of w [R, I] in blocks of 32: (scales d [R, B] f32, q - 8 [R, B, 32] as float)."""
+    rows, cols = w.shape
+    if cols % 32 != 0:
+        sys.exit(f'torch_reference: q4_0 needs input dimensions divisible by 32, got {cols}')
+    blocks = w.reshape(rows, cols // 32, 32)
+    # argmax gives the first of equal magnitudes, as llama.cpp's strict comparison keeps the first.
+    largest = blocks.gather(-1, blocks.abs().argmax(-1, keepdim=True))[..., 0]
+    d = largest / -8.0
+    safe = torch.where(d != 0, d, torch.ones_like(d))
+    inverse = torch.where(d != 0, 1.0 / safe, torch.zeros_like(d))
+    q = torch.clamp(torch.trunc(blocks * inverse[..., None] + 8.5), max=15.0)  # f32 multiply, then add
+    return d, q - 8.0
+
+
 def q8_0_matmul(x, wq, accumulate='f32'):
     sw, qw = wq
     sx, qx = quantize_q8_0(x)
@@ -170,9 +189,10 @@ class Model:
 
     def linear(self, x, name, bias=None):
         dtype, w = self.weight(name)
-        if self.quantization == 'q8_0':
+        if self.quantization in ('q8_0', 'q4_0'):
             if name not in self.q8:
-                self.q8[name] = quantize_q8_0(w)
+                # q4_0's (d, q - 8) multiplies like q8_0's (scale, q): |q - 8| <= 8 keeps the dots exact.
+                self.q8[name] = quantize_q8_0(w) if self.quantization == 'q8_0' else quantize_q4_0(w)
             y = q8_0_matmul(x, self.q8[name], self.accumulate)
         else:
             if dtype == 'BF16':
@@ -303,7 +323,7 @@ def main(argv=None):
     p.add_argument('--prompt-ids', type=parse_ids, action='append', required=True)
     p.add_argument('--max-tokens', type=int, required=True)
     p.add_argument('--top-logprobs', type=int, default=0)
-    p.add_argument('--quantization', choices=['q8_0'])
+    p.add_argument('--quantization', choices=['q8_0', 'q4_0'])
     p.add_argument('--accumulate', choices=['f32', 'f64'], default='f32',
                    help='f64: sum the Linear products in float64 and round once to f32. A second, legitimate '
                         'summation order, to measure how far rounding steps (bf16 inputs, q8_0) carry '

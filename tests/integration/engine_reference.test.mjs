@@ -4,15 +4,15 @@
 // are generated once into a temporary folder; ../conformance/torch_reference.py decodes them greedily,
 // recomputing the whole sequence at every step (no KV cache, no batching, no chunking), following the numeric
 // recipe the engine follows (f32 activations; bf16 weights round the Linear inputs to bf16; q8_0 quantizes
-// weight and input rows in blocks of 32). Checked:
+// weight and input rows in blocks of 32; q4_0 quantizes weight rows to 4 bits and inputs as q8_0). Checked:
 //  1. Every architecture against the reference: llama (llama3 rope scaling, tied embeddings), mistral (sliding
 //     window 6, shorter than prompt + output), qwen2 (q/k/v biases, untied lm_head), qwen3 (q/k norm, head_dim 32
 //     with hidden 64 and 4 heads), each with bf16 and f32 weights, llama also f16, linear rope scaling with an
 //     untied lm_head, and a 2-shard bf16 checkpoint:
 //     the same greedy tokens up to the first step where the reference's top-2 logit gap is too small to decide,
 //     and the logprobs of the chosen and the top-K tokens within a tolerance at every compared step.
-//  2. --quantization q8_0 against the reference's q8_0 (same checks), that it is clearly closer to the q8_0 recipe
-//     than to the unquantized model, and its accuracy against unquantized weights (reported).
+//  2. --quantization q8_0 and q4_0 against the reference's same recipe (same checks), that each is clearly closer
+//     to its recipe than to the unquantized model, and their accuracy against unquantized weights (reported).
 //  3. Scheduling does not change results, exactly: 4 prompts in one run vs each alone; chunked prefill
 //     (--max-num-batched-tokens 8); preemption (a KV cache too small for all four sequences at once); 2 shards
 //     vs 1 file.
@@ -32,8 +32,9 @@
 //  - bf16: 0.1 per step (tokens compared while the top-2 gap is at least 0.1; the largest measured spread is
 //    ~6e-2), and the chosen tokens' mean over all bf16 steps at most 0.01: measured 0.8e-3 to 3e-3 (9e-3 with
 //    5 times the noise), while not rounding the inputs at all gives 1.3e-2 to 2e-2;
-//  - q8_0: 0.5 per step (gap 0.5), which says little by itself, and, over the first steps of 16 prompts, ours
-//    must be at most 0.6 times as far from the reference's q8_0 as from its unquantized model (measured with
+//  - q8_0 and q4_0 (whose inputs are q8_0's): 0.5 per step (gap 0.5), which says little by itself, and, over the
+//    first steps of 16 prompts, ours must be at most 0.6 times as far from the reference's same recipe as from its
+//    unquantized model (q4_0 measured: ~2e-3 against ~0.7; q8_0 measured with
 //    noise: ~6e-3 against ~0.1).
 //
 // Needs /usr/bin/python3 with torch and numpy (Debian python3-torch, python3-numpy; `make deps`). Making the
@@ -66,8 +67,10 @@ const BF16 = { name: 'bf16 weights (inputs rounded to bf16)', tol: 0.1, gap: 0.1
 // q8_0's spread (up to ~0.35 per step) is as large as quantization's own effect (~0.1-0.2 per step), so no
 // mean bound can tell them apart; 'q8_0 follows the recipe' is checked on many first steps instead (below).
 const Q8 = { name: 'q8_0', tol: 0.5, gap: 0.5, meanTol: Infinity };
-// First steps of Q8_PROMPTS prompts: ours must be clearly closer to the reference's q8_0 than to its
-// unquantized model.
+// q4_0 quantizes the inputs as q8_0 does, so the same flips, and the same bounds.
+const Q4 = { name: 'q4_0', tol: 0.5, gap: 0.5, meanTol: Infinity };
+// First steps of Q8_PROMPTS prompts (with q8_0 and with q4_0): ours must be clearly closer to the reference's
+// same recipe than to its unquantized model.
 const Q8_PROMPTS = 16;
 const Q8_CLOSER = 0.6;
 
@@ -107,8 +110,11 @@ const COMPARISONS = [
   ['qwen3-f32', null, EXACT],
   ['llama-f32', 'q8_0', Q8],
   ['qwen2-bf16', 'q8_0', Q8],
+  ['llama-f32', 'q4_0', Q4],
+  ['qwen2-bf16', 'q4_0', Q4],
 ];
-const Q8_CHECKPOINTS = ['llama-f32', 'qwen2-bf16'];
+const Q8_CHECKPOINTS = ['llama-f32', 'qwen2-bf16'];  // the checkpoints of both quantizations' extra checks
+const QUANTIZATIONS = ['q8_0', 'q4_0'];
 
 let workdir;
 const folders = {};    // checkpoint name -> folder
@@ -375,7 +381,7 @@ before(async () => {
       ...COMPARISONS.map(([name, quantization]) =>
         referenceJob(`${name}|${quantization}`, name, prompts[name], MAX_TOKENS, quantization)),
       ...Q8_CHECKPOINTS.flatMap((name) => [
-        referenceJob(`${name}|q8_0|first`, name, q8Prompts[name], 1, 'q8_0'),
+        ...QUANTIZATIONS.map((q) => referenceJob(`${name}|${q}|first`, name, q8Prompts[name], 1, q)),
         referenceJob(`${name}|null|first`, name, q8Prompts[name], 1, null),
       ]),
     ]);
@@ -425,32 +431,35 @@ test('the 2-shard checkpoint gives exactly what the single file gives', () => {
   assert.deepEqual(sharded.map((o) => [o.token_ids, o.logprobs]), single.map((o) => [o.token_ids, o.logprobs]));
 });
 
-test('q8_0 accuracy against unquantized weights (documentation)', (t) => {
-  for (const name of Q8_CHECKPOINTS) {
-    const plain = engineRuns[`${name}|null`] ?? generate(folders[name], prompts[name]);
-    const q8 = engineRuns[`${name}|q8_0`] ?? generate(folders[name], prompts[name], ['--quantization', 'q8_0']);
-    const diffs = [];
-    let same = 0;
-    let total = 0;
-    for (const [i, p] of plain.entries()) {
-      // Compare while the two decodes share their context.
-      for (let s = 0; s < MAX_TOKENS; s++) {
-        const theirs = new Map(p.logprobs[s].top_logprobs.map((e) => [e.token_id, e.logprob]));
-        theirs.set(p.logprobs[s].token_id, p.logprobs[s].logprob);
-        const mine = q8[i].logprobs[s];
-        if (theirs.has(mine.token_id)) diffs.push(Math.abs(mine.logprob - theirs.get(mine.token_id)));
-        total++;
-        if (q8[i].token_ids[s] !== p.token_ids[s]) break;
-        same++;
+for (const quantization of QUANTIZATIONS) {
+  test(`${quantization} accuracy against unquantized weights (documentation)`, (t) => {
+    for (const name of Q8_CHECKPOINTS) {
+      const plain = engineRuns[`${name}|null`] ?? generate(folders[name], prompts[name]);
+      const quantized = engineRuns[`${name}|${quantization}`] ??
+        generate(folders[name], prompts[name], ['--quantization', quantization]);
+      const diffs = [];
+      let same = 0;
+      let total = 0;
+      for (const [i, p] of plain.entries()) {
+        // Compare while the two decodes share their context.
+        for (let s = 0; s < MAX_TOKENS; s++) {
+          const theirs = new Map(p.logprobs[s].top_logprobs.map((e) => [e.token_id, e.logprob]));
+          theirs.set(p.logprobs[s].token_id, p.logprobs[s].logprob);
+          const mine = quantized[i].logprobs[s];
+          if (theirs.has(mine.token_id)) diffs.push(Math.abs(mine.logprob - theirs.get(mine.token_id)));
+          total++;
+          if (quantized[i].token_ids[s] !== p.token_ids[s]) break;
+          same++;
+        }
       }
+      const message = `${quantization} vs unquantized, ${name}: mean |logprob difference| of the chosen token ` +
+        `${mean(diffs).toExponential(2)} (max ${Math.max(0, ...diffs).toExponential(2)}) over ${diffs.length} ` +
+        `steps; ${same} of ${total} compared tokens identical`;
+      console.log(message);
+      t.diagnostic(message);
     }
-    const message = `q8_0 vs unquantized, ${name}: mean |logprob difference| of the chosen token ` +
-      `${mean(diffs).toExponential(2)} (max ${Math.max(0, ...diffs).toExponential(2)}) over ${diffs.length} ` +
-      `steps; ${same} of ${total} compared tokens identical`;
-    console.log(message);
-    t.diagnostic(message);
-  }
-});
+  });
+}
 
 // Mean |logprob difference| over the tokens in both top lists of each output's first step.
 function firstStepDistance(ours, refs) {
@@ -465,18 +474,20 @@ function firstStepDistance(ours, refs) {
   return mean(diffs);
 }
 
-test(`q8_0 follows the q8_0 recipe: over ${Q8_PROMPTS} first steps, clearly closer to the reference's q8_0 ` +
-     'than to its unquantized model', (t) => {
-  for (const name of Q8_CHECKPOINTS) {
-    const ours = generate(folders[name], q8Prompts[name], ['--quantization', 'q8_0'], {}, 1);
-    const toQ8 = firstStepDistance(ours, references[`${name}|q8_0|first`]);
-    const toPlain = firstStepDistance(ours, references[`${name}|null|first`]);
-    t.diagnostic(`${name}: mean |logprob difference| to the reference's q8_0 ${toQ8.toExponential(2)}, ` +
-      `to its unquantized model ${toPlain.toExponential(2)}`);
-    assert.ok(toQ8 < Q8_CLOSER * toPlain, `${name}: ours --quantization q8_0 is ${toQ8.toExponential(2)} from the ` +
-      `reference's q8_0 and ${toPlain.toExponential(2)} from its unquantized model (needs < ${Q8_CLOSER}x)`);
-  }
-});
+for (const q of QUANTIZATIONS) {
+  test(`${q} follows the ${q} recipe: over ${Q8_PROMPTS} first steps, clearly closer to the reference's ${q} ` +
+       'than to its unquantized model', (t) => {
+    for (const name of Q8_CHECKPOINTS) {
+      const ours = generate(folders[name], q8Prompts[name], ['--quantization', q], {}, 1);
+      const toQ8 = firstStepDistance(ours, references[`${name}|${q}|first`]);
+      const toPlain = firstStepDistance(ours, references[`${name}|null|first`]);
+      t.diagnostic(`${name}: mean |logprob difference| to the reference's ${q} ${toQ8.toExponential(2)}, ` +
+        `to its unquantized model ${toPlain.toExponential(2)}`);
+      assert.ok(toQ8 < Q8_CLOSER * toPlain, `${name}: ours --quantization ${q} is ${toQ8.toExponential(2)} from ` +
+        `the reference's ${q} and ${toPlain.toExponential(2)} from its unquantized model (needs < ${Q8_CLOSER}x)`);
+    }
+  });
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // 3. Scheduling does not change results (exact by design: each sequence's arithmetic is the same)
@@ -543,7 +554,7 @@ for (const isa of ['scalar', 'avx2']) {
   const skip = isa === 'avx2' && !cpuFlags.has('avx2') ? 'this CPU has no AVX2' : false;
   test(`GATEHOUSE_ISA=${isa} agrees with the default kernels`, { skip }, (t) => {
     for (const [name, quantization, mode] of [['llama-f32', null, EXACT], ['qwen3-bf16', null, BF16],
-      ['llama-f32', 'q8_0', Q8]]) {
+      ['llama-f32', 'q8_0', Q8], ['llama-f32', 'q4_0', Q4]]) {
       const extra = quantization ? ['--quantization', quantization] : [];
       const base = engineRuns[`${name}|${quantization}`] ?? generate(folders[name], prompts[name], extra);
       const other = generate(folders[name], prompts[name], extra, { GATEHOUSE_ISA: isa });

@@ -27,6 +27,16 @@ std::string_view isa_name(Isa isa);
 // (value = scale * q). Rows of a q8_0 matrix must have a multiple of 32 columns.
 inline constexpr int64_t kQ8BlockSize = 32;
 
+// q4_0 (llama.cpp's Q4_0): blocks of 32 values along a row, each with one float scale d and 32
+// unsigned 4-bit q (value = (q - 8) * d). Rows must have a multiple of 32 columns. Each block's q
+// take 16 bytes, as llama.cpp's block_q4_0 lays them out: byte j holds q_j in its low nibble and
+// q_{j+16} in its high one, so a row of k values is k / 2 bytes. One 512-bit load covers four
+// blocks: its low nibbles are the first halves of the four blocks and its high nibbles the second
+// halves, which the kernels meet with x's 16-byte quarters regrouped the same way, so that each
+// int32 lane of the dot products stays within one block. The scales are a separate float
+// [n][k / 32] array, as q8_0's.
+inline constexpr int64_t kQ4BlockBytes = kQ8BlockSize / 2;
+
 struct KernelTable {
   // Weights f32; x f32 [m][k] with row stride k.
   void (*matmul_f32)(const float* x, int64_t m, int64_t k, const float* w, int64_t n_begin,
@@ -40,12 +50,21 @@ struct KernelTable {
   // Weights q8_0 (wq int8 [n][k], ws float [n][k/32]); x quantized by quantize_q8_0.
   void (*matmul_q8_0)(const int8_t* xq, const float* xs, int64_t m, int64_t k, const int8_t* wq,
                       const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride);
+  // Weights q4_0 (wq packed [n][k/2] bytes, ws float [n][k/32]); x quantized by quantize_q8_0.
+  // Each block adds d_w * d_x * sum((q - 8) * x_q), the sum exact in integers.
+  void (*matmul_q4_0)(const int8_t* xq, const float* xs, int64_t m, int64_t k, const uint8_t* wq,
+                      const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride);
 
   // Round-to-nearest-even, as torch's .to(torch.bfloat16); NaN stays NaN.
   void (*round_to_bf16)(const float* x, int64_t n, uint16_t* out);
   // Symmetric per-block quantization: scale = max|x| / 127, q = round(x / scale) (half away
   // from zero); an all-zero block has scale 0. n is a multiple of 32.
   void (*quantize_q8_0)(const float* x, int64_t n, int8_t* q, float* scales);
+  // n values (a multiple of 32) to q4_0 (n / 2 bytes of q, n / 32 scales), as
+  // llama.cpp's quantize_row_q4_0_ref: max = the value of largest magnitude (the first, sign
+  // kept), d = max / -8, q = min(15, trunc(x * (1 / d) + 8.5)) (q = 8 when d is 0). Load-time
+  // only: every set shares one scalar implementation.
+  void (*quantize_q4_0)(const float* x, int64_t n, uint8_t* q, float* scales);
 
   // Vector helpers for attention and elementwise work.
   float (*dot_f32)(const float* a, const float* b, int64_t n);

@@ -256,6 +256,92 @@ void matmul_q8_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const 
   for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 4096, 1, kernel);
 }
 
+// q4_0 (layout in kernels.h) one block per step: a block's 16 bytes widen to its 32 q in order
+// (the low nibbles, then the high ones). vpmaddubsw multiplies them (unsigned, 0..15) by x, and
+// the pair sums less those of 8 * x (once per step for each row of x) are those of (q - 8) * x,
+// all within int16 (|x| <= 127).
+template <int NR>
+struct Q4Kernel {
+  const int8_t* xq;
+  const float* xs;
+  int64_t k;
+  const uint8_t* wq;
+  const float* ws;
+  float* y;
+  int64_t y_stride;
+  Parking<NR, 8>* parked;
+
+  static __m256i load_32(const int8_t* p) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  }
+
+  template <int Mr, int Nr, bool kPrefetch>
+  [[gnu::always_inline]] void step(__m256 (&acc)[Mr][Nr], const int8_t* const (&xr)[Mr],
+                                   const float* const (&xsr)[Mr], const uint8_t* const (&wr)[Nr],
+                                   const float* const (&wsr)[Nr], int64_t i) const {
+    const __m256i ones = _mm256_set1_epi16(1);
+    const int64_t block = i / kQ8BlockSize;
+    __m256i offset[Mr];
+    __m256 xscale[Mr];
+    for (int a = 0; a < Mr; ++a) {
+      offset[a] = _mm256_maddubs_epi16(_mm256_set1_epi8(8), load_32(xr[a] + i));
+      xscale[a] = _mm256_set1_ps(xsr[a][block]);
+    }
+    for (int b = 0; b < Nr; ++b) {
+      const uint8_t* p = wr[b] + block * kQ4BlockBytes;
+      if (kPrefetch) prefetch_ahead(p, Nr * k / 2);
+      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(bytes, 4), bytes),
+                                         _mm256_set1_epi8(0x0F));
+      const __m256 wscale = _mm256_set1_ps(wsr[b][block]);
+      for (int a = 0; a < Mr; ++a) {
+        const __m256i pairs =
+            _mm256_sub_epi16(_mm256_maddubs_epi16(q, load_32(xr[a] + i)), offset[a]);
+        const __m256i dots = _mm256_madd_epi16(pairs, ones);
+        const __m256 scaled = _mm256_mul_ps(_mm256_cvtepi32_ps(dots), xscale[a]);
+        acc[a][b] = _mm256_fmadd_ps(scaled, wscale, acc[a][b]);
+      }
+    }
+  }
+
+  template <int Mr, int Nr>
+  void tile(const TileTask& task) const {
+    const int64_t blocks = k / kQ8BlockSize;
+    const int8_t* xr[Mr];
+    const float* xsr[Mr];
+    const uint8_t* wr[Nr];
+    const float* wsr[Nr];
+    for (int a = 0; a < Mr; ++a) {
+      xr[a] = xq + (task.m0 + a) * k;
+      xsr[a] = xs + (task.m0 + a) * blocks;
+    }
+    for (int b = 0; b < Nr; ++b) {
+      wr[b] = wq + (task.n0 + b) * blocks * kQ4BlockBytes;
+      wsr[b] = ws + (task.n0 + b) * blocks;
+    }
+    __m256 acc[Mr][Nr];
+    parked->resume(acc, task);
+    int64_t i = task.k_begin;
+    if (task.prefetch_next) {
+      for (; i < task.k_end; i += kQ8BlockSize) step<Mr, Nr, true>(acc, xr, xsr, wr, wsr, i);
+    } else {
+      for (; i < task.k_end; i += kQ8BlockSize) step<Mr, Nr, false>(acc, xr, xsr, wr, wsr, i);
+    }
+    if (parked->park(acc, task, k)) return;
+    for (int a = 0; a < Mr; ++a) store_sums(acc[a], y + (task.m0 + a) * y_stride + task.n0);
+  }
+};
+
+// 2 x 4 tiles, as q8_0; k segments of 8192 values (4 KiB per row of weights).
+void matmul_q4_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const uint8_t* wq,
+                 const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
+  constexpr int kMr = 2;
+  constexpr int kNr = 4;
+  Parking<kNr, 8> parked;
+  const Q4Kernel<kNr> kernel{xq, xs, k, wq, ws, y, y_stride, &parked};
+  for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 8192, 1, kernel);
+}
+
 // Round-to-nearest-even on the bit pattern, as the scalar f32_to_bf16.
 __m128i to_bf16(__m256 v) {
   const __m256i bits = _mm256_castps_si256(v);
@@ -348,8 +434,9 @@ void axpy_f32(float a, const float* x, float* y, int64_t n) {
 }  // namespace
 
 const KernelTable& avx2_kernels() {
-  static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16, matmul_q8_0,
-                                     round_to_bf16, quantize_q8_0, dot_f32,     axpy_f32};
+  static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_q8_0,
+                                     matmul_q4_0,   round_to_bf16, quantize_q8_0, quantize_q4_0,
+                                     dot_f32,       axpy_f32};
   return table;
 }
 

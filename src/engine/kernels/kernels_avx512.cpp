@@ -273,6 +273,126 @@ void matmul_q8_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const 
   for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 4096, 1, kernel);
 }
 
+// q4_0 (layout in kernels.h) in steps of four blocks: one 64-byte load of w's q, whose low nibbles
+// are the blocks' first halves (values 0-15 of each) and whose high nibbles their second halves.
+// x's four blocks are regrouped the same way (16-byte quarters 0, 2, 4, 6 and 1, 3, 5, 7), so both
+// vpdpbusd (the q, 0..15, are valid unsigned bytes) accumulate into int32 lanes 4b..4b+3 for block
+// b, and one conversion and scaling serves four blocks. The q's offset, 8 * sum(x), starts the
+// int32 sums negated. The end of k (one to three blocks) is the same step on masked loads.
+template <int NR>
+struct Q4Kernel {
+  const int8_t* xq;
+  const float* xs;
+  int64_t k;
+  const uint8_t* wq;
+  const float* ws;
+  float* y;
+  int64_t y_stride;
+  Parking<NR, 16>* parked;
+
+  static constexpr int64_t kStep = 4 * kQ8BlockSize;
+
+  // Four blocks' scales, each over four lanes (of `count` blocks; the rest zero).
+  [[gnu::always_inline]] static __m512 scales(const float* s, int64_t count) {
+    const __m128 four = count == 4 ? _mm_loadu_ps(s)
+                                   : _mm_maskz_loadu_ps(static_cast<__mmask8>((1u << count) - 1), s);
+    return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
+                                 _mm512_castps128_ps512(four));
+  }
+
+  // The first `bytes` bytes at p (all 64 when bytes is 64), zeros after.
+  [[gnu::always_inline]] static __m512i load(const void* p, int64_t bytes) {
+    return bytes == 64 ? _mm512_loadu_si512(p)
+                       : _mm512_maskz_loadu_epi8(bytes == 0 ? 0 : ~0ull >> (64 - bytes), p);
+  }
+
+  // Multiplies Mr rows of x by Nr rows of w over `count` (1 to 4) blocks from column i.
+  template <int Mr, int Nr, bool kPrefetch>
+  [[gnu::always_inline]] void step(__m512 (&acc)[Mr][Nr], const int8_t* const (&xr)[Mr],
+                                   const float* const (&xsr)[Mr], const uint8_t* const (&wr)[Nr],
+                                   const float* const (&wsr)[Nr], int64_t i, int64_t count) const {
+    const __m512i eights = _mm512_set1_epi8(8);
+    const __m512i nibble = _mm512_set1_epi8(0x0F);
+    const int64_t block = i / kQ8BlockSize;
+    __m512i x_first[Mr];
+    __m512i x_second[Mr];
+    __m512i start[Mr];
+    __m512 xscale[Mr];
+    for (int a = 0; a < Mr; ++a) {
+      const __m512i low = load(xr[a] + i, count >= 2 ? 64 : 32 * count);
+      const __m512i high = load(xr[a] + i + 64, count >= 2 ? 32 * (count - 2) : 0);
+      x_first[a] = _mm512_shuffle_i64x2(low, high, _MM_SHUFFLE(2, 0, 2, 0));
+      x_second[a] = _mm512_shuffle_i64x2(low, high, _MM_SHUFFLE(3, 1, 3, 1));
+      start[a] = _mm512_sub_epi32(
+          _mm512_setzero_si512(),
+          _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), eights, x_first[a]),
+                              eights, x_second[a]));
+      xscale[a] = scales(xsr[a] + block, count);
+    }
+    for (int b = 0; b < Nr; ++b) {
+      const uint8_t* p = wr[b] + block * kQ4BlockBytes;
+      if (kPrefetch) {
+        // The scales too: at a fifth of the bytes they would otherwise come late.
+        prefetch_ahead(p, Nr * k / 2);
+        prefetch_ahead(wsr[b] + block, Nr * (k / kQ8BlockSize));
+      }
+      const __m512i wv = load(p, count * kQ4BlockBytes);
+      const __m512i w_first = _mm512_and_si512(wv, nibble);
+      const __m512i w_second = _mm512_and_si512(_mm512_srli_epi16(wv, 4), nibble);
+      const __m512 wscale = scales(wsr[b] + block, count);
+      for (int a = 0; a < Mr; ++a) {
+        const __m512i dots = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(start[a], w_first, x_first[a]),
+                                                 w_second, x_second[a]);
+        const __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(dots), xscale[a]);
+        acc[a][b] = _mm512_fmadd_ps(scaled, wscale, acc[a][b]);
+      }
+    }
+  }
+
+  template <int Mr, int Nr>
+  void tile(const TileTask& task) const {
+    const int64_t blocks = k / kQ8BlockSize;
+    const int8_t* xr[Mr];
+    const float* xsr[Mr];
+    const uint8_t* wr[Nr];
+    const float* wsr[Nr];
+    for (int a = 0; a < Mr; ++a) {
+      xr[a] = xq + (task.m0 + a) * k;
+      xsr[a] = xs + (task.m0 + a) * blocks;
+    }
+    for (int b = 0; b < Nr; ++b) {
+      wr[b] = wq + (task.n0 + b) * blocks * kQ4BlockBytes;
+      wsr[b] = ws + (task.n0 + b) * blocks;
+    }
+    __m512 acc[Mr][Nr];
+    parked->resume(acc, task);
+    int64_t i = task.k_begin;
+    const int64_t full_end = task.k_end - kStep;
+    if (task.prefetch_next) {
+      for (; i <= full_end; i += kStep) step<Mr, Nr, true>(acc, xr, xsr, wr, wsr, i, 4);
+    } else {
+      for (; i <= full_end; i += kStep) step<Mr, Nr, false>(acc, xr, xsr, wr, wsr, i, 4);
+    }
+    if (i < task.k_end) {
+      step<Mr, Nr, false>(acc, xr, xsr, wr, wsr, i, (task.k_end - i) / kQ8BlockSize);
+    }
+    if (parked->park(acc, task, k)) return;
+    for (int a = 0; a < Mr; ++a) store_sums(acc[a], y + (task.m0 + a) * y_stride + task.n0);
+  }
+};
+
+// 2 x 8 tiles (the per-row state of x takes four registers; eight rows of weights at once keep
+// more of memory's reads in flight at m = 1); k segments of 8192 values (4 KiB per row of
+// weights).
+void matmul_q4_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const uint8_t* wq,
+                 const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
+  constexpr int kMr = 2;
+  constexpr int kNr = 8;
+  Parking<kNr, 16> parked;
+  const Q4Kernel<kNr> kernel{xq, xs, k, wq, ws, y, y_stride, &parked};
+  for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 8192, 1, kernel);
+}
+
 // Round-to-nearest-even on the bit pattern, as the scalar f32_to_bf16 (vcvtneps2bf16 would flush
 // subnormals and keep NaN payloads).
 __m256i to_bf16(__m512 v) {
@@ -360,8 +480,9 @@ void axpy_f32(float a, const float* x, float* y, int64_t n) {
 }  // namespace
 
 const KernelTable& avx512_kernels() {
-  static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16, matmul_q8_0,
-                                     round_to_bf16, quantize_q8_0, dot_f32,     axpy_f32};
+  static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_q8_0,
+                                     matmul_q4_0,   round_to_bf16, quantize_q8_0, quantize_q4_0,
+                                     dot_f32,       axpy_f32};
   return table;
 }
 

@@ -84,6 +84,25 @@ void matmul_q8_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const 
   });
 }
 
+void matmul_q4_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const uint8_t* wq,
+                 const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
+  const int64_t blocks = k / kQ8BlockSize;
+  matmul(m, n_begin, n_end, y, y_stride, [&](int64_t row, int64_t n) {
+    float sum = 0.0f;
+    for (int64_t b = 0; b < blocks; ++b) {
+      const uint8_t* wb = wq + (n * blocks + b) * kQ4BlockBytes;
+      const int8_t* xb = xq + row * k + b * kQ8BlockSize;
+      int32_t block_dot = 0;
+      for (int i = 0; i < kQ4BlockBytes; ++i) {
+        block_dot += int32_t{xb[i]} * ((wb[i] & 0x0F) - 8);
+        block_dot += int32_t{xb[i + kQ4BlockBytes]} * ((wb[i] >> 4) - 8);
+      }
+      sum += xs[row * blocks + b] * ws[n * blocks + b] * static_cast<float>(block_dot);
+    }
+    return sum;
+  });
+}
+
 void round_to_bf16(const float* x, int64_t n, uint16_t* out) {
   for (int64_t i = 0; i < n; ++i) out[i] = f32_to_bf16(x[i]);
 }
@@ -102,6 +121,36 @@ void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* scales) {
   }
 }
 
+}  // namespace
+
+void quantize_q4_0(const float* x, int64_t n, uint8_t* q, float* scales) {
+  for (int64_t b = 0; b < n / kQ8BlockSize; ++b) {
+    const float* xb = x + b * kQ8BlockSize;
+    float amax = 0.0f;
+    float max = 0.0f;
+    for (int i = 0; i < kQ8BlockSize; ++i) {
+      if (amax < std::fabs(xb[i])) {
+        amax = std::fabs(xb[i]);
+        max = xb[i];
+      }
+    }
+    const float d = max / -8.0f;
+    const float inverse = d != 0.0f ? 1.0f / d : 0.0f;
+    scales[b] = d;
+    // min(15, trunc(v)) for v >= 0 (always so, as |x| <= |max|), written so that NaN gives 15
+    // rather than an undefined conversion.
+    auto q4 = [inverse](float x) {
+      const float v = x * inverse + 8.5f;
+      return v < 15.0f ? static_cast<uint8_t>(v > 0.0f ? v : 0.0f) : uint8_t{15};
+    };
+    for (int i = 0; i < kQ4BlockBytes; ++i) {
+      q[b * kQ4BlockBytes + i] = static_cast<uint8_t>(q4(xb[i]) | q4(xb[i + kQ4BlockBytes]) << 4);
+    }
+  }
+}
+
+namespace {
+
 float dot_f32(const float* a, const float* b, int64_t n) {
   return dot(
       n, [a](int64_t i) { return a[i]; }, [b](int64_t i) { return b[i]; });
@@ -114,8 +163,9 @@ void axpy_f32(float a, const float* x, float* y, int64_t n) {
 }  // namespace
 
 const KernelTable& scalar_kernels() {
-  static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16, matmul_q8_0,
-                                     round_to_bf16, quantize_q8_0, dot_f32,     axpy_f32};
+  static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_q8_0,
+                                     matmul_q4_0,   round_to_bf16, quantize_q8_0, quantize_q4_0,
+                                     dot_f32,       axpy_f32};
   return table;
 }
 

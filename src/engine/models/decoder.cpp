@@ -45,7 +45,8 @@ void prepare(Activations& activations, std::initializer_list<const Linear*> read
              int64_t row_end, int64_t col_begin, int64_t col_end) {
   bool bf16_done = false, q8_done = false;
   for (const Linear* reader : readers) {
-    const WeightFormat format = reader->format();
+    // q4_0 reads q8_0's form.
+    const WeightFormat format = reader->format() == WeightFormat::q4_0 ? WeightFormat::q8_0 : reader->format();
     if (format == WeightFormat::bf16 && bf16_done) continue;
     if (format == WeightFormat::q8_0 && q8_done) continue;
     activations.prepare(format, row_begin, row_end, col_begin, col_end);
@@ -221,7 +222,7 @@ void DecoderModel::run_layer(const Layer& layer, int64_t index, std::span<const 
                              Workspace& ws, ThreadPool& pool, int thread) const {
   const int64_t tokens = ws.rows_;
   const int64_t hidden = config_.hidden_size, head = config_.head_dim, half = rope_.half();
-  const int64_t q_width = config_.num_attention_heads * head, kv_width = config_.num_key_value_heads * head;
+  const int64_t kv_width = config_.num_key_value_heads * head;
   const int64_t inner = config_.intermediate_size, block_size = cache.shape().block_size;
   auto [begin, end] = pool.share(thread, tokens);
 

@@ -33,8 +33,9 @@ void to_f32(const TensorView& view, int64_t row, float* out) {
 Quantization parse_quantization(const std::string& name) {
   if (name.empty() || name == "none") return Quantization::none;
   if (name == "q8_0") return Quantization::q8_0;
+  if (name == "q4_0") return Quantization::q4_0;
   throw Error(ErrorCode::invalid_argument,
-              "unknown quantization \"" + name + "\"; supported: q8_0 (or none)");
+              "unknown quantization \"" + name + "\"; supported: q8_0, q4_0 (or none)");
 }
 
 void Activations::reserve(int64_t max_rows, int64_t max_cols) {
@@ -57,7 +58,7 @@ void Activations::prepare(WeightFormat format, int64_t row_begin, int64_t row_en
     const int64_t at = r * cols + col_begin;
     if (format == WeightFormat::bf16) {
       k.round_to_bf16(f32 + at, col_end - col_begin, bf16.data() + at);
-    } else if (format == WeightFormat::q8_0) {
+    } else if (format == WeightFormat::q8_0 || format == WeightFormat::q4_0) {
       GH_CHECK(col_begin % block == 0 && (col_end - col_begin) % block == 0);
       k.quantize_q8_0(f32 + at, col_end - col_begin, q8.data() + at, q8_scales.data() + r * (cols / block) + col_begin / block);
     }
@@ -70,12 +71,15 @@ Linear::Linear(WeightStore& weights, const std::string& name, int64_t rows, int6
   const TensorView view = weights.require(name, {rows, cols}, quantization != Quantization::none);
   format_ = format_of(view.dtype);
   data_ = view.data;
-  if (quantization != Quantization::q8_0) return;
+  if (quantization == Quantization::none) return;
+  const bool q4 = quantization == Quantization::q4_0;
   if (cols % kernels::kQ8BlockSize != 0) {
-    throw Error(ErrorCode::invalid_argument, "q8_0 needs rows that are a multiple of 32 values; " +
-                                                 name + " has " + std::to_string(cols));
+    throw Error(ErrorCode::invalid_argument, std::string(q4 ? "q4_0" : "q8_0") +
+                                                 " needs rows that are a multiple of 32 values; " + name +
+                                                 " has " + std::to_string(cols));
   }
-  quantized_ = HugePageBuffer(rows * cols);
+  // q4_0: two values a byte (the layout in kernels.h), each row on its own.
+  quantized_ = HugePageBuffer(q4 ? rows * cols / 2 : rows * cols);
   scales_ = HugePageBuffer(rows * cols / kernels::kQ8BlockSize * sizeof(float));
   auto* values = static_cast<int8_t*>(quantized_.data());
   auto* scales = static_cast<float*>(scales_.data());
@@ -84,10 +88,16 @@ Linear::Linear(WeightStore& weights, const std::string& name, int64_t rows, int6
     auto [begin, end] = pool.share(thread, rows);
     for (int64_t r = begin; r < end; ++r) {
       to_f32(view, r, row.data());
-      kernels::kernels().quantize_q8_0(row.data(), cols, values + r * cols, scales + r * (cols / kernels::kQ8BlockSize));
+      float* row_scales = scales + r * (cols / kernels::kQ8BlockSize);
+      if (q4) {
+        kernels::kernels().quantize_q4_0(row.data(), cols, reinterpret_cast<uint8_t*>(values) + r * cols / 2,
+                                         row_scales);
+      } else {
+        kernels::kernels().quantize_q8_0(row.data(), cols, values + r * cols, row_scales);
+      }
     }
   });
-  format_ = WeightFormat::q8_0;
+  format_ = q4 ? WeightFormat::q4_0 : WeightFormat::q8_0;
   data_ = nullptr;
 }
 
@@ -112,6 +122,11 @@ void Linear::apply(const Activations& input, int64_t n_begin, int64_t n_end, flo
                     static_cast<const int8_t*>(quantized_.data()), static_cast<const float*>(scales_.data()), n_begin,
                     n_end, y, y_stride);
       break;
+    case WeightFormat::q4_0:
+      k.matmul_q4_0(input.q8.data(), input.q8_scales.data(), input.rows, cols_,
+                    static_cast<const uint8_t*>(quantized_.data()), static_cast<const float*>(scales_.data()), n_begin,
+                    n_end, y, y_stride);
+      break;
   }
 }
 
@@ -119,6 +134,7 @@ int64_t Linear::bytes() const {
   switch (format_) {
     case WeightFormat::f32: return rows_ * cols_ * 4;
     case WeightFormat::q8_0: return rows_ * cols_ + rows_ * cols_ / kernels::kQ8BlockSize * 4;
+    case WeightFormat::q4_0: return rows_ * cols_ / 2 + rows_ * cols_ / kernels::kQ8BlockSize * 4;
     default: return rows_ * cols_ * 2;
   }
 }

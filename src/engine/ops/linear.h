@@ -1,7 +1,8 @@
 // A linear layer's weight in the form the kernels take: bf16, f16 and f32 as stored (mapped or
-// resident, see WeightStore); q8_0 is quantized at load time into memory the Linear owns.
-// Activations are prepared once per input (rounded to bf16, or quantized to q8_0) and shared by
-// every Linear that reads that input (q/k/v, gate/up). Immutable after loading; thread-safe.
+// resident, see WeightStore); q8_0 and q4_0 are quantized at load time into memory the Linear owns.
+// Activations are prepared once per input (rounded to bf16, or quantized to q8_0, which q4_0
+// weights read too) and shared by every Linear that reads that input (q/k/v, gate/up). Immutable
+// after loading; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -16,10 +17,10 @@ namespace gatehouse::engine {
 
 class ThreadPool;
 
-enum class WeightFormat { f32, f16, bf16, q8_0 };
-enum class Quantization { none, q8_0 };
+enum class WeightFormat { f32, f16, bf16, q8_0, q4_0 };
+enum class Quantization { none, q8_0, q4_0 };
 
-// "q8_0" → q8_0, "" or "none" → none; anything else is an invalid_argument error.
+// "q8_0" → q8_0, "q4_0" → q4_0, "" or "none" → none; anything else is an invalid_argument error.
 Quantization parse_quantization(const std::string& name);
 
 // Input rows of one matrix product, in every form the Linears reading them need. Buffers are
@@ -37,7 +38,7 @@ struct Activations {
   // the threads that prepare and read it start.
   void bind(const float* x, int64_t rows, int64_t cols);
   // Prepares rows [row_begin, row_end), columns [col_begin, col_end) for `format` (no work for
-  // f32/f16). For q8_0 the columns must be whole blocks of 32.
+  // f32/f16; q4_0 gets q8_0's form). For q8_0 and q4_0 the columns must be whole blocks of 32.
   void prepare(WeightFormat format, int64_t row_begin, int64_t row_end, int64_t col_begin, int64_t col_end);
 };
 

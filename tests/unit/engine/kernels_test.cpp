@@ -1,10 +1,12 @@
 // Every instruction set's kernels against a double-precision reference on awkward shapes, batched
 // against row-by-row results bit for bit, the set-independent outputs (quantize_q8_0,
-// round_to_bf16) against the scalar set, and the scalar conversions at their edge cases.
+// round_to_bf16) against the scalar set, quantize_q4_0 against llama.cpp's formula, and the
+// scalar conversions at their edge cases.
 #include "engine/kernels/kernels.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -128,6 +130,8 @@ std::vector<Shape> shapes(const std::vector<int64_t>& ks, int64_t long_k) {
 }
 const std::vector<Shape> kFloatShapes = shapes({1, 7, 31, 32, 33, 100, 2048}, 4129);
 const std::vector<Shape> kQ8Shapes = shapes({32, 64, 96, 2048}, 4192);
+// q4_0: k ending in every count of blocks short of a 4-block step; k past one 8192-value segment.
+const std::vector<Shape> kQ4Shapes = shapes({32, 64, 96, 128, 160, 192, 224, 2048}, 8192 + 224);
 
 double widen_f32(float v) { return v; }
 double widen_f16(uint16_t v) { return f16_to_f32(v); }
@@ -218,6 +222,122 @@ TEST(Kernels, MatmulQ8) {
                      [&](int64_t row, int64_t n) { return dot(row, n).second; }},
                     1e-5);
     }
+  }
+}
+
+// The q of n q4_0 values, read as kernels.h describes the layout: 16 bytes a block, byte j holding
+// q_j in its low nibble and q_{j+16} in its high one.
+std::vector<int> unpack_q4(const uint8_t* bytes, int64_t n) {
+  std::vector<int> q(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const uint8_t byte = bytes[i / 32 * 16 + i % 16];
+    q[i] = i % 32 < 16 ? byte & 0x0F : byte >> 4;
+  }
+  return q;
+}
+
+// llama.cpp's quantize_row_q4_0_ref for one block: the scale d and the 32 q.
+std::pair<float, std::vector<int>> reference_q4_block(const float* x) {
+  float amax = 0.0f;
+  float max = 0.0f;
+  for (int i = 0; i < 32; ++i) {
+    if (amax < std::fabs(x[i])) {
+      amax = std::fabs(x[i]);
+      max = x[i];
+    }
+  }
+  const float d = max / -8;
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  std::vector<int> q(32);
+  for (int i = 0; i < 32; ++i) {
+    q[i] = std::min(15, static_cast<int>(static_cast<int8_t>(x[i] * id + 8.5f)));
+  }
+  return {d, q};
+}
+
+TEST(Kernels, MatmulQ4) {
+  for (Isa isa : supported_isas()) {
+    for (const Shape& shape : kQ4Shapes) {
+      const int64_t k = shape.k;
+      SCOPED_TRACE(std::string(isa_name(isa)) + " k=" + std::to_string(k));
+      const int64_t blocks = k / kQ8BlockSize;
+      const KernelTable& table = kernels_for(isa);
+      std::vector<int8_t> xq(shape.rows * k);
+      std::vector<float> xs(shape.rows * blocks);
+      table.quantize_q8_0(random_floats(shape.rows * k, 15).data(), shape.rows * k, xq.data(),
+                          xs.data());
+      // Every nibble value; scales of both signs, as d = max / -8 has.
+      std::mt19937 rng(16);
+      std::vector<uint8_t> wq(kCols * k / 2);
+      for (uint8_t& v : wq) v = static_cast<uint8_t>(rng() & 0xFF);
+      std::vector<float> ws = random_floats(kCols * blocks, 17);
+      for (float& s : ws) s /= 8.0f;
+      std::vector<int> q;
+      for (int64_t n = 0; n < kCols; ++n) {
+        const std::vector<int> row = unpack_q4(wq.data() + n * k / 2, k);
+        q.insert(q.end(), row.begin(), row.end());
+      }
+      auto dot = [&](int64_t row, int64_t n) {
+        return reference_dot(
+            k, [&](int64_t i) { return double{xs[row * blocks + i / 32]} * xq[row * k + i]; },
+            [&](int64_t i) { return double{ws[n * blocks + i / 32]} * (q[n * k + i] - 8); });
+      };
+      check_product(shape,
+                    {[&](int64_t m0, int64_t m, int64_t nb, int64_t ne, float* y, int64_t ys) {
+                       table.matmul_q4_0(xq.data() + m0 * k, xs.data() + m0 * blocks, m, k,
+                                         wq.data(), ws.data(), nb, ne, y, ys);
+                     },
+                     [&](int64_t row, int64_t n) { return dot(row, n).first; },
+                     [&](int64_t row, int64_t n) { return dot(row, n).second; }},
+                    1e-5);
+    }
+  }
+}
+
+TEST(Kernels, QuantizeQ4FollowsTheFormula) {
+  // 7 blocks: random; zeros; a negative largest value (d > 0); two largest values of opposite
+  // signs, the positive one first (it sets d, and the other's q clamps from 16 to 15); the same
+  // with the negative one first; tiny values; exact multiples of d.
+  std::vector<float> x = random_floats(7 * 32, 18);
+  for (int i = 0; i < 32; ++i) x[32 + i] = 0.0f;
+  x[64 + 9] = -3.0f;
+  x[96 + 2] = 2.0f;
+  x[96 + 30] = -2.0f;
+  for (int i = 0; i < 32; ++i) x[128 + i] = 0.1f * static_cast<float>(i % 5);
+  x[128 + 4] = -0.5f;
+  x[128 + 20] = 0.5f;
+  for (int i = 0; i < 32; ++i) x[160 + i] *= 1e-30f;
+  for (int i = 0; i < 32; ++i) x[192 + i] = 0.25f * static_cast<float>(i % 16 - 8);
+  for (Isa isa : supported_isas()) {
+    SCOPED_TRACE(isa_name(isa));
+    std::vector<uint8_t> packed(x.size() / 2);
+    std::vector<float> scales(x.size() / 32);
+    kernels_for(isa).quantize_q4_0(x.data(), static_cast<int64_t>(x.size()), packed.data(),
+                                   scales.data());
+    const std::vector<int> q = unpack_q4(packed.data(), static_cast<int64_t>(x.size()));
+    for (int b = 0; b < 7; ++b) {
+      SCOPED_TRACE("block " + std::to_string(b));
+      const auto [d, expected] = reference_q4_block(x.data() + 32 * b);
+      EXPECT_EQ(bits(scales[b]), bits(d));
+      for (int i = 0; i < 32; ++i) {
+        EXPECT_EQ(q[32 * b + i], expected[i]) << "value " << i << ": " << x[32 * b + i];
+        // Dequantized within half a step, or a whole one where q clamps at 15.
+        EXPECT_LE(std::fabs((q[32 * b + i] - 8) * d - x[32 * b + i]),
+                  std::fabs(d) * (q[32 * b + i] == 15 ? 1.0f : 0.5f) * 1.0001f);
+      }
+    }
+    EXPECT_EQ(scales[1], 0.0f);
+    for (int i = 0; i < 32; ++i) EXPECT_EQ(q[32 + i], 8);
+    EXPECT_EQ(scales[2], 3.0f / 8);  // max -3: d > 0, and -3 is q 0
+    EXPECT_EQ(q[64 + 9], 0);
+    EXPECT_EQ(scales[3], -2.0f / 8);  // max 2 (first of ±2): -2 would be q 16
+    EXPECT_EQ(q[96 + 2], 0);
+    EXPECT_EQ(q[96 + 30], 15);
+    EXPECT_EQ(scales[4], 0.5f / 8);  // max -0.5 comes first
+    EXPECT_EQ(q[128 + 4], 0);
+    EXPECT_EQ(q[128 + 20], 15);
+    EXPECT_EQ(q[128 + 1], 10);  // 0.1 * 16 + 8.5 = 10.1, truncated
+    for (int i = 0; i < 32; ++i) EXPECT_EQ(q[192 + i], i % 16);  // d = 0.25 exactly
   }
 }
 
