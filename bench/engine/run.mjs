@@ -1,6 +1,6 @@
 // Engine benchmark: prefill tok/s (128-token prompt), decode tok/s at batch 1 and total decode
 // tok/s at batch 8, for random-weight checkpoints with real shapes (Llama-3.2-1B, and
-// SmolLM2-135M's layers with Llama 3's vocabulary), BF16 and q8_0, 1 and 2 threads, beside the
+// SmolLM2-135M's layers with Llama 3's vocabulary), BF16, q8_0 and q4_0, 1 and 2 threads, beside the
 // memory-bandwidth roofline `gatehouse bench` measures itself (weight bytes read per decode step ÷
 // read bandwidth with all the run's threads).
 // The llama.cpp column is the figure the engine issue gives for llama.cpp (early-2025 build, 2
@@ -47,7 +47,7 @@ const f = (value, digits = 1) => value.toFixed(digits);
 const rows = [];
 for (const shape of args.shapes.split(',')) {
   const folder = checkpoint(shape);
-  for (const quantization of ['none', 'q8_0']) {
+  for (const quantization of ['none', 'q8_0', 'q4_0']) {
     for (const threads of args.threads.split(',').map(Number)) {
       const r = bench(folder, threads, quantization);
       const peer = threads === 2 ? llamaCpp[shape]?.[quantization] : undefined;
