@@ -1,4 +1,6 @@
 // Instruction-set detection, the GATEHOUSE_ISA cap and the once-chosen kernel table.
+#include <cpuid.h>
+
 #include <cstdlib>
 #include <string_view>
 
@@ -14,6 +16,12 @@ Isa best_supported() {
   return Isa::scalar;
 }
 
+// CPUID leaf 1, ECX bit 29 (clang's __builtin_cpu_supports has no "f16c").
+bool has_f16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+}
+
 }  // namespace
 
 bool cpu_supports(Isa isa) {
@@ -22,8 +30,7 @@ bool cpu_supports(Isa isa) {
     case Isa::scalar:
       return true;
     case Isa::avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-             __builtin_cpu_supports("f16c");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c();
     case Isa::avx512:
       return cpu_supports(Isa::avx2) && __builtin_cpu_supports("avx512f") &&
              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
