@@ -94,6 +94,13 @@ int64_t as_int(const bj::value& value, const JsonPath& path) {
   wrong_kind(value, path, "an integer");
 }
 
+std::vector<int64_t> as_int_list(const bj::value& value, const JsonPath& path) {
+  if (!value.is_array()) return {as_int(value, path)};
+  std::vector<int64_t> values;
+  for (size_t i = 0; i < value.get_array().size(); ++i) values.push_back(as_int(value.get_array()[i], path[i]));
+  return values;
+}
+
 double as_double(const bj::value& value, const JsonPath& path) {
   if (value.is_double()) return value.get_double();
   if (value.is_int64()) return double(value.get_int64());

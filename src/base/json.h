@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gatehouse::json {
 
@@ -39,6 +40,8 @@ const bj::array& as_array(const bj::value& value, const JsonPath& path);
 std::string_view as_string(const bj::value& value, const JsonPath& path);
 bool as_bool(const bj::value& value, const JsonPath& path);
 int64_t as_int(const bj::value& value, const JsonPath& path);
+// An integer or an array of integers (config fields such as eos_token_id), as a list.
+std::vector<int64_t> as_int_list(const bj::value& value, const JsonPath& path);
 double as_double(const bj::value& value, const JsonPath& path);
 
 // Field access on an object. `require` throws "<path>.<key> is missing"; the others return the

@@ -128,7 +128,7 @@ bj::object completion_json(size_t prompt_index, const std::vector<int32_t>& prom
     for (const engine::TokenLogprob& entry : sampled.top) top.push_back(bj::object{{"token_id", entry.token}, {"logprob", entry.logprob}});
     logprobs.push_back(bj::object{{"token_id", sampled.token}, {"logprob", sampled.logprob}, {"rank", sampled.rank}, {"top_logprobs", std::move(top)}});
   }
-  if (completion.last.index >= 0 && !completion.logprobs.empty()) line["logprobs"] = std::move(logprobs);
+  if (!completion.logprobs.empty()) line["logprobs"] = std::move(logprobs);
   return line;
 }
 

@@ -181,14 +181,12 @@ std::vector<SequenceUpdate> Engine::step() {
                      .wants_logits = chunk.samples()});
   }
   s.model.forward(batch, *s.cache, *s.workspace, s.pool);
-  std::vector<bool> samples;
-  for (const ScheduledChunk& chunk : chunks) samples.push_back(chunk.samples());
   s.scheduler->computed(chunks);
 
   const int64_t vocab = config().vocab_size;
   int64_t row = 0;
   for (size_t i = 0; i < chunks.size(); ++i) {
-    if (!samples[i]) continue;
+    if (!batch[i].wants_logits) continue;
     Sequence& sequence = *chunks[i].sequence;
     SampledToken sampled =
         sequence.sampler->sample({s.workspace->mutable_logits(row++), static_cast<size_t>(vocab)}, sequence.prompt(), sequence.output());

@@ -23,15 +23,7 @@ GenerationConfig GenerationConfig::parse(std::string_view text, const std::strin
   const json::JsonPath path(document);
   const bj::object& object = json::as_object(root, path);
   GenerationConfig config;
-  if (const bj::value* eos = json::find(object, "eos_token_id")) {
-    if (eos->is_array()) {
-      for (size_t i = 0; i < eos->get_array().size(); ++i) {
-        config.eos_token_ids.push_back(json::as_int(eos->get_array()[i], (path / "eos_token_id")[i]));
-      }
-    } else {
-      config.eos_token_ids.push_back(json::as_int(*eos, path / "eos_token_id"));
-    }
-  }
+  if (const bj::value* eos = json::find(object, "eos_token_id")) config.eos_token_ids = json::as_int_list(*eos, path / "eos_token_id");
   config.temperature = optional_number(object, "temperature", path);
   config.top_p = optional_number(object, "top_p", path);
   config.min_p = optional_number(object, "min_p", path);

@@ -116,15 +116,7 @@ ModelConfig ModelConfig::parse(std::string_view text, const std::string& documen
   }
   if (config.sliding_window && *config.sliding_window <= 0) fail(path / "sliding_window", "must be positive");
   config.bos_token_id = json::get_optional_int(object, "bos_token_id", path);
-  if (const bj::value* eos = json::find(object, "eos_token_id")) {
-    if (eos->is_array()) {
-      for (size_t i = 0; i < eos->get_array().size(); ++i) {
-        config.eos_token_ids.push_back(json::as_int(eos->get_array()[i], (path / "eos_token_id")[i]));
-      }
-    } else {
-      config.eos_token_ids.push_back(json::as_int(*eos, path / "eos_token_id"));
-    }
-  }
+  if (const bj::value* eos = json::find(object, "eos_token_id")) config.eos_token_ids = json::as_int_list(*eos, path / "eos_token_id");
   config.torch_dtype = json::get_string(object, "torch_dtype", path, "");
   return config;
 }

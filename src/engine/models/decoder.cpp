@@ -17,21 +17,6 @@ std::string layer_name(int64_t index, const std::string& rest) {
   return "model.layers." + std::to_string(index) + "." + rest;
 }
 
-void embed_row(const TensorView& table, int64_t token, float* out) {
-  const int64_t width = table.cols;
-  switch (table.dtype) {
-    case DType::f32:
-      std::memcpy(out, static_cast<const float*>(table.data) + token * width, width * sizeof(float));
-      break;
-    case DType::f16:
-      for (int64_t i = 0; i < width; ++i) out[i] = kernels::f16_to_f32(static_cast<const uint16_t*>(table.data)[token * width + i]);
-      break;
-    default:
-      for (int64_t i = 0; i < width; ++i) out[i] = kernels::bf16_to_f32(static_cast<const uint16_t*>(table.data)[token * width + i]);
-      break;
-  }
-}
-
 // transformers' LlamaRMSNorm: x * rsqrt(mean(x^2) + eps), then times the weight.
 void rms_norm(const float* in, const float* weight, float* out, int64_t width, double eps) {
   double sum = 0;
@@ -194,7 +179,7 @@ void DecoderModel::forward(std::span<const StepSequence> batch, KvCache& cache, 
     for (int64_t row = begin; row < end; ++row) {
       const StepSequence& sequence = batch[ws.sequence_of_[row]];
       const int32_t token = sequence.tokens[ws.position_[row] - sequence.start_position];
-      embed_row(embedding_, token, ws.hidden_.data() + row * hidden);
+      embedding_.row_to_f32(token, ws.hidden_.data() + row * hidden);
       rope_.angles(ws.position_[row], ws.cos_.data() + row * half, ws.sin_.data() + row * half);
     }
     pool.barrier();

@@ -15,19 +15,6 @@ WeightFormat format_of(DType dtype) {
   return WeightFormat::f32;
 }
 
-// Row `row` of a 2-D tensor as f32.
-void to_f32(const TensorView& view, int64_t row, float* out) {
-  const int64_t cols = view.cols;
-  for (int64_t c = 0; c < cols; ++c) {
-    const int64_t i = row * cols + c;
-    switch (view.dtype) {
-      case DType::f32: out[c] = static_cast<const float*>(view.data)[i]; break;
-      case DType::f16: out[c] = kernels::f16_to_f32(static_cast<const uint16_t*>(view.data)[i]); break;
-      default: out[c] = kernels::bf16_to_f32(static_cast<const uint16_t*>(view.data)[i]); break;
-    }
-  }
-}
-
 }  // namespace
 
 Quantization parse_quantization(const std::string& name) {
@@ -87,7 +74,7 @@ Linear::Linear(WeightStore& weights, const std::string& name, int64_t rows, int6
     std::vector<float> row(cols);
     auto [begin, end] = pool.share(thread, rows);
     for (int64_t r = begin; r < end; ++r) {
-      to_f32(view, r, row.data());
+      view.row_to_f32(r, row.data());
       float* row_scales = scales + r * (cols / kernels::kQ8BlockSize);
       if (q4) {
         kernels::kernels().quantize_q4_0(row.data(), cols, reinterpret_cast<uint8_t*>(values) + r * cols / 2,

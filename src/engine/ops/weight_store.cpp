@@ -42,15 +42,21 @@ uint64_t checkpoint_bytes(const std::filesystem::path& folder) {
   return total;
 }
 
-float element_as_f32(DType dtype, const void* data, int64_t index) {
+}  // namespace
+
+void TensorView::row_to_f32(int64_t row, float* out) const {
   switch (dtype) {
-    case DType::f32: return static_cast<const float*>(data)[index];
-    case DType::f16: return kernels::f16_to_f32(static_cast<const uint16_t*>(data)[index]);
-    default: return kernels::bf16_to_f32(static_cast<const uint16_t*>(data)[index]);
+    case DType::f32:
+      std::memcpy(out, static_cast<const float*>(data) + row * cols, cols * sizeof(float));
+      break;
+    case DType::f16:
+      for (int64_t c = 0; c < cols; ++c) out[c] = kernels::f16_to_f32(static_cast<const uint16_t*>(data)[row * cols + c]);
+      break;
+    default:
+      for (int64_t c = 0; c < cols; ++c) out[c] = kernels::bf16_to_f32(static_cast<const uint16_t*>(data)[row * cols + c]);
+      break;
   }
 }
-
-}  // namespace
 
 WeightPlacement parse_weight_placement(const std::string& name) {
   if (name == "auto") return WeightPlacement::automatic;
@@ -132,7 +138,7 @@ TensorView WeightStore::require(const std::string& name, const std::vector<int64
 std::vector<float> WeightStore::load_vector(const std::string& name, int64_t size) {
   const TensorView view = require(name, {size});
   std::vector<float> values(size);
-  for (int64_t i = 0; i < size; ++i) values[i] = element_as_f32(view.dtype, view.data, i);
+  view.row_to_f32(0, values.data());
   return values;
 }
 

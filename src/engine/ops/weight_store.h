@@ -50,6 +50,9 @@ struct TensorView {
   int64_t rows = 0;
   int64_t cols = 0;  // 1-D tensors have rows = 1
   const void* data = nullptr;
+
+  // Row `row` converted to f32 (cols values).
+  void row_to_f32(int64_t row, float* out) const;
 };
 
 class WeightStore {
