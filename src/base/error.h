@@ -34,6 +34,18 @@ class Error : public std::runtime_error {
   ErrorCode code_;
 };
 
+// An invalid_argument error about one named parameter of a request ("top_p"), so that APIs can
+// report which parameter was wrong (OpenAI's error "param").
+class InvalidParameter : public Error {
+ public:
+  InvalidParameter(std::string parameter, const std::string& message)
+      : Error(ErrorCode::invalid_argument, message), parameter_(std::move(parameter)) {}
+  const std::string& parameter() const { return parameter_; }
+
+ private:
+  std::string parameter_;
+};
+
 [[noreturn]] void check_failed(const char* condition, const char* file, int line);
 
 }  // namespace gatehouse

@@ -32,13 +32,10 @@ struct GenerateOptions {
   std::optional<double> temperature, top_p, min_p, repetition_penalty;
   std::optional<int64_t> top_k;
   std::optional<uint64_t> seed;
-  std::optional<int64_t> logprobs;
+  std::optional<int64_t> logprobs, prompt_logprobs;
   std::string stop_token_ids;
   EngineFlags engine;
 };
-
-// The files a model needs from a repo.
-const std::vector<std::string> kModelFiles = {"*.json", "*.safetensors", "*.jinja", "tokenizer.model"};
 
 std::vector<int32_t> parse_ids(const std::string& text, const std::string& option) {
   std::vector<int32_t> ids;
@@ -69,6 +66,7 @@ void apply_defaults(GenerateOptions& options, const engine::GenerationConfig& de
   params.repetition_penalty = options.repetition_penalty.value_or(defaults.repetition_penalty.value_or(params.repetition_penalty));
   params.seed = options.seed;
   params.logprobs = options.logprobs;
+  params.prompt_logprobs = options.prompt_logprobs;
   if (!options.stop_token_ids.empty()) params.stop_token_ids = parse_ids(options.stop_token_ids, "--stop-token-ids");
 }
 
@@ -105,8 +103,19 @@ const char* finish_name(engine::FinishReason reason) {
 struct Completion {
   std::vector<int32_t> tokens;
   std::vector<engine::SampledToken> logprobs;
+  std::vector<engine::SampledToken> prompt_logprobs;
   engine::SequenceUpdate last;
 };
+
+bj::array logprobs_json(const std::vector<engine::SampledToken>& entries) {
+  bj::array out;
+  for (const engine::SampledToken& sampled : entries) {
+    bj::array top;
+    for (const engine::TokenLogprob& entry : sampled.top) top.push_back(bj::object{{"token_id", entry.token}, {"logprob", entry.logprob}});
+    out.push_back(bj::object{{"token_id", sampled.token}, {"logprob", sampled.logprob}, {"rank", sampled.rank}, {"top_logprobs", std::move(top)}});
+  }
+  return out;
+}
 
 bj::object completion_json(size_t prompt_index, const std::vector<int32_t>& prompt, const Completion& completion,
                            const std::optional<tokenizer::Tokenizer>& tok) {
@@ -122,13 +131,8 @@ bj::object completion_json(size_t prompt_index, const std::vector<int32_t>& prom
   }
   line["finish_reason"] = finish_name(completion.last.finish);
   line["stop_reason"] = completion.last.stop_token ? bj::value(*completion.last.stop_token) : bj::value(nullptr);
-  bj::array logprobs;
-  for (const engine::SampledToken& sampled : completion.logprobs) {
-    bj::array top;
-    for (const engine::TokenLogprob& entry : sampled.top) top.push_back(bj::object{{"token_id", entry.token}, {"logprob", entry.logprob}});
-    logprobs.push_back(bj::object{{"token_id", sampled.token}, {"logprob", sampled.logprob}, {"rank", sampled.rank}, {"top_logprobs", std::move(top)}});
-  }
-  if (!completion.logprobs.empty()) line["logprobs"] = std::move(logprobs);
+  if (!completion.logprobs.empty()) line["logprobs"] = logprobs_json(completion.logprobs);
+  if (!completion.prompt_logprobs.empty()) line["prompt_logprobs"] = logprobs_json(completion.prompt_logprobs);
   return line;
 }
 
@@ -165,6 +169,7 @@ int run_generate(GenerateOptions& options) {
         }
       }
       for (auto& sampled : update.new_logprobs) completion.logprobs.push_back(std::move(sampled));
+      if (!update.prompt_logprobs.empty()) completion.prompt_logprobs = std::move(update.prompt_logprobs);
       completion.last = std::move(update);
     }
   }
@@ -216,6 +221,8 @@ void add_generate_command(CLI::App& app, Handler& handler) {
   command->add_option("--presence-penalty", options->sampling.presence_penalty, "Penalty for tokens in the output");
   command->add_option("--seed", options->seed, "Seed for reproducible sampling");
   command->add_option("--logprobs", options->logprobs, "Log-probabilities of this many top tokens per step (with --json)");
+  command->add_option("--prompt-logprobs", options->prompt_logprobs,
+                      "Log-probabilities of each prompt token after the first, with this many top tokens (with --json)");
   command->add_option("--stop-token-ids", options->stop_token_ids, "Comma-separated token ids that end generation");
   command->add_flag("--ignore-eos", options->sampling.ignore_eos, "Keep generating after the end-of-sequence token");
   add_engine_flags(*command, options->engine);

@@ -36,6 +36,7 @@ struct Engine::State {
   std::unique_ptr<DecoderModel::Workspace> workspace;
   std::vector<int32_t> eos_token_ids;
   std::map<std::string, int64_t> live_sequences;  // per request id
+  int64_t last_step_tokens = 0;
   std::vector<SequenceUpdate> aborted;
   uint64_t arrivals = 0;
 };
@@ -80,11 +81,12 @@ Engine::Engine(const std::filesystem::path& folder, EngineOptions options)
 
   state_->cache = std::make_unique<KvCache>(shape, blocks);
   state_->allocator = std::make_unique<BlockAllocator>(blocks, options.block_size, options.prefix_caching);
-  state_->scheduler = std::make_unique<Scheduler>(
-      *state_->allocator, SchedulerLimits{options.max_num_seqs, options.max_num_batched_tokens});
+  const SchedulerLimits limits{.max_num_seqs = options.max_num_seqs, .max_num_batched_tokens = options.max_num_batched_tokens};
+  state_->scheduler = std::make_unique<Scheduler>(*state_->allocator, limits);
   state_->workspace = std::make_unique<DecoderModel::Workspace>(
-      state_->model, options.max_num_batched_tokens, std::min(options.max_num_seqs, options.max_num_batched_tokens),
-      max_model_len_, state_->pool.size());
+      state_->model, options.max_num_batched_tokens,
+      std::min(options.max_num_seqs, options.max_num_batched_tokens) + limits.prompt_score_rows, max_model_len_,
+      state_->pool.size());
   for (int64_t id : config.eos_token_ids) state_->eos_token_ids.push_back(static_cast<int32_t>(id));
   for (int64_t id : generation_config_.eos_token_ids) state_->eos_token_ids.push_back(static_cast<int32_t>(id));
   GH_LOG(info) << "engine: " << config.architecture_name << ", " << config.num_hidden_layers << " layers, "
@@ -143,6 +145,7 @@ SequenceUpdate update_for(const Sequence& sequence) {
   update.prompt_tokens = sequence.prompt_length;
   update.cached_prompt_tokens = sequence.cached_prompt;
   update.output_tokens = sequence.output_length();
+  update.first_scheduled = sequence.first_scheduled.value_or(std::chrono::steady_clock::now());
   return update;
 }
 
@@ -160,6 +163,22 @@ FinishReason finish_after(Sequence& sequence, int32_t token, const std::vector<i
   return FinishReason::none;
 }
 
+// Scores the prompt tokens a chunk's rows predict (row j predicts the token after it), once each
+// (a preempted sequence computes its prompt again). Returns the row after the chunk's scoring
+// rows, except that the last one, which also samples, is left to the sampler.
+int64_t score_prompt(Sequence& sequence, const StepSequence& chunk, DecoderModel::Workspace& workspace, int64_t row,
+                     int64_t vocab) {
+  const int64_t count = static_cast<int64_t>(chunk.tokens.size());
+  for (int64_t j = 0; j < count; ++j) {
+    const int64_t target = chunk.start_position + j + 1;
+    if (target < sequence.prompt_length && target - 1 == static_cast<int64_t>(sequence.prompt_logprobs.size())) {
+      sequence.prompt_logprobs.push_back(sequence.sampler->score(
+          {workspace.logits(row + j), static_cast<size_t>(vocab)}, sequence.tokens[target], *sequence.params->prompt_logprobs));
+    }
+  }
+  return row + (chunk.wants_logits ? count - 1 : count);
+}
+
 }  // namespace
 
 std::vector<SequenceUpdate> Engine::step() {
@@ -169,16 +188,21 @@ std::vector<SequenceUpdate> Engine::step() {
   // A cancelled id stays taken until its abort is reported, so updates never mix two requests.
   for (const SequenceUpdate& update : updates) s.live_sequences.erase(update.request_id);
   const std::vector<ScheduledChunk> chunks = s.scheduler->schedule();
+  s.last_step_tokens = 0;
   if (chunks.empty()) return updates;
+  const auto now = std::chrono::steady_clock::now();
 
   std::vector<StepSequence> batch;
   batch.reserve(chunks.size());
   for (const ScheduledChunk& chunk : chunks) {
-    const Sequence& sequence = *chunk.sequence;
+    Sequence& sequence = *chunk.sequence;
+    if (!sequence.first_scheduled) sequence.first_scheduled = now;
+    s.last_step_tokens += chunk.count;
     batch.push_back({.tokens = std::span<const int32_t>(sequence.tokens).subspan(sequence.computed, chunk.count),
                      .start_position = sequence.computed,
                      .block_table = sequence.blocks,
-                     .wants_logits = chunk.samples()});
+                     .wants_logits = chunk.samples(),
+                     .scores_prompt = sequence.scores_prompt()});
   }
   s.model.forward(batch, *s.cache, *s.workspace, s.pool);
   s.scheduler->computed(chunks);
@@ -186,8 +210,9 @@ std::vector<SequenceUpdate> Engine::step() {
   const int64_t vocab = config().vocab_size;
   int64_t row = 0;
   for (size_t i = 0; i < chunks.size(); ++i) {
-    if (!batch[i].wants_logits) continue;
     Sequence& sequence = *chunks[i].sequence;
+    if (batch[i].scores_prompt) row = score_prompt(sequence, batch[i], *s.workspace, row, vocab);
+    if (!batch[i].wants_logits) continue;
     SampledToken sampled =
         sequence.sampler->sample({s.workspace->mutable_logits(row++), static_cast<size_t>(vocab)}, sequence.prompt(), sequence.output());
     sequence.tokens.push_back(sampled.token);
@@ -195,6 +220,9 @@ std::vector<SequenceUpdate> Engine::step() {
     SequenceUpdate update = update_for(sequence);
     update.new_tokens.push_back(sampled.token);
     if (sequence.params->logprobs) update.new_logprobs.push_back(std::move(sampled));
+    if (sequence.params->prompt_logprobs && sequence.index == 0 && sequence.output_length() == 1) {
+      update.prompt_logprobs = sequence.prompt_logprobs;
+    }
     update.finish = sequence.finish;
     update.stop_token = sequence.stop_token;
     updates.push_back(std::move(update));
@@ -216,6 +244,16 @@ void Engine::cancel(const std::string& request_id) {
   }
 }
 
+void Engine::stop_sequence(const std::string& request_id, int64_t index) {
+  State& s = *state_;
+  for (Sequence* sequence : s.scheduler->find(request_id)) {
+    if (sequence->index != index) continue;
+    sequence->finish = FinishReason::stop;
+    if (--s.live_sequences[request_id] == 0) s.live_sequences.erase(request_id);
+    s.scheduler->finish(sequence);
+  }
+}
+
 bool Engine::has_unfinished() const {
   return state_->scheduler->running() + state_->scheduler->waiting() > 0 || !state_->aborted.empty();
 }
@@ -226,7 +264,8 @@ EngineStats Engine::stats() const {
           .waiting = s.scheduler->waiting(),
           .kv_blocks = s.allocator->num_blocks(),
           .kv_blocks_used = s.allocator->used(),
-          .preemptions = s.scheduler->preemptions()};
+          .preemptions = s.scheduler->preemptions(),
+          .last_step_tokens = s.last_step_tokens};
 }
 
 }  // namespace gatehouse::engine

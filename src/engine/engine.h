@@ -6,6 +6,7 @@
 // thread of its own and passes requests in through a queue).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -46,11 +47,14 @@ struct SequenceUpdate {
   int64_t index = 0;
   std::vector<int32_t> new_tokens;
   std::vector<SampledToken> new_logprobs;  // one per new token when params.logprobs is set
+  // With params.prompt_logprobs, on sample 0's first token: entry i scores prompt token i + 1.
+  std::vector<SampledToken> prompt_logprobs;
   FinishReason finish = FinishReason::none;
   std::optional<int32_t> stop_token;  // the stop_token_ids entry that finished it
   int64_t prompt_tokens = 0;
   int64_t cached_prompt_tokens = 0;  // taken from the prefix cache
   int64_t output_tokens = 0;
+  std::chrono::steady_clock::time_point first_scheduled;  // the start of its first step
 };
 
 struct EngineStats {
@@ -59,6 +63,7 @@ struct EngineStats {
   int64_t kv_blocks = 0;
   int64_t kv_blocks_used = 0;
   int64_t preemptions = 0;
+  int64_t last_step_tokens = 0;  // tokens the last step computed
 };
 
 class Engine {
@@ -80,6 +85,9 @@ class Engine {
   std::vector<SequenceUpdate> step();
   // Stops every sequence of a request now; its update (finish = abort) comes from the next step().
   void cancel(const std::string& request_id);
+  // Ends one sequence of a request now, as finished by a stop (the caller matched a stop string in
+  // its text); its blocks are freed at once and no further update comes for it.
+  void stop_sequence(const std::string& request_id, int64_t index);
   bool has_unfinished() const;
   EngineStats stats() const;
 

@@ -243,7 +243,14 @@ SampledToken Sampler::sample(std::span<float> logits, std::span<const int32_t> p
 
   SampledToken out;
   out.token = params_.greedy() ? argmax(logits) : sample_random(logits);
-  if (params_.logprobs) fill_logprobs(raw_, out);
+  if (params_.logprobs) fill_logprobs(raw_, out, *params_.logprobs);
+  return out;
+}
+
+SampledToken Sampler::score(std::span<const float> logits, int32_t token, int64_t top) {
+  SampledToken out;
+  out.token = token;
+  fill_logprobs(logits, out, top);
   return out;
 }
 
@@ -550,7 +557,7 @@ double Sampler::next_uniform() {
 }
 
 // Raw logprobs as torch's log_softmax: (x - max) - log(sum(exp(x - max))), f32 with a double sum.
-void Sampler::fill_logprobs(std::span<const float> raw, SampledToken& out) {
+void Sampler::fill_logprobs(std::span<const float> raw, SampledToken& out, int64_t top) {
   const size_t vocab = raw.size();
   const float max_raw = max_of(raw);
   DoubleSum sum;
@@ -573,7 +580,7 @@ void Sampler::fill_logprobs(std::span<const float> raw, SampledToken& out) {
   out.rank = 0;
   for (size_t j = 0; j < kLanes; ++j) out.rank += ranks[j];
 
-  const size_t count = std::min(static_cast<size_t>(*params_.logprobs), vocab);
+  const size_t count = std::min(static_cast<size_t>(top), vocab);
   if (count == 0) return;
   // Min-heap on "better" (higher logprob, then lower id): the front is the worst kept entry.
   auto better = [](const TokenLogprob& a, const TokenLogprob& b) {

@@ -43,6 +43,9 @@ class Sampler {
   // rebuilt). Token ids outside [0, logits.size()) are ignored.
   SampledToken sample(std::span<float> logits, std::span<const int32_t> prompt,
                       std::span<const int32_t> output);
+  // The raw logprob and rank of `token` in a row of logits, with the `top` most likely tokens
+  // (prompt logprobs: how likely each prompt token was given the ones before it).
+  SampledToken score(std::span<const float> logits, int32_t token, int64_t top);
 
  private:
   struct Candidate {
@@ -65,7 +68,7 @@ class Sampler {
   int32_t sample_sorted_prefix(std::span<Candidate> candidates, double total_mass);
   int32_t draw_from(std::span<const Candidate> kept);
   double next_uniform();
-  void fill_logprobs(std::span<const float> raw, SampledToken& out);
+  void fill_logprobs(std::span<const float> raw, SampledToken& out, int64_t top);
 
   SamplingParams params_;
   float temperature_ = 1;                        // clamped to vLLM's minimum of 0.01

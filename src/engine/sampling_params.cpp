@@ -20,13 +20,13 @@ std::string number(double value) {
   return std::string(buffer, result.ptr);
 }
 
-[[noreturn]] void fail(const std::string& message) {
-  throw Error(ErrorCode::invalid_argument, message);
+[[noreturn]] void fail(const std::string& parameter, const std::string& message) {
+  throw InvalidParameter(parameter, message);
 }
 
 void check_token(const char* parameter, int64_t token, int64_t vocab_size) {
   if (token < 0 || token >= vocab_size) {
-    fail(std::string(parameter) + " contains token id " + std::to_string(token) +
+    fail(parameter, std::string(parameter) + " contains token id " + std::to_string(token) +
          ", outside the vocabulary [0, " + std::to_string(vocab_size) + ")");
   }
 }
@@ -34,49 +34,53 @@ void check_token(const char* parameter, int64_t token, int64_t vocab_size) {
 }  // namespace
 
 void SamplingParams::validate(int64_t vocab_size) const {
-  if (n < 1) fail("n must be at least 1, got " + std::to_string(n));
+  if (n < 1) fail("n", "n must be at least 1, got " + std::to_string(n));
   if (n > kMaxN) {
-    fail("n must be at most " + std::to_string(kMaxN) + " (Gatehouse's limit), got " +
+    fail("n", "n must be at most " + std::to_string(kMaxN) + " (Gatehouse's limit), got " +
          std::to_string(n));
   }
   if (!(presence_penalty >= -2.0 && presence_penalty <= 2.0)) {
-    fail("presence_penalty must be in [-2, 2], got " + number(presence_penalty));
+    fail("presence_penalty", "presence_penalty must be in [-2, 2], got " + number(presence_penalty));
   }
   if (!(frequency_penalty >= -2.0 && frequency_penalty <= 2.0)) {
-    fail("frequency_penalty must be in [-2, 2], got " + number(frequency_penalty));
+    fail("frequency_penalty", "frequency_penalty must be in [-2, 2], got " + number(frequency_penalty));
   }
   if (!std::isfinite(repetition_penalty)) {
-    fail("repetition_penalty must be a finite number, got " + number(repetition_penalty));
+    fail("repetition_penalty", "repetition_penalty must be a finite number, got " + number(repetition_penalty));
   }
   if (!(repetition_penalty > 0.0)) {
-    fail("repetition_penalty must be greater than zero, got " + number(repetition_penalty));
+    fail("repetition_penalty", "repetition_penalty must be greater than zero, got " + number(repetition_penalty));
   }
   if (!std::isfinite(temperature)) {
-    fail("temperature must be a finite number, got " + number(temperature));
+    fail("temperature", "temperature must be a finite number, got " + number(temperature));
   }
-  if (temperature < 0.0) fail("temperature must be non-negative, got " + number(temperature));
-  if (!(top_p > 0.0 && top_p <= 1.0)) fail("top_p must be in (0, 1], got " + number(top_p));
+  if (temperature < 0.0) fail("temperature", "temperature must be non-negative, got " + number(temperature));
+  if (!(top_p > 0.0 && top_p <= 1.0)) fail("top_p", "top_p must be in (0, 1], got " + number(top_p));
   if (top_k < -1) {
-    fail("top_k must be 0 or -1 (disable), or at least 1, got " + std::to_string(top_k));
+    fail("top_k", "top_k must be 0 or -1 (disable), or at least 1, got " + std::to_string(top_k));
   }
-  if (!(min_p >= 0.0 && min_p <= 1.0)) fail("min_p must be in [0, 1], got " + number(min_p));
+  if (!(min_p >= 0.0 && min_p <= 1.0)) fail("min_p", "min_p must be in [0, 1], got " + number(min_p));
   if (logprobs && (*logprobs < 0 || *logprobs > kMaxLogprobs)) {
-    fail("logprobs must be in [0, " + std::to_string(kMaxLogprobs) + "], got " +
+    fail("logprobs", "logprobs must be in [0, " + std::to_string(kMaxLogprobs) + "], got " +
          std::to_string(*logprobs));
   }
-  if (max_tokens < 1) fail("max_tokens must be at least 1, got " + std::to_string(max_tokens));
+  if (prompt_logprobs && (*prompt_logprobs < 0 || *prompt_logprobs > kMaxLogprobs)) {
+    fail("prompt_logprobs", "prompt_logprobs must be in [0, " + std::to_string(kMaxLogprobs) + "], got " +
+         std::to_string(*prompt_logprobs));
+  }
+  if (max_tokens < 1) fail("max_tokens", "max_tokens must be at least 1, got " + std::to_string(max_tokens));
   if (min_tokens < 0) {
-    fail("min_tokens must be greater than or equal to 0, got " + std::to_string(min_tokens));
+    fail("min_tokens", "min_tokens must be greater than or equal to 0, got " + std::to_string(min_tokens));
   }
   if (min_tokens > max_tokens) {
-    fail("min_tokens must be less than or equal to max_tokens=" + std::to_string(max_tokens) +
+    fail("min_tokens", "min_tokens must be less than or equal to max_tokens=" + std::to_string(max_tokens) +
          ", got " + std::to_string(min_tokens));
   }
   for (int32_t token : stop_token_ids) check_token("stop_token_ids", token, vocab_size);
   for (const auto& [token, bias] : logit_bias) {
     check_token("logit_bias", token, vocab_size);
     if (!std::isfinite(bias)) {
-      fail("logit_bias for token " + std::to_string(token) + " must be a finite number, got " +
+      fail("logit_bias", "logit_bias for token " + std::to_string(token) + " must be a finite number, got " +
            number(bias));
     }
   }

@@ -20,6 +20,7 @@ struct SamplingParams {
   double presence_penalty = 0.0;     // [-2, 2]; output tokens only
   std::optional<uint64_t> seed;      // reproducible sampling when set
   std::optional<int64_t> logprobs;   // number of top logprobs per output token (0..20)
+  std::optional<int64_t> prompt_logprobs;  // the same for each prompt token after the first (0..20)
   int64_t max_tokens = 16;           // >= 1
   int64_t min_tokens = 0;            // EOS and stop tokens are masked until this many
   bool ignore_eos = false;

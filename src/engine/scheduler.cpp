@@ -56,12 +56,28 @@ bool Scheduler::sibling_pending(const Sequence& sequence) const {
 std::vector<ScheduledChunk> Scheduler::schedule() {
   std::vector<ScheduledChunk> chunks;
   int64_t budget = limits_.max_num_batched_tokens;
+  int64_t score_rows = limits_.prompt_score_rows;
   bool preempted = false;
+  // The tokens a sequence computes this step: what it has left, within the budgets.
+  auto chunk_size = [&](const Sequence& sequence) {
+    int64_t count = std::min<int64_t>(static_cast<int64_t>(sequence.tokens.size()) - sequence.computed, budget);
+    if (sequence.scores_prompt()) count = std::min(count, score_rows);
+    return count;
+  };
+  auto take = [&](Sequence& sequence, int64_t count) {
+    chunks.push_back({&sequence, count});
+    budget -= count;
+    if (sequence.scores_prompt()) score_rows -= count;
+  };
 
   // Running sequences first, oldest first; the newest give way when blocks run out.
   for (size_t i = 0; i < running_.size() && budget > 0;) {
     Sequence& sequence = *running_[i];
-    const int64_t count = std::min<int64_t>(static_cast<int64_t>(sequence.tokens.size()) - sequence.computed, budget);
+    const int64_t count = chunk_size(sequence);
+    if (count == 0) {
+      ++i;
+      continue;
+    }
     bool admitted = true;
     while (!reserve(sequence, sequence.computed + count)) {
       preempted = true;
@@ -73,8 +89,7 @@ std::vector<ScheduledChunk> Scheduler::schedule() {
       preempt(running_.back().get());
     }
     if (!admitted) break;
-    chunks.push_back({&sequence, count});
-    budget -= count;
+    take(sequence, count);
     ++i;
   }
 
@@ -86,14 +101,18 @@ std::vector<ScheduledChunk> Scheduler::schedule() {
       ++i;
       continue;
     }
-    if (sequence.blocks.empty()) take_cached_prefix(sequence);
-    const int64_t count = std::min<int64_t>(static_cast<int64_t>(sequence.tokens.size()) - sequence.computed, budget);
-    if (!reserve(sequence, sequence.computed + count)) {
+    const int64_t count = chunk_size(sequence);
+    if (count == 0) {
+      ++i;
+      continue;
+    }
+    if (sequence.blocks.empty() && !sequence.scores_prompt()) take_cached_prefix(sequence);
+    const int64_t admitted = chunk_size(sequence);
+    if (!reserve(sequence, sequence.computed + admitted)) {
       release(sequence);
       break;
     }
-    chunks.push_back({&sequence, count});
-    budget -= count;
+    take(sequence, admitted);
     running_.push_back(std::move(waiting_[i]));
     waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(i));
   }

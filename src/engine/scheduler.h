@@ -4,7 +4,8 @@
 // whatever full blocks of their prompt the prefix cache holds. When blocks run out, the most
 // recently admitted running sequence is preempted: its blocks are released and it goes back to
 // the front of the queue to be recomputed later (its full blocks usually survive in the prefix
-// cache). The n sequences of one request wait for the first to fill the cache with the prompt.
+// cache). The n sequences of one request wait for the first to fill the cache with the prompt. A
+// sequence that scores its prompt (prompt_logprobs) computes it all, without the prefix cache.
 // Not thread-safe: the Engine drives it from one thread.
 #pragma once
 
@@ -21,6 +22,9 @@ namespace gatehouse::engine {
 struct SchedulerLimits {
   int64_t max_num_seqs = 256;
   int64_t max_num_batched_tokens = 2048;
+  // Prompt rows whose logits one step scores at most (requests with prompt_logprobs): each needs
+  // a whole vocabulary row of logits, so their prefill goes in small chunks.
+  int64_t prompt_score_rows = 32;
 };
 
 // One sequence's share of a step: compute `count` tokens starting at its `computed`.

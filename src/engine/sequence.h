@@ -2,6 +2,7 @@
 // values in the cache, its block table and its sampler. Owned by the Scheduler.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -31,12 +32,19 @@ struct Sequence {
   uint64_t last_block_hash = 0;  // chain hash of block registered_blocks - 1
   FinishReason finish = FinishReason::none;
   std::optional<int32_t> stop_token;  // the stop_token_ids entry that ended it
+  std::optional<std::chrono::steady_clock::time_point> first_scheduled;  // when it left the queue
+  // With params->prompt_logprobs, for sample 0: entry i scores prompt token i + 1.
+  std::vector<SampledToken> prompt_logprobs;
 
   std::span<const int32_t> prompt() const { return {tokens.data(), static_cast<size_t>(prompt_length)}; }
   std::span<const int32_t> output() const {
     return {tokens.data() + prompt_length, tokens.size() - static_cast<size_t>(prompt_length)};
   }
   int64_t output_length() const { return static_cast<int64_t>(tokens.size()) - prompt_length; }
+  // Whether the prompt's logits are still to be scored (they are computed for every prompt row).
+  bool scores_prompt() const {
+    return params && params->prompt_logprobs && index == 0 && static_cast<int64_t>(prompt_logprobs.size()) < prompt_length - 1;
+  }
 };
 
 }  // namespace gatehouse::engine

@@ -2,12 +2,13 @@
 """An independent PyTorch forward pass of Llama-family checkpoints: the reference of the engine tests.
 
     /usr/bin/python3 tests/conformance/torch_reference.py --model DIR --prompt-ids 1,2,3 [--prompt-ids ...]
-        --max-tokens N --top-logprobs K [--quantization q8_0|q4_0]
+        --max-tokens N --top-logprobs K [--quantization q8_0|q4_0] [--prompt-logprobs]
 
 Prints one JSON line per prompt:
     {"prompt_token_ids": [...], "token_ids": [greedy continuation],
      "logprobs": [{"token_id": t, "logprob": lp, "top_logprobs": [{"token_id": .., "logprob": ..}, ... K]}],
-     "top2_gaps": [logit of the best token minus that of the second, at each step]}
+     "top2_gaps": [logit of the best token minus that of the second, at each step],
+     "prompt_logprobs": [{"token_id": prompt[i], "logprob": lp of it given prompt[:i]} for i >= 1]  (--prompt-logprobs)}
 
 Greedy decoding of exactly N tokens (end-of-sequence tokens do not stop it), recomputing the whole sequence
 from scratch at every step: no KV cache, no prefill/decode split, no batching, so nothing of the engine's
@@ -244,8 +245,9 @@ class Model:
 
     # -- forward -----------------------------------------------------------------------------------
 
-    def logits(self, ids):
-        """f32 logits of the next token after the whole sequence `ids` (computed from scratch)."""
+    def logits(self, ids, every_row=False):
+        """f32 logits of the next token after the whole sequence `ids` (computed from scratch); with
+        every_row, those after each prefix ids[:i + 1], one row per position."""
         T = len(ids)
         emb = self.weight('model.embed_tokens.weight')[1]
         h = emb[torch.tensor(ids, dtype=torch.long)].clone()
@@ -286,12 +288,17 @@ class Model:
             gate = self.linear(x, p + 'mlp.gate_proj.weight')
             up = self.linear(x, p + 'mlp.up_proj.weight')
             h = h + self.linear(torch.nn.functional.silu(gate) * up, p + 'mlp.down_proj.weight')
+        if every_row:
+            return self.linear(self.rms_norm(h, 'model.norm.weight'), 'lm_head.weight')
         h = self.rms_norm(h[-1:], 'model.norm.weight')  # rows are independent: only the last is needed
         return self.linear(h, 'lm_head.weight')[0]
 
-    def generate(self, prompt, max_tokens, top_k):
+    def generate(self, prompt, max_tokens, top_k, prompt_logprobs=False):
         ids = list(prompt)
         out = {'prompt_token_ids': list(prompt), 'token_ids': [], 'logprobs': [], 'top2_gaps': []}
+        if prompt_logprobs:
+            rows = torch.log_softmax(self.logits(ids, every_row=True).double(), dim=-1)
+            out['prompt_logprobs'] = [{'token_id': ids[i], 'logprob': float(rows[i - 1][ids[i]])} for i in range(1, len(ids))]
         for _ in range(max_tokens):
             logits = self.logits(ids)
             logprobs = torch.log_softmax(logits.double(), dim=-1)
@@ -324,6 +331,7 @@ def main(argv=None):
     p.add_argument('--max-tokens', type=int, required=True)
     p.add_argument('--top-logprobs', type=int, default=0)
     p.add_argument('--quantization', choices=['q8_0', 'q4_0'])
+    p.add_argument('--prompt-logprobs', action='store_true', help="the logprob of each prompt token after the first")
     p.add_argument('--accumulate', choices=['f32', 'f64'], default='f32',
                    help='f64: sum the Linear products in float64 and round once to f32. A second, legitimate '
                         'summation order, to measure how far rounding steps (bf16 inputs, q8_0) carry '
@@ -334,7 +342,7 @@ def main(argv=None):
     for prompt in args.prompt_ids:
         if not prompt or min(prompt) < 0 or max(prompt) >= vocab:
             sys.exit(f'torch_reference: prompt ids must be non-empty and in [0, {vocab})')
-        print(json.dumps(model.generate(prompt, args.max_tokens, args.top_logprobs)), flush=True)
+        print(json.dumps(model.generate(prompt, args.max_tokens, args.top_logprobs, args.prompt_logprobs)), flush=True)
 
 
 if __name__ == '__main__':

@@ -510,6 +510,28 @@ test('chunked prefill (--max-num-batched-tokens 8) gives exactly the default out
   assert.deepEqual(strip(chunked), strip(batched()));
 });
 
+test('prompt logprobs match the reference, scored 32 rows per step, for prompts that share a cached prefix', () => {
+  const name = 'llama-f32';
+  const vocab = configs[name].vocab_size;
+  const prompt = randomIds(400, 70, vocab);  // over two steps of scoring rows
+  const reference = spawnSync(PYTHON, [REFERENCE, '--model', folders[name], '--prompt-ids', prompt.join(','),
+    '--max-tokens', '1', '--prompt-logprobs'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(reference.status, 0, reference.stderr);
+  const expected = JSON.parse(reference.stdout.split('\n')[0]).prompt_logprobs;
+  // The same prompt twice (the second would find the first's blocks in the prefix cache) and chunked prefill.
+  const ours = generate(folders[name], [prompt, prompt], ['--prompt-logprobs', '3', '--max-num-batched-tokens', '16']);
+  for (const [i, output] of ours.entries()) {
+    assert.equal(output.prompt_logprobs.length, prompt.length - 1, `prompt ${i}: one entry per prompt token after the first`);
+    for (const [j, entry] of output.prompt_logprobs.entries()) {
+      assert.equal(entry.token_id, prompt[j + 1], `prompt ${i} entry ${j}: scores the next prompt token`);
+      assert.ok(Math.abs(entry.logprob - expected[j].logprob) < EXACT.tol,
+        `prompt ${i} entry ${j}: logprob ${entry.logprob} vs the reference's ${expected[j].logprob}`);
+      assert.equal(entry.top_logprobs.length, 3);
+      assert.ok(entry.rank >= 1 && (entry.rank > 1 || entry.top_logprobs[0].token_id === entry.token_id));
+    }
+  }
+});
+
 test('preemption (a KV cache for about 1.5 sequences, 4 sequences) gives exactly the default output', () => {
   const block = bytesPerBlock(configs['llama-bf16']);
   const longest = Math.max(...BATCH_LENGTHS) + MAX_TOKENS;

@@ -160,11 +160,11 @@ void DecoderModel::forward(std::span<const StepSequence> batch, KvCache& cache, 
     for (size_t j = 0; j < sequence.tokens.size(); ++j) {
       ws.position_[rows] = sequence.start_position + static_cast<int64_t>(j);
       ws.sequence_of_[rows] = static_cast<int64_t>(s);
+      if (sequence.scores_prompt || (sequence.wants_logits && j + 1 == sequence.tokens.size())) {
+        GH_CHECK(logit_count < ws.max_logits_);
+        ws.logit_rows_[logit_count++] = rows;
+      }
       ++rows;
-    }
-    if (sequence.wants_logits) {
-      GH_CHECK(logit_count < ws.max_logits_);
-      ws.logit_rows_[logit_count++] = rows - 1;
     }
   }
   ws.rows_ = rows;
@@ -186,7 +186,8 @@ void DecoderModel::forward(std::span<const StepSequence> batch, KvCache& cache, 
     for (size_t layer = 0; layer < layers_.size(); ++layer) {
       run_layer(layers_[layer], static_cast<int64_t>(layer), batch, cache, ws, pool, thread);
     }
-    // The LM head, for the last token of each sequence that wants logits.
+    // The LM head, for the last token of each sequence that wants logits (every token of those
+    // that score their prompt).
     auto [logit_begin, logit_end] = pool.share(thread, logit_count);
     for (int64_t r = logit_begin; r < logit_end; ++r) {
       rms_norm(ws.hidden_.data() + ws.logit_rows_[r] * hidden, final_norm_.data(), ws.normed_.data() + r * hidden,

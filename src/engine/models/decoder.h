@@ -28,6 +28,7 @@ struct StepSequence {
   int64_t start_position = 0;             // position of tokens[0]
   std::span<const int32_t> block_table;   // covers start_position + tokens.size() positions
   bool wants_logits = false;              // logits of the last token are needed
+  bool scores_prompt = false;             // logits of every token are needed (prompt logprobs)
 };
 
 class DecoderModel {

@@ -119,3 +119,34 @@ TEST(Scheduler, RespectsMaxNumSeqs) {
 
 }  // namespace
 }  // namespace gatehouse::engine
+
+namespace gatehouse::engine {
+namespace {
+
+TEST(Scheduler, PromptScoringGoesInSmallChunksAndSkipsThePrefixCache) {
+  BlockAllocator allocator(64, 4, true);
+  Scheduler scheduler(allocator, {.max_num_seqs = 8, .max_num_batched_tokens = 100, .prompt_score_rows = 6});
+  scheduler.add(make_sequence("first", 20));
+  step(scheduler);  // computes the whole prompt: its full blocks go to the prefix cache
+  auto scoring = make_sequence("scored", 20);
+  auto params = std::make_shared<SamplingParams>();
+  params->prompt_logprobs = 0;
+  scoring->params = params;
+  Sequence* scored = scoring.get();
+  scheduler.add(std::move(scoring));
+  auto scored_chunk = [&](const std::vector<ScheduledChunk>& chunks) {
+    for (const ScheduledChunk& chunk : chunks) {
+      if (chunk.sequence == scored) return chunk.count;
+    }
+    return int64_t{0};
+  };
+  EXPECT_EQ(scored_chunk(step(scheduler)), 6);  // prompt_score_rows per step
+  EXPECT_EQ(scored->cached_prompt, 0);          // the cached prompt blocks were not taken
+  EXPECT_EQ(scored_chunk(step(scheduler)), 6);
+  // The engine records the scores; once all 19 are there the rest of the prompt is not limited.
+  scored->prompt_logprobs.resize(19);
+  EXPECT_EQ(scored_chunk(step(scheduler)), 8);
+}
+
+}  // namespace
+}  // namespace gatehouse::engine
