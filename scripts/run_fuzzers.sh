@@ -30,6 +30,10 @@ for fuzzer in $(sed -n 's/^gatehouse_fuzzer(\([a-z_]*\) .*/\1/p' tests/fuzz/CMak
     header='{"__metadata__":{"format":"pt"},"a":{"dtype":"F16","shape":[2,2],"data_offsets":[0,8]},"b":{"dtype":"U8","shape":[3],"data_offsets":[8,11]}}'
     node -e 'const h = process.argv[1]; const n = Buffer.alloc(8); n.writeBigUInt64LE(BigInt(h.length));
       process.stdout.write(Buffer.concat([n, Buffer.from(h), Buffer.alloc(11, 7)]))' "$header" >"$work/seed.safetensors"
+  elif [ "$fuzzer" = api_request_fuzzer ]; then
+    printf '{"model":"m","messages":[{"role":"user","content":"Hi"}],"top_p":1,"n":1,"max_tokens":100,"stream":false,"frequency_penalty":1.0,"stop":["hello"]}' >"$work/chat"
+    printf '{"prompt":[[1,2],[3]],"echo":true,"logprobs":2,"stream":true,"stream_options":{"include_usage":true},"logit_bias":{"5":-100}}' >"$work/completion"
+    printf '{"inputs":"Hello","parameters":{"max_new_tokens":20,"do_sample":true,"best_of":2,"details":true,"top_n_tokens":3,"stop":["x"]}}' >"$work/tgi"
   else
     cp tests/fuzz/corpus/* "$work"/ 2>/dev/null || true
   fi

@@ -17,5 +17,6 @@ void add_hub_command(CLI::App& app, Handler& handler);
 void add_download_command(CLI::App& app, Handler& handler);
 void add_generate_command(CLI::App& app, Handler& handler);
 void add_bench_command(CLI::App& app, Handler& handler);
+void add_serve_command(CLI::App& app, Handler& handler);
 
 }  // namespace gatehouse::cli

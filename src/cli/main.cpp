@@ -6,9 +6,36 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <string_view>
 
 #include "base/error.h"
+#include "base/version.h"
 #include "cli/commands.h"
+
+namespace {
+
+// Overwrites the values of secret flags in argv once they are parsed, so that process listings
+// (ps, /proc/PID/cmdline) show "***" instead of the key: vLLM recipes pass --api-key on the
+// command line.
+void hide_secret_arguments(int argc, char** argv) {
+  const std::string_view secret_flags[] = {"--api-key", "--hf-token", "--token"};
+  for (int i = 1; i < argc; ++i) {
+    std::string_view argument = argv[i];
+    for (std::string_view flag : secret_flags) {
+      char* value = nullptr;
+      if (argument == flag && i + 1 < argc) {
+        value = argv[i + 1];
+      } else if (argument.size() > flag.size() && argument.substr(0, flag.size()) == flag && argument[flag.size()] == '=') {
+        value = argv[i] + flag.size() + 1;
+      }
+      if (value) {
+        for (char* c = value; *c; ++c) *c = c - value < 3 ? '*' : '\0';
+      }
+    }
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // Keep freed memory for reuse instead of handing large blocks back to the OS at every free:
@@ -21,7 +48,7 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"Gatehouse: run Hugging Face models, gated ones included, on your own machines"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "gatehouse 0.1.0");
+  app.set_version_flag("--version", std::string("gatehouse ") + gatehouse::kVersion);
   gatehouse::cli::Handler handler;
   gatehouse::cli::add_tokenize_command(app, handler);
   gatehouse::cli::add_detokenize_command(app, handler);
@@ -30,8 +57,10 @@ int main(int argc, char** argv) {
   gatehouse::cli::add_download_command(app, handler);
   gatehouse::cli::add_generate_command(app, handler);
   gatehouse::cli::add_bench_command(app, handler);
+  gatehouse::cli::add_serve_command(app, handler);
   try {
     app.parse(argc, argv);
+    hide_secret_arguments(argc, argv);
   } catch (const CLI::ParseError& error) {
     return app.exit(error);
   }

@@ -6,12 +6,15 @@
 
 namespace gatehouse::cli {
 
-std::filesystem::path model_folder(const std::string& source, const std::vector<std::string>& include) {
+std::filesystem::path model_folder(const std::string& source, const std::vector<std::string>& include,
+                                   const std::string& revision, const std::string& cache_dir) {
   std::error_code ec;
   if (std::filesystem::is_directory(source, ec)) return source;
   hub::RepoId repo = hub::RepoId::parse(source);
-  hub::HubClient client(hub::HubClientOptions::from_environment(std::nullopt));
-  return client.snapshot(repo, "main", {include, {}});
+  hub::HubClientOptions options = hub::HubClientOptions::from_environment(std::nullopt);
+  if (!cache_dir.empty()) options.cache_root = cache_dir;
+  hub::HubClient client(std::move(options));
+  return client.snapshot(repo, revision, {include, {}});
 }
 
 tokenizer::Tokenizer load_tokenizer(const std::string& source) {

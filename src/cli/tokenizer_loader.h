@@ -15,9 +15,13 @@ namespace gatehouse::cli {
 inline const std::vector<std::string> kTokenizerFiles = {
     "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"};
 
-// `source` itself when it is a folder, else the snapshot of the repo it names, limited to the
-// files matching `include`.
-std::filesystem::path model_folder(const std::string& source, const std::vector<std::string>& include);
+// The files a model needs from a repo.
+inline const std::vector<std::string> kModelFiles = {"*.json", "*.safetensors", "*.jinja", "tokenizer.model"};
+
+// `source` itself when it is a folder, else the snapshot of the repo it names at `revision`,
+// limited to the files matching `include`, in `cache_dir` (default: the huggingface_hub cache).
+std::filesystem::path model_folder(const std::string& source, const std::vector<std::string>& include,
+                                   const std::string& revision = "main", const std::string& cache_dir = "");
 
 tokenizer::Tokenizer load_tokenizer(const std::string& source);
 

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -69,6 +70,74 @@ Response Response::with_body(int status, std::string body, std::string content_t
   return response;
 }
 
+void ResponseStream::write(std::string chunk) {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_ || gone_ || whole_) return;
+    written_ = true;
+    pending_ += chunk;
+    wake = std::move(wake_);
+  }
+  if (wake) wake();
+}
+
+void ResponseStream::close() {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    wake = std::move(wake_);
+  }
+  if (wake) wake();
+}
+
+void ResponseStream::finish(Response response) {
+  GH_CHECK(!response.stream);
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mutex_);
+    GH_CHECK(!written_ && !whole_);
+    whole_ = std::move(response);
+    closed_ = true;
+    wake = std::move(wake_);
+  }
+  if (wake) wake();
+}
+
+void ResponseStream::on_client_gone(std::function<void()> callback) {
+  std::lock_guard lock(mutex_);
+  on_gone_ = std::move(callback);
+}
+
+bool ResponseStream::client_gone() const {
+  std::lock_guard lock(mutex_);
+  return gone_;
+}
+
+ResponseStream::Drained ResponseStream::drain(std::function<void()> wake) {
+  std::lock_guard lock(mutex_);
+  Drained drained;
+  drained.chunks.swap(pending_);
+  drained.whole = std::move(whole_);
+  whole_.reset();
+  drained.closed = closed_;
+  if (drained.chunks.empty() && !drained.whole && !closed_) wake_ = std::move(wake);
+  return drained;
+}
+
+void ResponseStream::mark_client_gone() {
+  std::function<void()> callback;
+  {
+    std::lock_guard lock(mutex_);
+    if (gone_ || (closed_ && pending_.empty() && !whole_)) return;
+    gone_ = true;
+    pending_.clear();
+    callback = std::move(on_gone_);
+  }
+  if (callback) callback();
+}
+
 std::string_view status_reason(int status) {
   return bhttp::obsolete_reason(bhttp::int_to_status(unsigned(status)));
 }
@@ -81,13 +150,16 @@ struct Server::Impl {
 
   asio::awaitable<void> accept_loop() {
     while (true) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+      // Each connection runs on a strand, so a producer's wake-up (posted from another thread) never
+      // runs beside the session's own code.
+      auto strand = asio::make_strand(io);
+      auto [ec, socket] = co_await acceptor.async_accept(strand, asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         GH_LOG(warn) << "accept failed: " << ec.message();
         continue;
       }
-      asio::co_spawn(acceptor.get_executor(), session(std::move(socket)), asio::detached);
+      asio::co_spawn(strand, session(std::move(socket)), asio::detached);
     }
   }
 
@@ -138,6 +210,7 @@ struct Server::Impl {
 
   // Sends a response; returns false when the connection broke.
   asio::awaitable<bool> send(beast::tcp_stream& stream, Response response, bool head, bool keep_alive) {
+    if (response.stream) co_return co_await send_stream(stream, std::move(response), head, keep_alive);
     bhttp::response<bhttp::string_body> message{bhttp::int_to_status(unsigned(response.status)), 11};
     for (auto& [name, value] : response.headers) message.insert(name, value);
     message.keep_alive(keep_alive);
@@ -184,6 +257,73 @@ struct Server::Impl {
       if (result.index() == 1) co_return false;  // no progress for send_timeout: a stalled reader
     }
     co_return true;
+  }
+
+  // A deferred answer: waits for the producer, then sends either its whole response or, from its
+  // first chunk on, this response's headers and the chunks as they come. A client that closes its
+  // end while waiting is noticed at once (its socket turns readable with nothing to read).
+  asio::awaitable<bool> send_stream(beast::tcp_stream& stream, Response response, bool head, bool keep_alive) {
+    std::shared_ptr<ResponseStream> producer = std::move(response.stream);
+    tcp::socket& socket = stream.socket();
+    auto executor = co_await asio::this_coro::executor;
+    auto timer = std::make_shared<asio::steady_timer>(executor);
+    bool watch_reads = true;
+    std::optional<bhttp::response<bhttp::empty_body>> header;
+    std::optional<bhttp::response_serializer<bhttp::empty_body>> serializer;
+    while (true) {
+      timer->expires_at(asio::steady_timer::time_point::max());
+      std::weak_ptr<asio::steady_timer> weak = timer;
+      ResponseStream::Drained drained = producer->drain([executor, weak] {
+        asio::post(executor, [weak] {
+          if (auto timer = weak.lock()) timer->cancel();
+        });
+      });
+      if (drained.whole) {
+        co_return co_await send(stream, std::move(*drained.whole), head, keep_alive);
+      }
+      if (!drained.chunks.empty() || drained.closed) {
+        beast::error_code ec;
+        stream.expires_after(options.send_timeout);
+        if (!header) {
+          header.emplace(bhttp::int_to_status(unsigned(response.status)), 11);
+          for (auto& [name, value] : response.headers) header->insert(name, value);
+          header->keep_alive(keep_alive);
+          header->chunked(!head);
+          serializer.emplace(*header);
+          std::tie(ec, std::ignore) =
+              co_await bhttp::async_write_header(stream, *serializer, asio::as_tuple(asio::use_awaitable));
+        }
+        if (!ec && !head && !drained.chunks.empty()) {
+          std::tie(ec, std::ignore) = co_await asio::async_write(
+              stream, bhttp::make_chunk(asio::buffer(drained.chunks)), asio::as_tuple(asio::use_awaitable));
+        }
+        if (!ec && !head && drained.closed) {
+          std::tie(ec, std::ignore) =
+              co_await asio::async_write(stream, bhttp::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
+        }
+        if (ec) {
+          producer->mark_client_gone();
+          co_return false;
+        }
+        if (drained.closed) co_return true;
+        continue;
+      }
+      if (!watch_reads) {
+        co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      auto woken = co_await (timer->async_wait(asio::as_tuple(asio::use_awaitable)) ||
+                             socket.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable)));
+      if (woken.index() == 0) continue;
+      char byte;
+      ssize_t peeked = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EINTR)) {
+        producer->mark_client_gone();
+        co_return false;
+      }
+      // A pipelined next request: it waits in the socket; stop watching so as not to spin.
+      if (peeked > 0) watch_reads = false;
+    }
   }
 
   Response call_handler(const Request& request) {

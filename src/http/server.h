@@ -1,13 +1,17 @@
 // The HTTP/1.1 server every Gatehouse service runs on (Boost.Beast and Asio behind this header):
-// keep-alive, bounded request sizes, timeouts for slow clients, and file bodies sent with
-// sendfile(2) so large downloads cost no copies. The handler is called on the server's threads,
-// concurrently; it must be thread-safe. A Server owns its threads and sockets.
+// keep-alive, bounded request sizes, timeouts for slow clients, file bodies sent with sendfile(2)
+// so large downloads cost no copies, and bodies produced later by another thread (ResponseStream:
+// server-sent events, or an answer that takes a while). The handler is called on the server's
+// threads, concurrently; it must be thread-safe and should not block. A Server owns its threads
+// and sockets.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,11 +42,16 @@ struct FileRegion {
   uint64_t length = 0;
 };
 
+class ResponseStream;
+
 struct Response {
   int status = 200;
   Headers headers;
   std::string body;
   std::optional<FileRegion> file;  // when set, the body is this region (Content-Length = its length)
+  // When set, the answer comes later from this stream: either chunks sent after this response's
+  // status and headers (chunked transfer encoding), or a whole response given by finish().
+  std::shared_ptr<ResponseStream> stream;
 
   // Replaces any header of that name.
   Response& set_header(std::string name, std::string value);
@@ -51,6 +60,40 @@ struct Response {
   static Response text(int status, std::string body) {
     return with_body(status, std::move(body), "text/plain; charset=utf-8");
   }
+};
+
+// The producer side of a deferred answer; thread-safe. The producer either write()s chunks and then
+// close()s, or calls finish() once before any write() to replace the whole response (an error found
+// late, or a non-streamed answer computed on another thread). When the client goes away first, the
+// on_client_gone callback runs once (on a server thread) and later writes are dropped.
+class ResponseStream {
+ public:
+  void write(std::string chunk);
+  void close();
+  void finish(Response response);
+  // Set before returning the response; replaced, not chained.
+  void on_client_gone(std::function<void()> callback);
+  bool client_gone() const;
+
+ private:
+  friend class Server;  // its Impl drains the stream
+  struct Drained {
+    std::string chunks;              // every chunk written since the last drain, concatenated
+    std::optional<Response> whole;   // set by finish()
+    bool closed = false;
+  };
+  // Server side: takes what is pending, or registers `wake` to run (once) when something arrives.
+  Drained drain(std::function<void()> wake);
+  void mark_client_gone();
+
+  mutable std::mutex mutex_;
+  std::string pending_;
+  std::optional<Response> whole_;
+  bool closed_ = false;
+  bool written_ = false;
+  bool gone_ = false;
+  std::function<void()> wake_;
+  std::function<void()> on_gone_;
 };
 
 using Handler = std::function<Response(const Request&)>;

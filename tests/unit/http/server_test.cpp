@@ -10,6 +10,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <future>
+#include <memory>
 #include <thread>
 
 namespace gatehouse::http {
@@ -67,6 +70,17 @@ class Connection {
     return data;
   }
 
+  // Reads until `marker` has arrived (or the peer closes or times out); returns everything read.
+  std::string read_until(const std::string& marker) {
+    char buffer[65536];
+    while (received_.find(marker) == std::string::npos) {
+      ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      received_.append(buffer, size_t(n));
+    }
+    return std::exchange(received_, {});
+  }
+
   // True when the server closed the connection (recv returns 0).
   bool closed_by_peer() {
     char byte;
@@ -75,6 +89,7 @@ class Connection {
 
  private:
   int fd_;
+  std::string received_;
 };
 
 Response echo(const Request& request) {
@@ -159,6 +174,86 @@ TEST(HttpServer, HandlerExceptionsBecome500) {
   std::string response = connection.response();
   EXPECT_NE(response.find("500"), std::string::npos);
   EXPECT_NE(response.find("internal error"), std::string::npos);
+}
+
+// A producer on another thread, as the model server has: the handler returns at once and the
+// producer writes the body later.
+class Producer {
+ public:
+  ~Producer() {
+    for (auto& thread : threads_) thread.join();
+  }
+  void spawn(std::function<void()> work) { threads_.emplace_back(std::move(work)); }
+
+ private:
+  std::vector<std::thread> threads_;
+};
+
+Response event_stream(std::shared_ptr<ResponseStream> stream) {
+  Response response = Response::with_body(200, "", "text/event-stream");
+  response.stream = std::move(stream);
+  return response;
+}
+
+TEST(HttpServer, StreamsChunksAsTheyAreWrittenAndKeepsTheConnection) {
+  Producer producer;
+  RunningServer server({}, [&](const Request& request) {
+    if (request.path != "/events") return echo(request);
+    auto stream = std::make_shared<ResponseStream>();
+    producer.spawn([stream] {
+      for (int i = 0; i < 3; ++i) {
+        stream->write("data: " + std::to_string(i) + "\n\n");
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      stream->write("data: [DONE]\n\n");
+      stream->close();
+    });
+    return event_stream(stream);
+  });
+  Connection connection(server.port());
+  connection.send("GET /events HTTP/1.1\r\nHost: h\r\n\r\n");
+  std::string response = connection.read_until("\r\n0\r\n\r\n");
+  EXPECT_NE(response.find("Transfer-Encoding: chunked"), std::string::npos) << response;
+  EXPECT_NE(response.find("Content-Type: text/event-stream"), std::string::npos);
+  for (const char* event : {"data: 0\n\n", "data: 1\n\n", "data: 2\n\n", "data: [DONE]\n\n"}) {
+    EXPECT_NE(response.find(event), std::string::npos) << event << " missing from " << response;
+  }
+  connection.send("GET /after HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_NE(connection.response().find("GET /after"), std::string::npos);
+}
+
+TEST(HttpServer, AFinishedStreamSendsOneWholeResponse) {
+  Producer producer;
+  RunningServer server({}, [&](const Request&) {
+    auto stream = std::make_shared<ResponseStream>();
+    producer.spawn([stream] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      stream->finish(Response::json(400, R"({"error":"late"})"));
+    });
+    return event_stream(stream);
+  });
+  Connection connection(server.port());
+  connection.send("GET /x HTTP/1.1\r\nHost: h\r\n\r\n");
+  std::string response = connection.response();
+  EXPECT_NE(response.find("HTTP/1.1 400"), std::string::npos) << response;
+  EXPECT_NE(response.find("Content-Length: 16"), std::string::npos) << response;
+  EXPECT_NE(response.find(R"({"error":"late"})"), std::string::npos);
+}
+
+TEST(HttpServer, AClientThatHangsUpIsReportedWhileWaiting) {
+  std::promise<void> gone;
+  auto stream = std::make_shared<ResponseStream>();
+  stream->on_client_gone([&gone] { gone.set_value(); });
+  RunningServer server({}, [&](const Request&) { return event_stream(stream); });
+  {
+    Connection connection(server.port());
+    connection.send("GET /x HTTP/1.1\r\nHost: h\r\n\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }  // closes the socket before anything was written
+  EXPECT_EQ(gone.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_TRUE(stream->client_gone());
+  stream->write("dropped");  // no effect, no crash
+  stream->close();
 }
 
 }  // namespace

@@ -1,0 +1,200 @@
+// gatehouse serve: the OpenAI (vLLM-compatible) and TGI server over the engine. It takes vLLM's
+// flags, so recipes written for the vllm/vllm-openai image run unchanged; GPU-only flags are
+// accepted and mapped or ignored as docs/serve.md lists.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "base/error.h"
+#include "base/log.h"
+#include "cli/commands.h"
+#include "cli/engine_flags.h"
+#include "cli/serve_until_signal.h"
+#include "cli/tokenizer_loader.h"
+#include "engine/engine.h"
+#include "http/api_error.h"
+#include "serve/api_server.h"
+#include "serve/engine_loop.h"
+
+namespace gatehouse::cli {
+namespace {
+
+struct ServeOptions {
+  std::string model;
+  std::vector<std::string> served_model_names;
+  std::string host = "0.0.0.0";
+  uint16_t port = 8000;
+  std::vector<std::string> api_keys;
+  std::string revision = "main";
+  std::string download_dir;
+  std::string tokenizer;
+  std::string chat_template;
+  std::string generation_config = "auto";
+  std::string dtype = "auto";
+  std::string kv_cache_dtype = "auto";
+  std::string load_format = "auto";
+  std::optional<uint64_t> seed;
+  int64_t tensor_parallel_size = 1;
+  int64_t pipeline_parallel_size = 1;
+  int64_t max_pending_requests = 1024;
+  int http_threads = 2;
+  size_t max_body_bytes = 16u << 20;
+  bool return_tokens_as_token_ids = false;
+  bool enable_prompt_tokens_details = false;
+  bool enable_auto_tool_choice = false;
+  bool no_enable_prefix_caching = false;
+  EngineFlags engine;
+};
+
+// Flags of vLLM that mean nothing on this CPU engine: accepted so recipes run, and logged.
+const std::vector<std::string> kIgnoredFlags = {
+    "--gpu-memory-utilization", "--swap-space",        "--cpu-offload-gb",     "--device",
+    "--distributed-executor-backend", "--uvicorn-log-level", "--max-log-len", "--tool-call-parser",
+    "--reasoning-parser",       "--chat-template-content-format", "--response-role", "--max-seq-len-to-capture",
+    "--enable-chunked-prefill", "--tokenizer-mode",    "--code-revision",      "--tokenizer-revision",
+    "--hf-overrides",           "--allowed-origins",   "--root-path"};
+const std::vector<std::string> kIgnoredSwitches = {"--enforce-eager", "--disable-log-stats", "--disable-log-requests",
+                                                   "--disable-fastapi-docs", "--enable-prefix-caching",
+                                                   "--disable-custom-all-reduce", "--enable-request-id-headers",
+                                                   "--trust-remote-code"};
+
+std::string read_chat_template(const std::string& value) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(value, ec)) {
+    std::ifstream in(value, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  // vLLM also takes the template itself; a value without any Jinja in it was a missing file.
+  if (value.find("{{") == std::string::npos && value.find("{%") == std::string::npos) {
+    throw Error(ErrorCode::not_found, "--chat-template: no such file: " + value);
+  }
+  return value;
+}
+
+int run_serve(ServeOptions& options) {
+  if (options.tensor_parallel_size != 1 || options.pipeline_parallel_size != 1) {
+    throw Error(ErrorCode::invalid_argument, "--tensor-parallel-size and --pipeline-parallel-size must be 1: this engine runs on one CPU");
+  }
+  if (options.kv_cache_dtype != "auto") {
+    throw Error(ErrorCode::invalid_argument, "--kv-cache-dtype " + options.kv_cache_dtype + " is not supported; the KV cache is float32 (auto)");
+  }
+  if (options.load_format != "auto" && options.load_format != "safetensors") {
+    throw Error(ErrorCode::invalid_argument, "--load-format " + options.load_format + " is not supported; checkpoints load from safetensors");
+  }
+  if (options.dtype != "auto") {
+    GH_LOG(warn) << "--dtype " << options.dtype << ": weights run in the dtype they are stored in (or --quantization); the flag is accepted for vLLM compatibility";
+  }
+  if (options.enable_auto_tool_choice) {
+    GH_LOG(warn) << "--enable-auto-tool-choice: tool calls are not parsed by this server; tool_choice \"auto\" is refused";
+  }
+  if (options.seed) {
+    GH_LOG(info) << "--seed: accepted; requests give their own seed for reproducible sampling";
+  }
+  if (const char* key = std::getenv("VLLM_API_KEY"); key && *key && options.api_keys.empty()) options.api_keys.emplace_back(key);
+
+  const std::filesystem::path folder = model_folder(options.model, kModelFiles, options.revision, options.download_dir);
+  const std::filesystem::path tokenizer_folder =
+      options.tokenizer.empty() ? folder : model_folder(options.tokenizer, kTokenizerFiles, "main", options.download_dir);
+  const tokenizer::Tokenizer tokenizer = tokenizer::Tokenizer::from_directory(tokenizer_folder);
+
+  engine::EngineOptions engine_options = options.engine.resolve();
+  if (options.no_enable_prefix_caching) engine_options.prefix_caching = false;
+  engine::Engine engine(folder, engine_options);
+
+  serve::ServedModel model;
+  model.names = options.served_model_names.empty() ? std::vector<std::string>{options.model} : options.served_model_names;
+  model.root = options.model;
+  if (folder.parent_path().filename() == "snapshots") model.revision = folder.filename().string();
+  model.tokenizer = &tokenizer;
+  if (!options.chat_template.empty()) {
+    model.chat_template.emplace(read_chat_template(options.chat_template), tokenizer.config());
+  } else if (tokenizer.config().chat_template()) {
+    model.chat_template = tokenizer::ChatTemplate::from_config(tokenizer.config(), false);
+  }
+  if (options.generation_config == "auto") {
+    model.defaults = engine.generation_config();
+  } else if (options.generation_config != "vllm") {
+    model.defaults = engine::GenerationConfig::load(options.generation_config);
+  }
+  model.defaults.eos_token_ids.clear();
+  model.max_model_len = engine.max_model_len();
+  model.vocab_size = engine.config().vocab_size;
+  model.max_num_seqs = engine_options.max_num_seqs;
+  model.return_tokens_as_token_ids = options.return_tokens_as_token_ids;
+  model.enable_prompt_tokens_details = options.enable_prompt_tokens_details;
+
+  serve::Metrics metrics(model.name(), model.max_model_len);
+  serve::EngineLoop loop(engine, metrics, options.max_pending_requests);
+  model.loop = &loop;
+  model.metrics = &metrics;
+  std::vector<SecretString> keys;
+  for (std::string& key : options.api_keys) keys.emplace_back(std::move(key));
+  options.api_keys.clear();
+  const bool with_keys = !keys.empty();
+  serve::ApiServer api(model, std::move(keys));
+
+  http::ServerOptions server_options;
+  server_options.host = options.host;
+  server_options.port = options.port;
+  server_options.threads = options.http_threads;
+  server_options.max_body_bytes = options.max_body_bytes;
+  server_options.error_response = [](int status, const std::string& message) { return http::openai_error(status, message); };
+  http::Server server(server_options, [&api](const http::Request& request) { return api.handle(request); });
+
+  GH_LOG(info) << "serve: " << options.model << " from " << folder.string() << ": " << engine.config().architecture_name << ", "
+               << engine.weight_bytes() / (1 << 20) << " MiB of weights" << (engine.weights_resident() ? " in memory" : " mapped")
+               << ", " << engine.threads() << " threads, max_model_len " << model.max_model_len
+               << (model.chat_template ? "" : ", no chat template") << (with_keys ? ", API key required" : "");
+  // Tests and scripts read the address from this line.
+  std::printf("listening on http://%s:%u\n", options.host.c_str(), unsigned(server.port()));
+  std::fflush(stdout);
+  serve_until_signal(server);
+  return 0;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, Handler& handler) {
+  auto options = std::make_shared<ServeOptions>();
+  CLI::App* command = app.add_subcommand("serve", "Serve a model with vLLM's OpenAI API and TGI's API");
+  command->add_option("model_tag", options->model, "Checkpoint folder or Hub repo id (or --model)");
+  command->add_option("--model", options->model, "Checkpoint folder or Hub repo id");
+  command->add_option("--served-model-name", options->served_model_names, "Names the API answers to (the first is reported)");
+  command->add_option("--host", options->host, "Address to listen on (default: all interfaces)");
+  command->add_option("--port", options->port, "Port to listen on (default 8000; 0: any free port)");
+  command->add_option("--api-key", options->api_keys, "Require this bearer key on the API (or VLLM_API_KEY)");
+  command->add_option("--revision", options->revision, "Branch, tag or commit of a Hub model");
+  command->add_option("--download-dir", options->download_dir, "Hub cache folder for downloads (default: HF_HUB_CACHE)");
+  command->add_option("--tokenizer", options->tokenizer, "Tokenizer folder or repo (default: the model's)");
+  command->add_option("--chat-template", options->chat_template, "Chat template file (or the template itself)");
+  command->add_option("--generation-config", options->generation_config,
+                      "Sampling defaults: auto (the model's generation_config.json), vllm (none), or a folder");
+  command->add_option("--dtype", options->dtype, "Accepted for vLLM compatibility: weights run as stored");
+  command->add_option("--kv-cache-dtype", options->kv_cache_dtype, "auto only");
+  command->add_option("--load-format", options->load_format, "auto or safetensors");
+  command->add_option("--seed", options->seed, "Accepted for vLLM compatibility (requests carry their own seed)");
+  command->add_option("--tensor-parallel-size", options->tensor_parallel_size, "Must be 1");
+  command->add_option("--pipeline-parallel-size", options->pipeline_parallel_size, "Must be 1");
+  command->add_option("--max-pending-requests", options->max_pending_requests, "Requests queued or running at most; more get 503")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  command->add_option("--http-threads", options->http_threads, "HTTP server threads")->check(CLI::Range(1, 64));
+  command->add_option("--max-body-bytes", options->max_body_bytes, "Largest request body accepted (default 16 MiB)");
+  command->add_flag("--return-tokens-as-token-ids", options->return_tokens_as_token_ids, "Show logprob tokens as token_id:N");
+  command->add_flag("--enable-prompt-tokens-details", options->enable_prompt_tokens_details, "Report cached prompt tokens in usage");
+  command->add_flag("--enable-auto-tool-choice", options->enable_auto_tool_choice, "Accepted; tool calls are not parsed");
+  command->add_flag("--no-enable-prefix-caching", options->no_enable_prefix_caching, "Do not reuse cached prompt prefixes");
+  for (const std::string& flag : kIgnoredFlags) command->add_option(flag, "Accepted for vLLM compatibility; no effect on CPU");
+  for (const std::string& flag : kIgnoredSwitches) command->add_flag(flag)->description("Accepted for vLLM compatibility");
+  add_engine_flags(*command, options->engine);
+  command->callback([&handler, options] {
+    if (options->model.empty()) throw CLI::ValidationError("--model", "give the model: gatehouse serve --model DIR_OR_REPO");
+    handler = [options] { return run_serve(*options); };
+  });
+}
+
+}  // namespace gatehouse::cli

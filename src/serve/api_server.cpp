@@ -1,0 +1,184 @@
+#include "serve/api_server.h"
+
+#include <openssl/crypto.h>
+
+#include <boost/json.hpp>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/version.h"
+#include "http/api_error.h"
+#include "serve/openai_format.h"
+#include "serve/openai_generation.h"
+#include "serve/openai_request.h"
+#include "serve/request_fields.h"
+#include "serve/tgi.h"
+
+namespace gatehouse::serve {
+namespace {
+
+namespace bj = boost::json;
+
+bj::object parse_body(const http::Request& request) {
+  bj::value body = json::parse(request.body, "request body");
+  if (!body.is_object()) throw Error(ErrorCode::invalid_argument, "the request body must be a JSON object");
+  return std::move(body.get_object());
+}
+
+http::Response empty_response(int status) {
+  http::Response response;
+  response.status = status;
+  return response;
+}
+
+bool starts_with(const std::string& text, std::string_view prefix) { return text.compare(0, prefix.size(), prefix) == 0; }
+
+}  // namespace
+
+ApiServer::ApiServer(ServedModel& model, std::vector<SecretString> api_keys) : model_(model), api_keys_(std::move(api_keys)) {}
+
+http::Response ApiServer::handle(const http::Request& request) {
+  const bool tgi = request.path == "/generate" || request.path == "/generate_stream" || (request.path == "/" && request.method == "POST");
+  try {
+    return route(request);
+  } catch (const InvalidParameter& error) {
+    return tgi ? tgi_error(422, error.what(), "validation") : http::openai_error(400, error.what(), error.parameter());
+  } catch (const Error& error) {
+    const int status = http::status_for(error.code());
+    if (status >= 500 && error.code() != ErrorCode::unavailable) {
+      GH_LOG(error) << request.method << " " << request.path << ": " << error.what();
+    }
+    if (tgi) return tgi_error(status == 400 ? 422 : status, error.what(), status == 503 ? "overloaded" : "validation");
+    return http::openai_error(status, error.what());
+  }
+}
+
+bool ApiServer::authorized(const http::Request& request) const {
+  if (api_keys_.empty()) return true;
+  const std::string* header = request.header("authorization");
+  if (!header || !starts_with(*header, "Bearer ")) return false;
+  const std::string_view given = std::string_view(*header).substr(7);
+  for (const SecretString& key : api_keys_) {
+    if (given.size() == key.reveal().size() && CRYPTO_memcmp(given.data(), key.reveal().data(), given.size()) == 0) return true;
+  }
+  return false;
+}
+
+http::Response ApiServer::route(const http::Request& request) {
+  const std::string& path = request.path;
+  const std::string& method = request.method;
+  const bool generation_route = starts_with(path, "/v1/") || path == "/generate" || path == "/generate_stream" || (path == "/" && method == "POST");
+  if (generation_route && !authorized(request)) {
+    return http::openai_error(401, "Invalid or missing API key: send it as \"Authorization: Bearer <key>\"");
+  }
+  if ((path == "/health" || path == "/ping") && (method == "GET" || method == "HEAD" || (path == "/ping" && method == "POST"))) {
+    return empty_response(model_.loop->healthy() ? 200 : 503);
+  }
+  if (method == "GET" || method == "HEAD") {
+    if (path == "/version") return http::Response::json(200, bj::serialize(bj::object{{"version", kVersion}}));
+    if (path == "/v1/models") return models();
+    if (path == "/metrics") {
+      return http::Response::with_body(200, model_.metrics->render(), "text/plain; version=0.0.4; charset=utf-8");
+    }
+    if (path == "/info") return tgi_info(model_);
+  }
+  if (method == "POST") {
+    if (path == "/v1/chat/completions") return generate(request, true);
+    if (path == "/v1/completions") return generate(request, false);
+    if (path == "/tokenize") return tokenize(request);
+    if (path == "/detokenize") return detokenize(request);
+    if (path == "/generate" || path == "/generate_stream" || path == "/") {
+      bj::object body = parse_body(request);
+      const bool stream = path == "/generate_stream" || (path == "/" && body.contains("stream") && body.at("stream") == true);
+      return tgi_generate(body, model_, stream, path == "/");
+    }
+  }
+  for (const char* known : {"/v1/chat/completions", "/v1/completions", "/v1/models", "/health", "/ping", "/version", "/tokenize",
+                            "/detokenize", "/metrics", "/generate", "/generate_stream", "/info"}) {
+    if (path == known) {
+      return http::openai_error(405, "method " + method + " is not allowed on " + path);
+    }
+  }
+  return http::openai_error(404, "no route " + method + " " + path + "; see GET /v1/models and docs/serve.md");
+}
+
+http::Response ApiServer::generate(const http::Request& request, bool chat) {
+  const bj::object body = parse_body(request);
+  OpenAiRequest parsed = chat ? parse_chat_request(body, model_) : parse_completion_request(body, model_);
+  const bool stream = parsed.stream;
+  std::shared_ptr<OpenAiGeneration> generation;
+  if (chat) {
+    generation = std::make_shared<ChatGeneration>(model_, std::move(parsed));
+  } else {
+    generation = std::make_shared<CompletionGeneration>(model_, std::move(parsed));
+  }
+  http::Response response = stream ? http::Response::with_body(200, "", "text/event-stream; charset=utf-8") : http::Response::json(200, "");
+  if (stream) {
+    response.set_header("Cache-Control", "no-cache");
+    response.set_header("X-Accel-Buffering", "no");
+  }
+  response.stream = std::make_shared<http::ResponseStream>();
+  generation->start(*model_.loop, response.stream);
+  return response;
+}
+
+http::Response ApiServer::tokenize(const http::Request& request) {
+  const bj::object body = parse_body(request);
+  RequestFields fields(body);
+  if (std::optional<std::string> name = fields.string("model"); name && !model_.serves(*name)) {
+    throw Error(ErrorCode::not_found, "The model `" + *name + "` does not exist.");
+  }
+  std::vector<uint32_t> ids;
+  if (fields.find("messages")) {
+    ids = model_.tokenizer->encode_ids(render_chat(body, model_), fields.boolean("add_special_tokens").value_or(false));
+  } else {
+    std::optional<std::string> prompt = fields.string("prompt");
+    if (!prompt) throw InvalidParameter("prompt", "give \"prompt\" (text) or \"messages\" (a chat) to tokenize");
+    ids = model_.tokenizer->encode_ids(*prompt, fields.boolean("add_special_tokens").value_or(true));
+  }
+  bj::object out{{"count", ids.size()}, {"max_model_len", model_.max_model_len}, {"tokens", bj::value_from(ids)}};
+  if (fields.boolean("return_token_strs").value_or(false)) {
+    bj::array strings;
+    for (uint32_t id : ids) strings.push_back(bj::value(model_.tokenizer->id_to_token(id).value_or("")));
+    out["token_strs"] = std::move(strings);
+  }
+  return http::Response::json(200, bj::serialize(out));
+}
+
+http::Response ApiServer::detokenize(const http::Request& request) {
+  const bj::object body = parse_body(request);
+  RequestFields fields(body);
+  if (std::optional<std::string> name = fields.string("model"); name && !model_.serves(*name)) {
+    throw Error(ErrorCode::not_found, "The model `" + *name + "` does not exist.");
+  }
+  std::optional<std::vector<int64_t>> tokens = fields.integers("tokens");
+  if (!tokens) throw InvalidParameter("tokens", "tokens is required: an array of token ids");
+  std::vector<uint32_t> ids;
+  for (int64_t token : *tokens) {
+    if (token < 0 || token >= static_cast<int64_t>(model_.tokenizer->vocab_size())) {
+      throw InvalidParameter("tokens", "tokens contains token id " + std::to_string(token) + ", outside the vocabulary [0, " +
+                                           std::to_string(model_.tokenizer->vocab_size()) + ")");
+    }
+    ids.push_back(static_cast<uint32_t>(token));
+  }
+  return http::Response::json(200, bj::serialize(bj::object{{"prompt", model_.tokenizer->decode(ids, false)}}));
+}
+
+http::Response ApiServer::models() const {
+  static const int64_t created = unix_time();
+  bj::array data;
+  for (const std::string& name : model_.names) {
+    data.push_back(bj::object{{"id", name},
+                              {"object", "model"},
+                              {"created", created},
+                              {"owned_by", "gatehouse"},
+                              {"root", model_.root},
+                              {"parent", nullptr},
+                              {"max_model_len", model_.max_model_len},
+                              {"permission", bj::array{}}});
+  }
+  return http::Response::json(200, bj::serialize(bj::object{{"object", "list"}, {"data", std::move(data)}}));
+}
+
+}  // namespace gatehouse::serve

