@@ -33,9 +33,8 @@ EngineLoop::~EngineLoop() {
 
 void EngineLoop::submit(std::vector<engine::Request> requests, std::shared_ptr<RequestObserver> observer) {
   if (failed_) throw Error(ErrorCode::unavailable, "the engine has failed; see the server log");
-  const int64_t count = static_cast<int64_t>(requests.size());
-  if (pending_.fetch_add(count) + count > max_pending_) {
-    pending_ -= count;
+  if (pending_.fetch_add(1) + 1 > max_pending_) {
+    --pending_;
     throw Error(ErrorCode::unavailable, "the server is overloaded: " + std::to_string(max_pending_) +
                                             " requests are already queued or running; retry later");
   }
@@ -104,7 +103,6 @@ void EngineLoop::admit(std::vector<Submission>& submissions) {
       engine_.add_request(std::move(submission.request));
       live_.emplace(id, std::move(live));
     } catch (const Error& error) {
-      --pending_;
       live.observer->on_failed(id, error);
     }
   }
@@ -149,7 +147,6 @@ void EngineLoop::deliver(std::vector<engine::SequenceUpdate>& updates) {
 }
 
 void EngineLoop::finished(Live& live, Clock::time_point now) {
-  --pending_;
   const Clock::time_point scheduled = live.first_scheduled.value_or(now);
   const Clock::time_point first_token = live.first_token.value_or(now);
   metrics_.record_finished({.finish_reason = reason_name(live.finish),

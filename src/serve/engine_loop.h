@@ -34,15 +34,19 @@ class RequestObserver {
 
 class EngineLoop {
  public:
-  // `max_pending`: requests queued or running at most; more are refused as overload.
+  // `max_pending`: API requests pending at most; more are refused as overload.
   EngineLoop(engine::Engine& engine, Metrics& metrics, int64_t max_pending);
   ~EngineLoop();  // cancels what is left and joins the thread
   EngineLoop(const EngineLoop&) = delete;
   EngineLoop& operator=(const EngineLoop&) = delete;
 
-  // Queues requests that share one observer. Throws Error(unavailable) when the server is
-  // overloaded or the engine has failed; nothing is queued then.
+  // Queues the engine requests of one API request, which share one observer, and counts the API
+  // request as pending until release() is called for it (the observer calls it just before its
+  // answer's last bytes go out, so a client that sends its next request at once is not refused).
+  // Throws Error(unavailable) when the server is overloaded or the engine has failed; nothing is
+  // queued then.
   void submit(std::vector<engine::Request> requests, std::shared_ptr<RequestObserver> observer);
+  void release() { --pending_; }
   void cancel(const std::vector<std::string>& request_ids);
   // False once the engine thread stopped on an unexpected error (health checks report 503).
   bool healthy() const { return !failed_.load(); }

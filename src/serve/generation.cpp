@@ -22,14 +22,25 @@ Generation::Generation(const tokenizer::Tokenizer& tokenizer, std::string id, Ge
   prompt_logprobs_.resize(spec_.prompts.size());
 }
 
+Generation::~Generation() { release(); }
+
 void Generation::start(EngineLoop& loop, std::shared_ptr<http::ResponseStream> stream) {
   loop_ = &loop;
   stream_ = std::move(stream);
   std::vector<engine::Request> requests;
-  for (size_t p = 0; p < spec_.prompts.size(); ++p) requests.push_back({engine_ids_[p], spec_.prompts[p], spec_.params});
+  for (size_t p = 0; p < spec_.prompts.size(); ++p) {
+    requests.push_back({engine_ids_[p], spec_.prompts[p], spec_.params});
+    if (!spec_.seeds.empty()) requests.back().params.seed = spec_.seeds[p];
+  }
   // The callback holds the loop and the ids, not the generation, so it never outlives either's use.
   stream_->on_client_gone([&loop, ids = engine_ids_] { loop.cancel(ids); });
   loop.submit(std::move(requests), shared_from_this());
+  pending_ = true;
+}
+
+void Generation::release() {
+  if (pending_) loop_->release();
+  pending_ = false;
 }
 
 bool Generation::on_update(engine::SequenceUpdate& update) {
@@ -73,6 +84,7 @@ void Generation::on_failed(const std::string& request_id, const Error& error) {
 
 void Generation::on_error(const Error& error) {
   const int status = http::status_for(error.code());
+  release();
   if (streaming_started_) {
     send_event(http::openai_error_json(status, error.what()));
     send_event("[DONE]");

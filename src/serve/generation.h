@@ -23,6 +23,7 @@ namespace gatehouse::serve {
 struct GenerationSpec {
   std::vector<std::vector<int32_t>> prompts;
   engine::SamplingParams params;
+  std::vector<uint64_t> seeds;  // when given, one per prompt, in place of params.seed
   StopStrings stop;
   bool skip_special_tokens = true;
 };
@@ -42,6 +43,7 @@ struct Choice {
 class Generation : public RequestObserver, public std::enable_shared_from_this<Generation> {
  public:
   Generation(const tokenizer::Tokenizer& tokenizer, std::string id, GenerationSpec spec);
+  ~Generation() override;
 
   // Submits the prompts to the loop and ties the request's life to the client's connection.
   // Throws Error(unavailable) when the loop refuses (overload).
@@ -74,6 +76,9 @@ class Generation : public RequestObserver, public std::enable_shared_from_this<G
   int64_t completion_tokens() const;
   // Server-sent events: "data: <json>\n\n".
   void send_event(const std::string& json);
+  // Ends the request's count as pending in the loop; called before the answer's last bytes go
+  // out (and by the destructor when the answer never went out).
+  void release();
   bool streaming_started() const { return streaming_started_; }
 
  private:
@@ -84,6 +89,7 @@ class Generation : public RequestObserver, public std::enable_shared_from_this<G
   std::vector<std::string> engine_ids_;  // one per prompt
   std::shared_ptr<http::ResponseStream> stream_;
   EngineLoop* loop_ = nullptr;
+  bool pending_ = false;  // counted as pending by the loop
   int64_t unfinished_ = 0;
   int64_t cached_prompt_tokens_ = 0;
   std::vector<bool> cache_counted_;  // per prompt

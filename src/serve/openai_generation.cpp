@@ -41,6 +41,7 @@ void OpenAiGeneration::on_progress(const Choice& choice, const std::string& text
 }
 
 void OpenAiGeneration::on_complete() {
+  release();
   if (!request_.stream) {
     stream().finish(http::Response::json(200, bj::serialize(full_response())));
     return;

@@ -42,6 +42,14 @@ std::optional<int64_t> RequestFields::integer(std::string_view key) {
   wrong_type(key, "an integer", *value);
 }
 
+std::optional<uint64_t> RequestFields::unsigned_integer(std::string_view key) {
+  const boost::json::value* value = find(key);
+  if (!value) return std::nullopt;
+  if (value->is_uint64()) return value->get_uint64();
+  if (value->is_int64() && value->get_int64() >= 0) return static_cast<uint64_t>(value->get_int64());
+  wrong_type(key, "a non-negative integer", *value);
+}
+
 std::optional<bool> RequestFields::boolean(std::string_view key) {
   const boost::json::value* value = find(key);
   if (!value) return std::nullopt;

@@ -23,6 +23,8 @@ class RequestFields {
   const boost::json::value* find(std::string_view key);
   std::optional<double> number(std::string_view key);
   std::optional<int64_t> integer(std::string_view key);
+  // A non-negative integer up to 2^64 - 1 (TGI's seeds).
+  std::optional<uint64_t> unsigned_integer(std::string_view key);
   std::optional<bool> boolean(std::string_view key);
   std::optional<std::string> string(std::string_view key);
   // A string or an array of strings (OpenAI's "stop").

@@ -59,16 +59,19 @@ TgiRequest parse_tgi_request(const bj::object& body, const ServedModel& model, b
 
   const int64_t best_of = p.integer("best_of").value_or(1);
   if (best_of < 1 || best_of > kMaxBestOf) invalid("best_of", "`best_of` must be > 0 and <= " + std::to_string(kMaxBestOf) + ". Given: " + std::to_string(best_of));
-  std::optional<int64_t> seed = p.integer("seed");
+  std::optional<uint64_t> seed = p.unsigned_integer("seed");
   if (best_of > 1) {
     if (!sample) invalid("best_of", "you must use sampling when `best_of` is > 1");
     if (seed) invalid("seed", "`seed` must not be set when `best_of` > 1");
     if (stream) invalid("best_of", "`best_of` != 1 is not supported when streaming tokens");
   }
-  params.n = best_of;
+  request.sample = sample;
   if (sample) {
-    request.seed = seed ? static_cast<uint64_t>(*seed) : std::random_device{}() | (uint64_t{std::random_device{}()} << 32);
-    if (best_of == 1) params.seed = request.seed;
+    // A seed drawn for each candidate, below 2^63 so that any client can send it back.
+    std::random_device entropy;
+    for (int64_t i = 0; i < best_of; ++i) {
+      request.spec.seeds.push_back(seed ? *seed : ((uint64_t{entropy()} << 32) | entropy()) >> 1);
+    }
   }
 
   request.top_n_tokens = p.integer("top_n_tokens").value_or(0);
@@ -101,7 +104,7 @@ TgiRequest parse_tgi_request(const bj::object& body, const ServedModel& model, b
 
   std::vector<uint32_t> ids = model.tokenizer->encode_ids(request.inputs, true);
   const int64_t input_length = static_cast<int64_t>(ids.size());
-  request.spec.prompts.emplace_back(ids.begin(), ids.end());
+  request.spec.prompts.assign(static_cast<size_t>(best_of), std::vector<int32_t>(ids.begin(), ids.end()));
   const std::optional<int64_t> max_new_tokens = p.integer("max_new_tokens");
   if (max_new_tokens && *max_new_tokens <= 0) invalid("max_new_tokens", "`max_new_tokens` must be strictly positive");
   if (input_length >= model.max_model_len) {
@@ -147,7 +150,10 @@ class TgiGeneration final : public Generation {
     return request_.return_full_text ? request_.inputs + choice.text->text() : choice.text->text();
   }
 
-  bj::value seed() const { return request_.seed ? bj::value(*request_.seed) : bj::value(nullptr); }
+  bj::value seed(const Choice& choice) const {
+    return request_.sample ? bj::value(spec().seeds[static_cast<size_t>(choice.prompt_index)]) : bj::value(nullptr);
+  }
+  int64_t input_length() const { return static_cast<int64_t>(spec().prompts[0].size()); }
 
   void on_progress(const Choice& choice, const std::string&, size_t first_new_token) override {
     if (!stream_) return;
@@ -159,8 +165,8 @@ class TgiGeneration final : public Generation {
       event["generated_text"] = last ? bj::value(generated_text(choice)) : bj::value(nullptr);
       event["details"] = last && request_.details ? bj::value(bj::object{{"finish_reason", finish_reason(choice)},
                                                                          {"generated_tokens", choice.tokens.size()},
-                                                                         {"seed", seed()},
-                                                                         {"input_length", prompt_tokens()}})
+                                                                         {"seed", seed(choice)},
+                                                                         {"input_length", input_length()}})
                                                   : bj::value(nullptr);
       stream().write("data:" + bj::serialize(event) + "\n\n");
     }
@@ -188,7 +194,7 @@ class TgiGeneration final : public Generation {
     }
     bj::object details{{"finish_reason", finish_reason(choice)},
                        {"generated_tokens", choice.tokens.size()},
-                       {"seed", seed()},
+                       {"seed", seed(choice)},
                        {"prefill", prefill()},
                        {"tokens", std::move(tokens)}};
     if (request_.top_n_tokens > 0) details["top_tokens"] = std::move(top);
@@ -196,6 +202,7 @@ class TgiGeneration final : public Generation {
   }
 
   void on_complete() override {
+    release();
     if (stream_) {
       stream().close();  // TGI sends no [DONE]
       return;
@@ -227,12 +234,13 @@ class TgiGeneration final : public Generation {
       out["details"] = std::move(details);
     }
     http::Response response = http::Response::json(200, bj::serialize(compat_ ? bj::value(bj::array{std::move(out)}) : bj::value(std::move(out))));
-    response.set_header("x-prompt-tokens", std::to_string(prompt_tokens()));
+    response.set_header("x-prompt-tokens", std::to_string(input_length()));
     response.set_header("x-generated-tokens", std::to_string(completion_tokens()));
     stream().finish(std::move(response));
   }
 
   void on_error(const Error& error) override {
+    release();
     const std::string type = error.code() == ErrorCode::unavailable ? "overloaded" : "generation";
     if (streaming_started() || stream_) {
       stream().write("data:" + bj::serialize(bj::object{{"error", error.what()}, {"error_type", type}}) + "\n\n");

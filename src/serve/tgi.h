@@ -16,7 +16,8 @@
 
 namespace gatehouse::serve {
 
-// A /generate request, checked as TGI checks it (InvalidParameter, answered as 422).
+// A /generate request, checked as TGI checks it (InvalidParameter, answered as 422). best_of
+// candidates are separate prompts (the same tokens) with seeds of their own, as TGI runs them.
 struct TgiRequest {
   GenerationSpec spec;
   std::string inputs;
@@ -24,7 +25,7 @@ struct TgiRequest {
   bool return_full_text = false;
   bool decoder_input_details = false;  // the prompt's tokens and logprobs as details.prefill
   int64_t top_n_tokens = 0;
-  std::optional<uint64_t> seed;  // reported in details when sampling
+  bool sample = false;  // spec.seeds holds each candidate's seed, reported in its details
 };
 
 TgiRequest parse_tgi_request(const boost::json::object& body, const ServedModel& model, bool stream);

