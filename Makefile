@@ -53,6 +53,7 @@ bench: build
 	node bench/tokenizer/run.mjs --bin $(abspath $(GATEHOUSE))
 	node bench/hub/run.mjs --bin $(abspath $(GATEHOUSE))
 	node bench/engine/run.mjs --bin $(abspath $(GATEHOUSE))
+	node bench/serve/run.mjs --bin $(abspath $(GATEHOUSE))
 
 clean:
 	rm -rf $(BUILD_DIR)
