@@ -1,8 +1,10 @@
 #include "base/json.h"
 
+#include <charconv>
 #include <cmath>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
 
 #include "base/error.h"
@@ -151,6 +153,63 @@ std::optional<int64_t> get_optional_int(const bj::object& object, std::string_vi
   const bj::value* value = find(object, key);
   if (!value) return std::nullopt;
   return as_int(*value, path / key);
+}
+
+namespace {
+
+void write_double(std::string& out, double value) {
+  if (!std::isfinite(value)) {
+    out += "null";
+    return;
+  }
+  char text[32];
+  const auto result = std::to_chars(text, text + sizeof text, value);
+  const size_t start = out.size();
+  out.append(text, result.ptr);
+  if (out.find_first_of(".e", start) == std::string::npos) out += ".0";
+}
+
+void write(std::string& out, const bj::value& value) {
+  switch (value.kind()) {
+    case bj::kind::null: out += "null"; return;
+    case bj::kind::bool_: out += value.get_bool() ? "true" : "false"; return;
+    case bj::kind::int64: out += std::to_string(value.get_int64()); return;
+    case bj::kind::uint64: out += std::to_string(value.get_uint64()); return;
+    case bj::kind::double_: write_double(out, value.get_double()); return;
+    case bj::kind::string: out += bj::serialize(value.get_string()); return;
+    case bj::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const bj::value& item : value.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write(out, item);
+      }
+      out += ']';
+      return;
+    }
+    case bj::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& entry : value.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += bj::serialize(bj::string(entry.key()));
+        out += ':';
+        write(out, entry.value());
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string serialize(const bj::value& value) {
+  std::string out;
+  write(out, value);
+  return out;
 }
 
 }  // namespace gatehouse::json

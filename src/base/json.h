@@ -58,4 +58,10 @@ int64_t get_int(const bj::object& object, std::string_view key, const JsonPath& 
 std::optional<int64_t> get_optional_int(const bj::object& object, std::string_view key,
                                         const JsonPath& path);
 
+// Compact JSON text, as Boost.JSON writes it except for doubles, which read as Python's json
+// writes them (the shortest text that reads back the same, "1.0" and "-0.25" rather than "1E0"
+// and "-2.5E-1"), so API answers look like those of the Python servers they stand in for.
+// Non-finite doubles, which JSON cannot hold, are written as null.
+std::string serialize(const bj::value& value);
+
 }  // namespace gatehouse::json

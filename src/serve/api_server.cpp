@@ -76,7 +76,7 @@ http::Response ApiServer::route(const http::Request& request) {
     return empty_response(model_.loop->healthy() ? 200 : 503);
   }
   if (method == "GET" || method == "HEAD") {
-    if (path == "/version") return http::Response::json(200, bj::serialize(bj::object{{"version", kVersion}}));
+    if (path == "/version") return http::Response::json(200, json::serialize(bj::object{{"version", kVersion}}));
     if (path == "/v1/models") return models();
     if (path == "/metrics") {
       return http::Response::with_body(200, model_.metrics->render(), "text/plain; version=0.0.4; charset=utf-8");
@@ -143,7 +143,7 @@ http::Response ApiServer::tokenize(const http::Request& request) {
     for (uint32_t id : ids) strings.push_back(bj::value(model_.tokenizer->id_to_token(id).value_or("")));
     out["token_strs"] = std::move(strings);
   }
-  return http::Response::json(200, bj::serialize(out));
+  return http::Response::json(200, json::serialize(out));
 }
 
 http::Response ApiServer::detokenize(const http::Request& request) {
@@ -162,7 +162,7 @@ http::Response ApiServer::detokenize(const http::Request& request) {
     }
     ids.push_back(static_cast<uint32_t>(token));
   }
-  return http::Response::json(200, bj::serialize(bj::object{{"prompt", model_.tokenizer->decode(ids, false)}}));
+  return http::Response::json(200, json::serialize(bj::object{{"prompt", model_.tokenizer->decode(ids, false)}}));
 }
 
 http::Response ApiServer::models() const {
@@ -178,7 +178,7 @@ http::Response ApiServer::models() const {
                               {"max_model_len", model_.max_model_len},
                               {"permission", bj::array{}}});
   }
-  return http::Response::json(200, bj::serialize(bj::object{{"object", "list"}, {"data", std::move(data)}}));
+  return http::Response::json(200, json::serialize(bj::object{{"object", "list"}, {"data", std::move(data)}}));
 }
 
 }  // namespace gatehouse::serve

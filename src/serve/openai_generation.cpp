@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "base/json.h"
 #include "serve/openai_format.h"
 
 namespace gatehouse::serve {
@@ -43,11 +44,11 @@ void OpenAiGeneration::on_progress(const Choice& choice, const std::string& text
 void OpenAiGeneration::on_complete() {
   release();
   if (!request_.stream) {
-    stream().finish(http::Response::json(200, bj::serialize(full_response())));
+    stream().finish(http::Response::json(200, json::serialize(full_response())));
     return;
   }
   if (request_.include_usage) {
-    send_event(bj::serialize(bj::object{{"id", id()}, {"object", chunk_object_}, {"created", created_}, {"model", model_.name()},
+    send_event(json::serialize(bj::object{{"id", id()}, {"object", chunk_object_}, {"created", created_}, {"model", model_.name()},
                                         {"choices", bj::array{}}, {"usage", usage()}}));
   }
   send_event("[DONE]");
@@ -58,7 +59,7 @@ void OpenAiGeneration::send_chunk(bj::array choices, bool with_usage) {
   bj::object chunk{{"id", id()}, {"object", chunk_object_}, {"created", created_}, {"model", model_.name()},
                    {"choices", std::move(choices)}};
   if (with_usage) chunk["usage"] = usage();
-  send_event(bj::serialize(chunk));
+  send_event(json::serialize(chunk));
 }
 
 bj::value OpenAiGeneration::stop_reason(const Choice& choice) const {

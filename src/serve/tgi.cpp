@@ -4,6 +4,7 @@
 #include <random>
 
 #include "base/error.h"
+#include "base/json.h"
 #include "base/version.h"
 #include "serve/generation.h"
 #include "serve/openai_format.h"
@@ -168,7 +169,7 @@ class TgiGeneration final : public Generation {
                                                                          {"seed", seed(choice)},
                                                                          {"input_length", input_length()}})
                                                   : bj::value(nullptr);
-      stream().write("data:" + bj::serialize(event) + "\n\n");
+      stream().write("data:" + json::serialize(event) + "\n\n");
     }
   }
 
@@ -233,7 +234,7 @@ class TgiGeneration final : public Generation {
       }
       out["details"] = std::move(details);
     }
-    http::Response response = http::Response::json(200, bj::serialize(compat_ ? bj::value(bj::array{std::move(out)}) : bj::value(std::move(out))));
+    http::Response response = http::Response::json(200, json::serialize(compat_ ? bj::value(bj::array{std::move(out)}) : bj::value(std::move(out))));
     response.set_header("x-prompt-tokens", std::to_string(input_length()));
     response.set_header("x-generated-tokens", std::to_string(completion_tokens()));
     stream().finish(std::move(response));
@@ -243,7 +244,7 @@ class TgiGeneration final : public Generation {
     release();
     const std::string type = error.code() == ErrorCode::unavailable ? "overloaded" : "generation";
     if (streaming_started() || stream_) {
-      stream().write("data:" + bj::serialize(bj::object{{"error", error.what()}, {"error_type", type}}) + "\n\n");
+      stream().write("data:" + json::serialize(bj::object{{"error", error.what()}, {"error_type", type}}) + "\n\n");
       stream().close();
     } else {
       stream().finish(tgi_error(type == "overloaded" ? 429 : 424, error.what(), type));
@@ -284,11 +285,11 @@ http::Response tgi_info(const ServedModel& model) {
                   {"version", kVersion},
                   {"sha", nullptr},
                   {"docker_label", nullptr}};
-  return http::Response::json(200, bj::serialize(info));
+  return http::Response::json(200, json::serialize(info));
 }
 
 http::Response tgi_error(int status, const std::string& message, const std::string& error_type) {
-  return http::Response::json(status, bj::serialize(bj::object{{"error", message}, {"error_type", error_type}}));
+  return http::Response::json(status, json::serialize(bj::object{{"error", message}, {"error_type", error_type}}));
 }
 
 }  // namespace gatehouse::serve

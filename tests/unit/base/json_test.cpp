@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+#include <limits>
+
 #include "base/error.h"
 
 namespace gatehouse::json {
@@ -65,6 +68,22 @@ TEST(JsonTest, IntegersOutsideInt64AreAnErrorNotAnOverflow) {
   EXPECT_THROW(as_int(parse("444444444444444444444444444444444444444444444442", "doc"), root), Error);
   EXPECT_THROW(as_int(parse("-1e300", "doc"), root), Error);
   EXPECT_THROW(as_int(parse("18446744073709551615", "doc"), root), Error);
+}
+
+}  // namespace
+}  // namespace gatehouse::json
+
+namespace gatehouse::json {
+namespace {
+
+TEST(JsonTest, SerializeWritesDoublesAsPythonDoes) {
+  const bj::value value = bj::parse(R"({"a":1.0,"b":-0.25,"c":-7.317563056945801,"d":1e-05,"e":[3,18446744073709551615,-2],
+                                        "f":"x\"\u00e9\n","g":null,"h":true,"i":{}})");
+  EXPECT_EQ(serialize(value), R"({"a":1.0,"b":-0.25,"c":-7.317563056945801,"d":1e-05,"e":[3,18446744073709551615,-2],)"
+                              R"("f":"x\")" "\xc3\xa9" R"(\n","g":null,"h":true,"i":{}})");
+  EXPECT_EQ(serialize(bj::value(std::numeric_limits<double>::infinity())), "null");
+  // What it writes reads back as the same value.
+  EXPECT_EQ(bj::parse(serialize(value)), value);
 }
 
 }  // namespace
