@@ -77,6 +77,7 @@ std::string read_chat_template(const std::string& value) {
 }
 
 int run_serve(ServeOptions& options) {
+  block_stop_signals();  // before the engine's threads start, so that SIGTERM stops the server cleanly
   if (options.tensor_parallel_size != 1 || options.pipeline_parallel_size != 1) {
     throw Error(ErrorCode::invalid_argument, "--tensor-parallel-size and --pipeline-parallel-size must be 1: this engine runs on one CPU");
   }
@@ -129,8 +130,8 @@ int run_serve(ServeOptions& options) {
   model.enable_prompt_tokens_details = options.enable_prompt_tokens_details;
 
   serve::Metrics metrics(model.name(), model.max_model_len);
-  serve::EngineLoop loop(engine, metrics, options.max_pending_requests);
-  model.loop = &loop;
+  auto loop = std::make_unique<serve::EngineLoop>(engine, metrics, options.max_pending_requests);
+  model.loop = loop.get();
   model.metrics = &metrics;
   std::vector<SecretString> keys;
   for (std::string& key : options.api_keys) keys.emplace_back(std::move(key));
@@ -154,6 +155,9 @@ int run_serve(ServeOptions& options) {
   std::printf("listening on http://%s:%u\n", options.host.c_str(), unsigned(server.port()));
   std::fflush(stdout);
   serve_until_signal(server);
+  // The loop goes first: it fails the requests still in flight, and their answers wake sessions
+  // on the server's (stopped, still existing) io_context.
+  loop.reset();
   return 0;
 }
 

@@ -6,12 +6,26 @@
 
 namespace gatehouse::cli {
 
-void serve_until_signal(http::Server& server) {
+namespace {
+
+sigset_t stop_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // inherited by the server's threads
+  return signals;
+}
+
+}  // namespace
+
+void block_stop_signals() {
+  const sigset_t signals = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // inherited by threads started later
+}
+
+void serve_until_signal(http::Server& server) {
+  block_stop_signals();
+  sigset_t signals = stop_signals();
   std::thread waiter([&] {
     int received = 0;
     sigwait(&signals, &received);

@@ -5,6 +5,10 @@
 
 namespace gatehouse::cli {
 
+// Blocks SIGINT/SIGTERM in the calling thread and in every thread it starts from then on, so that
+// serve_until_signal() receives them. Call it before starting other threads (an engine's).
+void block_stop_signals();
+
 // Blocks SIGINT/SIGTERM in every thread, runs the server, and stops it when one arrives.
 void serve_until_signal(http::Server& server);
 
