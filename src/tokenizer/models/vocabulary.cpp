@@ -1,22 +1,27 @@
 #include "tokenizer/models/vocabulary.h"
 
 #include <boost/json.hpp>
+#include <algorithm>
 
 #include "base/error.h"
 
 namespace gatehouse::tokenizer::models {
 
-// A bound on ids keeps a hostile file from making us allocate gigabytes for one huge id.
-constexpr int64_t kMaxId = int64_t(1) << 26;
+// Tokens are stored by id, so ids must be dense enough: a hostile file with one huge id must not
+// make us allocate gigabytes. Real vocabularies are dense (0 to size - 1); this allows ids up to
+// four times the number of entries, and any id below 2^20.
+constexpr int64_t kAlwaysAllowedIds = int64_t(1) << 20;
 
 Vocabulary::Vocabulary(const boost::json::value& vocab, const json::JsonPath& path) {
   const boost::json::object& entries = json::as_object(vocab, path);
+  const int64_t id_limit = std::max(kAlwaysAllowedIds, 4 * static_cast<int64_t>(entries.size()));
   int64_t largest = -1;
   for (const auto& entry : entries) {
     int64_t id = json::as_int(entry.value(), path / entry.key());
-    if (id < 0 || id >= kMaxId) {
+    if (id < 0 || id >= id_limit) {
       throw Error(ErrorCode::invalid_argument, (path / entry.key()).str() + " is " + std::to_string(id) +
-                                                   "; token ids must be between 0 and " + std::to_string(kMaxId - 1));
+                                                   "; token ids of a vocabulary of " + std::to_string(entries.size()) +
+                                                   " entries must be between 0 and " + std::to_string(id_limit - 1));
     }
     largest = std::max(largest, id);
   }
