@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "base/error.h"
@@ -30,6 +31,7 @@ struct ServeOptions {
   std::vector<std::string> api_keys;
   std::string revision = "main";
   std::string download_dir;
+  std::optional<std::string> hf_token;
   std::string tokenizer;
   std::string chat_template;
   std::string generation_config = "auto";
@@ -98,9 +100,11 @@ int run_serve(ServeOptions& options) {
   }
   if (const char* key = std::getenv("VLLM_API_KEY"); key && *key && options.api_keys.empty()) options.api_keys.emplace_back(key);
 
-  const std::filesystem::path folder = model_folder(options.model, kModelFiles, options.revision, options.download_dir);
-  const std::filesystem::path tokenizer_folder =
-      options.tokenizer.empty() ? folder : model_folder(options.tokenizer, kTokenizerFiles, "main", options.download_dir);
+  HubSource hub{.revision = options.revision, .cache_dir = options.download_dir, .token = options.hf_token};
+  options.hf_token.reset();
+  const std::filesystem::path folder = model_folder(options.model, kModelFiles, hub);
+  hub.revision = "main";
+  const std::filesystem::path tokenizer_folder = options.tokenizer.empty() ? folder : model_folder(options.tokenizer, kTokenizerFiles, hub);
   const tokenizer::Tokenizer tokenizer = tokenizer::Tokenizer::from_directory(tokenizer_folder);
 
   engine::EngineOptions engine_options = options.engine.resolve();
@@ -174,6 +178,7 @@ void add_serve_command(CLI::App& app, Handler& handler) {
   command->add_option("--api-key", options->api_keys, "Require this bearer key on the API (or VLLM_API_KEY)");
   command->add_option("--revision", options->revision, "Branch, tag or commit of a Hub model");
   command->add_option("--download-dir", options->download_dir, "Hub cache folder for downloads (default: HF_HUB_CACHE)");
+  command->add_option("--hf-token", options->hf_token, "Hub token for gated repos (prefer HF_TOKEN: command lines are visible)");
   command->add_option("--tokenizer", options->tokenizer, "Tokenizer folder or repo (default: the model's)");
   command->add_option("--chat-template", options->chat_template, "Chat template file (or the template itself)");
   command->add_option("--generation-config", options->generation_config,

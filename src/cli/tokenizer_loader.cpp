@@ -7,14 +7,14 @@
 namespace gatehouse::cli {
 
 std::filesystem::path model_folder(const std::string& source, const std::vector<std::string>& include,
-                                   const std::string& revision, const std::string& cache_dir) {
+                                   const HubSource& hub) {
   std::error_code ec;
   if (std::filesystem::is_directory(source, ec)) return source;
   hub::RepoId repo = hub::RepoId::parse(source);
-  hub::HubClientOptions options = hub::HubClientOptions::from_environment(std::nullopt);
-  if (!cache_dir.empty()) options.cache_root = cache_dir;
+  hub::HubClientOptions options = hub::HubClientOptions::from_environment(hub.token);
+  if (!hub.cache_dir.empty()) options.cache_root = hub.cache_dir;
   hub::HubClient client(std::move(options));
-  return client.snapshot(repo, revision, {include, {}});
+  return client.snapshot(repo, hub.revision, {include, {}});
 }
 
 tokenizer::Tokenizer load_tokenizer(const std::string& source) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,18 @@ inline const std::vector<std::string> kTokenizerFiles = {
 // The files a model needs from a repo.
 inline const std::vector<std::string> kModelFiles = {"*.json", "*.safetensors", "*.jinja", "tokenizer.model"};
 
-// `source` itself when it is a folder, else the snapshot of the repo it names at `revision`,
-// limited to the files matching `include`, in `cache_dir` (default: the huggingface_hub cache).
+// Where and how a Hub repo is fetched: its revision, the cache folder (default: the
+// huggingface_hub cache) and a token given on the command line (default: HF_TOKEN, the token file).
+struct HubSource {
+  std::string revision = "main";
+  std::string cache_dir;
+  std::optional<std::string> token;
+};
+
+// `source` itself when it is a folder, else the snapshot of the repo it names, limited to the
+// files matching `include`.
 std::filesystem::path model_folder(const std::string& source, const std::vector<std::string>& include,
-                                   const std::string& revision = "main", const std::string& cache_dir = "");
+                                   const HubSource& hub = {});
 
 tokenizer::Tokenizer load_tokenizer(const std::string& source);
 

@@ -1,6 +1,6 @@
 // `gatehouse serve` with a Hub repo id, as a Blueprints recipe runs vLLM: the model is a gated repo on our own Hub
 // mirror (a tiny random Llama with Llama 3's tokenizer), HF_ENDPOINT points at the mirror and HF_TOKEN carries the
-// token. With a token on the repo's allow-list the server downloads the snapshot into the huggingface_hub cache and
+// token (or --hf-token carries it). With a token on the repo's allow-list the server downloads the snapshot into the huggingface_hub cache and
 // serves it (the openai SDK gets a completion, /info reports the commit served); without a token, or with one that
 // has no access, it exits with the Hub's gated-repo error. The token never appears in the server's output.
 import assert from 'node:assert/strict';
@@ -50,6 +50,19 @@ test('a gated repo id with HF_TOKEN is downloaded and served; the token stays ou
   const snapshot = path.join(cache, 'models--meta-llama--Llama-3.2-1B-Instruct', 'snapshots', info.model_sha);
   assert.ok(fs.existsSync(path.join(snapshot, 'model.safetensors')), 'the weights are in the huggingface_hub cache');
   assert.ok(!server.stderr().includes(ALLOWED_TOKEN), 'the token is not in the server log');
+});
+
+test('--hf-token works like HF_TOKEN, and the token does not stay in the process\'s command line', async (t) => {
+  const cache = path.join(scratch, 'cache-flag');
+  const server = await startServer(['--model', REPO, '--max-model-len', '256', '--hf-token', ALLOWED_TOKEN],
+    { env: environment(undefined, cache) });
+  t.after(() => server.stop());
+  const models = await (await fetch(`${server.url}/v1/models`)).json();
+  assert.equal(models.data[0].id, REPO);
+  const commandLine = fs.readFileSync(`/proc/${server.process.pid}/cmdline`, 'utf8');
+  assert.ok(!commandLine.includes(ALLOWED_TOKEN), 'ps would show the token');
+  assert.ok(commandLine.includes('--hf-token'), 'the flag itself is still there');
+  assert.ok(!server.stderr().includes(ALLOWED_TOKEN));
 });
 
 test('without a token, or with a token that has no access, serve fails with the gated-repo error', async () => {
