@@ -169,6 +169,21 @@ void write_double(std::string& out, double value) {
   if (out.find_first_of(".e", start) == std::string::npos) out += ".0";
 }
 
+void write(std::string& out, const bj::value& value);
+
+void write_object(std::string& out, const bj::object& object) {
+  out += '{';
+  bool first = true;
+  for (const auto& entry : object) {
+    if (!first) out += ',';
+    first = false;
+    out += bj::serialize(bj::string(entry.key()));
+    out += ':';
+    write(out, entry.value());
+  }
+  out += '}';
+}
+
 void write(std::string& out, const bj::value& value) {
   switch (value.kind()) {
     case bj::kind::null: out += "null"; return;
@@ -188,19 +203,7 @@ void write(std::string& out, const bj::value& value) {
       out += ']';
       return;
     }
-    case bj::kind::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& entry : value.get_object()) {
-        if (!first) out += ',';
-        first = false;
-        out += bj::serialize(bj::string(entry.key()));
-        out += ':';
-        write(out, entry.value());
-      }
-      out += '}';
-      return;
-    }
+    case bj::kind::object: write_object(out, value.get_object()); return;
   }
 }
 
@@ -209,6 +212,12 @@ void write(std::string& out, const bj::value& value) {
 std::string serialize(const bj::value& value) {
   std::string out;
   write(out, value);
+  return out;
+}
+
+std::string serialize(const bj::object& object) {
+  std::string out;
+  write_object(out, object);
   return out;
 }
 

@@ -63,5 +63,6 @@ std::optional<int64_t> get_optional_int(const bj::object& object, std::string_vi
 // and "-2.5E-1"), so API answers look like those of the Python servers they stand in for.
 // Non-finite doubles, which JSON cannot hold, are written as null.
 std::string serialize(const bj::value& value);
+std::string serialize(const bj::object& object);  // without copying it into a value
 
 }  // namespace gatehouse::json

@@ -113,22 +113,13 @@ http::Response ApiServer::generate(const http::Request& request, bool chat) {
   } else {
     generation = std::make_shared<CompletionGeneration>(model_, std::move(parsed));
   }
-  http::Response response = stream ? http::Response::with_body(200, "", "text/event-stream; charset=utf-8") : http::Response::json(200, "");
-  if (stream) {
-    response.set_header("Cache-Control", "no-cache");
-    response.set_header("X-Accel-Buffering", "no");
-  }
-  response.stream = std::make_shared<http::ResponseStream>();
-  generation->start(*model_.loop, response.stream);
-  return response;
+  return generation->start(*model_.loop, stream);
 }
 
 http::Response ApiServer::tokenize(const http::Request& request) {
   const bj::object body = parse_body(request);
   RequestFields fields(body);
-  if (std::optional<std::string> name = fields.string("model"); name && !model_.serves(*name)) {
-    throw Error(ErrorCode::not_found, "The model `" + *name + "` does not exist.");
-  }
+  model_.check_requested(fields.string("model"));
   std::vector<uint32_t> ids;
   if (fields.find("messages")) {
     ids = model_.tokenizer->encode_ids(render_chat(body, model_), fields.boolean("add_special_tokens").value_or(false));
@@ -149,9 +140,7 @@ http::Response ApiServer::tokenize(const http::Request& request) {
 http::Response ApiServer::detokenize(const http::Request& request) {
   const bj::object body = parse_body(request);
   RequestFields fields(body);
-  if (std::optional<std::string> name = fields.string("model"); name && !model_.serves(*name)) {
-    throw Error(ErrorCode::not_found, "The model `" + *name + "` does not exist.");
-  }
+  model_.check_requested(fields.string("model"));
   std::optional<std::vector<int64_t>> tokens = fields.integers("tokens");
   if (!tokens) throw InvalidParameter("tokens", "tokens is required: an array of token ids");
   std::vector<uint32_t> ids;

@@ -24,9 +24,16 @@ Generation::Generation(const tokenizer::Tokenizer& tokenizer, std::string id, Ge
 
 Generation::~Generation() { release(); }
 
-void Generation::start(EngineLoop& loop, std::shared_ptr<http::ResponseStream> stream) {
+http::Response Generation::start(EngineLoop& loop, bool events) {
+  http::Response response = events ? http::Response::with_body(200, "", "text/event-stream; charset=utf-8")
+                                   : http::Response::json(200, "");
+  if (events) {
+    response.set_header("Cache-Control", "no-cache");
+    response.set_header("X-Accel-Buffering", "no");
+  }
+  response.stream = std::make_shared<http::ResponseStream>();
   loop_ = &loop;
-  stream_ = std::move(stream);
+  stream_ = response.stream;
   std::vector<engine::Request> requests;
   for (size_t p = 0; p < spec_.prompts.size(); ++p) {
     requests.push_back({engine_ids_[p], spec_.prompts[p], spec_.params});
@@ -36,6 +43,7 @@ void Generation::start(EngineLoop& loop, std::shared_ptr<http::ResponseStream> s
   stream_->on_client_gone([&loop, ids = engine_ids_] { loop.cancel(ids); });
   loop.submit(std::move(requests), shared_from_this());
   pending_ = true;
+  return response;
 }
 
 void Generation::release() {

@@ -45,9 +45,10 @@ class Generation : public RequestObserver, public std::enable_shared_from_this<G
   Generation(const tokenizer::Tokenizer& tokenizer, std::string id, GenerationSpec spec);
   ~Generation() override;
 
-  // Submits the prompts to the loop and ties the request's life to the client's connection.
-  // Throws Error(unavailable) when the loop refuses (overload).
-  void start(EngineLoop& loop, std::shared_ptr<http::ResponseStream> stream);
+  // Submits the prompts to the loop and returns the response the generation will answer through:
+  // server-sent events when `events`, else one JSON body. The request lives as long as the
+  // client's connection. Throws Error(unavailable) when the loop refuses (overload).
+  http::Response start(EngineLoop& loop, bool events);
 
   bool on_update(engine::SequenceUpdate& update) final;
   void on_failed(const std::string& request_id, const Error& error) final;

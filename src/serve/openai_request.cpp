@@ -17,11 +17,6 @@ constexpr int64_t kMaxTopLogprobs = 20;
 
 [[noreturn]] void invalid(const std::string& param, const std::string& message) { throw InvalidParameter(param, message); }
 
-void check_model(RequestFields& fields, const ServedModel& model) {
-  std::optional<std::string> name = fields.string("model");
-  if (name && !model.serves(*name)) throw Error(ErrorCode::not_found, "The model `" + *name + "` does not exist.");
-}
-
 // Fields that would change the answer in ways this server does not implement: refused, not ignored.
 void refuse_unsupported(RequestFields& fields) {
   if (fields.boolean("use_beam_search").value_or(false)) invalid("use_beam_search", "use_beam_search is not supported by this server");
@@ -59,8 +54,12 @@ std::vector<std::pair<int32_t, float>> parse_logit_bias(RequestFields& fields) {
   return bias;
 }
 
-// The sampling fields both endpoints share, over the model's defaults.
-void parse_sampling(RequestFields& fields, const ServedModel& model, OpenAiRequest& request) {
+// The model, the refused features and the sampling fields both endpoints share, over the model's
+// defaults.
+OpenAiRequest parse_common(RequestFields& fields, const ServedModel& model) {
+  model.check_requested(fields.string("model"));
+  refuse_unsupported(fields);
+  OpenAiRequest request;
   engine::SamplingParams& params = request.spec.params;
   const engine::GenerationConfig& defaults = model.defaults;
   params.n = fields.integer("n").value_or(1);
@@ -111,6 +110,7 @@ void parse_sampling(RequestFields& fields, const ServedModel& model, OpenAiReque
   }
   fields.string("user");
   fields.string("request_id");
+  return request;
 }
 
 // max_tokens: the request's (checked against the room left), else what the room allows (chat) or
@@ -219,15 +219,10 @@ std::string render_chat(const boost::json::object& body, const ServedModel& mode
 
 OpenAiRequest parse_chat_request(const boost::json::object& body, const ServedModel& model) {
   RequestFields fields(body);
-  check_model(fields, model);
-  refuse_unsupported(fields);
-  OpenAiRequest request;
-  parse_sampling(fields, model, request);
+  OpenAiRequest request = parse_common(fields, model);
   if (fields.boolean("echo").value_or(false)) invalid("echo", "echo is not supported for chat completions by this server");
-  const std::optional<std::string> tool_choice = fields.find("tool_choice") && fields.find("tool_choice")->is_string()
-                                                     ? fields.string("tool_choice")
-                                                     : std::nullopt;
-  if (fields.find("tool_choice") && tool_choice != "none") {
+  const bj::value* tool_choice = fields.find("tool_choice");
+  if (tool_choice && !(tool_choice->is_string() && tool_choice->get_string() == "none")) {
     invalid("tool_choice", "tool_choice other than \"none\" needs tool-call parsing, which this server does not do yet");
   }
   fields.boolean("parallel_tool_calls");
@@ -265,10 +260,7 @@ OpenAiRequest parse_chat_request(const boost::json::object& body, const ServedMo
 
 OpenAiRequest parse_completion_request(const boost::json::object& body, const ServedModel& model) {
   RequestFields fields(body);
-  check_model(fields, model);
-  refuse_unsupported(fields);
-  OpenAiRequest request;
-  parse_sampling(fields, model, request);
+  OpenAiRequest request = parse_common(fields, model);
   if (fields.find("suffix")) invalid("suffix", "suffix is not supported");
   request.echo = fields.boolean("echo").value_or(false);
   if (std::optional<int64_t> logprobs = fields.integer("logprobs")) {

@@ -32,7 +32,8 @@ struct ServedModel {
   Metrics* metrics = nullptr;
 
   const std::string& name() const { return names.front(); }
-  bool serves(const std::string& name) const;
+  // Throws Error(not_found) in vLLM's words when a request names a model this server does not serve.
+  void check_requested(const std::optional<std::string>& requested) const;
 };
 
 }  // namespace gatehouse::serve

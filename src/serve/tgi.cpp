@@ -260,14 +260,7 @@ class TgiGeneration final : public Generation {
 
 http::Response tgi_generate(const bj::object& body, ServedModel& model, bool stream, bool compat) {
   auto generation = std::make_shared<TgiGeneration>(model, parse_tgi_request(body, model, stream), stream, compat);
-  http::Response response = stream ? http::Response::with_body(200, "", "text/event-stream") : http::Response::json(200, "");
-  if (stream) {
-    response.set_header("Cache-Control", "no-cache");
-    response.set_header("X-Accel-Buffering", "no");
-  }
-  response.stream = std::make_shared<http::ResponseStream>();
-  generation->start(*model.loop, response.stream);
-  return response;
+  return generation->start(*model.loop, stream);
 }
 
 http::Response tgi_info(const ServedModel& model) {
