@@ -1,6 +1,6 @@
 // gatehouse bench: the engine's prefill and decode throughput on a checkpoint, beside the memory
-// bandwidth roofline for decode (weight bytes read per step / measured read bandwidth), in the
-// spirit of llama-bench. Prints one JSON object.
+// bandwidth roofline for decode (weight bytes read per step / read bandwidth measured just before
+// the fastest decode run), in the spirit of llama-bench. Prints one JSON object.
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
@@ -53,10 +53,19 @@ double prefill_rate(engine::Engine& engine, const BenchOptions& options, std::mt
   return best;
 }
 
-// Decode rate (tokens per second over all sequences) with `batch` sequences decoding together,
-// timed from the step after every prompt has been prefilled.
-double decode_rate(engine::Engine& engine, const BenchOptions& options, int64_t batch, std::mt19937& random) {
-  double best = 0;
+// One timed decode run: tokens per second over all sequences, and the read bandwidth measured
+// just before it (0 when not measured).
+struct DecodeRun {
+  double tok_s = 0;
+  double bandwidth = 0;
+};
+
+// The fastest of the repeats, each timed from the step after every prompt has been prefilled, with
+// `batch` sequences decoding together. With a probe, each repeat is paired with the bandwidth
+// measured just before it, so that a run and its roofline see the same state of a shared machine.
+DecodeRun decode_rate(engine::Engine& engine, const BenchOptions& options, int64_t batch, std::mt19937& random,
+                      engine::ReadBandwidthProbe* probe = nullptr) {
+  DecodeRun best;
   for (int r = 0; r < options.repeats; ++r) {
     engine::SamplingParams params;
     params.temperature = 0;
@@ -67,12 +76,14 @@ double decode_rate(engine::Engine& engine, const BenchOptions& options, int64_t 
     }
     int64_t first_tokens = 0;
     while (first_tokens < batch) first_tokens += static_cast<int64_t>(engine.step().size());
+    const double bandwidth = probe != nullptr ? probe->measure() : 0;
     const auto start = Clock::now();
     int64_t tokens = 0;
     while (engine.has_unfinished()) {
       for (const auto& update : engine.step()) tokens += static_cast<int64_t>(update.new_tokens.size());
     }
-    best = std::max(best, static_cast<double>(tokens) / seconds_since(start));
+    const double rate = static_cast<double>(tokens) / seconds_since(start);
+    if (rate > best.tok_s) best = {rate, bandwidth};
   }
   return best;
 }
@@ -90,10 +101,12 @@ int run_bench(const BenchOptions& options) {
   warm_up.repeats = 1;
   decode_rate(engine, warm_up, 1, random);
 
-  const double bandwidth = engine::measure_read_bandwidth(engine.threads());
+  engine::ReadBandwidthProbe probe(engine.threads());
   const double prefill = prefill_rate(engine, options, random);
-  const double decode1 = decode_rate(engine, options, 1, random);
-  const double decode_batch = decode_rate(engine, options, options.batch, random);
+  const DecodeRun decode = decode_rate(engine, options, 1, random, &probe);
+  const double decode1 = decode.tok_s;
+  const double bandwidth = decode.bandwidth;
+  const double decode_batch = decode_rate(engine, options, options.batch, random).tok_s;
   const double roofline = bandwidth / static_cast<double>(engine.weight_bytes());
   bj::object result{{"model", options.model},
                     {"threads", engine.threads()},

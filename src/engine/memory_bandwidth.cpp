@@ -33,18 +33,25 @@ float read_streams(const float* data, int64_t length, int streams) {
 
 }  // namespace
 
-double measure_read_bandwidth(int threads) {
-  constexpr int64_t kFloats = int64_t{256} << 20;  // 1 GiB
+constexpr int64_t kFloats = int64_t{256} << 20;  // 1 GiB
+
+ReadBandwidthProbe::ReadBandwidthProbe(int threads)
+    : pool_(std::make_unique<ThreadPool>(threads)), buffer_(kFloats * sizeof(float)) {
+  std::fill_n(static_cast<float*>(buffer_.data()), kFloats, 1.0f);
+}
+
+ReadBandwidthProbe::~ReadBandwidthProbe() = default;
+
+double ReadBandwidthProbe::measure(int passes) {
   constexpr int kStreams = 8;
-  std::vector<float> buffer(kFloats, 1.0f);
-  ThreadPool pool(threads);
-  std::vector<float> sums(pool.size());
+  const auto* data = static_cast<const float*>(buffer_.data());
+  std::vector<float> sums(pool_->size());
   double best = 0;
-  for (int pass = 0; pass < 5; ++pass) {
+  for (int pass = 0; pass < passes; ++pass) {
     const auto start = std::chrono::steady_clock::now();
-    pool.run([&](int thread) {
-      auto [begin, end] = pool.share(thread, kFloats, 4096);
-      sums[thread] = read_streams(buffer.data() + begin, end - begin, kStreams);
+    pool_->run([&](int thread) {
+      auto [begin, end] = pool_->share(thread, kFloats, 4096);
+      sums[thread] = read_streams(data + begin, end - begin, kStreams);
     });
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     best = std::max(best, static_cast<double>(kFloats * sizeof(float)) / seconds);

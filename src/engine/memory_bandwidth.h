@@ -2,9 +2,29 @@
 // decoding at batch 1, where every step reads every weight once. Used by `gatehouse bench`.
 #pragma once
 
+#include <memory>
+
+#include "engine/ops/weight_store.h"
+
 namespace gatehouse::engine {
 
-// Bytes per second, the best of several passes over a buffer much larger than the caches.
-double measure_read_bandwidth(int threads);
+class ThreadPool;
+
+// A 1 GiB buffer in huge-page memory (as resident weights are), far larger than the caches, read
+// by `threads` threads with eight streams each (as the rows of a matrix-vector product are). Kept
+// so that `gatehouse bench` can measure next to every timed run: on a shared machine the
+// bandwidth drifts by tens of percent within a minute.
+class ReadBandwidthProbe {
+ public:
+  explicit ReadBandwidthProbe(int threads);
+  ~ReadBandwidthProbe();
+
+  // Bytes per second, the best of `passes` passes.
+  double measure(int passes = 3);
+
+ private:
+  std::unique_ptr<ThreadPool> pool_;
+  HugePageBuffer buffer_;
+};
 
 }  // namespace gatehouse::engine

@@ -32,6 +32,7 @@ void wait_while_equal(const std::atomic<T>& value, T old) {
 ThreadPool::ThreadPool(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   size_ = threads;
+  split_start_.resize(size_);
   for (int index = 1; index < size_; ++index) workers_.emplace_back([this, index] { worker(index); });
 }
 
@@ -43,6 +44,8 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::run(const std::function<void(int)>& work) {
+  granules_taken_.store(0, std::memory_order_relaxed);
+  for (SplitStart& start : split_start_) start.value = 0;
   if (size_ == 1) {
     work(0);
     return;
@@ -90,6 +93,22 @@ std::pair<int64_t, int64_t> ThreadPool::share(int index, int64_t count, int64_t 
   const int64_t begin = granules * index / size_ * granule;
   const int64_t end = granules * (index + 1) / size_ * granule;
   return {std::min(begin, count), std::min(end, count)};
+}
+
+std::pair<int64_t, int64_t> ThreadPool::next_part(int index, int64_t count, int64_t granule) {
+  int64_t& start = split_start_[index].value;
+  const int64_t end = start + (count + granule - 1) / granule;
+  int64_t taken = granules_taken_.load(std::memory_order_relaxed);
+  while (taken < end) {
+    // A quarter of what is left with two threads: a few long runs, then short ones to even out.
+    const int64_t size = std::max<int64_t>(1, (end - taken) / (2 * size_));
+    if (granules_taken_.compare_exchange_weak(taken, taken + size, std::memory_order_relaxed)) {
+      return {(taken - start) * granule, std::min(count, (taken + size - start) * granule)};
+    }
+  }
+  // Every thread sees the count pass this split's end and moves on to the next split from there.
+  start = end;
+  return {count, count};
 }
 
 }  // namespace gatehouse::engine

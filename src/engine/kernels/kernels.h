@@ -66,9 +66,17 @@ struct KernelTable {
   // only: every set shares one scalar implementation.
   void (*quantize_q4_0)(const float* x, int64_t n, uint8_t* q, float* scales);
 
-  // Vector helpers for attention and elementwise work.
-  float (*dot_f32)(const float* a, const float* b, int64_t n);
-  void (*axpy_f32)(float a, const float* x, float* y, int64_t n);  // y += a * x
+  // Attention over one head, a run of cached positions at a time (rows `stride` floats apart):
+  // out[j] = scale * dot(q, rows + j * stride) over n values, for j < count.
+  void (*dot_rows)(const float* q, const float* rows, int64_t stride, int64_t count, int64_t n,
+                   float scale, float* out);
+  // out[i] += sum over j < count of weights[j] * rows[j * stride + i], for i < n.
+  void (*add_weighted_rows)(const float* weights, const float* rows, int64_t stride, int64_t count,
+                            int64_t n, float* out);
+  // x = softmax(x) over n > 0 values: exp(x - max) (exp_poly.h), times 1 / their sum.
+  void (*softmax)(float* x, int64_t n);
+  // gate = silu(gate) * up = gate / (1 + exp(-gate)) * up, with exp_poly.h's exp.
+  void (*silu_mul)(float* gate, const float* up, int64_t n);
 };
 
 // The table for a set; the caller must check cpu_supports first.

@@ -4,8 +4,10 @@
 // internal linkage so no AVX2 code can stand in for an inline function of the baseline build.
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstdint>
 
+#include "engine/kernels/exp_poly.h"
 #include "engine/kernels/isa_tables.h"
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/tile_loop.h"
@@ -107,6 +109,8 @@ struct Bf16Format {
 // Tiles of f32 / f16 / bf16 products; NR is the widest tile, which sizes the parking space.
 template <class Format, int NR>
 struct DotKernel {
+  using Acc = __m256;
+  static constexpr int64_t kStep = 8;
   const typename Format::X* x;
   int64_t k;
   const typename Format::W* w;
@@ -114,39 +118,37 @@ struct DotKernel {
   int64_t y_stride;
   Parking<NR, 8>* parked;
 
-  // Multiplies Mr rows of x by Nr rows of w at column i (count elements if kTail).
-  template <int Mr, int Nr, bool kTail, bool kPrefetch>
-  [[gnu::always_inline]] void step(__m256 (&acc)[Mr][Nr], const typename Format::X* const (&xr)[Mr],
-                                   const typename Format::W* const (&wr)[Nr], int64_t i,
-                                   int64_t count) const {
+  template <int Mr, int Nr>
+  struct Rows {
+    const typename Format::X* x[Mr];
+    const typename Format::W* w[Nr];
+  };
+
+  template <int Mr, int Nr>
+  [[gnu::always_inline]] Rows<Mr, Nr> rows(const TileTask& task) const {
+    Rows<Mr, Nr> r;
+    for (int a = 0; a < Mr; ++a) r.x[a] = x + (task.m0 + a) * k;
+    for (int b = 0; b < Nr; ++b) r.w[b] = w + (task.n0 + b) * k;
+    return r;
+  }
+
+  // Multiplies Mr rows of x by Nr rows of w at column i (zero-padded for a short last step).
+  template <int Mr, int Nr, Prefetch kPrefetch>
+  [[gnu::always_inline]] void step(__m256 (&acc)[Mr][Nr], const Rows<Mr, Nr>& r, int64_t i, int64_t columns,
+                                   uint32_t prefetch_rows) const {
+    const bool full = columns == kStep;
     __m256 xv[Mr];
-    for (int a = 0; a < Mr; ++a) {
-      xv[a] = kTail ? Format::load_x(xr[a] + i, count) : Format::load_x(xr[a] + i);
-    }
+    for (int a = 0; a < Mr; ++a) xv[a] = full ? Format::load_x(r.x[a] + i) : Format::load_x(r.x[a] + i, columns);
     for (int b = 0; b < Nr; ++b) {
-      if (kPrefetch) prefetch_ahead(wr[b] + i, Nr * k);
-      const __m256 wv = kTail ? Format::load_w(wr[b] + i, count) : Format::load_w(wr[b] + i);
+      if (fetches_row<kPrefetch>(prefetch_rows, b)) prefetch_ahead(r.w[b] + i, Nr * k);
+      const __m256 wv = full ? Format::load_w(r.w[b] + i) : Format::load_w(r.w[b] + i, columns);
       for (int a = 0; a < Mr; ++a) acc[a][b] = _mm256_fmadd_ps(xv[a], wv, acc[a][b]);
     }
   }
 
-  template <int Mr, int Nr>
-  void tile(const TileTask& task) const {
-    const typename Format::X* xr[Mr];
-    const typename Format::W* wr[Nr];
-    for (int a = 0; a < Mr; ++a) xr[a] = x + (task.m0 + a) * k;
-    for (int b = 0; b < Nr; ++b) wr[b] = w + (task.n0 + b) * k;
-    __m256 acc[Mr][Nr];
-    parked->resume(acc, task);
-    int64_t i = task.k_begin;
-    if (task.prefetch_next) {
-      for (; i + 8 <= task.k_end; i += 8) step<Mr, Nr, false, true>(acc, xr, wr, i, 0);
-    } else {
-      for (; i + 8 <= task.k_end; i += 8) step<Mr, Nr, false, false>(acc, xr, wr, i, 0);
-    }
-    if (i < task.k_end) step<Mr, Nr, true, false>(acc, xr, wr, i, task.k_end - i);
-    if (parked->park(acc, task, k)) return;
-    for (int a = 0; a < Mr; ++a) store_sums(acc[a], y + (task.m0 + a) * y_stride + task.n0);
+  template <int Nr>
+  static void store(const __m256 (&acc)[Nr], float* out) {
+    store_sums(acc, out);
   }
 };
 
@@ -183,6 +185,8 @@ void matmul_bf16(const uint16_t* x, int64_t m, int64_t k, const uint16_t* w, int
 // sums stay within int16 because the quantizer keeps x in [-127, 127]).
 template <int NR>
 struct Q8Kernel {
+  using Acc = __m256;
+  static constexpr int64_t kStep = kQ8BlockSize;
   const int8_t* xq;
   const float* xs;
   int64_t k;
@@ -192,23 +196,31 @@ struct Q8Kernel {
   int64_t y_stride;
   Parking<NR, 8>* parked;
 
-  template <int Mr, int Nr, bool kPrefetch>
-  [[gnu::always_inline]] void step(__m256 (&acc)[Mr][Nr], const int8_t* const (&xr)[Mr],
-                                   const float* const (&xsr)[Mr], const int8_t* const (&wr)[Nr],
-                                   const float* const (&wsr)[Nr], int64_t i) const {
+  template <int Mr, int Nr>
+  using Rows = QuantizedRows<int8_t, Mr, Nr>;
+
+  template <int Mr, int Nr>
+  [[gnu::always_inline]] Rows<Mr, Nr> rows(const TileTask& task) const {
+    return Rows<Mr, Nr>::of(task, xq, xs, wq, ws, k, k);
+  }
+
+  // One block at column i (k is whole blocks, so every step is full).
+  template <int Mr, int Nr, Prefetch kPrefetch>
+  [[gnu::always_inline]] void step(__m256 (&acc)[Mr][Nr], const Rows<Mr, Nr>& r, int64_t i, int64_t /*columns*/,
+                                   uint32_t prefetch_rows) const {
     const __m256i ones = _mm256_set1_epi16(1);
     const int64_t block = i / kQ8BlockSize;
     __m256i xv[Mr];
     __m256 xscale[Mr];
     for (int a = 0; a < Mr; ++a) {
-      xv[a] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[a] + i));
-      xscale[a] = _mm256_set1_ps(xsr[a][block]);
+      xv[a] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.x[a] + i));
+      xscale[a] = _mm256_set1_ps(r.x_scales[a][block]);
     }
     for (int b = 0; b < Nr; ++b) {
-      if (kPrefetch) prefetch_ahead(wr[b] + i, Nr * k);
-      const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr[b] + i));
+      if (fetches_row<kPrefetch>(prefetch_rows, b)) prefetch_ahead(r.w[b] + i, Nr * k);
+      const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.w[b] + i));
       const __m256i wabs = _mm256_abs_epi8(wv);
-      const __m256 wscale = _mm256_set1_ps(wsr[b][block]);
+      const __m256 wscale = _mm256_set1_ps(r.w_scales[b][block]);
       for (int a = 0; a < Mr; ++a) {
         const __m256i pairs = _mm256_maddubs_epi16(wabs, _mm256_sign_epi8(xv[a], wv));
         const __m256i dots = _mm256_madd_epi16(pairs, ones);
@@ -218,31 +230,9 @@ struct Q8Kernel {
     }
   }
 
-  template <int Mr, int Nr>
-  void tile(const TileTask& task) const {
-    const int64_t blocks = k / kQ8BlockSize;
-    const int8_t* xr[Mr];
-    const float* xsr[Mr];
-    const int8_t* wr[Nr];
-    const float* wsr[Nr];
-    for (int a = 0; a < Mr; ++a) {
-      xr[a] = xq + (task.m0 + a) * k;
-      xsr[a] = xs + (task.m0 + a) * blocks;
-    }
-    for (int b = 0; b < Nr; ++b) {
-      wr[b] = wq + (task.n0 + b) * k;
-      wsr[b] = ws + (task.n0 + b) * blocks;
-    }
-    __m256 acc[Mr][Nr];
-    parked->resume(acc, task);
-    int64_t i = task.k_begin;
-    if (task.prefetch_next) {
-      for (; i < task.k_end; i += kQ8BlockSize) step<Mr, Nr, true>(acc, xr, xsr, wr, wsr, i);
-    } else {
-      for (; i < task.k_end; i += kQ8BlockSize) step<Mr, Nr, false>(acc, xr, xsr, wr, wsr, i);
-    }
-    if (parked->park(acc, task, k)) return;
-    for (int a = 0; a < Mr; ++a) store_sums(acc[a], y + (task.m0 + a) * y_stride + task.n0);
+  template <int Nr>
+  static void store(const __m256 (&acc)[Nr], float* out) {
+    store_sums(acc, out);
   }
 };
 
@@ -262,6 +252,8 @@ void matmul_q8_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const 
 // all within int16 (|x| <= 127).
 template <int NR>
 struct Q4Kernel {
+  using Acc = __m256;
+  static constexpr int64_t kStep = kQ8BlockSize;
   const int8_t* xq;
   const float* xs;
   int64_t k;
@@ -271,32 +263,40 @@ struct Q4Kernel {
   int64_t y_stride;
   Parking<NR, 8>* parked;
 
+  template <int Mr, int Nr>
+  using Rows = QuantizedRows<uint8_t, Mr, Nr>;
+
+  template <int Mr, int Nr>
+  [[gnu::always_inline]] Rows<Mr, Nr> rows(const TileTask& task) const {
+    return Rows<Mr, Nr>::of(task, xq, xs, wq, ws, k, k / 2);
+  }
+
   static __m256i load_32(const int8_t* p) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   }
 
-  template <int Mr, int Nr, bool kPrefetch>
-  [[gnu::always_inline]] void step(__m256 (&acc)[Mr][Nr], const int8_t* const (&xr)[Mr],
-                                   const float* const (&xsr)[Mr], const uint8_t* const (&wr)[Nr],
-                                   const float* const (&wsr)[Nr], int64_t i) const {
+  // One block at column i (k is whole blocks, so every step is full).
+  template <int Mr, int Nr, Prefetch kPrefetch>
+  [[gnu::always_inline]] void step(__m256 (&acc)[Mr][Nr], const Rows<Mr, Nr>& r, int64_t i, int64_t /*columns*/,
+                                   uint32_t prefetch_rows) const {
     const __m256i ones = _mm256_set1_epi16(1);
     const int64_t block = i / kQ8BlockSize;
     __m256i offset[Mr];
     __m256 xscale[Mr];
     for (int a = 0; a < Mr; ++a) {
-      offset[a] = _mm256_maddubs_epi16(_mm256_set1_epi8(8), load_32(xr[a] + i));
-      xscale[a] = _mm256_set1_ps(xsr[a][block]);
+      offset[a] = _mm256_maddubs_epi16(_mm256_set1_epi8(8), load_32(r.x[a] + i));
+      xscale[a] = _mm256_set1_ps(r.x_scales[a][block]);
     }
     for (int b = 0; b < Nr; ++b) {
-      const uint8_t* p = wr[b] + block * kQ4BlockBytes;
-      if (kPrefetch) prefetch_ahead(p, Nr * k / 2);
+      const uint8_t* p = r.w[b] + block * kQ4BlockBytes;
+      if (fetches_row<kPrefetch>(prefetch_rows, b)) prefetch_ahead(p, Nr * k / 2);
       const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
       const __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(bytes, 4), bytes),
                                          _mm256_set1_epi8(0x0F));
-      const __m256 wscale = _mm256_set1_ps(wsr[b][block]);
+      const __m256 wscale = _mm256_set1_ps(r.w_scales[b][block]);
       for (int a = 0; a < Mr; ++a) {
         const __m256i pairs =
-            _mm256_sub_epi16(_mm256_maddubs_epi16(q, load_32(xr[a] + i)), offset[a]);
+            _mm256_sub_epi16(_mm256_maddubs_epi16(q, load_32(r.x[a] + i)), offset[a]);
         const __m256i dots = _mm256_madd_epi16(pairs, ones);
         const __m256 scaled = _mm256_mul_ps(_mm256_cvtepi32_ps(dots), xscale[a]);
         acc[a][b] = _mm256_fmadd_ps(scaled, wscale, acc[a][b]);
@@ -304,31 +304,9 @@ struct Q4Kernel {
     }
   }
 
-  template <int Mr, int Nr>
-  void tile(const TileTask& task) const {
-    const int64_t blocks = k / kQ8BlockSize;
-    const int8_t* xr[Mr];
-    const float* xsr[Mr];
-    const uint8_t* wr[Nr];
-    const float* wsr[Nr];
-    for (int a = 0; a < Mr; ++a) {
-      xr[a] = xq + (task.m0 + a) * k;
-      xsr[a] = xs + (task.m0 + a) * blocks;
-    }
-    for (int b = 0; b < Nr; ++b) {
-      wr[b] = wq + (task.n0 + b) * blocks * kQ4BlockBytes;
-      wsr[b] = ws + (task.n0 + b) * blocks;
-    }
-    __m256 acc[Mr][Nr];
-    parked->resume(acc, task);
-    int64_t i = task.k_begin;
-    if (task.prefetch_next) {
-      for (; i < task.k_end; i += kQ8BlockSize) step<Mr, Nr, true>(acc, xr, xsr, wr, wsr, i);
-    } else {
-      for (; i < task.k_end; i += kQ8BlockSize) step<Mr, Nr, false>(acc, xr, xsr, wr, wsr, i);
-    }
-    if (parked->park(acc, task, k)) return;
-    for (int a = 0; a < Mr; ++a) store_sums(acc[a], y + (task.m0 + a) * y_stride + task.n0);
+  template <int Nr>
+  static void store(const __m256 (&acc)[Nr], float* out) {
+    store_sums(acc, out);
   }
 };
 
@@ -402,33 +380,106 @@ void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* scales) {
   }
 }
 
-float dot_f32(const float* a, const float* b, int64_t n) {
-  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
-                   _mm256_setzero_ps()};
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    for (int j = 0; j < 4; ++j) {
-      acc[j] =
-          _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8 * j), _mm256_loadu_ps(b + i + 8 * j), acc[j]);
-    }
-  }
-  for (; i + 8 <= n; i += 8) {
-    acc[0] = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc[0]);
-  }
-  float sum =
-      reduce_add(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
-  for (; i < n; ++i) sum += a[i] * b[i];
-  return sum;
+// exp_poly.h's exponential on 8 lanes.
+__m256 exp_poly(__m256 x) {
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(kExpLow)), _mm256_set1_ps(kExpHigh));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(kLog2e)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fmadd_ps(n, _mm256_set1_ps(-kLn2High), x);
+  r = _mm256_fmadd_ps(n, _mm256_set1_ps(-kLn2Low), r);
+  __m256 p = _mm256_set1_ps(kExpPoly[0]);
+  for (int i = 1; i < 6; ++i) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kExpPoly[i]));
+  p = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
+  const __m256i power =
+      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(power));
 }
 
-void axpy_f32(float a, const float* x, float* y, int64_t n) {
-  const __m256 av = _mm256_set1_ps(a);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+// The lanes of [i, i + 8) below n, as a mask for vmaskmovps.
+__m256i lanes_below(int64_t i, int64_t n) {
+  const int64_t left = n - i < 8 ? n - i : 8;
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(left)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// Four rows at a time share the transposing reduction; a row gets the same sum either way.
+void dot_rows(const float* q, const float* rows, int64_t stride, int64_t count, int64_t n,
+              float scale, float* out) {
+  int64_t j = 0;
+  for (; j + 4 <= count; j += 4) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                     _mm256_setzero_ps()};
+    for (int64_t i = 0; i < n; i += 8) {
+      const __m256i mask = lanes_below(i, n);
+      const __m256 qv = _mm256_maskload_ps(q + i, mask);
+      for (int r = 0; r < 4; ++r) {
+        acc[r] = _mm256_fmadd_ps(qv, _mm256_maskload_ps(rows + (j + r) * stride + i, mask), acc[r]);
+      }
+    }
+    _mm_storeu_ps(out + j, _mm_mul_ps(reduce_add4(acc[0], acc[1], acc[2], acc[3]), _mm_set1_ps(scale)));
   }
-  for (; i < n; ++i)
-    y[i] = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(x[i]), _mm_set_ss(y[i])));
+  for (; j < count; ++j) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n; i += 8) {
+      const __m256i mask = lanes_below(i, n);
+      acc = _mm256_fmadd_ps(_mm256_maskload_ps(q + i, mask), _mm256_maskload_ps(rows + j * stride + i, mask),
+                            acc);
+    }
+    out[j] = scale * reduce_add(acc);
+  }
+}
+
+// Up to 32 outputs stay in registers while the rows stream past.
+void add_weighted_rows(const float* weights, const float* rows, int64_t stride, int64_t count,
+                       int64_t n, float* out) {
+  for (int64_t i = 0; i < n; i += 32) {
+    __m256i masks[4];
+    __m256 acc[4];
+    for (int v = 0; v < 4; ++v) {
+      masks[v] = lanes_below(i + 8 * v, n);
+      acc[v] = _mm256_maskload_ps(out + i + 8 * v, masks[v]);
+    }
+    for (int64_t j = 0; j < count; ++j) {
+      const __m256 weight = _mm256_set1_ps(weights[j]);
+      for (int v = 0; v < 4; ++v) {
+        acc[v] = _mm256_fmadd_ps(weight, _mm256_maskload_ps(rows + j * stride + i + 8 * v, masks[v]), acc[v]);
+      }
+    }
+    for (int v = 0; v < 4; ++v) _mm256_maskstore_ps(out + i + 8 * v, masks[v], acc[v]);
+  }
+}
+
+void softmax(float* x, int64_t n) {
+  __m256 max = _mm256_set1_ps(-INFINITY);
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m256i mask = lanes_below(i, n);
+    max = _mm256_blendv_ps(max, _mm256_max_ps(max, _mm256_maskload_ps(x + i, mask)), _mm256_castsi256_ps(mask));
+  }
+  __m128 half = _mm_max_ps(_mm256_castps256_ps128(max), _mm256_extractf128_ps(max, 1));
+  half = _mm_max_ps(half, _mm_movehl_ps(half, half));
+  const __m256 shift = _mm256_set1_ps(_mm_cvtss_f32(_mm_max_ss(half, _mm_movehdup_ps(half))));
+  __m256 sum = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m256i mask = lanes_below(i, n);
+    const __m256 e = _mm256_and_ps(exp_poly(_mm256_sub_ps(_mm256_maskload_ps(x + i, mask), shift)),
+                                   _mm256_castsi256_ps(mask));
+    _mm256_maskstore_ps(x + i, mask, e);
+    sum = _mm256_add_ps(sum, e);
+  }
+  const __m256 inverse = _mm256_set1_ps(1.0f / reduce_add(sum));
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m256i mask = lanes_below(i, n);
+    _mm256_maskstore_ps(x + i, mask, _mm256_mul_ps(_mm256_maskload_ps(x + i, mask), inverse));
+  }
+}
+
+void silu_mul(float* gate, const float* up, int64_t n) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m256i mask = lanes_below(i, n);
+    const __m256 g = _mm256_maskload_ps(gate + i, mask);
+    const __m256 silu = _mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), exp_poly(_mm256_xor_ps(g, sign))));
+    _mm256_maskstore_ps(gate + i, mask, _mm256_mul_ps(silu, _mm256_maskload_ps(up + i, mask)));
+  }
 }
 
 }  // namespace
@@ -436,7 +487,7 @@ void axpy_f32(float a, const float* x, float* y, int64_t n) {
 const KernelTable& avx2_kernels() {
   static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_q8_0,
                                      matmul_q4_0,   round_to_bf16, quantize_q8_0, quantize_q4_0,
-                                     dot_f32,       axpy_f32};
+                                     dot_rows,      add_weighted_rows, softmax,   silu_mul};
   return table;
 }
 

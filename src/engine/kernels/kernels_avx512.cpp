@@ -8,8 +8,10 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstdint>
 
+#include "engine/kernels/exp_poly.h"
 #include "engine/kernels/isa_tables.h"
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/tile_loop.h"
@@ -107,6 +109,8 @@ struct Bf16Format {
 // Tiles of f32 / f16 / bf16 products; NR is the widest tile, which sizes the parking space.
 template <class Format, int NR>
 struct DotKernel {
+  using Acc = __m512;
+  static constexpr int64_t kStep = Format::kStep;
   const typename Format::X* x;
   int64_t k;
   const typename Format::W* w;
@@ -114,40 +118,37 @@ struct DotKernel {
   int64_t y_stride;
   Parking<NR, 16>* parked;
 
-  // Multiplies Mr rows of x by Nr rows of w at column i (count elements if kTail).
-  template <int Mr, int Nr, bool kTail, bool kPrefetch>
-  [[gnu::always_inline]] void step(__m512 (&acc)[Mr][Nr], const typename Format::X* const (&xr)[Mr],
-                                   const typename Format::W* const (&wr)[Nr], int64_t i,
-                                   int64_t count) const {
-    decltype(Format::load_x(xr[0])) xv[Mr];
-    for (int a = 0; a < Mr; ++a) {
-      xv[a] = kTail ? Format::load_x(xr[a] + i, count) : Format::load_x(xr[a] + i);
-    }
+  template <int Mr, int Nr>
+  struct Rows {
+    const typename Format::X* x[Mr];
+    const typename Format::W* w[Nr];
+  };
+
+  template <int Mr, int Nr>
+  [[gnu::always_inline]] Rows<Mr, Nr> rows(const TileTask& task) const {
+    Rows<Mr, Nr> r;
+    for (int a = 0; a < Mr; ++a) r.x[a] = x + (task.m0 + a) * k;
+    for (int b = 0; b < Nr; ++b) r.w[b] = w + (task.n0 + b) * k;
+    return r;
+  }
+
+  // Multiplies Mr rows of x by Nr rows of w at column i (masked loads for a short last step).
+  template <int Mr, int Nr, Prefetch kPrefetch>
+  [[gnu::always_inline]] void step(__m512 (&acc)[Mr][Nr], const Rows<Mr, Nr>& r, int64_t i, int64_t columns,
+                                   uint32_t prefetch_rows) const {
+    const bool full = columns == kStep;
+    decltype(Format::load_x(r.x[0])) xv[Mr];
+    for (int a = 0; a < Mr; ++a) xv[a] = full ? Format::load_x(r.x[a] + i) : Format::load_x(r.x[a] + i, columns);
     for (int b = 0; b < Nr; ++b) {
-      if (kPrefetch) prefetch_ahead(wr[b] + i, Nr * k);
-      const auto wv = kTail ? Format::load_w(wr[b] + i, count) : Format::load_w(wr[b] + i);
+      if (fetches_row<kPrefetch>(prefetch_rows, b)) prefetch_ahead(r.w[b] + i, Nr * k);
+      const auto wv = full ? Format::load_w(r.w[b] + i) : Format::load_w(r.w[b] + i, columns);
       for (int a = 0; a < Mr; ++a) acc[a][b] = Format::madd(acc[a][b], xv[a], wv);
     }
   }
 
-  template <int Mr, int Nr>
-  void tile(const TileTask& task) const {
-    const typename Format::X* xr[Mr];
-    const typename Format::W* wr[Nr];
-    for (int a = 0; a < Mr; ++a) xr[a] = x + (task.m0 + a) * k;
-    for (int b = 0; b < Nr; ++b) wr[b] = w + (task.n0 + b) * k;
-    __m512 acc[Mr][Nr];
-    parked->resume(acc, task);
-    int64_t i = task.k_begin;
-    const int64_t full_end = task.k_end - Format::kStep;
-    if (task.prefetch_next) {
-      for (; i <= full_end; i += Format::kStep) step<Mr, Nr, false, true>(acc, xr, wr, i, 0);
-    } else {
-      for (; i <= full_end; i += Format::kStep) step<Mr, Nr, false, false>(acc, xr, wr, i, 0);
-    }
-    if (i < task.k_end) step<Mr, Nr, true, false>(acc, xr, wr, i, task.k_end - i);
-    if (parked->park(acc, task, k)) return;
-    for (int a = 0; a < Mr; ++a) store_sums(acc[a], y + (task.m0 + a) * y_stride + task.n0);
+  template <int Nr>
+  static void store(const __m512 (&acc)[Nr], float* out) {
+    store_sums(acc, out);
   }
 };
 
@@ -184,6 +185,8 @@ void matmul_bf16(const uint16_t* x, int64_t m, int64_t k, const uint16_t* w, int
 // sums negated; each block's exact integer dot product is then scaled by x's and w's scales.
 template <int NR>
 struct Q8Kernel {
+  using Acc = __m512;
+  static constexpr int64_t kStep = 2 * kQ8BlockSize;
   const int8_t* xq;
   const float* xs;
   int64_t k;
@@ -193,7 +196,13 @@ struct Q8Kernel {
   int64_t y_stride;
   Parking<NR, 16>* parked;
 
-  static constexpr int64_t kStep = 2 * kQ8BlockSize;
+  template <int Mr, int Nr>
+  using Rows = QuantizedRows<int8_t, Mr, Nr>;
+
+  template <int Mr, int Nr>
+  [[gnu::always_inline]] Rows<Mr, Nr> rows(const TileTask& task) const {
+    return Rows<Mr, Nr>::of(task, xq, xs, wq, ws, k, k);
+  }
 
   // The scales of blocks b and b+1 (or b alone when count is one) in lanes 0-7 and 8-15.
   static __m512 block_scales(const float* s, int64_t count) {
@@ -205,26 +214,25 @@ struct Q8Kernel {
     return count == 2 ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(0xFFFFFFFFull, p);
   }
 
-  // Multiplies Mr rows of x by Nr rows of w over `count` blocks at column i.
-  template <int Mr, int Nr, bool kPrefetch>
-  [[gnu::always_inline]] void step(__m512 (&acc)[Mr][Nr], const int8_t* const (&xr)[Mr],
-                                   const float* const (&xsr)[Mr], const int8_t* const (&wr)[Nr],
-                                   const float* const (&wsr)[Nr], int64_t i, int64_t count) const {
+  // Multiplies Mr rows of x by Nr rows of w over the two blocks (one at the end of k) at column i.
+  template <int Mr, int Nr, Prefetch kPrefetch>
+  [[gnu::always_inline]] void step(__m512 (&acc)[Mr][Nr], const Rows<Mr, Nr>& r, int64_t i, int64_t columns,
+                                   uint32_t prefetch_rows) const {
     const __m512i offset = _mm512_set1_epi8(static_cast<char>(0x80));
-    const int64_t block = i / kQ8BlockSize;
+    const int64_t block = i / kQ8BlockSize, count = columns / kQ8BlockSize;
     __m512i xv[Mr];
     __m512i start[Mr];
     __m512 xscale[Mr];
     for (int a = 0; a < Mr; ++a) {
-      xv[a] = load_bytes(xr[a] + i, count);
+      xv[a] = load_bytes(r.x[a] + i, count);
       start[a] = _mm512_sub_epi32(_mm512_setzero_si512(),
                                   _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, xv[a]));
-      xscale[a] = block_scales(xsr[a] + block, count);
+      xscale[a] = block_scales(r.x_scales[a] + block, count);
     }
     for (int b = 0; b < Nr; ++b) {
-      if (kPrefetch) prefetch_ahead(wr[b] + i, Nr * k);
-      const __m512i wv = _mm512_xor_si512(load_bytes(wr[b] + i, count), offset);
-      const __m512 wscale = block_scales(wsr[b] + block, count);
+      if (fetches_row<kPrefetch>(prefetch_rows, b)) prefetch_ahead(r.w[b] + i, Nr * k);
+      const __m512i wv = _mm512_xor_si512(load_bytes(r.w[b] + i, count), offset);
+      const __m512 wscale = block_scales(r.w_scales[b] + block, count);
       for (int a = 0; a < Mr; ++a) {
         const __m512i dots = _mm512_dpbusd_epi32(start[a], wv, xv[a]);
         const __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(dots), xscale[a]);
@@ -233,33 +241,9 @@ struct Q8Kernel {
     }
   }
 
-  template <int Mr, int Nr>
-  void tile(const TileTask& task) const {
-    const int64_t blocks = k / kQ8BlockSize;
-    const int8_t* xr[Mr];
-    const float* xsr[Mr];
-    const int8_t* wr[Nr];
-    const float* wsr[Nr];
-    for (int a = 0; a < Mr; ++a) {
-      xr[a] = xq + (task.m0 + a) * k;
-      xsr[a] = xs + (task.m0 + a) * blocks;
-    }
-    for (int b = 0; b < Nr; ++b) {
-      wr[b] = wq + (task.n0 + b) * k;
-      wsr[b] = ws + (task.n0 + b) * blocks;
-    }
-    __m512 acc[Mr][Nr];
-    parked->resume(acc, task);
-    int64_t i = task.k_begin;
-    const int64_t full_end = task.k_end - kStep;
-    if (task.prefetch_next) {
-      for (; i <= full_end; i += kStep) step<Mr, Nr, true>(acc, xr, xsr, wr, wsr, i, 2);
-    } else {
-      for (; i <= full_end; i += kStep) step<Mr, Nr, false>(acc, xr, xsr, wr, wsr, i, 2);
-    }
-    if (i < task.k_end) step<Mr, Nr, false>(acc, xr, xsr, wr, wsr, i, 1);
-    if (parked->park(acc, task, k)) return;
-    for (int a = 0; a < Mr; ++a) store_sums(acc[a], y + (task.m0 + a) * y_stride + task.n0);
+  template <int Nr>
+  static void store(const __m512 (&acc)[Nr], float* out) {
+    store_sums(acc, out);
   }
 };
 
@@ -281,6 +265,8 @@ void matmul_q8_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const 
 // int32 sums negated. The end of k (one to three blocks) is the same step on masked loads.
 template <int NR>
 struct Q4Kernel {
+  using Acc = __m512;
+  static constexpr int64_t kStep = 4 * kQ8BlockSize;
   const int8_t* xq;
   const float* xs;
   int64_t k;
@@ -290,7 +276,13 @@ struct Q4Kernel {
   int64_t y_stride;
   Parking<NR, 16>* parked;
 
-  static constexpr int64_t kStep = 4 * kQ8BlockSize;
+  template <int Mr, int Nr>
+  using Rows = QuantizedRows<uint8_t, Mr, Nr>;
+
+  template <int Mr, int Nr>
+  [[gnu::always_inline]] Rows<Mr, Nr> rows(const TileTask& task) const {
+    return Rows<Mr, Nr>::of(task, xq, xs, wq, ws, k, k / 2);
+  }
 
   // Four blocks' scales, each over four lanes (of `count` blocks; the rest zero).
   [[gnu::always_inline]] static __m512 scales(const float* s, int64_t count) {
@@ -306,11 +298,12 @@ struct Q4Kernel {
                        : _mm512_maskz_loadu_epi8(bytes == 0 ? 0 : ~0ull >> (64 - bytes), p);
   }
 
-  // Multiplies Mr rows of x by Nr rows of w over `count` (1 to 4) blocks from column i.
-  template <int Mr, int Nr, bool kPrefetch>
-  [[gnu::always_inline]] void step(__m512 (&acc)[Mr][Nr], const int8_t* const (&xr)[Mr],
-                                   const float* const (&xsr)[Mr], const uint8_t* const (&wr)[Nr],
-                                   const float* const (&wsr)[Nr], int64_t i, int64_t count) const {
+  // Multiplies Mr rows of x by Nr rows of w over four blocks (one to four at the end of k) from
+  // column i.
+  template <int Mr, int Nr, Prefetch kPrefetch>
+  [[gnu::always_inline]] void step(__m512 (&acc)[Mr][Nr], const Rows<Mr, Nr>& r, int64_t i, int64_t columns,
+                                   uint32_t prefetch_rows) const {
+    const int64_t count = columns / kQ8BlockSize;
     const __m512i eights = _mm512_set1_epi8(8);
     const __m512i nibble = _mm512_set1_epi8(0x0F);
     const int64_t block = i / kQ8BlockSize;
@@ -319,27 +312,27 @@ struct Q4Kernel {
     __m512i start[Mr];
     __m512 xscale[Mr];
     for (int a = 0; a < Mr; ++a) {
-      const __m512i low = load(xr[a] + i, count >= 2 ? 64 : 32 * count);
-      const __m512i high = load(xr[a] + i + 64, count >= 2 ? 32 * (count - 2) : 0);
+      const __m512i low = load(r.x[a] + i, count >= 2 ? 64 : 32 * count);
+      const __m512i high = load(r.x[a] + i + 64, count >= 2 ? 32 * (count - 2) : 0);
       x_first[a] = _mm512_shuffle_i64x2(low, high, _MM_SHUFFLE(2, 0, 2, 0));
       x_second[a] = _mm512_shuffle_i64x2(low, high, _MM_SHUFFLE(3, 1, 3, 1));
       start[a] = _mm512_sub_epi32(
           _mm512_setzero_si512(),
           _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), eights, x_first[a]),
                               eights, x_second[a]));
-      xscale[a] = scales(xsr[a] + block, count);
+      xscale[a] = scales(r.x_scales[a] + block, count);
     }
     for (int b = 0; b < Nr; ++b) {
-      const uint8_t* p = wr[b] + block * kQ4BlockBytes;
-      if (kPrefetch) {
+      const uint8_t* p = r.w[b] + block * kQ4BlockBytes;
+      if (fetches_row<kPrefetch>(prefetch_rows, b)) {
         // The scales too: at a fifth of the bytes they would otherwise come late.
         prefetch_ahead(p, Nr * k / 2);
-        prefetch_ahead(wsr[b] + block, Nr * (k / kQ8BlockSize));
+        prefetch_ahead(r.w_scales[b] + block, Nr * (k / kQ8BlockSize));
       }
       const __m512i wv = load(p, count * kQ4BlockBytes);
       const __m512i w_first = _mm512_and_si512(wv, nibble);
       const __m512i w_second = _mm512_and_si512(_mm512_srli_epi16(wv, 4), nibble);
-      const __m512 wscale = scales(wsr[b] + block, count);
+      const __m512 wscale = scales(r.w_scales[b] + block, count);
       for (int a = 0; a < Mr; ++a) {
         const __m512i dots = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(start[a], w_first, x_first[a]),
                                                  w_second, x_second[a]);
@@ -349,35 +342,9 @@ struct Q4Kernel {
     }
   }
 
-  template <int Mr, int Nr>
-  void tile(const TileTask& task) const {
-    const int64_t blocks = k / kQ8BlockSize;
-    const int8_t* xr[Mr];
-    const float* xsr[Mr];
-    const uint8_t* wr[Nr];
-    const float* wsr[Nr];
-    for (int a = 0; a < Mr; ++a) {
-      xr[a] = xq + (task.m0 + a) * k;
-      xsr[a] = xs + (task.m0 + a) * blocks;
-    }
-    for (int b = 0; b < Nr; ++b) {
-      wr[b] = wq + (task.n0 + b) * blocks * kQ4BlockBytes;
-      wsr[b] = ws + (task.n0 + b) * blocks;
-    }
-    __m512 acc[Mr][Nr];
-    parked->resume(acc, task);
-    int64_t i = task.k_begin;
-    const int64_t full_end = task.k_end - kStep;
-    if (task.prefetch_next) {
-      for (; i <= full_end; i += kStep) step<Mr, Nr, true>(acc, xr, xsr, wr, wsr, i, 4);
-    } else {
-      for (; i <= full_end; i += kStep) step<Mr, Nr, false>(acc, xr, xsr, wr, wsr, i, 4);
-    }
-    if (i < task.k_end) {
-      step<Mr, Nr, false>(acc, xr, xsr, wr, wsr, i, (task.k_end - i) / kQ8BlockSize);
-    }
-    if (parked->park(acc, task, k)) return;
-    for (int a = 0; a < Mr; ++a) store_sums(acc[a], y + (task.m0 + a) * y_stride + task.n0);
+  template <int Nr>
+  static void store(const __m512 (&acc)[Nr], float* out) {
+    store_sums(acc, out);
   }
 };
 
@@ -445,35 +412,103 @@ void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* scales) {
   }
 }
 
-float dot_f32(const float* a, const float* b, int64_t n) {
-  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
-                   _mm512_setzero_ps()};
-  int64_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    for (int j = 0; j < 4; ++j) {
-      acc[j] =
-          _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16 * j), _mm512_loadu_ps(b + i + 16 * j), acc[j]);
-    }
-  }
-  for (; i < n; i += 16) {
-    const __mmask16 mask = low_mask16(n - i < 16 ? n - i : 16);
-    acc[0] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, a + i), _mm512_maskz_loadu_ps(mask, b + i),
-                             acc[0]);
-  }
-  return reduce_add(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
+// exp_poly.h's exponential on 16 lanes.
+__m512 exp_poly(__m512 x) {
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(kExpLow)), _mm512_set1_ps(kExpHigh));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(kLog2e)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-kLn2High), x);
+  r = _mm512_fmadd_ps(n, _mm512_set1_ps(-kLn2Low), r);
+  __m512 p = _mm512_set1_ps(kExpPoly[0]);
+  for (int i = 1; i < 6; ++i) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kExpPoly[i]));
+  p = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+  const __m512i power =
+      _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+  return _mm512_mul_ps(p, _mm512_castsi512_ps(power));
 }
 
-void axpy_f32(float a, const float* x, float* y, int64_t n) {
-  const __m512 av = _mm512_set1_ps(a);
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    _mm512_storeu_ps(y + i, _mm512_fmadd_ps(av, _mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+// The lanes of [i, i + 16) below n.
+__mmask16 lanes_below(int64_t i, int64_t n) {
+  return n - i >= 16 ? static_cast<__mmask16>(0xFFFF) : low_mask16(n - i > 0 ? n - i : 0);
+}
+
+// Four rows at a time share the transposing reduction; a row gets the same sum either way.
+void dot_rows(const float* q, const float* rows, int64_t stride, int64_t count, int64_t n,
+              float scale, float* out) {
+  int64_t j = 0;
+  for (; j + 4 <= count; j += 4) {
+    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                     _mm512_setzero_ps()};
+    for (int64_t i = 0; i < n; i += 16) {
+      const __mmask16 mask = lanes_below(i, n);
+      const __m512 qv = _mm512_maskz_loadu_ps(mask, q + i);
+      for (int r = 0; r < 4; ++r) {
+        acc[r] = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(mask, rows + (j + r) * stride + i), acc[r]);
+      }
+    }
+    _mm_storeu_ps(out + j, _mm_mul_ps(reduce_add4(acc[0], acc[1], acc[2], acc[3]), _mm_set1_ps(scale)));
   }
-  if (i < n) {
-    const __mmask16 mask = low_mask16(n - i);
-    _mm512_mask_storeu_ps(y + i, mask,
-                          _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(mask, x + i),
-                                          _mm512_maskz_loadu_ps(mask, y + i)));
+  for (; j < count; ++j) {
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n; i += 16) {
+      const __mmask16 mask = lanes_below(i, n);
+      acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, q + i),
+                            _mm512_maskz_loadu_ps(mask, rows + j * stride + i), acc);
+    }
+    out[j] = scale * reduce_add(acc);
+  }
+}
+
+// Up to 64 outputs stay in registers while the rows stream past.
+void add_weighted_rows(const float* weights, const float* rows, int64_t stride, int64_t count,
+                       int64_t n, float* out) {
+  for (int64_t i = 0; i < n; i += 64) {
+    __mmask16 masks[4];
+    __m512 acc[4];
+    for (int v = 0; v < 4; ++v) {
+      masks[v] = lanes_below(i + 16 * v, n);
+      acc[v] = _mm512_maskz_loadu_ps(masks[v], out + i + 16 * v);
+    }
+    for (int64_t j = 0; j < count; ++j) {
+      const __m512 weight = _mm512_set1_ps(weights[j]);
+      for (int v = 0; v < 4; ++v) {
+        acc[v] = _mm512_fmadd_ps(weight, _mm512_maskz_loadu_ps(masks[v], rows + j * stride + i + 16 * v),
+                                 acc[v]);
+      }
+    }
+    for (int v = 0; v < 4; ++v) _mm512_mask_storeu_ps(out + i + 16 * v, masks[v], acc[v]);
+  }
+}
+
+void softmax(float* x, int64_t n) {
+  __m512 max = _mm512_set1_ps(-INFINITY);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 mask = lanes_below(i, n);
+    max = _mm512_mask_max_ps(max, mask, max, _mm512_maskz_loadu_ps(mask, x + i));
+  }
+  const __m512 shift = _mm512_set1_ps(_mm512_reduce_max_ps(max));
+  __m512 sum = _mm512_setzero_ps();
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 mask = lanes_below(i, n);
+    const __m512 e = exp_poly(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, x + i), shift));
+    _mm512_mask_storeu_ps(x + i, mask, e);
+    sum = _mm512_mask_add_ps(sum, mask, sum, e);
+  }
+  const __m512 inverse = _mm512_set1_ps(1.0f / reduce_add(sum));
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 mask = lanes_below(i, n);
+    _mm512_mask_storeu_ps(x + i, mask, _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, x + i), inverse));
+  }
+}
+
+void silu_mul(float* gate, const float* up, int64_t n) {
+  const __m512i sign = _mm512_set1_epi32(INT32_MIN);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 mask = lanes_below(i, n);
+    const __m512 g = _mm512_maskz_loadu_ps(mask, gate + i);
+    const __m512 e = exp_poly(_mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(g), sign)));
+    const __m512 silu = _mm512_div_ps(g, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+    _mm512_mask_storeu_ps(gate + i, mask, _mm512_mul_ps(silu, _mm512_maskz_loadu_ps(mask, up + i)));
   }
 }
 
@@ -482,7 +517,7 @@ void axpy_f32(float a, const float* x, float* y, int64_t n) {
 const KernelTable& avx512_kernels() {
   static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_q8_0,
                                      matmul_q4_0,   round_to_bf16, quantize_q8_0, quantize_q4_0,
-                                     dot_f32,       axpy_f32};
+                                     dot_rows,      add_weighted_rows, softmax,   silu_mul};
   return table;
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "engine/kernels/exp_poly.h"
 #include "engine/kernels/isa_tables.h"
 #include "engine/kernels/kernels.h"
 
@@ -151,13 +152,49 @@ void quantize_q4_0(const float* x, int64_t n, uint8_t* q, float* scales) {
 
 namespace {
 
-float dot_f32(const float* a, const float* b, int64_t n) {
-  return dot(
-      n, [a](int64_t i) { return a[i]; }, [b](int64_t i) { return b[i]; });
+// exp_poly.h's exponential; the vector sets do the same operations lane by lane.
+float exp_poly(float x) {
+  x = x > kExpLow ? x : kExpLow;  // NaN becomes kExpLow, as vmaxps does
+  x = x < kExpHigh ? x : kExpHigh;
+  const float n = std::nearbyint(x * kLog2e);
+  float r = std::fma(n, -kLn2High, x);
+  r = std::fma(n, -kLn2Low, r);
+  float p = kExpPoly[0];
+  for (int i = 1; i < 6; ++i) p = std::fma(p, r, kExpPoly[i]);
+  p = std::fma(p, r * r, r) + 1.0f;
+  return p * std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);
 }
 
-void axpy_f32(float a, const float* x, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+void dot_rows(const float* q, const float* rows, int64_t stride, int64_t count, int64_t n, float scale,
+              float* out) {
+  for (int64_t j = 0; j < count; ++j) {
+    const float* row = rows + j * stride;
+    out[j] = scale * dot(
+                         n, [q](int64_t i) { return q[i]; }, [row](int64_t i) { return row[i]; });
+  }
+}
+
+void add_weighted_rows(const float* weights, const float* rows, int64_t stride, int64_t count, int64_t n,
+                       float* out) {
+  for (int64_t j = 0; j < count; ++j) {
+    for (int64_t i = 0; i < n; ++i) out[i] += weights[j] * rows[j * stride + i];
+  }
+}
+
+void softmax(float* x, int64_t n) {
+  float max = x[0];
+  for (int64_t i = 1; i < n; ++i) max = x[i] > max ? x[i] : max;
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = exp_poly(x[i] - max);
+    sum += x[i];
+  }
+  const float inverse = 1.0f / sum;
+  for (int64_t i = 0; i < n; ++i) x[i] *= inverse;
+}
+
+void silu_mul(float* gate, const float* up, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + exp_poly(-gate[i])) * up[i];
 }
 
 }  // namespace
@@ -165,7 +202,7 @@ void axpy_f32(float a, const float* x, float* y, int64_t n) {
 const KernelTable& scalar_kernels() {
   static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_q8_0,
                                      matmul_q4_0,   round_to_bf16, quantize_q8_0, quantize_q4_0,
-                                     dot_f32,       axpy_f32};
+                                     dot_rows,      add_weighted_rows, softmax,   silu_mul};
   return table;
 }
 

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "engine/kernels/kernels.h"
+
 namespace gatehouse::engine::kernels {
 
 // Bytes of x kept hot in L2 while a block of weights is applied to it.
@@ -20,16 +22,25 @@ inline constexpr int64_t kMaxSegmentedRows = 64;
 
 // One tile's share of the work: rows [m0, m0 + Mr) of x, rows [n0, n0 + Nr) of w, columns
 // [k_begin, k_end) of k. A tile that does not end k parks its accumulators in slot `slot` (its
-// row within the chunk), and one that does not start k picks them up from there. The first tile
-// over a block of weights prefetches the next block into L2.
+// row within the chunk), and one that does not start k picks them up from there. The tiles over
+// a block of weights share out fetching the next block into L2, row b of it by tile b % tiles
+// (bit b of prefetch_rows), so that memory keeps reading however many rows of x pass the block.
 struct TileTask {
   int64_t m0;
   int64_t n0;
   int64_t k_begin;
   int64_t k_end;
   int64_t slot;
-  bool prefetch_next;
+  uint32_t prefetch_rows;
 };
+
+// Which rows of the next block a step fetches: none, all of them, or those in prefetch_rows.
+enum class Prefetch { none, all, some };
+
+template <Prefetch kPrefetch>
+[[gnu::always_inline]] inline bool fetches_row(uint32_t prefetch_rows, int b) {
+  return kPrefetch == Prefetch::all || (kPrefetch == Prefetch::some && (prefetch_rows >> b & 1));
+}
 
 // Where tiles' accumulators (vectors of kLanes floats) wait between segments of k:
 // kMaxSegmentedRows rows of NR accumulators. Lives on the kernel's stack.
@@ -66,10 +77,67 @@ class Parking {
   alignas(64) float slots_[kMaxSegmentedRows * NR * kLanes];
 };
 
+// A quantized product's tile rows: x's int8 values and block scales, and w's values (W is int8_t
+// for q8_0, uint8_t for q4_0's packed nibbles; `w_row_bytes` a row) and block scales.
+template <class W, int Mr, int Nr>
+struct QuantizedRows {
+  const int8_t* x[Mr];
+  const float* x_scales[Mr];
+  const W* w[Nr];
+  const float* w_scales[Nr];
+
+  [[gnu::always_inline]] static QuantizedRows of(const TileTask& task, const int8_t* xq, const float* xs,
+                                                 const W* wq, const float* ws, int64_t k, int64_t w_row_bytes) {
+    const int64_t blocks = k / kQ8BlockSize;
+    QuantizedRows rows;
+    for (int a = 0; a < Mr; ++a) {
+      rows.x[a] = xq + (task.m0 + a) * k;
+      rows.x_scales[a] = xs + (task.m0 + a) * blocks;
+    }
+    for (int b = 0; b < Nr; ++b) {
+      rows.w[b] = wq + (task.n0 + b) * w_row_bytes;
+      rows.w_scales[b] = ws + (task.n0 + b) * blocks;
+    }
+    return rows;
+  }
+};
+
 // Prefetches into L2 the element `ahead` elements past p (the same column of the next block).
 template <class T>
 [[gnu::always_inline]] inline void prefetch_ahead(const T* p, int64_t ahead) {
   __builtin_prefetch(p + ahead, 0, 2);
+}
+
+// One tile from start to end: its accumulators zeroed or resumed, the steps along its part of k
+// (a step takes Kernel::kStep columns, fewer at the end of k), then parked or summed into y.
+// Kernel is an ISA-private type providing
+//   Acc, the accumulator vector, and kStep;
+//   k, y, y_stride and parked (a Parking);
+//   template <int Mr, int Nr> Rows<Mr, Nr> rows(const TileTask&) const, the tile's row pointers;
+//   template <int Mr, int Nr, Prefetch> void step(Acc (&)[Mr][Nr], const Rows<Mr, Nr>&, int64_t i,
+//                                                 int64_t columns, uint32_t prefetch_rows) const;
+//   template <int Nr> static void store(const Acc (&)[Nr], float* out), the sums of a row.
+template <int Mr, int Nr, class Kernel>
+void run_tile(const Kernel& kernel, const TileTask& task) {
+  const auto rows = kernel.template rows<Mr, Nr>(task);
+  typename Kernel::Acc acc[Mr][Nr];
+  kernel.parked->resume(acc, task);
+  constexpr int64_t kStep = Kernel::kStep;
+  constexpr uint32_t kEveryRow = (1u << Nr) - 1;
+  int64_t i = task.k_begin;
+  const int64_t full_end = task.k_end - kStep;
+  if ((task.prefetch_rows & kEveryRow) == kEveryRow) {
+    for (; i <= full_end; i += kStep) kernel.template step<Mr, Nr, Prefetch::all>(acc, rows, i, kStep, 0);
+  } else if ((task.prefetch_rows & kEveryRow) != 0) {
+    for (; i <= full_end; i += kStep) {
+      kernel.template step<Mr, Nr, Prefetch::some>(acc, rows, i, kStep, task.prefetch_rows);
+    }
+  } else {
+    for (; i <= full_end; i += kStep) kernel.template step<Mr, Nr, Prefetch::none>(acc, rows, i, kStep, 0);
+  }
+  if (i < task.k_end) kernel.template step<Mr, Nr, Prefetch::none>(acc, rows, i, task.k_end - i, 0);
+  if (kernel.parked->park(acc, task, kernel.k)) return;
+  for (int a = 0; a < Mr; ++a) Kernel::store(acc[a], kernel.y + (task.m0 + a) * kernel.y_stride + task.n0);
 }
 
 template <int Mr, int Nr, class Kernel>
@@ -77,20 +145,19 @@ void run_tile_cols(int nr, const Kernel& kernel, const TileTask& task) {
   if constexpr (Nr > 1) {
     if (nr < Nr) return run_tile_cols<Mr, Nr - 1>(nr, kernel, task);
   }
-  kernel.template tile<Mr, Nr>(task);
+  run_tile<Mr, Nr>(kernel, task);
 }
 
 template <int Mr, int Nr, class Kernel>
-void run_tile(int mr, int nr, const Kernel& kernel, const TileTask& task) {
+void run_tile_rows(int mr, int nr, const Kernel& kernel, const TileTask& task) {
   if constexpr (Mr > 1) {
-    if (mr < Mr) return run_tile<Mr - 1, Nr>(mr, nr, kernel, task);
+    if (mr < Mr) return run_tile_rows<Mr - 1, Nr>(mr, nr, kernel, task);
   }
   run_tile_cols<Mr, Nr>(nr, kernel, task);
 }
 
-// k_segment (a multiple of the kernel's vector step) is the longest stretch of k a tile covers at
-// once; x_element_bytes sizes the chunks of x. Kernel is an ISA-private type providing
-// `template <int Mr, int Nr> void tile(const TileTask&) const`.
+// k_segment (a multiple of the kernel's step) is the longest stretch of k a tile covers at once;
+// x_element_bytes sizes the chunks of x.
 template <int MR, int NR, class Kernel>
 void for_each_tile(int64_t m, int64_t n_begin, int64_t n_end, int64_t k, int64_t k_segment,
                    int64_t x_element_bytes, const Kernel& kernel) {
@@ -103,9 +170,12 @@ void for_each_tile(int64_t m, int64_t n_begin, int64_t n_end, int64_t k, int64_t
       const int nr = static_cast<int>(n_end - n0 < NR ? n_end - n0 : NR);
       for (int64_t k_begin = 0; k_begin < k || k_begin == 0; k_begin += k_segment) {
         const int64_t k_end = k - k_begin < k_segment ? k : k_begin + k_segment;
+        const int64_t tiles = (mc_end - mc + MR - 1) / MR;
         for (int64_t m0 = mc; m0 < mc_end; m0 += MR) {
           const int mr = static_cast<int>(mc_end - m0 < MR ? mc_end - m0 : MR);
-          run_tile<MR, NR>(mr, nr, kernel, {m0, n0, k_begin, k_end, m0 - mc, m0 == mc});
+          uint32_t prefetch_rows = 0;
+          for (int b = 0; b < nr; ++b) prefetch_rows |= (b % tiles == (m0 - mc) / MR ? 1u : 0u) << b;
+          run_tile_rows<MR, NR>(mr, nr, kernel, {m0, n0, k_begin, k_end, m0 - mc, prefetch_rows});
         }
       }
     }

@@ -11,7 +11,7 @@
 namespace gatehouse::engine {
 namespace {
 
-constexpr int64_t kRowGranule = 16;  // output rows per thread share, so tiles stay whole
+constexpr int64_t kRowGranule = 16;  // output rows per part of a product, so tiles stay whole
 
 std::string layer_name(int64_t index, const std::string& rest) {
   return "model.layers." + std::to_string(index) + "." + rest;
@@ -45,6 +45,13 @@ void add_bias(float* y, int64_t rows, int64_t stride, const std::vector<float>& 
   if (bias.empty()) return;
   for (int64_t m = 0; m < rows; ++m) {
     for (int64_t n = begin; n < end; ++n) y[m * stride + n] += bias[n];
+  }
+}
+
+// Adds columns [begin, end) of `rows` rows of `projected` to the residual stream.
+void add_residual(const float* projected, float* hidden, int64_t rows, int64_t width, int64_t begin, int64_t end) {
+  for (int64_t m = 0; m < rows; ++m) {
+    for (int64_t n = begin; n < end; ++n) hidden[m * width + n] += projected[m * width + n];
   }
 }
 
@@ -195,15 +202,19 @@ void DecoderModel::forward(std::span<const StepSequence> batch, KvCache& cache, 
     }
     prepare(ws.head_input_, {&lm_head_}, logit_begin, logit_end, 0, hidden);
     pool.barrier();
-    auto [n_begin, n_end] = pool.share(thread, lm_head_.rows(), 64);
-    if (logit_count > 0) lm_head_.apply(ws.head_input_, n_begin, n_end, ws.logits_.data(), lm_head_.rows());
+    if (logit_count > 0) {
+      for (auto [n_begin, n_end] : pool.parts(thread, lm_head_.rows(), 64)) {
+        lm_head_.apply(ws.head_input_, n_begin, n_end, ws.logits_.data(), lm_head_.rows());
+      }
+    }
   });
 }
 
-// Seven meetings per layer: after each norm, after q/k/v (each thread's share is whole heads, so it
-// also applies their norms and rotary embeddings and stores its keys and values), after attention
-// (each thread prepares the output columns it wrote), after each residual update, and after
-// gate/up (each thread prepares the columns it activated).
+// Seven meetings per layer: after each norm, after q/k/v, after attention, after each residual
+// update, and after gate/up. Between them threads take parts of each product as they go
+// (ThreadPool::next_part), and whoever computes a part finishes it: a part of q/k/v is whole heads,
+// so its thread also applies their norms and rotary embeddings and stores the keys and values; a
+// part of attention or gate/up is prepared for the next product by the thread that wrote it.
 void DecoderModel::run_layer(const Layer& layer, int64_t index, std::span<const StepSequence> batch, KvCache& cache,
                              Workspace& ws, ThreadPool& pool, int thread) const {
   const int64_t tokens = ws.rows_;
@@ -216,30 +227,32 @@ void DecoderModel::run_layer(const Layer& layer, int64_t index, std::span<const 
   prepare(ws.model_input_, {&layer.q, &layer.k, &layer.v}, begin, end, 0, hidden);
   pool.barrier();
 
-  // q, k and v, a share of whole heads each; then per head its norm and rotary embedding, and the
-  // new keys and values into the cache.
+  // q, k and v, in parts of whole heads; then per head its norm and rotary embedding, and the new
+  // keys and values into the cache.
   for (auto [linear, out, bias, which] : {std::tuple{&layer.q, &ws.q_, &layer.q_bias, 'q'},
                                           std::tuple{&layer.k, &ws.k_, &layer.k_bias, 'k'},
                                           std::tuple{&layer.v, &ws.v_, &layer.v_bias, 'v'}}) {
     const int64_t width = linear->rows();
-    auto [n_begin, n_end] = pool.share(thread, width, head);
-    linear->apply(ws.model_input_, n_begin, n_end, out->data(), width);
-    add_bias(out->data(), tokens, width, *bias, n_begin, n_end);
-    for (int64_t row = 0; row < tokens; ++row) {
-      float* values = out->data() + row * width;
-      if (which != 'v') {
-        const std::vector<float>& norm = which == 'q' ? layer.q_norm : layer.k_norm;
-        for (int64_t h = n_begin; h < n_end; h += head) {
-          if (qk_norm_) rms_norm(values + h, norm.data(), values + h, head, config_.rms_norm_eps);
-          rope_.rotate(values + h, ws.cos_.data() + row * half, ws.sin_.data() + row * half);
+    for (auto [n_begin, n_end] : pool.parts(thread, width, head)) {
+      linear->apply(ws.model_input_, n_begin, n_end, out->data(), width);
+      add_bias(out->data(), tokens, width, *bias, n_begin, n_end);
+      for (int64_t row = 0; row < tokens; ++row) {
+        float* values = out->data() + row * width;
+        if (which != 'v') {
+          const std::vector<float>& norm = which == 'q' ? layer.q_norm : layer.k_norm;
+          for (int64_t h = n_begin; h < n_end; h += head) {
+            if (qk_norm_) rms_norm(values + h, norm.data(), values + h, head, config_.rms_norm_eps);
+            rope_.rotate(values + h, ws.cos_.data() + row * half, ws.sin_.data() + row * half);
+          }
         }
+        if (which == 'q') continue;
+        const StepSequence& sequence = batch[ws.sequence_of_[row]];
+        const int64_t position = ws.position_[row];
+        const int32_t block = sequence.block_table[position / block_size];
+        float* slot = (which == 'k' ? cache.keys(index, block) : cache.values(index, block)) +
+                      (position % block_size) * kv_width;
+        std::memcpy(slot + n_begin, values + n_begin, (n_end - n_begin) * sizeof(float));
       }
-      if (which == 'q') continue;
-      const StepSequence& sequence = batch[ws.sequence_of_[row]];
-      const int64_t position = ws.position_[row];
-      const int32_t block = sequence.block_table[position / block_size];
-      float* slot = (which == 'k' ? cache.keys(index, block) : cache.values(index, block)) + (position % block_size) * kv_width;
-      std::memcpy(slot + n_begin, values + n_begin, (n_end - n_begin) * sizeof(float));
     }
   }
   pool.barrier();
@@ -247,37 +260,29 @@ void DecoderModel::run_layer(const Layer& layer, int64_t index, std::span<const 
   pool.barrier();
 
   // Output projection, added to the residual stream column by column.
-  {
-    auto [n_begin, n_end] = pool.share(thread, hidden, kRowGranule);
+  for (auto [n_begin, n_end] : pool.parts(thread, hidden, kRowGranule)) {
     layer.o.apply(ws.attention_input_, n_begin, n_end, ws.projected_.data(), hidden);
-    for (int64_t m = 0; m < tokens; ++m) {
-      for (int64_t n = n_begin; n < n_end; ++n) ws.hidden_[m * hidden + n] += ws.projected_[m * hidden + n];
-    }
+    add_residual(ws.projected_.data(), ws.hidden_.data(), tokens, hidden, n_begin, n_end);
   }
   pool.barrier();
 
-  // MLP: down(silu(gate(x)) * up(x)), each thread a share of the inner columns.
+  // MLP: down(silu(gate(x)) * up(x)), in parts of the inner columns.
   rms_norm_rows(ws.hidden_.data(), layer.post_attention_norm, ws.normed_.data(), begin, end, hidden);
   prepare(ws.model_input_, {&layer.gate, &layer.up}, begin, end, 0, hidden);
   pool.barrier();
-  {
-    auto [n_begin, n_end] = pool.share(thread, inner, kernels::kQ8BlockSize);
+  for (auto [n_begin, n_end] : pool.parts(thread, inner, kernels::kQ8BlockSize)) {
     layer.gate.apply(ws.model_input_, n_begin, n_end, ws.gate_.data(), inner);
     layer.up.apply(ws.model_input_, n_begin, n_end, ws.up_.data(), inner);
     for (int64_t m = 0; m < tokens; ++m) {
-      float* gate = ws.gate_.data() + m * inner;
-      const float* up = ws.up_.data() + m * inner;
-      for (int64_t n = n_begin; n < n_end; ++n) gate[n] = gate[n] / (1.0f + std::exp(-gate[n])) * up[n];
+      kernels::kernels().silu_mul(ws.gate_.data() + m * inner + n_begin, ws.up_.data() + m * inner + n_begin,
+                                  n_end - n_begin);
     }
     prepare(ws.mlp_input_, {&layer.down}, 0, tokens, n_begin, n_end);
   }
   pool.barrier();
-  {
-    auto [n_begin, n_end] = pool.share(thread, hidden, kRowGranule);
+  for (auto [n_begin, n_end] : pool.parts(thread, hidden, kRowGranule)) {
     layer.down.apply(ws.mlp_input_, n_begin, n_end, ws.projected_.data(), hidden);
-    for (int64_t m = 0; m < tokens; ++m) {
-      for (int64_t n = n_begin; n < n_end; ++n) ws.hidden_[m * hidden + n] += ws.projected_[m * hidden + n];
-    }
+    add_residual(ws.projected_.data(), ws.hidden_.data(), tokens, hidden, n_begin, n_end);
   }
   pool.barrier();
 }
@@ -295,35 +300,37 @@ void DecoderModel::attend(int64_t index, std::span<const StepSequence> batch, Kv
   const bool sliding = config_.sliding_window && index >= config_.first_sliding_layer;
   float* scores = ws.scores_.data() + static_cast<size_t>(thread) * ws.max_context_;
 
-  auto [item_begin, item_end] = pool.share(thread, tokens * groups);
-  for (int64_t item = item_begin; item < item_end; ++item) {
-    const int64_t row = item / groups, first_head = item % groups * attention_group_;
-    const StepSequence& sequence = batch[ws.sequence_of_[row]];
-    const int64_t position = ws.position_[row];
-    const int64_t first = sliding ? std::max<int64_t>(0, position - *config_.sliding_window + 1) : 0;
-    for (int64_t h = first_head; h < first_head + attention_group_; ++h) {
-      const int64_t kv_head = h / group;
-      const float* q = ws.q_.data() + row * heads * head + h * head;
-      float max_score = -INFINITY;
-      for (int64_t j = first; j <= position; ++j) {
-        const float* key = cache.keys(index, sequence.block_table[j / block_size]) + (j % block_size) * kv_width + kv_head * head;
-        scores[j - first] = k.dot_f32(q, key, head) * scale;
-        max_score = std::max(max_score, scores[j - first]);
+  for (auto [item_begin, item_end] : pool.parts(thread, tokens * groups)) {
+    for (int64_t item = item_begin; item < item_end; ++item) {
+      const int64_t row = item / groups, first_head = item % groups * attention_group_;
+      const StepSequence& sequence = batch[ws.sequence_of_[row]];
+      const int64_t position = ws.position_[row];
+      const int64_t first = sliding ? std::max<int64_t>(0, position - *config_.sliding_window + 1) : 0;
+      // Positions [first, position] lie in runs within the sequence's cache blocks.
+      auto for_each_run = [&](auto visit) {
+        for (int64_t j = first; j <= position;) {
+          const int64_t run = std::min(block_size - j % block_size, position + 1 - j);
+          visit(j, sequence.block_table[j / block_size], j % block_size, run);
+          j += run;
+        }
+      };
+      for (int64_t h = first_head; h < first_head + attention_group_; ++h) {
+        const int64_t kv_offset = h / group * head;
+        const float* q = ws.q_.data() + row * heads * head + h * head;
+        for_each_run([&](int64_t j, int32_t block, int64_t offset, int64_t run) {
+          k.dot_rows(q, cache.keys(index, block) + offset * kv_width + kv_offset, kv_width, run, head, scale,
+                     scores + j - first);
+        });
+        k.softmax(scores, position + 1 - first);
+        float* out = ws.attention_.data() + row * heads * head + h * head;
+        std::fill(out, out + head, 0.0f);
+        for_each_run([&](int64_t j, int32_t block, int64_t offset, int64_t run) {
+          k.add_weighted_rows(scores + j - first, cache.values(index, block) + offset * kv_width + kv_offset,
+                              kv_width, run, head, out);
+        });
       }
-      float sum = 0;
-      for (int64_t j = first; j <= position; ++j) {
-        scores[j - first] = std::exp(scores[j - first] - max_score);
-        sum += scores[j - first];
-      }
-      float* out = ws.attention_.data() + row * heads * head + h * head;
-      std::fill(out, out + head, 0.0f);
-      const float inverse = 1.0f / sum;
-      for (int64_t j = first; j <= position; ++j) {
-        const float* value = cache.values(index, sequence.block_table[j / block_size]) + (j % block_size) * kv_width + kv_head * head;
-        k.axpy_f32(scores[j - first] * inverse, value, out, head);
-      }
+      prepare(ws.attention_input_, {&output}, row, row + 1, first_head * head, (first_head + attention_group_) * head);
     }
-    prepare(ws.attention_input_, {&output}, row, row + 1, first_head * head, (first_head + attention_group_) * head);
   }
 }
 

@@ -432,25 +432,95 @@ TEST(Kernels, RoundToBf16SameOnEverySet) {
   }
 }
 
-TEST(Kernels, DotAndAxpy) {
+// Attention's pieces on rows `stride` apart, every length around the vector widths.
+TEST(Kernels, DotRowsAndAddWeightedRows) {
   for (Isa isa : supported_isas()) {
-    for (int64_t n : {0, 1, 7, 16, 33, 100, 1000}) {
-      SCOPED_TRACE(std::string(isa_name(isa)) + " n=" + std::to_string(n));
-      const auto a = random_floats(n, 12);
-      const auto b = random_floats(n, 13);
-      double expected = 0.0;
-      double magnitude = 0.0;
-      for (int64_t i = 0; i < n; ++i) {
-        expected += double{a[i]} * b[i];
-        magnitude += std::fabs(double{a[i]} * b[i]);
+    for (int64_t n : {1, 7, 16, 33, 64, 100, 128}) {
+      for (int64_t count : {1, 3, 4, 9, 16}) {
+        SCOPED_TRACE(std::string(isa_name(isa)) + " n=" + std::to_string(n) + " count=" + std::to_string(count));
+        const int64_t stride = n + 5;
+        const auto q = random_floats(n, 12);
+        auto rows = random_floats(count * stride, 13);
+        std::vector<float> scores(count + 1, kGuard);
+        kernels_for(isa).dot_rows(q.data(), rows.data(), stride, count, n, 0.5f, scores.data());
+        for (int64_t j = 0; j < count; ++j) {
+          double expected = 0.0, magnitude = 0.0;
+          for (int64_t i = 0; i < n; ++i) {
+            expected += double{q[i]} * rows[j * stride + i];
+            magnitude += std::fabs(double{q[i]} * rows[j * stride + i]);
+          }
+          EXPECT_NEAR(scores[j], 0.5 * expected, 1e-5 * magnitude);
+        }
+        EXPECT_EQ(scores[count], kGuard);
+        // A row's score does not depend on the rows beside it.
+        for (int64_t j = 0; j < count; ++j) {
+          float alone = 0.0f;
+          kernels_for(isa).dot_rows(q.data(), rows.data() + j * stride, stride, 1, n, 0.5f, &alone);
+          EXPECT_EQ(bits(alone), bits(scores[j])) << j;
+        }
+
+        const auto weights = random_floats(count, 14);
+        std::vector<float> out = random_floats(n, 15);
+        const std::vector<float> start = out;
+        out.push_back(kGuard);
+        kernels_for(isa).add_weighted_rows(weights.data(), rows.data(), stride, count, n, out.data());
+        for (int64_t i = 0; i < n; ++i) {
+          double expected = start[i];
+          for (int64_t j = 0; j < count; ++j) expected += double{weights[j]} * rows[j * stride + i];
+          EXPECT_NEAR(out[i], expected, 1e-5 * (count + 1));
+        }
+        EXPECT_EQ(out[n], kGuard);
       }
-      EXPECT_NEAR(kernels_for(isa).dot_f32(a.data(), b.data(), n), expected, 1e-5 * magnitude);
-      std::vector<float> y = b;
-      y.push_back(kGuard);
-      kernels_for(isa).axpy_f32(0.75f, a.data(), y.data(), n);
-      for (int64_t i = 0; i < n; ++i) EXPECT_NEAR(y[i], 0.75 * a[i] + b[i], 1e-6);
-      EXPECT_EQ(y[n], kGuard);
     }
+  }
+}
+
+TEST(Kernels, SoftmaxAndSilu) {
+  std::vector<float> x = random_floats(300, 16);
+  for (size_t i = 0; i < x.size(); ++i) x[i] *= 30.0f;  // exp over about [-60, 60]
+  const std::vector<float> extremes = {-1000.0f, -88.0f, -87.5f, -20.0f, -1e-30f, 0.0f, 1e-30f, 20.0f, 87.5f, 88.5f, 1000.0f};
+  x.insert(x.end(), extremes.begin(), extremes.end());
+  for (Isa isa : supported_isas()) {
+    for (int64_t n : std::initializer_list<int64_t>{1, 5, 8, 16, 17, 40, static_cast<int64_t>(x.size())}) {
+      SCOPED_TRACE(std::string(isa_name(isa)) + " n=" + std::to_string(n));
+      const float* in = x.data() + x.size() - n;
+      std::vector<float> probabilities(in, in + n);
+      probabilities.push_back(kGuard);
+      kernels_for(isa).softmax(probabilities.data(), n);
+      double max = in[0], total = 0.0;
+      for (int64_t i = 0; i < n; ++i) max = std::max<double>(max, in[i]);
+      for (int64_t i = 0; i < n; ++i) total += std::exp(double{in[i]} - max);
+      for (int64_t i = 0; i < n; ++i) {
+        const double expected = std::exp(double{in[i]} - max) / total;
+        EXPECT_NEAR(probabilities[i], expected, 4e-7 * expected + 1e-30) << in[i];
+      }
+      EXPECT_EQ(probabilities[n], kGuard);
+
+      const auto up = random_floats(n, 17);
+      std::vector<float> gate(in, in + n);
+      gate.push_back(kGuard);
+      kernels_for(isa).silu_mul(gate.data(), up.data(), n);
+      for (int64_t i = 0; i < n; ++i) {
+        const double expected = in[i] / (1.0 + std::exp(-double{in[i]})) * up[i];
+        EXPECT_NEAR(gate[i], expected, 4e-7 * std::fabs(expected) + 1e-33) << in[i];  // below -88, g / exp(88)
+      }
+      EXPECT_EQ(gate[n], kGuard);
+    }
+  }
+}
+
+// The exponential is the same operations on every set, so SiLU gives the same bits everywhere.
+TEST(Kernels, SiluSameOnEverySet) {
+  std::vector<float> gate = random_floats(1000, 18);
+  for (float& g : gate) g *= 12.0f;
+  const auto up = random_floats(gate.size(), 19);
+  std::vector<float> expected = gate;
+  kernels_for(Isa::scalar).silu_mul(expected.data(), up.data(), static_cast<int64_t>(expected.size()));
+  for (Isa isa : supported_isas()) {
+    SCOPED_TRACE(isa_name(isa));
+    std::vector<float> out = gate;
+    kernels_for(isa).silu_mul(out.data(), up.data(), static_cast<int64_t>(out.size()));
+    for (size_t i = 0; i < out.size(); ++i) ASSERT_EQ(bits(out[i]), bits(expected[i])) << gate[i];
   }
 }
 

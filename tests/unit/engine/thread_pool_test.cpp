@@ -1,9 +1,12 @@
-// Every thread runs the work once per run, barriers separate phases, shares cover the range.
+// Every thread runs the work once per run, barriers separate phases, shares and parts cover the
+// range.
 #include "engine/thread_pool.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace gatehouse::engine {
@@ -33,6 +36,37 @@ TEST(ThreadPool, SharesCoverTheRangeInGranules) {
   EXPECT_EQ(a_end % 16, 0);
   EXPECT_EQ(a_end, b_begin);
   EXPECT_EQ(b_end, 100);
+}
+
+// Several splits back to back, without barriers between them, and an empty one: every item is
+// taken exactly once, parts are whole granules but the last, and the big parts come first.
+TEST(ThreadPool, PartsCoverEverySplitOnce) {
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    const std::vector<std::pair<int64_t, int64_t>> splits = {{1000, 16}, {7, 1}, {0, 4}, {130, 64}, {2048, 32}};
+    for (int round = 0; round < 50; ++round) {
+      std::vector<std::vector<std::atomic<int>>> taken(splits.size());
+      for (size_t s = 0; s < splits.size(); ++s) taken[s] = std::vector<std::atomic<int>>(splits[s].first);
+      std::atomic<bool> ragged{false}, growing{false};
+      pool.run([&](int thread) {
+        for (size_t s = 0; s < splits.size(); ++s) {
+          const auto [count, granule] = splits[s];
+          int64_t last_size = count;
+          for (auto [begin, end] : pool.parts(thread, count, granule)) {
+            if (begin % granule != 0 || (end % granule != 0 && end != count)) ragged = true;
+            if (end - begin > last_size) growing = true;
+            last_size = end - begin;
+            for (int64_t i = begin; i < end; ++i) taken[s][i].fetch_add(1);
+          }
+        }
+      });
+      EXPECT_FALSE(ragged);
+      EXPECT_FALSE(growing);
+      for (size_t s = 0; s < splits.size(); ++s) {
+        for (const auto& count : taken[s]) ASSERT_EQ(count.load(), 1) << "threads " << threads << " split " << s;
+      }
+    }
+  }
 }
 
 TEST(ThreadPool, SingleThreadRunsInline) {
