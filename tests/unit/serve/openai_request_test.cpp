@@ -46,7 +46,8 @@ TEST(OpenAiRequest, ChatRendersTheTemplateAndFillsTheRoomLeft) {
   const std::vector<int32_t>& prompt = request.spec.prompts[0];
   // <|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant...
   EXPECT_EQ(prompt.front(), static_cast<int32_t>(*llama3_tokenizer().token_to_id("<|begin_of_text|>")));
-  EXPECT_NE(llama3_tokenizer().decode({prompt.end()[-3], prompt.end()[-2]}, false).find("assistant"), std::string::npos);
+  const std::vector<uint32_t> role(prompt.end() - 3, prompt.end() - 1);
+  EXPECT_NE(llama3_tokenizer().decode(role, false).find("assistant"), std::string::npos);
   EXPECT_EQ(request.spec.params.max_tokens, 64 - static_cast<int64_t>(prompt.size()));
   EXPECT_EQ(request.spec.params.temperature, 1.0);
   EXPECT_FALSE(request.stream);
