@@ -2,7 +2,7 @@
 // tok/s at batch 8, for random-weight checkpoints with real shapes (Llama-3.2-1B, and
 // SmolLM2-135M's layers with Llama 3's vocabulary), BF16, q8_0 and q4_0, 1 and 2 threads, beside the
 // memory-bandwidth roofline `gatehouse bench` measures itself (weight bytes read per decode step ÷
-// read bandwidth with all the run's threads, measured just before the timed decode run).
+// read bandwidth with all the run's threads, measured between the steps of the timed decode run).
 // The llama.cpp column is the figure the engine issue gives for llama.cpp (early-2025 build, 2
 // threads) on this kind of machine; llama.cpp is not built here, so it is quoted, not re-run.
 // Usage: node bench/engine/run.mjs --bin build/bin/gatehouse [--dir /dev/shm/gatehouse-bench]

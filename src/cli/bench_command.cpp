@@ -1,6 +1,6 @@
 // gatehouse bench: the engine's prefill and decode throughput on a checkpoint, beside the memory
-// bandwidth roofline for decode (weight bytes read per step / read bandwidth measured just before
-// the fastest decode run), in the spirit of llama-bench. Prints one JSON object.
+// bandwidth roofline for decode (weight bytes read per step / read bandwidth measured between the
+// steps of the fastest decode run), in the spirit of llama-bench. Prints one JSON object.
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
@@ -53,16 +53,20 @@ double prefill_rate(engine::Engine& engine, const BenchOptions& options, std::mt
   return best;
 }
 
-// One timed decode run: tokens per second over all sequences, and the read bandwidth measured
-// just before it (0 when not measured).
+// One timed decode run: tokens per second over all sequences, and the mean read bandwidth measured
+// between its steps (0 when not measured).
 struct DecodeRun {
   double tok_s = 0;
   double bandwidth = 0;
 };
 
+// Decode steps between two bandwidth measurements: a measurement takes about a tenth of their time.
+constexpr int64_t kStepsPerBandwidthSample = 8;
+
 // The fastest of the repeats, each timed from the step after every prompt has been prefilled, with
-// `batch` sequences decoding together. With a probe, each repeat is paired with the bandwidth
-// measured just before it, so that a run and its roofline see the same state of a shared machine.
+// `batch` sequences decoding together. With a probe, the read bandwidth is measured between steps
+// (outside the timed part) all through the run, so that the roofline describes the same minutes
+// of a shared machine as the run it is compared with.
 DecodeRun decode_rate(engine::Engine& engine, const BenchOptions& options, int64_t batch, std::mt19937& random,
                       engine::ReadBandwidthProbe* probe = nullptr) {
   DecodeRun best;
@@ -76,14 +80,20 @@ DecodeRun decode_rate(engine::Engine& engine, const BenchOptions& options, int64
     }
     int64_t first_tokens = 0;
     while (first_tokens < batch) first_tokens += static_cast<int64_t>(engine.step().size());
-    const double bandwidth = probe != nullptr ? probe->measure() : 0;
-    const auto start = Clock::now();
-    int64_t tokens = 0;
+    double seconds = 0, bandwidth_sum = 0;
+    int64_t tokens = 0, steps = 0, samples = 0;
     while (engine.has_unfinished()) {
+      if (probe != nullptr && steps % kStepsPerBandwidthSample == 0) {
+        bandwidth_sum += probe->measure(1);
+        ++samples;
+      }
+      const auto start = Clock::now();
       for (const auto& update : engine.step()) tokens += static_cast<int64_t>(update.new_tokens.size());
+      seconds += seconds_since(start);
+      ++steps;
     }
-    const double rate = static_cast<double>(tokens) / seconds_since(start);
-    if (rate > best.tok_s) best = {rate, bandwidth};
+    const double rate = static_cast<double>(tokens) / seconds;
+    if (rate > best.tok_s) best = {rate, samples > 0 ? bandwidth_sum / static_cast<double>(samples) : 0};
   }
   return best;
 }
