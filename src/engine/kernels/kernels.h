@@ -73,9 +73,9 @@ struct KernelTable {
   // out[i] += sum over j < count of weights[j] * rows[j * stride + i], for i < n.
   void (*add_weighted_rows)(const float* weights, const float* rows, int64_t stride, int64_t count,
                             int64_t n, float* out);
-  // x = softmax(x) over n > 0 values: exp(x - max) (exp_poly.h), times 1 / their sum.
+  // x = softmax(x) over n > 0 values: exp(x - max) (lane_kernels.h), times 1 / their sum.
   void (*softmax)(float* x, int64_t n);
-  // gate = silu(gate) * up = gate / (1 + exp(-gate)) * up, with exp_poly.h's exp.
+  // gate = silu(gate) * up = gate / (1 + exp(-gate)) * up, with lane_kernels.h's exp.
   void (*silu_mul)(float* gate, const float* up, int64_t n);
 };
 

@@ -4,12 +4,11 @@
 // internal linkage so no AVX2 code can stand in for an inline function of the baseline build.
 #include <immintrin.h>
 
-#include <cmath>
 #include <cstdint>
 
-#include "engine/kernels/exp_poly.h"
 #include "engine/kernels/isa_tables.h"
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/lane_kernels.h"
 #include "engine/kernels/tile_loop.h"
 
 namespace gatehouse::engine::kernels {
@@ -71,11 +70,24 @@ __m128i load_8x16(const uint16_t* p) {
   return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
 }
 
+// What every element format of this set shares: f32 accumulators, fused multiply-add into them,
+// and the sums of a row of them.
+struct Avx2Sums {
+  using Acc = __m256;
+  static constexpr int kLanes = 8;
+  static __m256 madd(__m256 acc, __m256 x, __m256 w) { return _mm256_fmadd_ps(x, w, acc); }
+  template <int Nr>
+  static void store(const __m256 (&acc)[Nr], float* out) {
+    store_sums(acc, out);
+  }
+};
+
 // How one element type steps along k: a full 8-element load and a ragged (count < 8) one, both
 // widened to f32.
-struct F32Format {
+struct F32Format : Avx2Sums {
   using X = float;
   using W = float;
+  static constexpr int64_t kStep = 8;
   static __m256 load_x(const float* p) { return _mm256_loadu_ps(p); }
   static __m256 load_x(const float* p, int64_t count) {
     return load_x(Padded<float>(p, count).values);
@@ -84,9 +96,10 @@ struct F32Format {
   static __m256 load_w(const float* p, int64_t count) { return load_x(p, count); }
 };
 
-struct F16Format {
+struct F16Format : Avx2Sums {
   using X = float;
   using W = uint16_t;
+  static constexpr int64_t kStep = 8;
   static __m256 load_x(const float* p) { return F32Format::load_x(p); }
   static __m256 load_x(const float* p, int64_t count) { return F32Format::load_x(p, count); }
   static __m256 load_w(const uint16_t* p) { return _mm256_cvtph_ps(load_8x16(p)); }
@@ -95,61 +108,16 @@ struct F16Format {
   }
 };
 
-struct Bf16Format {
+struct Bf16Format : Avx2Sums {
   using X = uint16_t;
   using W = uint16_t;
+  static constexpr int64_t kStep = 8;
   static __m256 load_x(const uint16_t* p) { return widen_bf16(load_8x16(p)); }
   static __m256 load_x(const uint16_t* p, int64_t count) {
     return load_x(Padded<uint16_t>(p, count).values);
   }
   static __m256 load_w(const uint16_t* p) { return load_x(p); }
   static __m256 load_w(const uint16_t* p, int64_t count) { return load_x(p, count); }
-};
-
-// Tiles of f32 / f16 / bf16 products; NR is the widest tile, which sizes the parking space.
-template <class Format, int NR>
-struct DotKernel {
-  using Acc = __m256;
-  static constexpr int64_t kStep = 8;
-  const typename Format::X* x;
-  int64_t k;
-  const typename Format::W* w;
-  float* y;
-  int64_t y_stride;
-  Parking<NR, 8>* parked;
-
-  template <int Mr, int Nr>
-  struct Rows {
-    const typename Format::X* x[Mr];
-    const typename Format::W* w[Nr];
-  };
-
-  template <int Mr, int Nr>
-  [[gnu::always_inline]] Rows<Mr, Nr> rows(const TileTask& task) const {
-    Rows<Mr, Nr> r;
-    for (int a = 0; a < Mr; ++a) r.x[a] = x + (task.m0 + a) * k;
-    for (int b = 0; b < Nr; ++b) r.w[b] = w + (task.n0 + b) * k;
-    return r;
-  }
-
-  // Multiplies Mr rows of x by Nr rows of w at column i (zero-padded for a short last step).
-  template <int Mr, int Nr, Prefetch kPrefetch>
-  [[gnu::always_inline]] void step(__m256 (&acc)[Mr][Nr], const Rows<Mr, Nr>& r, int64_t i, int64_t columns,
-                                   uint32_t prefetch_rows) const {
-    const bool full = columns == kStep;
-    __m256 xv[Mr];
-    for (int a = 0; a < Mr; ++a) xv[a] = full ? Format::load_x(r.x[a] + i) : Format::load_x(r.x[a] + i, columns);
-    for (int b = 0; b < Nr; ++b) {
-      if (fetches_row<kPrefetch>(prefetch_rows, b)) prefetch_ahead(r.w[b] + i, Nr * k);
-      const __m256 wv = full ? Format::load_w(r.w[b] + i) : Format::load_w(r.w[b] + i, columns);
-      for (int a = 0; a < Mr; ++a) acc[a][b] = _mm256_fmadd_ps(xv[a], wv, acc[a][b]);
-    }
-  }
-
-  template <int Nr>
-  static void store(const __m256 (&acc)[Nr], float* out) {
-    store_sums(acc, out);
-  }
 };
 
 // 3 x 4 tiles: 12 accumulators, 3 rows of x and one row of w in the 16 ymm registers; each k
@@ -159,7 +127,7 @@ void matmul(const typename Format::X* x, int64_t m, int64_t k, const typename Fo
             int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
   constexpr int kMr = 3;
   constexpr int kNr = 4;
-  Parking<kNr, 8> parked;
+  Parking<kNr, Format::kLanes> parked;
   const DotKernel<Format, kNr> kernel{x, k, w, y, y_stride, &parked};
   for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 4096 / sizeof(typename Format::W),
                           sizeof(typename Format::X), kernel);
@@ -380,114 +348,53 @@ void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* scales) {
   }
 }
 
-// exp_poly.h's exponential on 8 lanes.
-__m256 exp_poly(__m256 x) {
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(kExpLow)), _mm256_set1_ps(kExpHigh));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(kLog2e)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fmadd_ps(n, _mm256_set1_ps(-kLn2High), x);
-  r = _mm256_fmadd_ps(n, _mm256_set1_ps(-kLn2Low), r);
-  __m256 p = _mm256_set1_ps(kExpPoly[0]);
-  for (int i = 1; i < 6; ++i) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kExpPoly[i]));
-  p = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
-  const __m256i power =
-      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(p, _mm256_castsi256_ps(power));
-}
-
-// The lanes of [i, i + 8) below n, as a mask for vmaskmovps.
-__m256i lanes_below(int64_t i, int64_t n) {
-  const int64_t left = n - i < 8 ? n - i : 8;
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(left)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-// Four rows at a time share the transposing reduction; a row gets the same sum either way.
-void dot_rows(const float* q, const float* rows, int64_t stride, int64_t count, int64_t n,
-              float scale, float* out) {
-  int64_t j = 0;
-  for (; j + 4 <= count; j += 4) {
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
-                     _mm256_setzero_ps()};
-    for (int64_t i = 0; i < n; i += 8) {
-      const __m256i mask = lanes_below(i, n);
-      const __m256 qv = _mm256_maskload_ps(q + i, mask);
-      for (int r = 0; r < 4; ++r) {
-        acc[r] = _mm256_fmadd_ps(qv, _mm256_maskload_ps(rows + (j + r) * stride + i, mask), acc[r]);
-      }
-    }
-    _mm_storeu_ps(out + j, _mm_mul_ps(reduce_add4(acc[0], acc[1], acc[2], acc[3]), _mm_set1_ps(scale)));
+// lane_kernels.h's operations on 8 lanes; masks are vmaskmovps's.
+struct Avx2Lanes {
+  using V = __m256;
+  using Mask = __m256i;
+  static constexpr int64_t kLanes = 8;
+  static Mask lanes_below(int64_t i, int64_t n) {
+    const int64_t left = n - i < 8 ? n - i : 8;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(left)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }
-  for (; j < count; ++j) {
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n; i += 8) {
-      const __m256i mask = lanes_below(i, n);
-      acc = _mm256_fmadd_ps(_mm256_maskload_ps(q + i, mask), _mm256_maskload_ps(rows + j * stride + i, mask),
-                            acc);
-    }
-    out[j] = scale * reduce_add(acc);
+  static V load(const float* p, Mask mask) { return _mm256_maskload_ps(p, mask); }
+  static V load_or(const float* p, Mask mask, float fill) {
+    return _mm256_blendv_ps(_mm256_set1_ps(fill), load(p, mask), _mm256_castsi256_ps(mask));
   }
-}
-
-// Up to 32 outputs stay in registers while the rows stream past.
-void add_weighted_rows(const float* weights, const float* rows, int64_t stride, int64_t count,
-                       int64_t n, float* out) {
-  for (int64_t i = 0; i < n; i += 32) {
-    __m256i masks[4];
-    __m256 acc[4];
-    for (int v = 0; v < 4; ++v) {
-      masks[v] = lanes_below(i + 8 * v, n);
-      acc[v] = _mm256_maskload_ps(out + i + 8 * v, masks[v]);
-    }
-    for (int64_t j = 0; j < count; ++j) {
-      const __m256 weight = _mm256_set1_ps(weights[j]);
-      for (int v = 0; v < 4; ++v) {
-        acc[v] = _mm256_fmadd_ps(weight, _mm256_maskload_ps(rows + j * stride + i + 8 * v, masks[v]), acc[v]);
-      }
-    }
-    for (int v = 0; v < 4; ++v) _mm256_maskstore_ps(out + i + 8 * v, masks[v], acc[v]);
+  static void store(float* p, Mask mask, V v) { _mm256_maskstore_ps(p, mask, v); }
+  static V set1(float value) { return _mm256_set1_ps(value); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+  static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  static V div(V a, V b) { return _mm256_div_ps(a, b); }
+  static V min(V a, V b) { return _mm256_min_ps(a, b); }
+  static V max(V a, V b) { return _mm256_max_ps(a, b); }
+  static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V round_nearest(V v) { return _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static V pow2(V n) {
+    return _mm256_castsi256_ps(
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
   }
-}
-
-void softmax(float* x, int64_t n) {
-  __m256 max = _mm256_set1_ps(-INFINITY);
-  for (int64_t i = 0; i < n; i += 8) {
-    const __m256i mask = lanes_below(i, n);
-    max = _mm256_blendv_ps(max, _mm256_max_ps(max, _mm256_maskload_ps(x + i, mask)), _mm256_castsi256_ps(mask));
+  static V negate(V v) { return _mm256_xor_ps(v, _mm256_set1_ps(-0.0f)); }
+  static V zero_outside(Mask mask, V v) { return _mm256_and_ps(v, _mm256_castsi256_ps(mask)); }
+  static float sum(V v) { return reduce_add(v); }
+  static float max_of(V v) {
+    __m128 half = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    half = _mm_max_ps(half, _mm_movehl_ps(half, half));
+    return _mm_cvtss_f32(_mm_max_ss(half, _mm_movehdup_ps(half)));
   }
-  __m128 half = _mm_max_ps(_mm256_castps256_ps128(max), _mm256_extractf128_ps(max, 1));
-  half = _mm_max_ps(half, _mm_movehl_ps(half, half));
-  const __m256 shift = _mm256_set1_ps(_mm_cvtss_f32(_mm_max_ss(half, _mm_movehdup_ps(half))));
-  __m256 sum = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n; i += 8) {
-    const __m256i mask = lanes_below(i, n);
-    const __m256 e = _mm256_and_ps(exp_poly(_mm256_sub_ps(_mm256_maskload_ps(x + i, mask), shift)),
-                                   _mm256_castsi256_ps(mask));
-    _mm256_maskstore_ps(x + i, mask, e);
-    sum = _mm256_add_ps(sum, e);
+  static void store_sums4(float* out, V a, V b, V c, V d, float scale) {
+    _mm_storeu_ps(out, _mm_mul_ps(reduce_add4(a, b, c, d), _mm_set1_ps(scale)));
   }
-  const __m256 inverse = _mm256_set1_ps(1.0f / reduce_add(sum));
-  for (int64_t i = 0; i < n; i += 8) {
-    const __m256i mask = lanes_below(i, n);
-    _mm256_maskstore_ps(x + i, mask, _mm256_mul_ps(_mm256_maskload_ps(x + i, mask), inverse));
-  }
-}
-
-void silu_mul(float* gate, const float* up, int64_t n) {
-  const __m256 sign = _mm256_set1_ps(-0.0f);
-  for (int64_t i = 0; i < n; i += 8) {
-    const __m256i mask = lanes_below(i, n);
-    const __m256 g = _mm256_maskload_ps(gate + i, mask);
-    const __m256 silu = _mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), exp_poly(_mm256_xor_ps(g, sign))));
-    _mm256_maskstore_ps(gate + i, mask, _mm256_mul_ps(silu, _mm256_maskload_ps(up + i, mask)));
-  }
-}
+};
 
 }  // namespace
 
 const KernelTable& avx2_kernels() {
   static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_q8_0,
                                      matmul_q4_0,   round_to_bf16, quantize_q8_0, quantize_q4_0,
-                                     dot_rows,      add_weighted_rows, softmax,   silu_mul};
+                                     dot_rows<Avx2Lanes>, add_weighted_rows<Avx2Lanes>,
+                                     softmax<Avx2Lanes>,  silu_mul<Avx2Lanes>};
   return table;
 }
 

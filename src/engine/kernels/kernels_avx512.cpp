@@ -8,12 +8,11 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
-#include <cmath>
 #include <cstdint>
 
-#include "engine/kernels/exp_poly.h"
 #include "engine/kernels/isa_tables.h"
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/lane_kernels.h"
 #include "engine/kernels/tile_loop.h"
 
 namespace gatehouse::engine::kernels {
@@ -63,9 +62,21 @@ template <int Nr>
   }
 }
 
+// What every element format of this set shares: f32 accumulators, fused multiply-add into them,
+// and the sums of a row of them.
+struct Avx512Sums {
+  using Acc = __m512;
+  static constexpr int kLanes = 16;
+  static __m512 madd(__m512 acc, __m512 x, __m512 w) { return _mm512_fmadd_ps(x, w, acc); }
+  template <int Nr>
+  static void store(const __m512 (&acc)[Nr], float* out) {
+    store_sums(acc, out);
+  }
+};
+
 // How one element type steps along k: its vector width, full and masked loads, and the
 // multiply-accumulate into an f32 accumulator.
-struct F32Format {
+struct F32Format : Avx512Sums {
   using X = float;
   using W = float;
   static constexpr int64_t kStep = 16;
@@ -75,10 +86,9 @@ struct F32Format {
   }
   static __m512 load_w(const float* p) { return load_x(p); }
   static __m512 load_w(const float* p, int64_t count) { return load_x(p, count); }
-  static __m512 madd(__m512 acc, __m512 x, __m512 w) { return _mm512_fmadd_ps(x, w, acc); }
 };
 
-struct F16Format {
+struct F16Format : Avx512Sums {
   using X = float;
   using W = uint16_t;
   static constexpr int64_t kStep = 16;
@@ -90,10 +100,9 @@ struct F16Format {
   static __m512 load_w(const uint16_t* p, int64_t count) {
     return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(low_mask16(count), p));
   }
-  static __m512 madd(__m512 acc, __m512 x, __m512 w) { return _mm512_fmadd_ps(x, w, acc); }
 };
 
-struct Bf16Format {
+struct Bf16Format : Avx512Sums {
   using X = uint16_t;
   using W = uint16_t;
   static constexpr int64_t kStep = 32;
@@ -106,52 +115,6 @@ struct Bf16Format {
   static __m512 madd(__m512 acc, __m512bh x, __m512bh w) { return _mm512_dpbf16_ps(acc, x, w); }
 };
 
-// Tiles of f32 / f16 / bf16 products; NR is the widest tile, which sizes the parking space.
-template <class Format, int NR>
-struct DotKernel {
-  using Acc = __m512;
-  static constexpr int64_t kStep = Format::kStep;
-  const typename Format::X* x;
-  int64_t k;
-  const typename Format::W* w;
-  float* y;
-  int64_t y_stride;
-  Parking<NR, 16>* parked;
-
-  template <int Mr, int Nr>
-  struct Rows {
-    const typename Format::X* x[Mr];
-    const typename Format::W* w[Nr];
-  };
-
-  template <int Mr, int Nr>
-  [[gnu::always_inline]] Rows<Mr, Nr> rows(const TileTask& task) const {
-    Rows<Mr, Nr> r;
-    for (int a = 0; a < Mr; ++a) r.x[a] = x + (task.m0 + a) * k;
-    for (int b = 0; b < Nr; ++b) r.w[b] = w + (task.n0 + b) * k;
-    return r;
-  }
-
-  // Multiplies Mr rows of x by Nr rows of w at column i (masked loads for a short last step).
-  template <int Mr, int Nr, Prefetch kPrefetch>
-  [[gnu::always_inline]] void step(__m512 (&acc)[Mr][Nr], const Rows<Mr, Nr>& r, int64_t i, int64_t columns,
-                                   uint32_t prefetch_rows) const {
-    const bool full = columns == kStep;
-    decltype(Format::load_x(r.x[0])) xv[Mr];
-    for (int a = 0; a < Mr; ++a) xv[a] = full ? Format::load_x(r.x[a] + i) : Format::load_x(r.x[a] + i, columns);
-    for (int b = 0; b < Nr; ++b) {
-      if (fetches_row<kPrefetch>(prefetch_rows, b)) prefetch_ahead(r.w[b] + i, Nr * k);
-      const auto wv = full ? Format::load_w(r.w[b] + i) : Format::load_w(r.w[b] + i, columns);
-      for (int a = 0; a < Mr; ++a) acc[a][b] = Format::madd(acc[a][b], xv[a], wv);
-    }
-  }
-
-  template <int Nr>
-  static void store(const __m512 (&acc)[Nr], float* out) {
-    store_sums(acc, out);
-  }
-};
-
 // 4 x 6 tiles: 24 accumulators, 4 rows of x in registers, one row of w at a time; each k segment
 // of a weight block is 4 KiB per row.
 template <class Format>
@@ -159,7 +122,7 @@ void matmul(const typename Format::X* x, int64_t m, int64_t k, const typename Fo
             int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
   constexpr int kMr = 4;
   constexpr int kNr = 6;
-  Parking<kNr, 16> parked;
+  Parking<kNr, Format::kLanes> parked;
   const DotKernel<Format, kNr> kernel{x, k, w, y, y_stride, &parked};
   for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 4096 / sizeof(typename Format::W),
                           sizeof(typename Format::X), kernel);
@@ -412,112 +375,50 @@ void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* scales) {
   }
 }
 
-// exp_poly.h's exponential on 16 lanes.
-__m512 exp_poly(__m512 x) {
-  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(kExpLow)), _mm512_set1_ps(kExpHigh));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(kLog2e)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-kLn2High), x);
-  r = _mm512_fmadd_ps(n, _mm512_set1_ps(-kLn2Low), r);
-  __m512 p = _mm512_set1_ps(kExpPoly[0]);
-  for (int i = 1; i < 6; ++i) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kExpPoly[i]));
-  p = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
-  const __m512i power =
-      _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
-  return _mm512_mul_ps(p, _mm512_castsi512_ps(power));
-}
-
-// The lanes of [i, i + 16) below n.
-__mmask16 lanes_below(int64_t i, int64_t n) {
-  return n - i >= 16 ? static_cast<__mmask16>(0xFFFF) : low_mask16(n - i > 0 ? n - i : 0);
-}
-
-// Four rows at a time share the transposing reduction; a row gets the same sum either way.
-void dot_rows(const float* q, const float* rows, int64_t stride, int64_t count, int64_t n,
-              float scale, float* out) {
-  int64_t j = 0;
-  for (; j + 4 <= count; j += 4) {
-    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
-                     _mm512_setzero_ps()};
-    for (int64_t i = 0; i < n; i += 16) {
-      const __mmask16 mask = lanes_below(i, n);
-      const __m512 qv = _mm512_maskz_loadu_ps(mask, q + i);
-      for (int r = 0; r < 4; ++r) {
-        acc[r] = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(mask, rows + (j + r) * stride + i), acc[r]);
-      }
-    }
-    _mm_storeu_ps(out + j, _mm_mul_ps(reduce_add4(acc[0], acc[1], acc[2], acc[3]), _mm_set1_ps(scale)));
+// lane_kernels.h's operations on 16 lanes.
+struct Avx512Lanes {
+  using V = __m512;
+  using Mask = __mmask16;
+  static constexpr int64_t kLanes = 16;
+  static Mask lanes_below(int64_t i, int64_t n) {
+    return n - i >= 16 ? static_cast<Mask>(0xFFFF) : low_mask16(n - i > 0 ? n - i : 0);
   }
-  for (; j < count; ++j) {
-    __m512 acc = _mm512_setzero_ps();
-    for (int64_t i = 0; i < n; i += 16) {
-      const __mmask16 mask = lanes_below(i, n);
-      acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, q + i),
-                            _mm512_maskz_loadu_ps(mask, rows + j * stride + i), acc);
-    }
-    out[j] = scale * reduce_add(acc);
+  static V load(const float* p, Mask mask) { return _mm512_maskz_loadu_ps(mask, p); }
+  static V load_or(const float* p, Mask mask, float fill) {
+    return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), mask, p);
   }
-}
-
-// Up to 64 outputs stay in registers while the rows stream past.
-void add_weighted_rows(const float* weights, const float* rows, int64_t stride, int64_t count,
-                       int64_t n, float* out) {
-  for (int64_t i = 0; i < n; i += 64) {
-    __mmask16 masks[4];
-    __m512 acc[4];
-    for (int v = 0; v < 4; ++v) {
-      masks[v] = lanes_below(i + 16 * v, n);
-      acc[v] = _mm512_maskz_loadu_ps(masks[v], out + i + 16 * v);
-    }
-    for (int64_t j = 0; j < count; ++j) {
-      const __m512 weight = _mm512_set1_ps(weights[j]);
-      for (int v = 0; v < 4; ++v) {
-        acc[v] = _mm512_fmadd_ps(weight, _mm512_maskz_loadu_ps(masks[v], rows + j * stride + i + 16 * v),
-                                 acc[v]);
-      }
-    }
-    for (int v = 0; v < 4; ++v) _mm512_mask_storeu_ps(out + i + 16 * v, masks[v], acc[v]);
+  static void store(float* p, Mask mask, V v) { _mm512_mask_storeu_ps(p, mask, v); }
+  static V set1(float value) { return _mm512_set1_ps(value); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V div(V a, V b) { return _mm512_div_ps(a, b); }
+  static V min(V a, V b) { return _mm512_min_ps(a, b); }
+  static V max(V a, V b) { return _mm512_max_ps(a, b); }
+  static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V round_nearest(V v) { return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static V pow2(V n) {
+    return _mm512_castsi512_ps(
+        _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
   }
-}
-
-void softmax(float* x, int64_t n) {
-  __m512 max = _mm512_set1_ps(-INFINITY);
-  for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 mask = lanes_below(i, n);
-    max = _mm512_mask_max_ps(max, mask, max, _mm512_maskz_loadu_ps(mask, x + i));
+  static V negate(V v) {
+    return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), _mm512_set1_epi32(INT32_MIN)));
   }
-  const __m512 shift = _mm512_set1_ps(_mm512_reduce_max_ps(max));
-  __m512 sum = _mm512_setzero_ps();
-  for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 mask = lanes_below(i, n);
-    const __m512 e = exp_poly(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, x + i), shift));
-    _mm512_mask_storeu_ps(x + i, mask, e);
-    sum = _mm512_mask_add_ps(sum, mask, sum, e);
+  static V zero_outside(Mask mask, V v) { return _mm512_maskz_mov_ps(mask, v); }
+  static float sum(V v) { return reduce_add(v); }
+  static float max_of(V v) { return _mm512_reduce_max_ps(v); }
+  static void store_sums4(float* out, V a, V b, V c, V d, float scale) {
+    _mm_storeu_ps(out, _mm_mul_ps(reduce_add4(a, b, c, d), _mm_set1_ps(scale)));
   }
-  const __m512 inverse = _mm512_set1_ps(1.0f / reduce_add(sum));
-  for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 mask = lanes_below(i, n);
-    _mm512_mask_storeu_ps(x + i, mask, _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, x + i), inverse));
-  }
-}
-
-void silu_mul(float* gate, const float* up, int64_t n) {
-  const __m512i sign = _mm512_set1_epi32(INT32_MIN);
-  for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 mask = lanes_below(i, n);
-    const __m512 g = _mm512_maskz_loadu_ps(mask, gate + i);
-    const __m512 e = exp_poly(_mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(g), sign)));
-    const __m512 silu = _mm512_div_ps(g, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
-    _mm512_mask_storeu_ps(gate + i, mask, _mm512_mul_ps(silu, _mm512_maskz_loadu_ps(mask, up + i)));
-  }
-}
+};
 
 }  // namespace
 
 const KernelTable& avx512_kernels() {
   static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_q8_0,
                                      matmul_q4_0,   round_to_bf16, quantize_q8_0, quantize_q4_0,
-                                     dot_rows,      add_weighted_rows, softmax,   silu_mul};
+                                     dot_rows<Avx512Lanes>, add_weighted_rows<Avx512Lanes>,
+                                     softmax<Avx512Lanes>,  silu_mul<Avx512Lanes>};
   return table;
 }
 

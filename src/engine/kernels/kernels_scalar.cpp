@@ -5,9 +5,9 @@
 #include <cmath>
 #include <cstdint>
 
-#include "engine/kernels/exp_poly.h"
 #include "engine/kernels/isa_tables.h"
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/lane_kernels.h"
 
 namespace gatehouse::engine::kernels {
 namespace {
@@ -152,57 +152,47 @@ void quantize_q4_0(const float* x, int64_t n, uint8_t* q, float* scales) {
 
 namespace {
 
-// exp_poly.h's exponential; the vector sets do the same operations lane by lane.
-float exp_poly(float x) {
-  x = x > kExpLow ? x : kExpLow;  // NaN becomes kExpLow, as vmaxps does
-  x = x < kExpHigh ? x : kExpHigh;
-  const float n = std::nearbyint(x * kLog2e);
-  float r = std::fma(n, -kLn2High, x);
-  r = std::fma(n, -kLn2Low, r);
-  float p = kExpPoly[0];
-  for (int i = 1; i < 6; ++i) p = std::fma(p, r, kExpPoly[i]);
-  p = std::fma(p, r * r, r) + 1.0f;
-  return p * std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);
-}
-
-void dot_rows(const float* q, const float* rows, int64_t stride, int64_t count, int64_t n, float scale,
-              float* out) {
-  for (int64_t j = 0; j < count; ++j) {
-    const float* row = rows + j * stride;
-    out[j] = scale * dot(
-                         n, [q](int64_t i) { return q[i]; }, [row](int64_t i) { return row[i]; });
+// lane_kernels.h's operations on one lane (std::fma is a library call without FMA hardware: slow,
+// but the same bits as the vector sets).
+struct ScalarLanes {
+  using V = float;
+  using Mask = bool;
+  static constexpr int64_t kLanes = 1;
+  static Mask lanes_below(int64_t i, int64_t n) { return i < n; }
+  static V load(const float* p, Mask mask) { return mask ? *p : 0.0f; }
+  static V load_or(const float* p, Mask mask, float fill) { return mask ? *p : fill; }
+  static void store(float* p, Mask mask, V v) {
+    if (mask) *p = v;
   }
-}
-
-void add_weighted_rows(const float* weights, const float* rows, int64_t stride, int64_t count, int64_t n,
-                       float* out) {
-  for (int64_t j = 0; j < count; ++j) {
-    for (int64_t i = 0; i < n; ++i) out[i] += weights[j] * rows[j * stride + i];
+  static V set1(float value) { return value; }
+  static V add(V a, V b) { return a + b; }
+  static V sub(V a, V b) { return a - b; }
+  static V mul(V a, V b) { return a * b; }
+  static V div(V a, V b) { return a / b; }
+  static V min(V a, V b) { return a < b ? a : b; }
+  static V max(V a, V b) { return a > b ? a : b; }
+  static V fmadd(V a, V b, V c) { return std::fma(a, b, c); }
+  static V round_nearest(V v) { return std::nearbyint(v); }
+  static V pow2(V n) { return std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23); }
+  static V negate(V v) { return -v; }
+  static V zero_outside(Mask mask, V v) { return mask ? v : 0.0f; }
+  static float sum(V v) { return v; }
+  static float max_of(V v) { return v; }
+  static void store_sums4(float* out, V a, V b, V c, V d, float scale) {
+    out[0] = scale * a;
+    out[1] = scale * b;
+    out[2] = scale * c;
+    out[3] = scale * d;
   }
-}
-
-void softmax(float* x, int64_t n) {
-  float max = x[0];
-  for (int64_t i = 1; i < n; ++i) max = x[i] > max ? x[i] : max;
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n; ++i) {
-    x[i] = exp_poly(x[i] - max);
-    sum += x[i];
-  }
-  const float inverse = 1.0f / sum;
-  for (int64_t i = 0; i < n; ++i) x[i] *= inverse;
-}
-
-void silu_mul(float* gate, const float* up, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + exp_poly(-gate[i])) * up[i];
-}
+};
 
 }  // namespace
 
 const KernelTable& scalar_kernels() {
   static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_q8_0,
                                      matmul_q4_0,   round_to_bf16, quantize_q8_0, quantize_q4_0,
-                                     dot_rows,      add_weighted_rows, softmax,   silu_mul};
+                                     dot_rows<ScalarLanes>, add_weighted_rows<ScalarLanes>,
+                                     softmax<ScalarLanes>,  silu_mul<ScalarLanes>};
   return table;
 }
 

@@ -85,6 +85,20 @@ class Parking {
   alignas(64) float slots_[kSegmentedBlocks * kMaxSegmentedRows * NR * kLanes];
 };
 
+// A plain product's tile rows (f32, f16 or bf16 values, k a row).
+template <class X, class W, int Mr, int Nr>
+struct DenseRows {
+  const X* x[Mr];
+  const W* w[Nr];
+
+  [[gnu::always_inline]] static DenseRows of(const TileTask& task, const X* x, const W* w, int64_t k) {
+    DenseRows rows;
+    for (int a = 0; a < Mr; ++a) rows.x[a] = x + (task.m0 + a) * k;
+    for (int b = 0; b < Nr; ++b) rows.w[b] = w + (task.n0 + b) * k;
+    return rows;
+  }
+};
+
 // A quantized product's tile rows: x's int8 values and block scales, and w's values (W is int8_t
 // for q8_0, uint8_t for q4_0's packed nibbles; `w_row_bytes` a row) and block scales.
 template <class W, int Mr, int Nr>
@@ -147,6 +161,49 @@ void run_tile(const Kernel& kernel, const TileTask& task) {
   if (kernel.parked->park(acc, task, kernel.k)) return;
   for (int a = 0; a < Mr; ++a) Kernel::store(acc[a], kernel.y + (task.m0 + a) * kernel.y_stride + task.n0);
 }
+
+// Tiles of plain products (f32, f16, bf16) for one set's element Format, which provides X and W,
+// Acc and its kLanes, kStep, full and ragged (`count` elements) load_x and load_w, madd(acc, x, w),
+// and store(const Acc (&)[Nr], float* out), the sums of a row of accumulators. NR is the widest
+// tile, which sizes the parking space.
+template <class Format, int NR>
+struct DotKernel {
+  using Acc = typename Format::Acc;
+  static constexpr int64_t kStep = Format::kStep;
+  const typename Format::X* x;
+  int64_t k;
+  const typename Format::W* w;
+  float* y;
+  int64_t y_stride;
+  Parking<NR, Format::kLanes>* parked;
+
+  template <int Mr, int Nr>
+  using Rows = DenseRows<typename Format::X, typename Format::W, Mr, Nr>;
+
+  template <int Mr, int Nr>
+  [[gnu::always_inline]] Rows<Mr, Nr> rows(const TileTask& task) const {
+    return Rows<Mr, Nr>::of(task, x, w, k);
+  }
+
+  // Multiplies Mr rows of x by Nr rows of w at column i (ragged loads for a short last step).
+  template <int Mr, int Nr, Prefetch kPrefetch>
+  [[gnu::always_inline]] void step(Acc (&acc)[Mr][Nr], const Rows<Mr, Nr>& r, int64_t i, int64_t columns,
+                                   uint32_t prefetch_rows) const {
+    const bool full = columns == kStep;
+    decltype(Format::load_x(r.x[0])) xv[Mr];
+    for (int a = 0; a < Mr; ++a) xv[a] = full ? Format::load_x(r.x[a] + i) : Format::load_x(r.x[a] + i, columns);
+    for (int b = 0; b < Nr; ++b) {
+      if (fetches_row<kPrefetch>(prefetch_rows, b)) prefetch_ahead(r.w[b] + i, Nr * k);
+      const auto wv = full ? Format::load_w(r.w[b] + i) : Format::load_w(r.w[b] + i, columns);
+      for (int a = 0; a < Mr; ++a) acc[a][b] = Format::madd(acc[a][b], xv[a], wv);
+    }
+  }
+
+  template <int Nr>
+  static void store(const Acc (&acc)[Nr], float* out) {
+    Format::store(acc, out);
+  }
+};
 
 template <int Mr, int Nr, class Kernel>
 void run_tile_cols(int nr, const Kernel& kernel, const TileTask& task) {

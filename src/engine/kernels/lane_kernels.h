@@ -1,0 +1,125 @@
+// Attention's and the MLP's vector work, written once over a set's lane operations. Each kernel
+// file instantiates these templates with its own Lanes type (defined there, in an anonymous
+// namespace, and compiled with that file's -m flags); scalar code gets one-lane Lanes. Lanes
+// provides:
+//   V, Mask and kLanes; lanes_below(i, n), the lanes of [i, i + kLanes) below n;
+//   load(p, mask) (zeros elsewhere), load_or(p, mask, fill), store(p, mask, v), set1(f);
+//   add, sub, mul, div, min, max (the second operand where either is NaN, as vminps/vmaxps),
+//   fmadd(a, b, c) = a * b + c fused, round_nearest (to even), pow2(n) = 2^n for an integral n
+//   in [-126, 127] built from exponent bits, negate, zero_outside(mask, v);
+//   sum(v) and max_of(v) across lanes, and store_sums4(out, a, b, c, d, scale), which writes
+//   scale * sum(a), ..., scale * sum(d) to out[0..4) with the same sums as sum().
+#pragma once
+
+#include <cstdint>
+
+namespace gatehouse::engine::kernels {
+
+// The exponential, as the same operations in the same order on every set (so every set gets the
+// same bits): clamp x to [kExpLow, kExpHigh], where exp is a normal float; n = round(x · log2(e));
+// r = x - n · ln2 in two fused steps (Cody and Waite's split of ln2); p = the degree-5 polynomial
+// kExpPoly in r by Horner's rule with fused multiply-adds; exp(x) = (p · r² + r + 1) · 2^n. About 1
+// ulp from the correctly rounded value (Cephes' expf coefficients). exp(-inf) gives exp(kExpLow),
+// about 1.6e-38, instead of 0: harmless where the result is added to 1 or divided by a sum that
+// includes exp(0).
+inline constexpr float kExpLow = -87.0f;
+inline constexpr float kExpHigh = 88.0f;
+inline constexpr float kLog2e = 1.44269504088896341f;
+inline constexpr float kLn2High = 0.693359375f;    // exact in 9 bits, so n · kLn2High is exact
+inline constexpr float kLn2Low = -2.12194440e-4f;  // ln2 - kLn2High
+inline constexpr float kExpPoly[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
+                                      4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
+
+template <class L>
+[[gnu::always_inline]] inline typename L::V exp_poly(typename L::V x) {
+  x = L::min(L::max(x, L::set1(kExpLow)), L::set1(kExpHigh));
+  const typename L::V n = L::round_nearest(L::mul(x, L::set1(kLog2e)));
+  typename L::V r = L::fmadd(n, L::set1(-kLn2High), x);
+  r = L::fmadd(n, L::set1(-kLn2Low), r);
+  typename L::V p = L::set1(kExpPoly[0]);
+  for (int i = 1; i < 6; ++i) p = L::fmadd(p, r, L::set1(kExpPoly[i]));
+  p = L::add(L::fmadd(p, L::mul(r, r), r), L::set1(1.0f));
+  return L::mul(p, L::pow2(n));
+}
+
+// out[j] = scale · dot(q, rows + j · stride) over n values, for j < count. Four rows at a time
+// share one transposing reduction; a row gets the same sum either way.
+template <class L>
+void dot_rows(const float* q, const float* rows, int64_t stride, int64_t count, int64_t n, float scale,
+              float* out) {
+  int64_t j = 0;
+  for (; j + 4 <= count; j += 4) {
+    typename L::V acc[4] = {L::set1(0.0f), L::set1(0.0f), L::set1(0.0f), L::set1(0.0f)};
+    for (int64_t i = 0; i < n; i += L::kLanes) {
+      const typename L::Mask mask = L::lanes_below(i, n);
+      const typename L::V qv = L::load(q + i, mask);
+      for (int r = 0; r < 4; ++r) acc[r] = L::fmadd(qv, L::load(rows + (j + r) * stride + i, mask), acc[r]);
+    }
+    L::store_sums4(out + j, acc[0], acc[1], acc[2], acc[3], scale);
+  }
+  for (; j < count; ++j) {
+    typename L::V acc = L::set1(0.0f);
+    for (int64_t i = 0; i < n; i += L::kLanes) {
+      const typename L::Mask mask = L::lanes_below(i, n);
+      acc = L::fmadd(L::load(q + i, mask), L::load(rows + j * stride + i, mask), acc);
+    }
+    out[j] = scale * L::sum(acc);
+  }
+}
+
+// out[i] += sum over j < count of weights[j] · rows[j · stride + i], for i < n; four vectors of
+// outputs stay in registers while the rows stream past.
+template <class L>
+void add_weighted_rows(const float* weights, const float* rows, int64_t stride, int64_t count, int64_t n,
+                       float* out) {
+  for (int64_t i = 0; i < n; i += 4 * L::kLanes) {
+    typename L::Mask masks[4];
+    typename L::V acc[4];
+    for (int v = 0; v < 4; ++v) {
+      masks[v] = L::lanes_below(i + v * L::kLanes, n);
+      acc[v] = L::load(out + i + v * L::kLanes, masks[v]);
+    }
+    for (int64_t j = 0; j < count; ++j) {
+      const typename L::V weight = L::set1(weights[j]);
+      for (int v = 0; v < 4; ++v) {
+        acc[v] = L::fmadd(weight, L::load(rows + j * stride + i + v * L::kLanes, masks[v]), acc[v]);
+      }
+    }
+    for (int v = 0; v < 4; ++v) L::store(out + i + v * L::kLanes, masks[v], acc[v]);
+  }
+}
+
+// x = softmax(x) over n > 0 values: exp(x - max), times 1 / their sum.
+template <class L>
+void softmax(float* x, int64_t n) {
+  typename L::V max = L::set1(-__builtin_inff());
+  for (int64_t i = 0; i < n; i += L::kLanes) {
+    max = L::max(max, L::load_or(x + i, L::lanes_below(i, n), -__builtin_inff()));
+  }
+  const typename L::V shift = L::set1(L::max_of(max));
+  typename L::V sum = L::set1(0.0f);
+  for (int64_t i = 0; i < n; i += L::kLanes) {
+    const typename L::Mask mask = L::lanes_below(i, n);
+    const typename L::V e = L::zero_outside(mask, exp_poly<L>(L::sub(L::load(x + i, mask), shift)));
+    L::store(x + i, mask, e);
+    sum = L::add(sum, e);
+  }
+  const typename L::V inverse = L::set1(1.0f / L::sum(sum));
+  for (int64_t i = 0; i < n; i += L::kLanes) {
+    const typename L::Mask mask = L::lanes_below(i, n);
+    L::store(x + i, mask, L::mul(L::load(x + i, mask), inverse));
+  }
+}
+
+// gate = silu(gate) · up = gate / (1 + exp(-gate)) · up.
+template <class L>
+void silu_mul(float* gate, const float* up, int64_t n) {
+  for (int64_t i = 0; i < n; i += L::kLanes) {
+    const typename L::Mask mask = L::lanes_below(i, n);
+    const typename L::V g = L::load(gate + i, mask);
+    const typename L::V silu = L::div(g, L::add(L::set1(1.0f), exp_poly<L>(L::negate(g))));
+    L::store(gate + i, mask, L::mul(silu, L::load(up + i, mask)));
+  }
+}
+
+}  // namespace gatehouse::engine::kernels
