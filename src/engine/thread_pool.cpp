@@ -27,12 +27,15 @@ void wait_while_equal(const std::atomic<T>& value, T old) {
   while (value.load(std::memory_order_acquire) == old) value.wait(old, std::memory_order_acquire);
 }
 
+// next_part: splits with fewer granules than this per thread go out in fixed shares.
+constexpr int64_t kMinGranulesPerThread = 8;
+
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   size_ = threads;
-  split_start_.resize(size_);
+  split_state_.resize(size_);
   for (int index = 1; index < size_; ++index) workers_.emplace_back([this, index] { worker(index); });
 }
 
@@ -45,7 +48,7 @@ ThreadPool::~ThreadPool() {
 
 void ThreadPool::run(const std::function<void(int)>& work) {
   granules_taken_.store(0, std::memory_order_relaxed);
-  for (SplitStart& start : split_start_) start.value = 0;
+  for (SplitState& state : split_state_) state = {};
   if (size_ == 1) {
     work(0);
     return;
@@ -96,8 +99,20 @@ std::pair<int64_t, int64_t> ThreadPool::share(int index, int64_t count, int64_t 
 }
 
 std::pair<int64_t, int64_t> ThreadPool::next_part(int index, int64_t count, int64_t granule) {
-  int64_t& start = split_start_[index].value;
-  const int64_t end = start + (count + granule - 1) / granule;
+  SplitState& state = split_state_[index];
+  const int64_t granules = (count + granule - 1) / granule;
+  // A split of few granules goes out in fixed shares: taking parts would cost more than it evens.
+  if (granules < kMinGranulesPerThread * size_) {
+    if (!state.shared) {
+      state.shared = true;
+      const auto part = share(index, count, granule);
+      if (part.first < part.second) return part;
+    }
+    state.shared = false;
+    return {count, count};
+  }
+  int64_t& start = state.start;
+  const int64_t end = start + granules;
   int64_t taken = granules_taken_.load(std::memory_order_relaxed);
   while (taken < end) {
     // A quarter of what is left with two threads: a few long runs, then short ones to even out.

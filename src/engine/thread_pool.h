@@ -37,8 +37,10 @@ class ThreadPool {
   // thread `index`, or an empty range once every part is taken. Parts go to whichever thread asks
   // first, big ones first and small ones at the end, so that a thread the memory or the machine
   // slows down leaves the rest of its work to the others instead of holding them all at the next
-  // barrier. Every thread must go through the same sequence of splits, asking each for parts
-  // until it gets an empty one; consecutive splits need no barrier between them.
+  // barrier. A split of only a few granules per thread goes out in fixed shares instead (one part
+  // each), as taking parts would cost more than it evens out. Every thread must go through the
+  // same sequence of splits, asking each for parts until it gets an empty one; consecutive splits
+  // need no barrier between them.
   std::pair<int64_t, int64_t> next_part(int index, int64_t count, int64_t granule = 1);
   // next_part as a range: for (auto [begin, end] : pool.parts(thread, count, granule)).
   class Parts;
@@ -53,13 +55,14 @@ class ThreadPool {
   std::atomic<uint64_t> generation_{0};
   std::atomic<int> finished_{0};
   std::atomic<bool> stopping_{false};
-  // next_part: the granules handed out in this run, over all splits so far, and per thread where
-  // its current split starts on that count.
-  struct alignas(64) SplitStart {
-    int64_t value = 0;
+  // next_part: the granules handed out in this run, over all splits so far; per thread, where its
+  // current split starts on that count, and whether it has had its share of a small split.
+  struct alignas(64) SplitState {
+    int64_t start = 0;
+    bool shared = false;
   };
   alignas(64) std::atomic<int64_t> granules_taken_{0};
-  std::vector<SplitStart> split_start_;
+  std::vector<SplitState> split_state_;
   // Sense-reversing barrier.
   std::atomic<int> barrier_waiting_{0};
   std::atomic<uint64_t> barrier_phase_{0};
