@@ -210,9 +210,16 @@ struct Q8Kernel {
   }
 };
 
-// 4 x 4 tiles (the per-row state of x takes three registers); k segments of 4 KiB per row.
+// 4 x 4 tiles (the per-row state of x takes three registers), 1 x 8 for a single row of x; k
+// segments of 4 KiB per row.
 void matmul_q8_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const int8_t* wq,
                  const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
+  if (m == 1) {  // one row of x: eight rows of weights per step spread x's per-step work thinner
+    Parking<8, 16> parked;
+    const Q8Kernel<8> kernel{xq, xs, k, wq, ws, y, y_stride, &parked};
+    for_each_tile<1, 8>(m, n_begin, n_end, k, 4096, 1, kernel);
+    return;
+  }
   constexpr int kMr = 4;
   constexpr int kNr = 4;
   Parking<kNr, 16> parked;
