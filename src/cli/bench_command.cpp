@@ -60,7 +60,8 @@ struct DecodeRun {
   double bandwidth = 0;
 };
 
-// Decode steps between two bandwidth measurements: a measurement takes about a tenth of their time.
+// Decode steps between two bandwidth measurements (each is one pass over 1 GiB, a few decode steps
+// of the 1B shape long; the run's timing leaves them out).
 constexpr int64_t kStepsPerBandwidthSample = 8;
 
 // The fastest of the repeats, each timed from the step after every prompt has been prefilled, with
@@ -84,7 +85,7 @@ DecodeRun decode_rate(engine::Engine& engine, const BenchOptions& options, int64
     int64_t tokens = 0, steps = 0, samples = 0;
     while (engine.has_unfinished()) {
       if (probe != nullptr && steps % kStepsPerBandwidthSample == 0) {
-        bandwidth_sum += probe->measure(1);
+        bandwidth_sum += probe->measure();
         ++samples;
       }
       const auto start = Clock::now();

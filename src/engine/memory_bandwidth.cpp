@@ -42,22 +42,18 @@ ReadBandwidthProbe::ReadBandwidthProbe(int threads)
 
 ReadBandwidthProbe::~ReadBandwidthProbe() = default;
 
-double ReadBandwidthProbe::measure(int passes) {
+double ReadBandwidthProbe::measure() {
   constexpr int kStreams = 8;
   const auto* data = static_cast<const float*>(buffer_.data());
   std::vector<float> sums(pool_->size());
-  double best = 0;
-  for (int pass = 0; pass < passes; ++pass) {
-    const auto start = std::chrono::steady_clock::now();
-    pool_->run([&](int thread) {
-      auto [begin, end] = pool_->share(thread, kFloats, 4096);
-      sums[thread] = read_streams(data + begin, end - begin, kStreams);
-    });
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    best = std::max(best, static_cast<double>(kFloats * sizeof(float)) / seconds);
-  }
+  const auto start = std::chrono::steady_clock::now();
+  pool_->run([&](int thread) {
+    auto [begin, end] = pool_->share(thread, kFloats, 4096);
+    sums[thread] = read_streams(data + begin, end - begin, kStreams);
+  });
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // The sums are used so the reads cannot be optimized away.
-  return sums[0] > 0 ? best : 0;
+  return sums[0] > 0 ? static_cast<double>(kFloats * sizeof(float)) / seconds : 0;
 }
 
 }  // namespace gatehouse::engine

@@ -19,8 +19,8 @@ class ReadBandwidthProbe {
   explicit ReadBandwidthProbe(int threads);
   ~ReadBandwidthProbe();
 
-  // Bytes per second, the best of `passes` passes.
-  double measure(int passes = 3);
+  // Bytes per second over one pass (15 to 30 ms here).
+  double measure();
 
  private:
   std::unique_ptr<ThreadPool> pool_;
