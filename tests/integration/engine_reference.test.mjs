@@ -562,6 +562,13 @@ const cpuFlags = (() => {
   }
 })();
 
+// Weights in memory are bf16 panels; weights left in the file keep their rows, which other kernels read.
+test('bf16 weights left in the file (--weights mmap) match the reference as the in-memory panels do', (t) => {
+  const ours = generate(folders['llama-bf16'], prompts['llama-bf16'], ['--weights', 'mmap']);
+  const { notes } = compareToReference('llama-bf16 --weights mmap', ours, references['llama-bf16|null'], BF16);
+  for (const note of notes) t.diagnostic(note);
+});
+
 // Our run in the reference's format, its top-2 gap read from its own top logprobs (a logprob difference is the
 // logit difference).
 const asReference = (outputs) => outputs.map((o) => ({

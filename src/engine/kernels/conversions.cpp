@@ -1,5 +1,5 @@
 // Scalar bf16 and f16 conversions, bit-exact with torch (bf16) and IEEE 754 (f16), rounding to
-// nearest even.
+// nearest even; and the bf16 panel layout.
 #include <bit>
 #include <cstdint>
 
@@ -46,6 +46,17 @@ uint16_t f32_to_f16(float value) {
   // the mantissa rolls into the exponent (up to infinity), as it should.
   const uint32_t odd = (bits >> 13) & 1;
   return sign | static_cast<uint16_t>((bits - 0x38000000 + 0xFFF + odd) >> 13);
+}
+
+void pack_bf16_panel(const uint16_t* w, int64_t n, int64_t k, int64_t panel, uint16_t* out) {
+  for (int64_t r = 0; r < kBf16PanelRows; ++r) {
+    const int64_t row = panel * kBf16PanelRows + r;
+    for (int64_t j = 0; j < k / 2; ++j) {
+      uint16_t* pair = out + (j * kBf16PanelRows + r) * 2;
+      pair[0] = row < n ? w[row * k + 2 * j] : 0;
+      pair[1] = row < n ? w[row * k + 2 * j + 1] : 0;
+    }
+  }
 }
 
 }  // namespace gatehouse::engine::kernels

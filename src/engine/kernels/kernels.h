@@ -4,10 +4,11 @@
 // own -m flags, so the rest of the engine builds for baseline x86-64.
 //
 // Matrix products use the weight layout Hugging Face stores: row-major [rows = out, cols = in],
-// y[m][n] = sum_k x[m][k] * w[n][k]. Each output is one dot product over k whose order does not
-// depend on m, the number of rows or the range of n, so a sequence gives the same result whether
-// it runs alone or in a batch. Kernels never allocate, never throw, and are safe to call from
-// several threads on disjoint outputs.
+// y[m][n] = sum_k x[m][k] * w[n][k], or for bf16 weights copied into memory at load time, the
+// panel layout below. Each output is one dot product over k whose order does not depend on m, the
+// number of rows or the range of n, so a sequence gives the same result whether it runs alone or
+// in a batch. Kernels never allocate, never throw, and are safe to call from several threads on
+// disjoint outputs.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +38,20 @@ inline constexpr int64_t kQ8BlockSize = 32;
 // [n][k / 32] array, as q8_0's.
 inline constexpr int64_t kQ4BlockBytes = kQ8BlockSize / 2;
 
+// bf16 panels: the rows of a bf16 matrix [n][k] (k even) in groups of 16, each group one panel of
+// k / 2 steps, a step holding the 16 rows' values at columns 2j and 2j + 1 (row r's pair at
+// values 2r and 2r + 1; 64 bytes). A product then reads one stream per panel, and each step is one
+// vdpbf16ps of a pair of x's values against 16 rows, so outputs need no horizontal sums. The last
+// panel's rows past n are zero.
+inline constexpr int64_t kBf16PanelRows = 16;
+// Values in the panels of an [n][k] matrix.
+inline int64_t bf16_panels_size(int64_t n, int64_t k) {
+  return (n + kBf16PanelRows - 1) / kBf16PanelRows * kBf16PanelRows * k;
+}
+// Writes panel `panel` of w [n][k] (k even) to out (kBf16PanelRows * k values). Load-time only,
+// shared by every set.
+void pack_bf16_panel(const uint16_t* w, int64_t n, int64_t k, int64_t panel, uint16_t* out);
+
 struct KernelTable {
   // Weights f32; x f32 [m][k] with row stride k.
   void (*matmul_f32)(const float* x, int64_t m, int64_t k, const float* w, int64_t n_begin,
@@ -47,6 +62,10 @@ struct KernelTable {
   // Weights bf16; x already rounded to bf16 (see round_to_bf16); products summed in f32.
   void (*matmul_bf16)(const uint16_t* x, int64_t m, int64_t k, const uint16_t* w, int64_t n_begin,
                       int64_t n_end, float* y, int64_t y_stride);
+  // Weights bf16 in panels (pack_bf16_panel) of an [n][k] matrix, k even; x as for matmul_bf16.
+  // Each output is one f32 sum taking k's pairs in order; any n_begin and n_end <= n.
+  void (*matmul_bf16_panels)(const uint16_t* x, int64_t m, int64_t k, const uint16_t* panels,
+                             int64_t n_begin, int64_t n_end, float* y, int64_t y_stride);
   // Weights q8_0 (wq int8 [n][k], ws float [n][k/32]); x quantized by quantize_q8_0.
   void (*matmul_q8_0)(const int8_t* xq, const float* xs, int64_t m, int64_t k, const int8_t* wq,
                       const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride);

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "engine/kernels/isa_tables.h"
 #include "engine/kernels/kernels.h"
@@ -146,6 +147,62 @@ void matmul_f16(const float* x, int64_t m, int64_t k, const uint16_t* w, int64_t
 void matmul_bf16(const uint16_t* x, int64_t m, int64_t k, const uint16_t* w, int64_t n_begin,
                  int64_t n_end, float* y, int64_t y_stride) {
   matmul<Bf16Format>(x, m, k, w, n_begin, n_end, y, y_stride);
+}
+
+// Products with bf16 panels as outer products (kernels_avx512.cpp), without a bf16 dot product:
+// each 32-bit lane of a panel's step holds one row's pair, whose even column is widened by a shift
+// and odd one by a mask, each multiplied by x's value broadcast. Tiles of Mr rows of x and one
+// panel (two halves of 8 rows): 8 accumulators.
+struct PanelKernel {
+  const uint16_t* x;
+  int64_t k;
+  const uint16_t* panels;
+  int64_t n_begin;
+  int64_t n_end;
+  float* y;
+  int64_t y_stride;
+
+  template <int Mr, int Nv>
+  void tile(int64_t m0, int64_t first_panel) const {
+    static_assert(Nv == 1);
+    constexpr int64_t kStepValues = 2 * kBf16PanelRows;
+    const uint16_t* w = panels + first_panel * kBf16PanelRows * k;
+    const uint16_t* xr = x + m0 * k;
+    const __m256i odd_half = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
+    __m256 acc[Mr][2];
+    for (int a = 0; a < Mr; ++a) acc[a][0] = acc[a][1] = _mm256_setzero_ps();
+    for (int64_t j = 0; j < k / 2; ++j) {
+      __m256 even[2], odd[2];
+      for (int h = 0; h < 2; ++h) {
+        const __m256i pairs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + j * kStepValues + 16 * h));
+        even[h] = _mm256_castsi256_ps(_mm256_slli_epi32(pairs, 16));
+        odd[h] = _mm256_castsi256_ps(_mm256_and_si256(pairs, odd_half));
+      }
+      for (int a = 0; a < Mr; ++a) {
+        const __m256 x_even = _mm256_set1_ps(kernels::bf16_to_f32(xr[a * k + 2 * j]));
+        const __m256 x_odd = _mm256_set1_ps(kernels::bf16_to_f32(xr[a * k + 2 * j + 1]));
+        for (int h = 0; h < 2; ++h) {
+          acc[a][h] = _mm256_fmadd_ps(x_even, even[h], acc[a][h]);
+          acc[a][h] = _mm256_fmadd_ps(x_odd, odd[h], acc[a][h]);
+        }
+      }
+    }
+    const int64_t first_row = first_panel * kBf16PanelRows;
+    const int64_t from = n_begin > first_row ? n_begin - first_row : 0;
+    const int64_t to = n_end - first_row < kBf16PanelRows ? n_end - first_row : kBf16PanelRows;
+    for (int a = 0; a < Mr; ++a) {
+      alignas(32) float out[kBf16PanelRows];
+      _mm256_store_ps(out, acc[a][0]);
+      _mm256_store_ps(out + 8, acc[a][1]);
+      std::memcpy(y + (m0 + a) * y_stride + first_row + from, out + from, (to - from) * sizeof(float));
+    }
+  }
+};
+
+void matmul_bf16_panels(const uint16_t* x, int64_t m, int64_t k, const uint16_t* panels, int64_t n_begin,
+                        int64_t n_end, float* y, int64_t y_stride) {
+  const PanelKernel kernel{x, k, panels, n_begin, n_end, y, y_stride};
+  for_each_panel_tile<4, 1>(m, n_begin, n_end, kernel);
 }
 
 // q8_0 one block (32 bytes) per step. vpmaddubsw multiplies unsigned by signed bytes, so it gets
@@ -391,7 +448,7 @@ struct Avx2Lanes {
 }  // namespace
 
 const KernelTable& avx2_kernels() {
-  static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_q8_0,
+  static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_bf16_panels, matmul_q8_0,
                                      matmul_q4_0,   round_to_bf16, quantize_q8_0, quantize_q4_0,
                                      dot_rows<Avx2Lanes>, add_weighted_rows<Avx2Lanes>,
                                      softmax<Avx2Lanes>,  silu_mul<Avx2Lanes>};

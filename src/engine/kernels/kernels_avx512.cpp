@@ -9,6 +9,7 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "engine/kernels/isa_tables.h"
 #include "engine/kernels/kernels.h"
@@ -141,6 +142,59 @@ void matmul_f16(const float* x, int64_t m, int64_t k, const uint16_t* w, int64_t
 void matmul_bf16(const uint16_t* x, int64_t m, int64_t k, const uint16_t* w, int64_t n_begin,
                  int64_t n_end, float* y, int64_t y_stride) {
   matmul<Bf16Format>(x, m, k, w, n_begin, n_end, y, y_stride);
+}
+
+// Products with bf16 panels (kernels.h) are outer products: a tile of Mr rows of x and Nv panels
+// keeps Mr x Nv accumulators of 16 outputs each, and a step loads each panel's next 64 bytes and
+// broadcasts each row's pair of x values, so every accumulator takes one vdpbf16ps per step, along
+// k in order. 8 x 3 tiles: 24 accumulators, and 11 loads for 24 products a step.
+struct PanelKernel {
+  const uint16_t* x;
+  int64_t k;
+  const uint16_t* panels;
+  int64_t n_begin;
+  int64_t n_end;
+  float* y;
+  int64_t y_stride;
+
+  template <int Mr, int Nv>
+  void tile(int64_t m0, int64_t first_panel) const {
+    constexpr int64_t kStepValues = 2 * kBf16PanelRows;
+    const int64_t panel_values = kBf16PanelRows * k;
+    const uint16_t* w = panels + first_panel * panel_values;
+    const uint16_t* xr = x + m0 * k;
+    __m512 acc[Mr][Nv];
+    for (int a = 0; a < Mr; ++a) {
+      for (int v = 0; v < Nv; ++v) acc[a][v] = _mm512_setzero_ps();
+    }
+    for (int64_t j = 0; j < k / 2; ++j) {
+      __m512bh wv[Nv];
+      for (int v = 0; v < Nv; ++v) {
+        wv[v] = (__m512bh)_mm512_loadu_si512(w + v * panel_values + j * kStepValues);
+      }
+      for (int a = 0; a < Mr; ++a) {
+        uint32_t pair;
+        std::memcpy(&pair, xr + a * k + 2 * j, sizeof(pair));
+        const __m512bh xv = (__m512bh)_mm512_set1_epi32(static_cast<int>(pair));
+        for (int v = 0; v < Nv; ++v) acc[a][v] = _mm512_dpbf16_ps(acc[a][v], xv, wv[v]);
+      }
+    }
+    for (int v = 0; v < Nv; ++v) {
+      const int64_t first_row = (first_panel + v) * kBf16PanelRows;
+      const int64_t from = n_begin > first_row ? n_begin - first_row : 0;
+      const int64_t to = n_end - first_row < kBf16PanelRows ? n_end - first_row : kBf16PanelRows;
+      const auto rows = static_cast<__mmask16>(low_mask16(to) & ~low_mask16(from));
+      for (int a = 0; a < Mr; ++a) {
+        _mm512_mask_storeu_ps(y + (m0 + a) * y_stride + first_row, rows, acc[a][v]);
+      }
+    }
+  }
+};
+
+void matmul_bf16_panels(const uint16_t* x, int64_t m, int64_t k, const uint16_t* panels, int64_t n_begin,
+                        int64_t n_end, float* y, int64_t y_stride) {
+  const PanelKernel kernel{x, k, panels, n_begin, n_end, y, y_stride};
+  for_each_panel_tile<8, 3>(m, n_begin, n_end, kernel);
 }
 
 // q8_0 in steps of 64 bytes (two blocks). vpdpbusd multiplies unsigned by signed bytes, so the
@@ -422,7 +476,7 @@ struct Avx512Lanes {
 }  // namespace
 
 const KernelTable& avx512_kernels() {
-  static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_q8_0,
+  static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_bf16_panels, matmul_q8_0,
                                      matmul_q4_0,   round_to_bf16, quantize_q8_0, quantize_q4_0,
                                      dot_rows<Avx512Lanes>, add_weighted_rows<Avx512Lanes>,
                                      softmax<Avx512Lanes>,  silu_mul<Avx512Lanes>};

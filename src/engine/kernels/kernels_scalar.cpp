@@ -69,6 +69,22 @@ void matmul_bf16(const uint16_t* x, int64_t m, int64_t k, const uint16_t* w, int
   });
 }
 
+// One running sum per output over k's pairs in order, as the vector sets take them.
+void matmul_bf16_panels(const uint16_t* x, int64_t m, int64_t k, const uint16_t* panels, int64_t n_begin,
+                        int64_t n_end, float* y, int64_t y_stride) {
+  matmul(m, n_begin, n_end, y, y_stride, [&](int64_t row, int64_t n) {
+    const uint16_t* xr = x + row * k;
+    const uint16_t* pairs = panels + n / kBf16PanelRows * kBf16PanelRows * k + n % kBf16PanelRows * 2;
+    float sum = 0.0f;
+    for (int64_t j = 0; j < k / 2; ++j) {
+      const uint16_t* pair = pairs + j * 2 * kBf16PanelRows;
+      sum += widen_bf16(xr[2 * j]) * widen_bf16(pair[0]);
+      sum += widen_bf16(xr[2 * j + 1]) * widen_bf16(pair[1]);
+    }
+    return sum;
+  });
+}
+
 void matmul_q8_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const int8_t* wq,
                  const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
   const int64_t blocks = k / kQ8BlockSize;
@@ -189,7 +205,7 @@ struct ScalarLanes {
 }  // namespace
 
 const KernelTable& scalar_kernels() {
-  static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_q8_0,
+  static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_bf16_panels, matmul_q8_0,
                                      matmul_q4_0,   round_to_bf16, quantize_q8_0, quantize_q4_0,
                                      dot_rows<ScalarLanes>, add_weighted_rows<ScalarLanes>,
                                      softmax<ScalarLanes>,  silu_mul<ScalarLanes>};

@@ -205,20 +205,17 @@ struct DotKernel {
   }
 };
 
-template <int Mr, int Nr, class Kernel>
-void run_tile_cols(int nr, const Kernel& kernel, const TileTask& task) {
-  if constexpr (Nr > 1) {
-    if (nr < Nr) return run_tile_cols<Mr, Nr - 1>(nr, kernel, task);
+// Calls visit.template operator()<Mr, Nr>() with the compile-time tile size (mr, nr), at most
+// (MR, NR): edge tiles are smaller instantiations of the same code.
+template <int MR, int NR, class Visit>
+void with_tile_size(int mr, int nr, Visit&& visit) {
+  if constexpr (MR > 1) {
+    if (mr < MR) return with_tile_size<MR - 1, NR>(mr, nr, visit);
   }
-  run_tile<Mr, Nr>(kernel, task);
-}
-
-template <int Mr, int Nr, class Kernel>
-void run_tile_rows(int mr, int nr, const Kernel& kernel, const TileTask& task) {
-  if constexpr (Mr > 1) {
-    if (mr < Mr) return run_tile_rows<Mr - 1, Nr>(mr, nr, kernel, task);
+  if constexpr (NR > 1) {
+    if (nr < NR) return with_tile_size<MR, NR - 1>(mr, nr, visit);
   }
-  run_tile_cols<Mr, Nr>(nr, kernel, task);
+  visit.template operator()<MR, NR>();
 }
 
 // k_segment (a multiple of the kernel's step) is the longest stretch of k a tile covers at once;
@@ -246,10 +243,27 @@ void for_each_tile(int64_t m, int64_t n_begin, int64_t n_end, int64_t k, int64_t
             uint32_t prefetch_rows = 0;
             for (int b = 0; b < nr; ++b) prefetch_rows |= (b % tiles == (m0 - mc) / MR ? 1u : 0u) << b;
             const int64_t slot = (n0 - g0) / NR * chunk + (m0 - mc);
-            run_tile_rows<MR, NR>(mr, nr, kernel, {m0, n0, k_begin, k_end, slot, prefetch_rows});
+            const TileTask task{m0, n0, k_begin, k_end, slot, prefetch_rows};
+            with_tile_size<MR, NR>(mr, nr, [&]<int Mr, int Nr>() { run_tile<Mr, Nr>(kernel, task); });
           }
         }
       }
+    }
+  }
+}
+
+// The tiles of a product with weights in bf16 panels: the panels that hold rows [n_begin, n_end),
+// in groups of up to NV, each group over every row of x in tiles of up to MR rows, so a group's
+// panels are read from memory once and from cache by the other tiles. Kernel provides
+// template <int Mr, int Nv> void tile(int64_t m0, int64_t first_panel) const.
+template <int MR, int NV, class Kernel>
+void for_each_panel_tile(int64_t m, int64_t n_begin, int64_t n_end, const Kernel& kernel) {
+  const int64_t panel_end = (n_end + kBf16PanelRows - 1) / kBf16PanelRows;
+  for (int64_t p0 = n_begin / kBf16PanelRows; p0 < panel_end; p0 += NV) {
+    const int nv = static_cast<int>(panel_end - p0 < NV ? panel_end - p0 : NV);
+    for (int64_t m0 = 0; m0 < m; m0 += MR) {
+      const int mr = static_cast<int>(m - m0 < MR ? m - m0 : MR);
+      with_tile_size<MR, NV>(mr, nv, [&]<int Mr, int Nv>() { kernel.template tile<Mr, Nv>(m0, p0); });
     }
   }
 }

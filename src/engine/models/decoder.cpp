@@ -92,8 +92,9 @@ DecoderModel::DecoderModel(const std::filesystem::path& folder, Quantization qua
   }
   final_norm_ = weights_.load_vector("model.norm.weight", hidden);
   const bool has_head = weights_.contains("lm_head.weight");
-  lm_head_ = Linear(weights_, config_.tie_word_embeddings || !has_head ? "model.embed_tokens.weight" : "lm_head.weight",
-                    vocab, hidden, quantization, pool);
+  const bool tied = config_.tie_word_embeddings || !has_head;
+  lm_head_ = Linear(weights_, tied ? "model.embed_tokens.weight" : "lm_head.weight", vocab, hidden, quantization,
+                    pool, tied);
   if (!config_.tie_word_embeddings && !has_head) {
     throw Error(ErrorCode::invalid_argument,
                 "the checkpoint has no tensor lm_head.weight and config.json does not set tie_word_embeddings");

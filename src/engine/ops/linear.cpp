@@ -53,12 +53,31 @@ void Activations::prepare(WeightFormat format, int64_t row_begin, int64_t row_en
 }
 
 Linear::Linear(WeightStore& weights, const std::string& name, int64_t rows, int64_t cols,
-               Quantization quantization, ThreadPool& pool)
+               Quantization quantization, ThreadPool& pool, bool shared)
     : rows_(rows), cols_(cols) {
-  const TensorView view = weights.require(name, {rows, cols}, quantization != Quantization::none);
+  const bool quantized = quantization != Quantization::none;
+  // Quantized copies and panels are made from the mapping; other dtypes get the store's copy.
+  const bool may_pack = !quantized && !shared && weights.resident() && cols % 2 == 0;
+  TensorView view = weights.require(name, {rows, cols}, quantized || may_pack);
+  if (may_pack && view.dtype != DType::bf16) view = weights.require(name, {rows, cols});
   format_ = format_of(view.dtype);
   data_ = view.data;
-  if (quantization == Quantization::none) return;
+  if (may_pack && view.dtype == DType::bf16) {
+    owned_ = HugePageBuffer(kernels::bf16_panels_size(rows, cols) * sizeof(uint16_t));
+    auto* out = static_cast<uint16_t*>(owned_.data());
+    const auto* w = static_cast<const uint16_t*>(view.data);
+    const int64_t count = kernels::bf16_panels_size(rows, cols) / (kernels::kBf16PanelRows * cols);
+    pool.run([&](int thread) {
+      auto [begin, end] = pool.share(thread, count);
+      for (int64_t p = begin; p < end; ++p) {
+        kernels::pack_bf16_panel(w, rows, cols, p, out + p * kernels::kBf16PanelRows * cols);
+      }
+    });
+    data_ = out;
+    panels_ = true;
+    return;
+  }
+  if (!quantized) return;
   const bool q4 = quantization == Quantization::q4_0;
   if (cols % kernels::kQ8BlockSize != 0) {
     throw Error(ErrorCode::invalid_argument, std::string(q4 ? "q4_0" : "q8_0") +
@@ -66,9 +85,9 @@ Linear::Linear(WeightStore& weights, const std::string& name, int64_t rows, int6
                                                  " has " + std::to_string(cols));
   }
   // q4_0: two values a byte (the layout in kernels.h), each row on its own.
-  quantized_ = HugePageBuffer(q4 ? rows * cols / 2 : rows * cols);
+  owned_ = HugePageBuffer(q4 ? rows * cols / 2 : rows * cols);
   scales_ = HugePageBuffer(rows * cols / kernels::kQ8BlockSize * sizeof(float));
-  auto* values = static_cast<int8_t*>(quantized_.data());
+  auto* values = static_cast<int8_t*>(owned_.data());
   auto* scales = static_cast<float*>(scales_.data());
   pool.run([&](int thread) {
     std::vector<float> row(cols);
@@ -101,17 +120,18 @@ void Linear::apply(const Activations& input, int64_t n_begin, int64_t n_end, flo
                    y_stride);
       break;
     case WeightFormat::bf16:
-      k.matmul_bf16(input.bf16.data(), input.rows, cols_, static_cast<const uint16_t*>(data_), n_begin,
-                    n_end, y, y_stride);
+      (panels_ ? k.matmul_bf16_panels : k.matmul_bf16)(input.bf16.data(), input.rows, cols_,
+                                                       static_cast<const uint16_t*>(data_), n_begin, n_end, y,
+                                                       y_stride);
       break;
     case WeightFormat::q8_0:
       k.matmul_q8_0(input.q8.data(), input.q8_scales.data(), input.rows, cols_,
-                    static_cast<const int8_t*>(quantized_.data()), static_cast<const float*>(scales_.data()), n_begin,
+                    static_cast<const int8_t*>(owned_.data()), static_cast<const float*>(scales_.data()), n_begin,
                     n_end, y, y_stride);
       break;
     case WeightFormat::q4_0:
       k.matmul_q4_0(input.q8.data(), input.q8_scales.data(), input.rows, cols_,
-                    static_cast<const uint8_t*>(quantized_.data()), static_cast<const float*>(scales_.data()), n_begin,
+                    static_cast<const uint8_t*>(owned_.data()), static_cast<const float*>(scales_.data()), n_begin,
                     n_end, y, y_stride);
       break;
   }
@@ -122,7 +142,7 @@ int64_t Linear::bytes() const {
     case WeightFormat::f32: return rows_ * cols_ * 4;
     case WeightFormat::q8_0: return rows_ * cols_ + rows_ * cols_ / kernels::kQ8BlockSize * 4;
     case WeightFormat::q4_0: return rows_ * cols_ / 2 + rows_ * cols_ / kernels::kQ8BlockSize * 4;
-    default: return rows_ * cols_ * 2;
+    default: return (panels_ ? kernels::bf16_panels_size(rows_, cols_) : rows_ * cols_) * 2;
   }
 }
 

@@ -69,7 +69,7 @@ struct Shape {
   std::vector<int64_t> batches;
 };
 
-constexpr int64_t kCols = 13;
+constexpr int64_t kCols = 53;  // more than three 16-row panels
 constexpr int64_t kNBegin = 3;
 constexpr int64_t kStride = kCols + 5;
 constexpr float kGuard = -12345.0f;
@@ -97,7 +97,8 @@ void check_product(const Shape& shape, const Product& product, double tolerance)
       product.run(row, 1, kNBegin, kCols, single.data(), kStride);
       std::vector<float> split(kStride, kGuard);
       product.run(row, 1, kNBegin, kNBegin + 2, split.data(), kStride);
-      product.run(row, 1, kNBegin + 2, kCols, split.data(), kStride);
+      product.run(row, 1, kNBegin + 2, kCols - 16, split.data(), kStride);
+      product.run(row, 1, kCols - 16, kCols, split.data(), kStride);
       for (int64_t n = kNBegin; n < kCols; ++n) {
         ASSERT_EQ(bits(single[n]), bits(batched[row * kStride + n]))
             << "row " << row << " col " << n;
@@ -187,6 +188,49 @@ TEST(Kernels, MatmulBf16) {
       check_float_matmul(shape, to_bf16(random_floats(shape.rows * shape.k, 5)), widen_bf16,
                          to_bf16(random_floats(kCols * shape.k, 6)), widen_bf16,
                          kernels_for(isa).matmul_bf16);
+    }
+  }
+}
+
+TEST(Kernels, PackBf16Panel) {
+  constexpr int64_t kN = 17, kK = 4;
+  std::vector<uint16_t> w(kN * kK);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<uint16_t>(i + 1);
+  std::vector<uint16_t> panels(bf16_panels_size(kN, kK), 0xFFFF);
+  ASSERT_EQ(panels.size(), 2 * kBf16PanelRows * kK);
+  for (int64_t p = 0; p < 2; ++p) pack_bf16_panel(w.data(), kN, kK, p, panels.data() + p * kBf16PanelRows * kK);
+  for (int64_t row = 0; row < 2 * kBf16PanelRows; ++row) {
+    for (int64_t col = 0; col < kK; ++col) {
+      const int64_t at = row / kBf16PanelRows * kBf16PanelRows * kK + (col / 2 * kBf16PanelRows + row % kBf16PanelRows) * 2 + col % 2;
+      EXPECT_EQ(panels[at], row < kN ? w[row * kK + col] : 0) << "row " << row << " col " << col;
+    }
+  }
+}
+
+// The products of MatmulBf16 with the weights in panels (even k only).
+TEST(Kernels, MatmulBf16Panels) {
+  for (Isa isa : supported_isas()) {
+    for (const Shape& shape : shapes({2, 30, 32, 34, 100, 2048}, 4130)) {
+      const int64_t k = shape.k;
+      SCOPED_TRACE(std::string(isa_name(isa)) + " k=" + std::to_string(k));
+      const std::vector<uint16_t> x = to_bf16(random_floats(shape.rows * k, 5));
+      const std::vector<uint16_t> w = to_bf16(random_floats(kCols * k, 6));
+      std::vector<uint16_t> panels(bf16_panels_size(kCols, k));
+      for (int64_t p = 0; p * kBf16PanelRows < kCols; ++p) {
+        pack_bf16_panel(w.data(), kCols, k, p, panels.data() + p * kBf16PanelRows * k);
+      }
+      auto dot = [&](int64_t row, int64_t n) {
+        return reference_dot(
+            k, [&](int64_t i) { return widen_bf16(x[row * k + i]); },
+            [&](int64_t i) { return widen_bf16(w[n * k + i]); });
+      };
+      check_product(shape,
+                    {[&](int64_t m0, int64_t m, int64_t nb, int64_t ne, float* y, int64_t ys) {
+                       kernels_for(isa).matmul_bf16_panels(x.data() + m0 * k, m, k, panels.data(), nb, ne, y, ys);
+                     },
+                     [&](int64_t row, int64_t n) { return dot(row, n).first; },
+                     [&](int64_t row, int64_t n) { return dot(row, n).second; }},
+                    1e-5);
     }
   }
 }
