@@ -259,12 +259,16 @@ void for_each_tile(int64_t m, int64_t n_begin, int64_t n_end, int64_t k, int64_t
 template <int MR, int NV, class Kernel>
 void for_each_panel_tile(int64_t m, int64_t n_begin, int64_t n_end, const Kernel& kernel) {
   const int64_t panel_end = (n_end + kBf16PanelRows - 1) / kBf16PanelRows;
-  for (int64_t p0 = n_begin / kBf16PanelRows; p0 < panel_end; p0 += NV) {
-    const int nv = static_cast<int>(panel_end - p0 < NV ? panel_end - p0 : NV);
+  for (int64_t p0 = n_begin / kBf16PanelRows; p0 < panel_end;) {
+    // NV + 1 panels left go as two groups, not NV and one: a single panel's accumulators are too
+    // few to hide the products' latency.
+    const int64_t left = panel_end - p0;
+    const int nv = static_cast<int>(left == NV + 1 && NV > 2 ? 2 : left < NV ? left : NV);
     for (int64_t m0 = 0; m0 < m; m0 += MR) {
       const int mr = static_cast<int>(m - m0 < MR ? m - m0 : MR);
       with_tile_size<MR, NV>(mr, nv, [&]<int Mr, int Nv>() { kernel.template tile<Mr, Nv>(m0, p0); });
     }
+    p0 += nv;
   }
 }
 

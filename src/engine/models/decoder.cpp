@@ -11,7 +11,12 @@
 namespace gatehouse::engine {
 namespace {
 
-constexpr int64_t kRowGranule = 16;  // output rows per part of a product, so tiles stay whole
+// Output rows per part of a product, so tiles stay whole: three bf16 panels, and whole tiles of
+// the quantized kernels.
+constexpr int64_t kRowGranule = 3 * kernels::kBf16PanelRows;
+// The same for gate/up, whose parts are also whole q8_0 blocks of the down projection's input.
+constexpr int64_t kInnerGranule = 2 * kRowGranule;
+static_assert(kInnerGranule % kernels::kQ8BlockSize == 0);
 
 std::string layer_name(int64_t index, const std::string& rest) {
   return "model.layers." + std::to_string(index) + "." + rest;
@@ -271,7 +276,7 @@ void DecoderModel::run_layer(const Layer& layer, int64_t index, std::span<const 
   rms_norm_rows(ws.hidden_.data(), layer.post_attention_norm, ws.normed_.data(), begin, end, hidden);
   prepare(ws.model_input_, {&layer.gate, &layer.up}, begin, end, 0, hidden);
   pool.barrier();
-  for (auto [n_begin, n_end] : pool.parts(thread, inner, kernels::kQ8BlockSize)) {
+  for (auto [n_begin, n_end] : pool.parts(thread, inner, kInnerGranule)) {
     layer.gate.apply(ws.model_input_, n_begin, n_end, ws.gate_.data(), inner);
     layer.up.apply(ws.model_input_, n_begin, n_end, ws.up_.data(), inner);
     for (int64_t m = 0; m < tokens; ++m) {
