@@ -11,15 +11,16 @@ namespace gatehouse::engine {
 class ThreadPool;
 
 // A 1 GiB buffer in huge-page memory (as resident weights are), far larger than the caches, read
-// by `threads` threads with eight streams each (as the rows of a matrix-vector product are). Kept
-// so that `gatehouse bench` can measure next to every timed run: on a shared machine the
-// bandwidth drifts by tens of percent within a minute.
+// by `threads` threads. Kept so that `gatehouse bench` can measure next to every timed run: on a
+// shared machine the bandwidth drifts by tens of percent within a minute.
 class ReadBandwidthProbe {
  public:
   explicit ReadBandwidthProbe(int threads);
   ~ReadBandwidthProbe();
 
-  // Bytes per second over one pass (15 to 30 ms here).
+  // Bytes per second: the best of four quarters of the buffer, each read with a different number
+  // of streams per thread (1, 2, 4, 8), as which pattern the memory serves fastest varies from
+  // machine to machine and, on a shared one, from minute to minute. One pass (15 to 40 ms here).
   double measure();
 
  private:
