@@ -5,32 +5,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/kernels/kernels.h"
 #include "engine/thread_pool.h"
 
 namespace gatehouse::engine {
-namespace {
-
-using Floats = float __attribute__((vector_size(16)));
-
-// Sums `streams` equal parts of [begin, end) side by side, as a matrix-vector product reads its
-// rows or panels.
-float read_streams(const float* data, int64_t length, int streams) {
-  constexpr int kMaxStreams = 8;
-  const int64_t part = length / streams / 4 * 4;
-  Floats sums[kMaxStreams] = {};
-  for (int64_t i = 0; i < part; i += 4) {
-    for (int s = 0; s < streams; ++s) {
-      Floats value;
-      __builtin_memcpy(&value, data + s * part + i, sizeof value);
-      sums[s] += value;
-    }
-  }
-  float total = 0;
-  for (int s = 0; s < streams; ++s) total += sums[s][0] + sums[s][1] + sums[s][2] + sums[s][3];
-  return total;
-}
-
-}  // namespace
 
 constexpr int64_t kFloats = int64_t{256} << 20;  // 1 GiB
 
@@ -52,7 +30,7 @@ double ReadBandwidthProbe::measure() {
     const auto start = std::chrono::steady_clock::now();
     pool_->run([&](int thread) {
       auto [begin, end] = pool_->share(thread, kQuarter, 4096);
-      sums[thread] += read_streams(region + begin, end - begin, streams);
+      sums[thread] += kernels::kernels().sum_streams(region + begin, end - begin, streams);
     });
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     best = std::max(best, static_cast<double>(kQuarter * sizeof(float)) / seconds);

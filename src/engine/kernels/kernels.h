@@ -96,6 +96,10 @@ struct KernelTable {
   void (*softmax)(float* x, int64_t n);
   // gate = silu(gate) * up = gate / (1 + exp(-gate)) * up, with lane_kernels.h's exp.
   void (*silu_mul)(float* gate, const float* up, int64_t n);
+  // The sum of x[0, n) read as `streams` (1, 2, 4 or 8) equal parts side by side, at the set's full
+  // vector width, leaving out each part's last partial vector: how `gatehouse bench` measures read
+  // bandwidth.
+  float (*sum_streams)(const float* x, int64_t n, int streams);
 };
 
 // The table for a set; the caller must check cpu_supports first.

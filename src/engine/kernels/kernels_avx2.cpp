@@ -451,7 +451,8 @@ const KernelTable& avx2_kernels() {
   static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_bf16_panels, matmul_q8_0,
                                      matmul_q4_0,   round_to_bf16, quantize_q8_0, quantize_q4_0,
                                      dot_rows<Avx2Lanes>, add_weighted_rows<Avx2Lanes>,
-                                     softmax<Avx2Lanes>,  silu_mul<Avx2Lanes>};
+                                     softmax<Avx2Lanes>,  silu_mul<Avx2Lanes>,
+                                     sum_streams<Avx2Lanes>};
   return table;
 }
 

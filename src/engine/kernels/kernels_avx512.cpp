@@ -479,7 +479,8 @@ const KernelTable& avx512_kernels() {
   static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_bf16_panels, matmul_q8_0,
                                      matmul_q4_0,   round_to_bf16, quantize_q8_0, quantize_q4_0,
                                      dot_rows<Avx512Lanes>, add_weighted_rows<Avx512Lanes>,
-                                     softmax<Avx512Lanes>,  silu_mul<Avx512Lanes>};
+                                     softmax<Avx512Lanes>,  silu_mul<Avx512Lanes>,
+                                     sum_streams<Avx512Lanes>};
   return table;
 }
 

@@ -208,7 +208,8 @@ const KernelTable& scalar_kernels() {
   static constexpr KernelTable table{matmul_f32,    matmul_f16,    matmul_bf16,   matmul_bf16_panels, matmul_q8_0,
                                      matmul_q4_0,   round_to_bf16, quantize_q8_0, quantize_q4_0,
                                      dot_rows<ScalarLanes>, add_weighted_rows<ScalarLanes>,
-                                     softmax<ScalarLanes>,  silu_mul<ScalarLanes>};
+                                     softmax<ScalarLanes>,  silu_mul<ScalarLanes>,
+                                     sum_streams<ScalarLanes>};
   return table;
 }
 

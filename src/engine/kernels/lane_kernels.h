@@ -1,4 +1,5 @@
-// Attention's and the MLP's vector work, written once over a set's lane operations. Each kernel
+// Attention's and the MLP's vector work (and the bandwidth probe's read), written once over a set's
+// lane operations. Each kernel
 // file instantiates these templates with its own Lanes type (defined there, in an anonymous
 // namespace, and compiled with that file's -m flags); scalar code gets one-lane Lanes. Lanes
 // provides:
@@ -119,6 +120,31 @@ void silu_mul(float* gate, const float* up, int64_t n) {
     const typename L::V g = L::load(gate + i, mask);
     const typename L::V silu = L::div(g, L::add(L::set1(1.0f), exp_poly<L>(L::negate(g))));
     L::store(gate + i, mask, L::mul(silu, L::load(up + i, mask)));
+  }
+}
+
+// The sum of x[0, n) read as kStreams equal parts side by side, each into its own running sums.
+template <class L, int kStreams>
+float sum_streams_of(const float* x, int64_t n) {
+  const int64_t part = n / kStreams / L::kLanes * L::kLanes;
+  const typename L::Mask all = L::lanes_below(0, L::kLanes);
+  typename L::V sums[kStreams];
+  for (int s = 0; s < kStreams; ++s) sums[s] = L::set1(0.0f);
+  for (int64_t i = 0; i < part; i += L::kLanes) {
+    for (int s = 0; s < kStreams; ++s) sums[s] = L::add(sums[s], L::load(x + s * part + i, all));
+  }
+  float total = 0.0f;
+  for (int s = 0; s < kStreams; ++s) total += L::sum(sums[s]);
+  return total;
+}
+
+template <class L>
+float sum_streams(const float* x, int64_t n, int streams) {
+  switch (streams) {
+    case 1: return sum_streams_of<L, 1>(x, n);
+    case 2: return sum_streams_of<L, 2>(x, n);
+    case 4: return sum_streams_of<L, 4>(x, n);
+    default: return sum_streams_of<L, 8>(x, n);
   }
 }
 

@@ -568,6 +568,22 @@ TEST(Kernels, SiluSameOnEverySet) {
   }
 }
 
+TEST(Kernels, SumStreams) {
+  const std::vector<float> x = random_floats(8 * 16 * 25, 31);
+  double expected = 0.0, magnitude = 0.0;
+  for (float v : x) {
+    expected += v;
+    magnitude += std::fabs(v);
+  }
+  for (Isa isa : supported_isas()) {
+    for (int streams : {1, 2, 4, 8}) {
+      SCOPED_TRACE(std::string(isa_name(isa)) + " streams=" + std::to_string(streams));
+      EXPECT_NEAR(kernels_for(isa).sum_streams(x.data(), static_cast<int64_t>(x.size()), streams), expected,
+                  1e-6 * magnitude);
+    }
+  }
+}
+
 TEST(KernelConversions, Bf16) {
   EXPECT_EQ(f32_to_bf16(1.0f), 0x3F80);
   EXPECT_EQ(f32_to_bf16(from_bits(0x3F808000)), 0x3F80);  // tie to even (down)
