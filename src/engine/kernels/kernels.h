@@ -85,13 +85,16 @@ struct KernelTable {
   // only: every set shares one scalar implementation.
   void (*quantize_q4_0)(const float* x, int64_t n, uint8_t* q, float* scales);
 
-  // Attention over one head, a run of cached positions at a time (rows `stride` floats apart):
-  // out[j] = scale * dot(q, rows + j * stride) over n values, for j < count.
-  void (*dot_rows)(const float* q, const float* rows, int64_t stride, int64_t count, int64_t n,
-                   float scale, float* out);
-  // out[i] += sum over j < count of weights[j] * rows[j * stride + i], for i < n.
-  void (*add_weighted_rows)(const float* weights, const float* rows, int64_t stride, int64_t count,
-                            int64_t n, float* out);
+  // Attention over the query heads of one key-value head, a run of cached positions at a time
+  // (rows `stride` floats apart), the queries n values apart:
+  // out[g * out_stride + j] = scale * dot(q + g * n, rows + j * stride) over n values, for
+  // g < queries and j < count.
+  void (*dot_rows)(const float* q, int64_t queries, const float* rows, int64_t stride, int64_t count, int64_t n,
+                   float scale, float* out, int64_t out_stride);
+  // out[g * n + i] += sum over j < count of weights[g * weights_stride + j] * rows[j * stride + i],
+  // for g < queries and i < n.
+  void (*add_weighted_rows)(const float* weights, int64_t queries, int64_t weights_stride, const float* rows,
+                            int64_t stride, int64_t count, int64_t n, float* out);
   // x = softmax(x) over n > 0 values: exp(x - max) (lane_kernels.h), times 1 / their sum.
   void (*softmax)(float* x, int64_t n);
   // gate = silu(gate) * up = gate / (1 + exp(-gate)) * up, with lane_kernels.h's exp.

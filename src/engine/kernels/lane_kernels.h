@@ -43,50 +43,104 @@ template <class L>
   return L::mul(p, L::pow2(n));
 }
 
-// out[j] = scale · dot(q, rows + j · stride) over n values, for j < count. Four rows at a time
-// share one transposing reduction; a row gets the same sum either way.
+// Attention takes the queries of one key-value head together (grouped-query attention), so each
+// cached key or value is loaded once for all of them: G queries at a time, at most kMaxQueries
+// (their accumulators must stay in registers: four with 32 registers, two with 16).
 template <class L>
-void dot_rows(const float* q, const float* rows, int64_t stride, int64_t count, int64_t n, float scale,
-              float* out) {
+inline constexpr int kMaxQueries = L::kLanes >= 16 ? 4 : 2;
+
+// Calls visit.template operator()<G>() for the next G = min(left, kMaxQueries) queries; returns G.
+template <class L, class Visit>
+int64_t with_queries(int64_t left, Visit&& visit) {
+  if constexpr (kMaxQueries<L> >= 4) {
+    if (left >= 4) return visit.template operator()<4>(), 4;
+    if (left == 3) return visit.template operator()<3>(), 3;
+  }
+  if (left >= 2) return visit.template operator()<2>(), 2;
+  return visit.template operator()<1>(), 1;
+}
+
+template <class L, int G>
+void dot_rows_of(const float* q, const float* rows, int64_t stride, int64_t count, int64_t n, float scale,
+                 float* out, int64_t out_stride) {
   int64_t j = 0;
   for (; j + 4 <= count; j += 4) {
-    typename L::V acc[4] = {L::set1(0.0f), L::set1(0.0f), L::set1(0.0f), L::set1(0.0f)};
+    typename L::V acc[G][4];
+    for (int g = 0; g < G; ++g) {
+      for (int r = 0; r < 4; ++r) acc[g][r] = L::set1(0.0f);
+    }
     for (int64_t i = 0; i < n; i += L::kLanes) {
       const typename L::Mask mask = L::lanes_below(i, n);
-      const typename L::V qv = L::load(q + i, mask);
-      for (int r = 0; r < 4; ++r) acc[r] = L::fmadd(qv, L::load(rows + (j + r) * stride + i, mask), acc[r]);
+      typename L::V keys[4];
+      for (int r = 0; r < 4; ++r) keys[r] = L::load(rows + (j + r) * stride + i, mask);
+      for (int g = 0; g < G; ++g) {
+        const typename L::V qv = L::load(q + g * n + i, mask);
+        for (int r = 0; r < 4; ++r) acc[g][r] = L::fmadd(qv, keys[r], acc[g][r]);
+      }
     }
-    L::store_sums4(out + j, acc[0], acc[1], acc[2], acc[3], scale);
+    for (int g = 0; g < G; ++g) {
+      L::store_sums4(out + g * out_stride + j, acc[g][0], acc[g][1], acc[g][2], acc[g][3], scale);
+    }
   }
   for (; j < count; ++j) {
-    typename L::V acc = L::set1(0.0f);
+    typename L::V acc[G];
+    for (int g = 0; g < G; ++g) acc[g] = L::set1(0.0f);
     for (int64_t i = 0; i < n; i += L::kLanes) {
       const typename L::Mask mask = L::lanes_below(i, n);
-      acc = L::fmadd(L::load(q + i, mask), L::load(rows + j * stride + i, mask), acc);
+      const typename L::V key = L::load(rows + j * stride + i, mask);
+      for (int g = 0; g < G; ++g) acc[g] = L::fmadd(L::load(q + g * n + i, mask), key, acc[g]);
     }
-    out[j] = scale * L::sum(acc);
+    for (int g = 0; g < G; ++g) out[g * out_stride + j] = scale * L::sum(acc[g]);
   }
 }
 
-// out[i] += sum over j < count of weights[j] · rows[j · stride + i], for i < n; four vectors of
-// outputs stay in registers while the rows stream past.
+// out[g · out_stride + j] = scale · dot(q + g · n, rows + j · stride) over n values, for
+// g < queries and j < count. Four rows at a time share one transposing reduction; a score is the
+// same whatever the queries and rows around it.
 template <class L>
-void add_weighted_rows(const float* weights, const float* rows, int64_t stride, int64_t count, int64_t n,
-                       float* out) {
+void dot_rows(const float* q, int64_t queries, const float* rows, int64_t stride, int64_t count, int64_t n,
+              float scale, float* out, int64_t out_stride) {
+  for (int64_t g = 0; g < queries;) {
+    g += with_queries<L>(queries - g, [&]<int G>() {
+      dot_rows_of<L, G>(q + g * n, rows, stride, count, n, scale, out + g * out_stride, out_stride);
+    });
+  }
+}
+
+template <class L, int G>
+void add_weighted_rows_of(const float* weights, int64_t weights_stride, const float* rows, int64_t stride,
+                          int64_t count, int64_t n, float* out) {
   for (int64_t i = 0; i < n; i += 4 * L::kLanes) {
     typename L::Mask masks[4];
-    typename L::V acc[4];
+    typename L::V acc[G][4];
     for (int v = 0; v < 4; ++v) {
       masks[v] = L::lanes_below(i + v * L::kLanes, n);
-      acc[v] = L::load(out + i + v * L::kLanes, masks[v]);
+      for (int g = 0; g < G; ++g) acc[g][v] = L::load(out + g * n + i + v * L::kLanes, masks[v]);
     }
     for (int64_t j = 0; j < count; ++j) {
-      const typename L::V weight = L::set1(weights[j]);
-      for (int v = 0; v < 4; ++v) {
-        acc[v] = L::fmadd(weight, L::load(rows + j * stride + i + v * L::kLanes, masks[v]), acc[v]);
+      typename L::V values[4];
+      for (int v = 0; v < 4; ++v) values[v] = L::load(rows + j * stride + i + v * L::kLanes, masks[v]);
+      for (int g = 0; g < G; ++g) {
+        const typename L::V weight = L::set1(weights[g * weights_stride + j]);
+        for (int v = 0; v < 4; ++v) acc[g][v] = L::fmadd(weight, values[v], acc[g][v]);
       }
     }
-    for (int v = 0; v < 4; ++v) L::store(out + i + v * L::kLanes, masks[v], acc[v]);
+    for (int g = 0; g < G; ++g) {
+      for (int v = 0; v < 4; ++v) L::store(out + g * n + i + v * L::kLanes, masks[v], acc[g][v]);
+    }
+  }
+}
+
+// out[g · n + i] += sum over j < count of weights[g · weights_stride + j] · rows[j · stride + i],
+// for g < queries and i < n; four vectors of each query's outputs stay in registers while the
+// rows stream past.
+template <class L>
+void add_weighted_rows(const float* weights, int64_t queries, int64_t weights_stride, const float* rows,
+                       int64_t stride, int64_t count, int64_t n, float* out) {
+  for (int64_t g = 0; g < queries;) {
+    g += with_queries<L>(queries - g, [&]<int G>() {
+      add_weighted_rows_of<L, G>(weights + g * weights_stride, weights_stride, rows, stride, count, n, out + g * n);
+    });
   }
 }
 

@@ -105,9 +105,11 @@ DecoderModel::DecoderModel(const std::filesystem::path& folder, Quantization qua
                 "the checkpoint has no tensor lm_head.weight and config.json does not set tie_word_embeddings");
   }
   weights_.finish_loading();
-  // The fewest heads whose outputs fill whole blocks of 32 values, or all of them.
+  // The fewest heads that are whole groups of a key-value head and whose outputs fill whole blocks
+  // of 32 values, or all of them.
+  const int64_t kv_group = config_.num_attention_heads / config_.num_key_value_heads;
   attention_group_ = config_.num_attention_heads;
-  for (int64_t g = 1; g <= config_.num_attention_heads; ++g) {
+  for (int64_t g = kv_group; g <= config_.num_attention_heads; g += kv_group) {
     if (config_.num_attention_heads % g == 0 && g * head % kernels::kQ8BlockSize == 0) {
       attention_group_ = g;
       break;
@@ -147,7 +149,7 @@ DecoderModel::Workspace::Workspace(const DecoderModel& model, int64_t max_tokens
   logits_.resize(max_logits * c.vocab_size);
   cos_.resize(max_tokens * c.head_dim / 2);
   sin_.resize(max_tokens * c.head_dim / 2);
-  scores_.resize(static_cast<size_t>(threads) * max_context);
+  scores_.resize(static_cast<size_t>(threads) * c.num_attention_heads / c.num_key_value_heads * max_context);
   position_.resize(max_tokens);
   sequence_of_.resize(max_tokens);
   logit_rows_.resize(max_logits);
@@ -293,7 +295,8 @@ void DecoderModel::run_layer(const Layer& layer, int64_t index, std::span<const 
   pool.barrier();
 }
 
-// Work items are (row, group of heads); a group spans whole blocks of 32 output columns so the
+// Work items are (row, group of heads); a group is whole key-value heads' sets of query heads, which
+// score and weigh each cached row together, and spans whole blocks of 32 output columns so the
 // thread that computes it can also prepare it for the output projection.
 void DecoderModel::attend(int64_t index, std::span<const StepSequence> batch, KvCache& cache, Workspace& ws,
                           ThreadPool& pool, int thread, const Linear& output) const {
@@ -304,7 +307,7 @@ void DecoderModel::attend(int64_t index, std::span<const StepSequence> batch, Kv
   const int64_t block_size = cache.shape().block_size, groups = heads / attention_group_;
   const float scale = 1.0f / std::sqrt(static_cast<float>(head));
   const bool sliding = config_.sliding_window && index >= config_.first_sliding_layer;
-  float* scores = ws.scores_.data() + static_cast<size_t>(thread) * ws.max_context_;
+  float* scores = ws.scores_.data() + static_cast<size_t>(thread) * group * ws.max_context_;
 
   for (auto [item_begin, item_end] : pool.parts(thread, tokens * groups)) {
     for (int64_t item = item_begin; item < item_end; ++item) {
@@ -320,18 +323,20 @@ void DecoderModel::attend(int64_t index, std::span<const StepSequence> batch, Kv
           j += run;
         }
       };
-      for (int64_t h = first_head; h < first_head + attention_group_; ++h) {
+      // The query heads of each key-value head together: `group` rows of `span` scores.
+      const int64_t span = position + 1 - first;
+      for (int64_t h = first_head; h < first_head + attention_group_; h += group) {
         const int64_t kv_offset = h / group * head;
         const float* q = ws.q_.data() + row * heads * head + h * head;
         for_each_run([&](int64_t j, int32_t block, int64_t offset, int64_t run) {
-          k.dot_rows(q, cache.keys(index, block) + offset * kv_width + kv_offset, kv_width, run, head, scale,
-                     scores + j - first);
+          k.dot_rows(q, group, cache.keys(index, block) + offset * kv_width + kv_offset, kv_width, run, head, scale,
+                     scores + j - first, span);
         });
-        k.softmax(scores, position + 1 - first);
+        for (int64_t g = 0; g < group; ++g) k.softmax(scores + g * span, span);
         float* out = ws.attention_.data() + row * heads * head + h * head;
-        std::fill(out, out + head, 0.0f);
+        std::fill(out, out + group * head, 0.0f);
         for_each_run([&](int64_t j, int32_t block, int64_t offset, int64_t run) {
-          k.add_weighted_rows(scores + j - first, cache.values(index, block) + offset * kv_width + kv_offset,
+          k.add_weighted_rows(scores + j - first, group, span, cache.values(index, block) + offset * kv_width + kv_offset,
                               kv_width, run, head, out);
         });
       }

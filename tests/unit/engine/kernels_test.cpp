@@ -477,43 +477,54 @@ TEST(Kernels, RoundToBf16SameOnEverySet) {
 }
 
 // Attention's pieces on rows `stride` apart, every length around the vector widths.
+// Up to 7 query heads of one key-value head at once (more than the widest set takes together).
 TEST(Kernels, DotRowsAndAddWeightedRows) {
   for (Isa isa : supported_isas()) {
     for (int64_t n : {1, 7, 16, 33, 64, 100, 128}) {
       for (int64_t count : {1, 3, 4, 9, 16}) {
-        SCOPED_TRACE(std::string(isa_name(isa)) + " n=" + std::to_string(n) + " count=" + std::to_string(count));
-        const int64_t stride = n + 5;
-        const auto q = random_floats(n, 12);
-        auto rows = random_floats(count * stride, 13);
-        std::vector<float> scores(count + 1, kGuard);
-        kernels_for(isa).dot_rows(q.data(), rows.data(), stride, count, n, 0.5f, scores.data());
-        for (int64_t j = 0; j < count; ++j) {
-          double expected = 0.0, magnitude = 0.0;
-          for (int64_t i = 0; i < n; ++i) {
-            expected += double{q[i]} * rows[j * stride + i];
-            magnitude += std::fabs(double{q[i]} * rows[j * stride + i]);
+        for (int64_t queries : {1, 3, 7}) {
+          SCOPED_TRACE(std::string(isa_name(isa)) + " n=" + std::to_string(n) + " count=" + std::to_string(count) +
+                       " queries=" + std::to_string(queries));
+          const KernelTable& table = kernels_for(isa);
+          const int64_t stride = n + 5, out_stride = count + 2;
+          const auto q = random_floats(queries * n, 12);
+          auto rows = random_floats(count * stride, 13);
+          std::vector<float> scores(queries * out_stride, kGuard);
+          table.dot_rows(q.data(), queries, rows.data(), stride, count, n, 0.5f, scores.data(), out_stride);
+          for (int64_t g = 0; g < queries; ++g) {
+            for (int64_t j = 0; j < count; ++j) {
+              double expected = 0.0, magnitude = 0.0;
+              for (int64_t i = 0; i < n; ++i) {
+                expected += double{q[g * n + i]} * rows[j * stride + i];
+                magnitude += std::fabs(double{q[g * n + i]} * rows[j * stride + i]);
+              }
+              EXPECT_NEAR(scores[g * out_stride + j], 0.5 * expected, 1e-5 * magnitude);
+              // A score does not depend on the rows or queries beside it.
+              float alone = 0.0f;
+              table.dot_rows(q.data() + g * n, 1, rows.data() + j * stride, stride, 1, n, 0.5f, &alone, 1);
+              EXPECT_EQ(bits(alone), bits(scores[g * out_stride + j])) << g << " " << j;
+            }
+            EXPECT_EQ(scores[g * out_stride + count], kGuard);
           }
-          EXPECT_NEAR(scores[j], 0.5 * expected, 1e-5 * magnitude);
-        }
-        EXPECT_EQ(scores[count], kGuard);
-        // A row's score does not depend on the rows beside it.
-        for (int64_t j = 0; j < count; ++j) {
-          float alone = 0.0f;
-          kernels_for(isa).dot_rows(q.data(), rows.data() + j * stride, stride, 1, n, 0.5f, &alone);
-          EXPECT_EQ(bits(alone), bits(scores[j])) << j;
-        }
 
-        const auto weights = random_floats(count, 14);
-        std::vector<float> out = random_floats(n, 15);
-        const std::vector<float> start = out;
-        out.push_back(kGuard);
-        kernels_for(isa).add_weighted_rows(weights.data(), rows.data(), stride, count, n, out.data());
-        for (int64_t i = 0; i < n; ++i) {
-          double expected = start[i];
-          for (int64_t j = 0; j < count; ++j) expected += double{weights[j]} * rows[j * stride + i];
-          EXPECT_NEAR(out[i], expected, 1e-5 * (count + 1));
+          const auto weights = random_floats(queries * out_stride, 14);
+          std::vector<float> out = random_floats(queries * n, 15);
+          const std::vector<float> start = out;
+          out.push_back(kGuard);
+          table.add_weighted_rows(weights.data(), queries, out_stride, rows.data(), stride, count, n, out.data());
+          for (int64_t g = 0; g < queries; ++g) {
+            std::vector<float> alone(start.begin() + g * n, start.begin() + (g + 1) * n);
+            table.add_weighted_rows(weights.data() + g * out_stride, 1, out_stride, rows.data(), stride, count, n,
+                                    alone.data());
+            for (int64_t i = 0; i < n; ++i) {
+              double expected = start[g * n + i];
+              for (int64_t j = 0; j < count; ++j) expected += double{weights[g * out_stride + j]} * rows[j * stride + i];
+              EXPECT_NEAR(out[g * n + i], expected, 1e-5 * (count + 1));
+              EXPECT_EQ(bits(alone[i]), bits(out[g * n + i])) << g << " " << i;
+            }
+          }
+          EXPECT_EQ(out[queries * n], kGuard);
         }
-        EXPECT_EQ(out[n], kGuard);
       }
     }
   }
