@@ -102,10 +102,12 @@ std::pair<int64_t, int64_t> ThreadPool::next_part(int index, int64_t count, int6
   SplitState& state = split_state_[index];
   const int64_t granules = (count + granule - 1) / granule;
   // A split of few granules goes out in fixed shares: taking parts would cost more than it evens.
+  // Which thread takes which share turns from split to split, so that the larger shares of uneven
+  // splits (3 granules between 2 threads) do not all fall to the same thread.
   if (granules < kMinGranulesPerThread * size_) {
     if (!state.shared) {
       state.shared = true;
-      const auto part = share(index, count, granule);
+      const auto part = share(static_cast<int>((index + state.fixed_splits++) % size_), count, granule);
       if (part.first < part.second) return part;
     }
     state.shared = false;

@@ -38,7 +38,8 @@ class ThreadPool {
   // first, big ones first and small ones at the end, so that a thread the memory or the machine
   // slows down leaves the rest of its work to the others instead of holding them all at the next
   // barrier. A split of only a few granules per thread goes out in fixed shares instead (one part
-  // each), as taking parts would cost more than it evens out. Every thread must go through the
+  // each, which thread takes the larger share turning from split to split), as taking parts would
+  // cost more than it evens out. Every thread must go through the
   // same sequence of splits, asking each for parts until it gets an empty one; consecutive splits
   // need no barrier between them.
   std::pair<int64_t, int64_t> next_part(int index, int64_t count, int64_t granule = 1);
@@ -60,6 +61,7 @@ class ThreadPool {
   struct alignas(64) SplitState {
     int64_t start = 0;
     bool shared = false;
+    int64_t fixed_splits = 0;  // splits so far this run that went out in fixed shares
   };
   alignas(64) std::atomic<int64_t> granules_taken_{0};
   std::vector<SplitState> split_state_;
