@@ -11,12 +11,14 @@
 namespace gatehouse::engine {
 namespace {
 
-// Output rows per part of a product, so tiles stay whole: three bf16 panels, and whole tiles of
-// the quantized kernels.
-constexpr int64_t kRowGranule = 3 * kernels::kBf16PanelRows;
-// The same for gate/up, whose parts are also whole q8_0 blocks of the down projection's input.
-constexpr int64_t kInnerGranule = 2 * kRowGranule;
-static_assert(kInnerGranule % kernels::kQ8BlockSize == 0);
+// Output rows per part of a product, so tiles stay whole: one bf16 panel (a multiple of every
+// quantized tile) when decoding, so that parts stay small enough to even out between threads, and
+// three (the widest tile) for steps of many rows, where a narrower tile costs more. Parts of
+// gate/up are also whole q8_0 blocks of the down projection's input.
+constexpr int64_t kManyRows = 16;
+int64_t row_granule(int64_t tokens) { return (tokens >= kManyRows ? 3 : 1) * kernels::kBf16PanelRows; }
+int64_t inner_granule(int64_t tokens) { return 2 * row_granule(tokens); }
+static_assert(2 * kernels::kBf16PanelRows % kernels::kQ8BlockSize == 0);
 
 std::string layer_name(int64_t index, const std::string& rest) {
   return "model.layers." + std::to_string(index) + "." + rest;
@@ -268,7 +270,7 @@ void DecoderModel::run_layer(const Layer& layer, int64_t index, std::span<const 
   pool.barrier();
 
   // Output projection, added to the residual stream column by column.
-  for (auto [n_begin, n_end] : pool.parts(thread, hidden, kRowGranule)) {
+  for (auto [n_begin, n_end] : pool.parts(thread, hidden, row_granule(tokens))) {
     layer.o.apply(ws.attention_input_, n_begin, n_end, ws.projected_.data(), hidden);
     add_residual(ws.projected_.data(), ws.hidden_.data(), tokens, hidden, n_begin, n_end);
   }
@@ -278,7 +280,7 @@ void DecoderModel::run_layer(const Layer& layer, int64_t index, std::span<const 
   rms_norm_rows(ws.hidden_.data(), layer.post_attention_norm, ws.normed_.data(), begin, end, hidden);
   prepare(ws.model_input_, {&layer.gate, &layer.up}, begin, end, 0, hidden);
   pool.barrier();
-  for (auto [n_begin, n_end] : pool.parts(thread, inner, kInnerGranule)) {
+  for (auto [n_begin, n_end] : pool.parts(thread, inner, inner_granule(tokens))) {
     layer.gate.apply(ws.model_input_, n_begin, n_end, ws.gate_.data(), inner);
     layer.up.apply(ws.model_input_, n_begin, n_end, ws.up_.data(), inner);
     for (int64_t m = 0; m < tokens; ++m) {
@@ -288,7 +290,7 @@ void DecoderModel::run_layer(const Layer& layer, int64_t index, std::span<const 
     prepare(ws.mlp_input_, {&layer.down}, 0, tokens, n_begin, n_end);
   }
   pool.barrier();
-  for (auto [n_begin, n_end] : pool.parts(thread, hidden, kRowGranule)) {
+  for (auto [n_begin, n_end] : pool.parts(thread, hidden, row_granule(tokens))) {
     layer.down.apply(ws.mlp_input_, n_begin, n_end, ws.projected_.data(), hidden);
     add_residual(ws.projected_.data(), ws.hidden_.data(), tokens, hidden, n_begin, n_end);
   }
