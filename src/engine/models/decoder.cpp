@@ -283,11 +283,12 @@ void DecoderModel::run_layer(const Layer& layer, int64_t index, std::span<const 
   for (auto [n_begin, n_end] : pool.parts(thread, inner, inner_granule(tokens))) {
     layer.gate.apply(ws.model_input_, n_begin, n_end, ws.gate_.data(), inner);
     layer.up.apply(ws.model_input_, n_begin, n_end, ws.up_.data(), inner);
+    // Row by row, each prepared for the down projection while it is in L1.
     for (int64_t m = 0; m < tokens; ++m) {
       kernels::kernels().silu_mul(ws.gate_.data() + m * inner + n_begin, ws.up_.data() + m * inner + n_begin,
                                   n_end - n_begin);
+      prepare(ws.mlp_input_, {&layer.down}, m, m + 1, n_begin, n_end);
     }
-    prepare(ws.mlp_input_, {&layer.down}, 0, tokens, n_begin, n_end);
   }
   pool.barrier();
   for (auto [n_begin, n_end] : pool.parts(thread, hidden, row_granule(tokens))) {
