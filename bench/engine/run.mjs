@@ -2,7 +2,8 @@
 // tok/s at batch 8, for random-weight checkpoints with real shapes (Llama-3.2-1B, and
 // SmolLM2-135M's layers with Llama 3's vocabulary), BF16, q8_0 and q4_0, 1 and 2 threads, beside the
 // memory-bandwidth roofline `gatehouse bench` measures itself (weight bytes read per decode step ÷
-// read bandwidth with all the run's threads, measured between the steps of the timed decode run).
+// the highest read bandwidth with all the run's threads measured between the steps of the timed
+// decode run; the samples' mean, and the fraction of it, in brackets).
 // The llama.cpp column is the figure the engine issue gives for llama.cpp (early-2025 build, 2
 // threads) on this kind of machine; llama.cpp is not built here, so it is quoted, not re-run.
 // Usage: node bench/engine/run.mjs --bin build/bin/gatehouse [--dir /dev/shm/gatehouse-bench]
@@ -51,17 +52,19 @@ for (const shape of args.shapes.split(',')) {
     for (const threads of args.threads.split(',').map(Number)) {
       const r = bench(folder, threads, quantization);
       const peer = threads === 2 ? llamaCpp[shape]?.[quantization] : undefined;
-      rows.push([shape, quantization === 'none' ? 'bf16' : quantization, threads, f(r.read_bandwidth_gbs),
+      rows.push([shape, quantization === 'none' ? 'bf16' : quantization, threads,
+        `${f(r.read_bandwidth_gbs)} (${f(r.mean_read_bandwidth_gbs)})`,
         f(r.prefill_tok_s), peer ? `${peer[0]} (${f(r.prefill_tok_s / peer[0], 2)}×)` : '-',
-        f(r.decode_tok_s), f(r.roofline_tok_s), `${f(100 * r.decode_roofline_fraction, 0)}%`,
+        f(r.decode_tok_s), f(r.roofline_tok_s),
+        `${f(100 * r.decode_roofline_fraction, 0)}% (${f(100 * r.decode_mean_bandwidth_fraction, 0)}%)`,
         peer ? `${peer[1]} (${f(r.decode_tok_s / peer[1], 2)}×)` : '-',
         f(r.batch_decode_tok_s), `${f(r.batch_speedup, 2)}×`]);
       console.error(`done: ${shape} ${quantization} ${threads} threads`);
     }
   }
 }
-const header = ['shape', 'weights', 'threads', 'read GB/s', 'prefill tok/s', 'llama.cpp prefill', 'decode tok/s',
-  'roofline tok/s', 'of roofline', 'llama.cpp decode', 'batch-8 tok/s', 'batch-8 / batch-1'];
+const header = ['shape', 'weights', 'threads', 'read GB/s, best (mean)', 'prefill tok/s', 'llama.cpp prefill',
+  'decode tok/s', 'roofline tok/s', 'of roofline (of mean)', 'llama.cpp decode', 'batch-8 tok/s', 'batch-8 / batch-1'];
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);

@@ -54,11 +54,12 @@ double prefill_rate(engine::Engine& engine, const BenchOptions& options, std::mt
   return best;
 }
 
-// One timed decode run: tokens per second over all sequences, and the highest read bandwidth
-// measured between its steps (0 when not measured).
+// One timed decode run: tokens per second over all sequences, and the highest and mean read
+// bandwidth measured between its steps (0 when not measured).
 struct DecodeRun {
   double tok_s = 0;
   double bandwidth = 0;
+  double mean_bandwidth = 0;
 };
 
 // Decode steps between two bandwidth measurements (each is one pass over 1 GiB, a few decode steps
@@ -83,11 +84,14 @@ DecodeRun decode_rate(engine::Engine& engine, const BenchOptions& options, int64
     }
     int64_t first_tokens = 0;
     while (first_tokens < batch) first_tokens += static_cast<int64_t>(engine.step().size());
-    double seconds = 0, bandwidth = 0;
-    int64_t tokens = 0, steps = 0;
+    double seconds = 0, bandwidth = 0, bandwidth_sum = 0;
+    int64_t tokens = 0, steps = 0, samples = 0;
     while (engine.has_unfinished()) {
       if (probe != nullptr && steps % kStepsPerBandwidthSample == 0) {
-        bandwidth = std::max(bandwidth, probe->measure());
+        const double sample = probe->measure();
+        bandwidth = std::max(bandwidth, sample);
+        bandwidth_sum += sample;
+        ++samples;
       }
       const auto start = Clock::now();
       for (const auto& update : engine.step()) tokens += static_cast<int64_t>(update.new_tokens.size());
@@ -95,7 +99,7 @@ DecodeRun decode_rate(engine::Engine& engine, const BenchOptions& options, int64
       ++steps;
     }
     const double rate = static_cast<double>(tokens) / seconds;
-    if (rate > best.tok_s) best = {rate, bandwidth};
+    if (rate > best.tok_s) best = {rate, bandwidth, samples > 0 ? bandwidth_sum / static_cast<double>(samples) : 0};
   }
   return best;
 }
@@ -126,11 +130,14 @@ int run_bench(const BenchOptions& options) {
                     {"weights", engine.weights_resident() ? "memory" : "mmap"},
                     {"weight_bytes", engine.weight_bytes()},
                     {"read_bandwidth_gbs", bandwidth / 1e9},
+                    {"mean_read_bandwidth_gbs", decode.mean_bandwidth / 1e9},
                     {"prefill_tokens", options.prompt_tokens},
                     {"prefill_tok_s", prefill},
                     {"decode_tok_s", decode1},
                     {"roofline_tok_s", roofline},
                     {"decode_roofline_fraction", decode1 / roofline},
+                    {"decode_mean_bandwidth_fraction",
+                     decode1 * static_cast<double>(engine.weight_bytes()) / decode.mean_bandwidth},
                     {"batch", options.batch},
                     {"batch_decode_tok_s", decode_batch},
                     {"batch_speedup", decode_batch / decode1}};
