@@ -153,15 +153,7 @@ void matmul_bf16(const uint16_t* x, int64_t m, int64_t k, const uint16_t* w, int
 // each 32-bit lane of a panel's step holds one row's pair, whose even column is widened by a shift
 // and odd one by a mask, each multiplied by x's value broadcast. Tiles of Mr rows of x and one
 // panel (two halves of 8 rows): 8 accumulators.
-struct PanelKernel {
-  const uint16_t* x;
-  int64_t k;
-  const uint16_t* panels;
-  int64_t n_begin;
-  int64_t n_end;
-  float* y;
-  int64_t y_stride;
-
+struct PanelKernel : PanelProduct {
   template <int Mr, int Nv>
   void tile(int64_t m0, int64_t first_panel) const {
     static_assert(Nv == 1);
@@ -188,8 +180,7 @@ struct PanelKernel {
       }
     }
     const int64_t first_row = first_panel * kBf16PanelRows;
-    const int64_t from = n_begin > first_row ? n_begin - first_row : 0;
-    const int64_t to = n_end - first_row < kBf16PanelRows ? n_end - first_row : kBf16PanelRows;
+    const auto [from, to] = rows_in_range(first_panel);
     for (int a = 0; a < Mr; ++a) {
       alignas(32) float out[kBf16PanelRows];
       _mm256_store_ps(out, acc[a][0]);
@@ -201,7 +192,7 @@ struct PanelKernel {
 
 void matmul_bf16_panels(const uint16_t* x, int64_t m, int64_t k, const uint16_t* panels, int64_t n_begin,
                         int64_t n_end, float* y, int64_t y_stride) {
-  const PanelKernel kernel{x, k, panels, n_begin, n_end, y, y_stride};
+  const PanelKernel kernel{{x, k, panels, n_begin, n_end, y, y_stride}};
   for_each_panel_tile<4, 1>(m, n_begin, n_end, kernel);
 }
 

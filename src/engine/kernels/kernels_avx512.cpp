@@ -148,15 +148,7 @@ void matmul_bf16(const uint16_t* x, int64_t m, int64_t k, const uint16_t* w, int
 // keeps Mr x Nv accumulators of 16 outputs each, and a step loads each panel's next 64 bytes and
 // broadcasts each row's pair of x values, so every accumulator takes one vdpbf16ps per step, along
 // k in order. 8 x 3 tiles: 24 accumulators, and 11 loads for 24 products a step.
-struct PanelKernel {
-  const uint16_t* x;
-  int64_t k;
-  const uint16_t* panels;
-  int64_t n_begin;
-  int64_t n_end;
-  float* y;
-  int64_t y_stride;
-
+struct PanelKernel : PanelProduct {
   template <int Mr, int Nv>
   void tile(int64_t m0, int64_t first_panel) const {
     constexpr int64_t kStepValues = 2 * kBf16PanelRows;
@@ -181,8 +173,7 @@ struct PanelKernel {
     }
     for (int v = 0; v < Nv; ++v) {
       const int64_t first_row = (first_panel + v) * kBf16PanelRows;
-      const int64_t from = n_begin > first_row ? n_begin - first_row : 0;
-      const int64_t to = n_end - first_row < kBf16PanelRows ? n_end - first_row : kBf16PanelRows;
+      const auto [from, to] = rows_in_range(first_panel + v);
       const auto rows = static_cast<__mmask16>(low_mask16(to) & ~low_mask16(from));
       for (int a = 0; a < Mr; ++a) {
         _mm512_mask_storeu_ps(y + (m0 + a) * y_stride + first_row, rows, acc[a][v]);
@@ -193,7 +184,7 @@ struct PanelKernel {
 
 void matmul_bf16_panels(const uint16_t* x, int64_t m, int64_t k, const uint16_t* panels, int64_t n_begin,
                         int64_t n_end, float* y, int64_t y_stride) {
-  const PanelKernel kernel{x, k, panels, n_begin, n_end, y, y_stride};
+  const PanelKernel kernel{{x, k, panels, n_begin, n_end, y, y_stride}};
   for_each_panel_tile<8, 3>(m, n_begin, n_end, kernel);
 }
 

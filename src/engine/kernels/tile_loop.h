@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 #include "engine/kernels/kernels.h"
 
@@ -251,6 +252,24 @@ void for_each_tile(int64_t m, int64_t n_begin, int64_t n_end, int64_t k, int64_t
     }
   }
 }
+
+// A product with weights in bf16 panels, as each set's panel tiles take it.
+struct PanelProduct {
+  const uint16_t* x;
+  int64_t k;
+  const uint16_t* panels;
+  int64_t n_begin;
+  int64_t n_end;
+  float* y;
+  int64_t y_stride;
+
+  // The rows of `panel` inside [n_begin, n_end), counted from the panel's first row: [from, to).
+  std::pair<int64_t, int64_t> rows_in_range(int64_t panel) const {
+    const int64_t first_row = panel * kBf16PanelRows;
+    return {n_begin > first_row ? n_begin - first_row : 0,
+            n_end - first_row < kBf16PanelRows ? n_end - first_row : kBf16PanelRows};
+  }
+};
 
 // The tiles of a product with weights in bf16 panels: the panels that hold rows [n_begin, n_end),
 // in groups of up to NV, each group over every row of x in tiles of up to MR rows, so a group's

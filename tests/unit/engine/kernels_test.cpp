@@ -139,12 +139,13 @@ double widen_f16(uint16_t v) { return f16_to_f32(v); }
 double widen_bf16(uint16_t v) { return bf16_to_f32(v); }
 
 // check_product for a float-typed matmul (f32, f16 or bf16 weights) on x [shape.rows][k] and
-// w [kCols][k].
+// w [kCols][k], which the kernel gets as they are or in its own layout (`laid_out`).
 template <class X, class W>
 void check_float_matmul(const Shape& shape, const std::vector<X>& x, double (*widen_x)(X),
                         const std::vector<W>& w, double (*widen_w)(W),
                         void (*matmul)(const X*, int64_t, int64_t, const W*, int64_t, int64_t,
-                                       float*, int64_t)) {
+                                       float*, int64_t),
+                        const W* laid_out = nullptr) {
   const int64_t k = shape.k;
   auto dot = [&](int64_t row, int64_t n) {
     return reference_dot(
@@ -153,7 +154,7 @@ void check_float_matmul(const Shape& shape, const std::vector<X>& x, double (*wi
   };
   check_product(shape,
                 {[&](int64_t m0, int64_t m, int64_t nb, int64_t ne, float* y, int64_t ys) {
-                   matmul(x.data() + m0 * k, m, k, w.data(), nb, ne, y, ys);
+                   matmul(x.data() + m0 * k, m, k, laid_out ? laid_out : w.data(), nb, ne, y, ys);
                  },
                  [&](int64_t row, int64_t n) { return dot(row, n).first; },
                  [&](int64_t row, int64_t n) { return dot(row, n).second; }},
@@ -219,18 +220,7 @@ TEST(Kernels, MatmulBf16Panels) {
       for (int64_t p = 0; p * kBf16PanelRows < kCols; ++p) {
         pack_bf16_panel(w.data(), kCols, k, p, panels.data() + p * kBf16PanelRows * k);
       }
-      auto dot = [&](int64_t row, int64_t n) {
-        return reference_dot(
-            k, [&](int64_t i) { return widen_bf16(x[row * k + i]); },
-            [&](int64_t i) { return widen_bf16(w[n * k + i]); });
-      };
-      check_product(shape,
-                    {[&](int64_t m0, int64_t m, int64_t nb, int64_t ne, float* y, int64_t ys) {
-                       kernels_for(isa).matmul_bf16_panels(x.data() + m0 * k, m, k, panels.data(), nb, ne, y, ys);
-                     },
-                     [&](int64_t row, int64_t n) { return dot(row, n).first; },
-                     [&](int64_t row, int64_t n) { return dot(row, n).second; }},
-                    1e-5);
+      check_float_matmul(shape, x, widen_bf16, w, widen_bf16, kernels_for(isa).matmul_bf16_panels, panels.data());
     }
   }
 }
