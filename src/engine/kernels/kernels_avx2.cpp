@@ -171,8 +171,8 @@ struct PanelKernel : PanelProduct {
         odd[h] = _mm256_castsi256_ps(_mm256_and_si256(pairs, odd_half));
       }
       for (int a = 0; a < Mr; ++a) {
-        const __m256 x_even = _mm256_set1_ps(kernels::bf16_to_f32(xr[a * k + 2 * j]));
-        const __m256 x_odd = _mm256_set1_ps(kernels::bf16_to_f32(xr[a * k + 2 * j + 1]));
+        const __m256 x_even = widen_bf16(_mm_set1_epi16(static_cast<int16_t>(xr[a * k + 2 * j])));
+        const __m256 x_odd = widen_bf16(_mm_set1_epi16(static_cast<int16_t>(xr[a * k + 2 * j + 1])));
         for (int h = 0; h < 2; ++h) {
           acc[a][h] = _mm256_fmadd_ps(x_even, even[h], acc[a][h]);
           acc[a][h] = _mm256_fmadd_ps(x_odd, odd[h], acc[a][h]);

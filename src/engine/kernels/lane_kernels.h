@@ -1,8 +1,7 @@
 // Attention's and the MLP's vector work (and the bandwidth probe's read), written once over a set's
-// lane operations. Each kernel
-// file instantiates these templates with its own Lanes type (defined there, in an anonymous
-// namespace, and compiled with that file's -m flags); scalar code gets one-lane Lanes. Lanes
-// provides:
+// lane operations. Each kernel file instantiates these templates with its own Lanes type (defined
+// there, in an anonymous namespace, and compiled with that file's -m flags); scalar code gets
+// one-lane Lanes. Lanes provides:
 //   V, Mask and kLanes; lanes_below(i, n), the lanes of [i, i + kLanes) below n;
 //   load(p, mask) (zeros elsewhere), load_or(p, mask, fill), store(p, mask, v), set1(f);
 //   add, sub, mul, div, min, max (the second operand where either is NaN, as vminps/vmaxps),

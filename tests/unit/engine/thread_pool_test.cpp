@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <utility>
@@ -67,6 +68,20 @@ TEST(ThreadPool, PartsCoverEverySplitOnce) {
       }
     }
   }
+}
+
+// q, k and v of a small model: 9, 3 and 3 heads between two threads in fixed shares. The larger
+// shares alternate, so the threads end with 8 and 7 heads, not 6 and 9.
+TEST(ThreadPool, SmallSplitsAlternateTheLargerShare) {
+  ThreadPool pool(2);
+  std::vector<int64_t> heads(2, 0);
+  pool.run([&](int thread) {
+    for (int64_t count : {9, 3, 3}) {
+      for (auto [begin, end] : pool.parts(thread, count)) heads[thread] += end - begin;
+    }
+  });
+  EXPECT_LE(std::max(heads[0], heads[1]) - std::min(heads[0], heads[1]), 1) << heads[0] << " " << heads[1];
+  EXPECT_EQ(heads[0] + heads[1], 15);
 }
 
 TEST(ThreadPool, SingleThreadRunsInline) {
