@@ -1,4 +1,4 @@
-// Single-thread throughput of the matrix kernels (bf16, q8_0, q4_0, f16, f32) at Llama-3.2-1B
+// Single-thread throughput of the matrix kernels (bf16 rows and panels, q8_0, q4_0, f16, f32) at Llama-3.2-1B
 // shapes, beside this machine's ceilings: prefill (m = 128) in GFLOP/s against the vdpbf16ps peak,
 // decode (m = 1, 4, 8) in GB/s of weights against a plain sequential read of as many bytes.
 // Buffers are 4 KiB aligned; decode rotates over several copies of the weights (hundreds of MiB)
@@ -24,6 +24,8 @@ namespace {
 
 using gatehouse::engine::kernels::Isa;
 using gatehouse::engine::kernels::KernelTable;
+using gatehouse::engine::kernels::bf16_panels_size;
+using gatehouse::engine::kernels::q8_0_panels_bytes;
 
 template <class T>
 struct PageAligned {
@@ -88,6 +90,35 @@ uint64_t touch_lines(const uint64_t* p, int64_t bytes) {
   return sums[0] + sums[1] + sums[2] + sums[3];
 }
 
+// x in q8_0 with its blocks' sums, as the engine's activations.
+void quantize(const KernelTable& kernels, const float* x, int64_t n, int8_t* q, float* scales, int32_t* sums) {
+  kernels.quantize_q8_0(x, n, q, scales);
+  for (int64_t b = 0; b < n / 32; ++b) {
+    sums[b] = 0;
+    for (int i = 0; i < 32; ++i) sums[b] += q[b * 32 + i];
+  }
+}
+
+// w [n][k] in bf16 panels, as the engine loads resident weights.
+void pack_bf16(const uint16_t* w, int64_t n, int64_t k, uint16_t* out) {
+  namespace kernels_ns = gatehouse::engine::kernels;
+  for (int64_t p = 0; p * kernels_ns::kPanelRows < n; ++p) {
+    kernels_ns::pack_bf16_panel(w, n, k, p, out + p * kernels_ns::kPanelRows * k);
+  }
+}
+
+// w [n][k] (n a multiple of 16) quantized to q8_0 panels, as the engine loads weights.
+void pack_q8_0(const KernelTable& kernels, const float* w, int64_t n, int64_t k, uint8_t* out) {
+  namespace kernels_ns = gatehouse::engine::kernels;
+  std::vector<int8_t> q(kernels_ns::kPanelRows * k);
+  std::vector<float> scales(kernels_ns::kPanelRows * k / 32);
+  for (int64_t p = 0; p < n / kernels_ns::kPanelRows; ++p) {
+    kernels.quantize_q8_0(w + p * kernels_ns::kPanelRows * k, kernels_ns::kPanelRows * k, q.data(), scales.data());
+    kernels_ns::pack_q8_0_panel(q.data(), scales.data(), kernels_ns::kPanelRows, k,
+                                out + p * k / 32 * kernels_ns::kQ8PanelBlockBytes);
+  }
+}
+
 struct Prefill {
   const KernelTable& kernels;
   double peak;  // GFLOP/s, 0 when unknown
@@ -100,20 +131,26 @@ struct Prefill {
     kernels.round_to_bf16(xf.data(), m * k, xb.data());
     kernels.round_to_bf16(wf.data(), n * k, wb.data());
     for (size_t i = 0; i < wh.size(); ++i) wh[i] = gatehouse::engine::kernels::f32_to_f16(wf[i]);
-    Buffer<int8_t> xq(m * k), wq(n * k);
-    Buffer<float> xs(m * k / 32), ws(n * k / 32);
-    kernels.quantize_q8_0(xf.data(), m * k, xq.data(), xs.data());
-    kernels.quantize_q8_0(wf.data(), n * k, wq.data(), ws.data());
+    Buffer<int8_t> xq(m * k);
+    Buffer<float> xs(m * k / 32);
+    Buffer<int32_t> x_sums(m * k / 32);
+    quantize(kernels, xf.data(), m * k, xq.data(), xs.data(), x_sums.data());
+    Buffer<uint8_t> w8(q8_0_panels_bytes(n, k));
+    pack_q8_0(kernels, wf.data(), n, k, w8.data());
     Buffer<uint8_t> w4(n * k / 2);
     Buffer<float> w4s(n * k / 32);
     for (int64_t r = 0; r < n; ++r) {
       kernels.quantize_q4_0(wf.data() + r * k, k, w4.data() + r * k / 2, w4s.data() + r * k / 32);
     }
     const double flop = 2.0 * m * n * k;
+    Buffer<uint16_t> wp(bf16_panels_size(n, k));
+    pack_bf16(wb.data(), n, k, wp.data());
     report("bf16", m, k, n, flop,
            [&] { kernels.matmul_bf16(xb.data(), m, k, wb.data(), 0, n, y.data(), n); });
+    report("bf16 panels", m, k, n, flop,
+           [&] { kernels.matmul_bf16_panels(xb.data(), m, k, wp.data(), 0, n, y.data(), n); });
     report("q8_0", m, k, n, flop, [&] {
-      kernels.matmul_q8_0(xq.data(), xs.data(), m, k, wq.data(), ws.data(), 0, n, y.data(), n);
+      kernels.matmul_q8_0(xq.data(), xs.data(), x_sums.data(), m, k, w8.data(), 0, n, y.data(), n);
     });
     report("q4_0", m, k, n, flop, [&] {
       kernels.matmul_q4_0(xq.data(), xs.data(), m, k, w4.data(), w4s.data(), 0, n, y.data(), n);
@@ -127,7 +164,7 @@ struct Prefill {
   void report(const char* type, int64_t m, int64_t k, int64_t n, double flop,
               const std::function<void()>& product) const {
     const double gflops = flop / fastest(15, product) / 1e9;
-    std::printf("prefill %-4s m=%ld k=%ld n=%ld: %6.1f GFLOP/s", type, m, k, n, gflops);
+    std::printf("prefill %-11s m=%ld k=%ld n=%ld: %6.1f GFLOP/s", type, m, k, n, gflops);
     if (peak > 0) std::printf("  (%.2f of the vdpbf16ps peak %.0f)", gflops / peak, peak);
     std::printf("\n");
   }
@@ -140,8 +177,16 @@ struct Decode {
   void run(int64_t k, int64_t n) const {
     Buffer<uint16_t> wb(n * k * kCopies);
     for (size_t i = 0; i < wb.size(); ++i) wb[i] = static_cast<uint16_t>(0x3C00 ^ (i & 0x3F));
-    Buffer<int8_t> wq(n * k * kCopies);
-    for (size_t i = 0; i < wq.size(); ++i) wq[i] = static_cast<int8_t>(i * 7);
+    Buffer<uint16_t> wp(n * k * kCopies);
+    for (int c = 0; c < kCopies; ++c) pack_bf16(wb.data() + c * n * k, n, k, wp.data() + c * n * k);
+    const int64_t q8_bytes = q8_0_panels_bytes(n, k);
+    Buffer<uint8_t> w8(q8_bytes * kCopies);
+    {
+      Buffer<float> wf(n * k);
+      for (size_t i = 0; i < wf.size(); ++i) wf[i] = static_cast<float>(i % 53) / 53.0f - 0.5f;
+      pack_q8_0(kernels, wf.data(), n, k, w8.data());
+      for (int c = 1; c < kCopies; ++c) std::copy(w8.begin(), w8.begin() + q8_bytes, w8.begin() + c * q8_bytes);
+    }
     Buffer<float> ws(n * k / 32 * kCopies, 0.01f);
     Buffer<uint8_t> w4(n * k / 2 * kCopies);
     for (size_t i = 0; i < w4.size(); ++i) w4[i] = static_cast<uint8_t>(i * 7);
@@ -150,7 +195,8 @@ struct Decode {
     kernels.round_to_bf16(xf.data(), 8 * k, xb.data());
     Buffer<int8_t> xq(8 * k);
     Buffer<float> xs(8 * k / 32);
-    kernels.quantize_q8_0(xf.data(), 8 * k, xq.data(), xs.data());
+    Buffer<int32_t> x_sums(8 * k / 32);
+    quantize(kernels, xf.data(), 8 * k, xq.data(), xs.data(), x_sums.data());
 
     int copy = 0;
     uint64_t sink = 0;
@@ -178,19 +224,30 @@ struct Decode {
       std::printf("decode bf16 m=%ld k=%ld n=%ld: %5.1f GB/s of weights (%.2f of the read)\n", m, k,
                   n, gbs, gbs / read);
     }
-    const int64_t q8_bytes = n * k + n * k / 32 * 4;
+    for (int64_t m : {1, 4, 8}) {
+      const double gbs =
+          bf16_bytes /
+          fastest(2 * kCopies,
+                  [&] {
+                    kernels.matmul_bf16_panels(xb.data(), m, k, wp.data() + (copy++ % kCopies) * n * k, 0, n,
+                                               y.data(), n);
+                  }) /
+          1e9;
+      std::printf("decode bf16 panels m=%ld k=%ld n=%ld: %5.1f GB/s of weights (%.2f of the read)\n", m, k,
+                  n, gbs, gbs / read);
+    }
     for (int64_t m : {1, 4, 8}) {
       const double gbs =
           q8_bytes /
           fastest(2 * kCopies,
                   [&] {
                     const int64_t c = copy++ % kCopies;
-                    kernels.matmul_q8_0(xq.data(), xs.data(), m, k, wq.data() + c * n * k,
-                                        ws.data() + c * n * k / 32, 0, n, y.data(), n);
+                    kernels.matmul_q8_0(xq.data(), xs.data(), x_sums.data(), m, k, w8.data() + c * q8_bytes, 0,
+                                        n, y.data(), n);
                   }) /
           1e9;
       std::printf(
-          "decode q8_0 m=%ld k=%ld n=%ld: %5.1f GB/s of weights and scales (%.2f of the read)\n", m,
+          "decode q8_0 m=%ld k=%ld n=%ld: %5.1f GB/s of panels (%.2f of the read)\n", m,
           k, n, gbs, gbs / read);
     }
     const int64_t q4_bytes = n * k / 2 + n * k / 32 * 4;

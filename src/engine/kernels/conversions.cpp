@@ -1,7 +1,8 @@
 // Scalar bf16 and f16 conversions, bit-exact with torch (bf16) and IEEE 754 (f16), rounding to
-// nearest even; and the bf16 panel layout.
+// nearest even; and the packing of both panel layouts.
 #include <bit>
 #include <cstdint>
+#include <cstring>
 
 #include "engine/kernels/kernels.h"
 
@@ -49,13 +50,29 @@ uint16_t f32_to_f16(float value) {
 }
 
 void pack_bf16_panel(const uint16_t* w, int64_t n, int64_t k, int64_t panel, uint16_t* out) {
-  for (int64_t r = 0; r < kBf16PanelRows; ++r) {
-    const int64_t row = panel * kBf16PanelRows + r;
+  for (int64_t r = 0; r < kPanelRows; ++r) {
+    const int64_t row = panel * kPanelRows + r;
     for (int64_t j = 0; j < k / 2; ++j) {
-      uint16_t* pair = out + (j * kBf16PanelRows + r) * 2;
+      uint16_t* pair = out + (j * kPanelRows + r) * 2;
       pair[0] = row < n ? w[row * k + 2 * j] : 0;
       pair[1] = row < n ? w[row * k + 2 * j + 1] : 0;
     }
+  }
+}
+
+void pack_q8_0_panel(const int8_t* q, const float* scales, int64_t rows, int64_t k, uint8_t* out) {
+  constexpr int64_t kStepBytes = 4 * kPanelRows;
+  for (int64_t block = 0; block < k / kQ8BlockSize; ++block) {
+    uint8_t* values = out + block * kQ8PanelBlockBytes;
+    float block_scales[kPanelRows] = {};
+    for (int64_t r = 0; r < kPanelRows; ++r) {
+      for (int64_t i = 0; i < kQ8BlockSize; ++i) {
+        const int value = r < rows ? q[r * k + block * kQ8BlockSize + i] : 0;
+        values[i / 4 * kStepBytes + r * 4 + i % 4] = static_cast<uint8_t>(value + 128);
+      }
+      if (r < rows) block_scales[r] = scales[r * (k / kQ8BlockSize) + block];
+    }
+    std::memcpy(values + kPanelRows * kQ8BlockSize, block_scales, sizeof(block_scales));
   }
 }
 

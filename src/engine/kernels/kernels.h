@@ -38,19 +38,35 @@ inline constexpr int64_t kQ8BlockSize = 32;
 // [n][k / 32] array, as q8_0's.
 inline constexpr int64_t kQ4BlockBytes = kQ8BlockSize / 2;
 
+// Rows of w per panel, in both panel layouts below: a product then reads one stream per panel,
+// and each step of it is one instruction that multiplies x's values broadcast against the 16
+// rows in the lanes of a vector, so outputs need no horizontal sums.
+inline constexpr int64_t kPanelRows = 16;
+
 // bf16 panels: the rows of a bf16 matrix [n][k] (k even) in groups of 16, each group one panel of
 // k / 2 steps, a step holding the 16 rows' values at columns 2j and 2j + 1 (row r's pair at
-// values 2r and 2r + 1; 64 bytes). A product then reads one stream per panel, and each step is one
-// vdpbf16ps of a pair of x's values against 16 rows, so outputs need no horizontal sums. The last
-// panel's rows past n are zero.
-inline constexpr int64_t kBf16PanelRows = 16;
+// values 2r and 2r + 1; 64 bytes), for one vdpbf16ps of a pair of x's values. The last panel's
+// rows past n are zero.
 // Values in the panels of an [n][k] matrix.
 inline int64_t bf16_panels_size(int64_t n, int64_t k) {
-  return (n + kBf16PanelRows - 1) / kBf16PanelRows * kBf16PanelRows * k;
+  return (n + kPanelRows - 1) / kPanelRows * kPanelRows * k;
 }
-// Writes panel `panel` of w [n][k] (k even) to out (kBf16PanelRows * k values). Load-time only,
+// Writes panel `panel` of w [n][k] (k even) to out (kPanelRows * k values). Load-time only,
 // shared by every set.
 void pack_bf16_panel(const uint16_t* w, int64_t n, int64_t k, int64_t panel, uint16_t* out);
+
+// q8_0 panels: the rows of a q8_0 matrix [n][k] in groups of 16, each group one panel of k / 32
+// blocks of kQ8PanelBlockBytes: 8 steps of 64 bytes, step s holding the 16 rows' q at the block's
+// columns 4s..4s+3 (row r's at bytes 4r..4r+3) as unsigned bytes q + 128, for one vpdpbusd of
+// four of x's q; then the 16 rows' scales of the block (floats). Rows past n have q = 0 and scale 0.
+inline constexpr int64_t kQ8PanelBlockBytes = kPanelRows * kQ8BlockSize + kPanelRows * sizeof(float);
+// Bytes of the panels of an [n][k] matrix.
+inline int64_t q8_0_panels_bytes(int64_t n, int64_t k) {
+  return (n + kPanelRows - 1) / kPanelRows * (k / kQ8BlockSize) * kQ8PanelBlockBytes;
+}
+// Writes one panel from `rows` (at most kPanelRows) rows of q8_0 values q [rows][k] and their
+// scales [rows][k / 32]. Load-time only, shared by every set.
+void pack_q8_0_panel(const int8_t* q, const float* scales, int64_t rows, int64_t k, uint8_t* out);
 
 struct KernelTable {
   // Weights f32; x f32 [m][k] with row stride k.
@@ -66,9 +82,12 @@ struct KernelTable {
   // Each output is one f32 sum taking k's pairs in order; any n_begin and n_end <= n.
   void (*matmul_bf16_panels)(const uint16_t* x, int64_t m, int64_t k, const uint16_t* panels,
                              int64_t n_begin, int64_t n_end, float* y, int64_t y_stride);
-  // Weights q8_0 (wq int8 [n][k], ws float [n][k/32]); x quantized by quantize_q8_0.
-  void (*matmul_q8_0)(const int8_t* xq, const float* xs, int64_t m, int64_t k, const int8_t* wq,
-                      const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride);
+  // Weights q8_0 in panels (pack_q8_0_panel) of an [n][k] matrix; x quantized by quantize_q8_0,
+  // x_sums the sum of each of its blocks' q ([m][k/32], for sets that take w's q + 128 as they
+  // are). Each output is one f32 sum over k's blocks in order, each block adding
+  // fma(float(its exact integer dot product), w's scale * x's scale): the same bits on every set.
+  void (*matmul_q8_0)(const int8_t* xq, const float* xs, const int32_t* x_sums, int64_t m, int64_t k,
+                      const uint8_t* panels, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride);
   // Weights q4_0 (wq packed [n][k/2] bytes, ws float [n][k/32]); x quantized by quantize_q8_0.
   // Each block adds d_w * d_x * sum((q - 8) * x_q), the sum exact in integers.
   void (*matmul_q4_0)(const int8_t* xq, const float* xs, int64_t m, int64_t k, const uint8_t* wq,

@@ -149,21 +149,36 @@ void matmul_bf16(const uint16_t* x, int64_t m, int64_t k, const uint16_t* w, int
   matmul<Bf16Format>(x, m, k, w, n_begin, n_end, y, y_stride);
 }
 
+// Stores a one-panel tile's accumulators (the panel's two halves of 8 rows, for each row of x) to
+// the panel's rows inside the product's range.
+template <int Mr>
+void store_panel_tile(const PanelProduct& product, const __m256 (&acc)[Mr][2], int64_t m0, int64_t panel) {
+  const int64_t first_row = panel * kPanelRows;
+  const auto [from, to] = product.rows_in_range(panel);
+  for (int a = 0; a < Mr; ++a) {
+    alignas(32) float out[kPanelRows];
+    _mm256_store_ps(out, acc[a][0]);
+    _mm256_store_ps(out + 8, acc[a][1]);
+    std::memcpy(product.y + (m0 + a) * product.y_stride + first_row + from, out + from, (to - from) * sizeof(float));
+  }
+}
+
 // Products with bf16 panels as outer products (kernels_avx512.cpp), without a bf16 dot product:
 // each 32-bit lane of a panel's step holds one row's pair, whose even column is widened by a shift
 // and odd one by a mask, each multiplied by x's value broadcast. Tiles of Mr rows of x and one
 // panel (two halves of 8 rows): 8 accumulators.
-struct PanelKernel : PanelProduct {
+struct PanelKernel : Bf16PanelProduct {
   template <int Mr, int Nv>
-  void tile(int64_t m0, int64_t first_panel) const {
+  void tile(int64_t m0, int64_t first_panel, PanelPrefetch prefetch) const {
     static_assert(Nv == 1);
-    constexpr int64_t kStepValues = 2 * kBf16PanelRows;
-    const uint16_t* w = panels + first_panel * kBf16PanelRows * k;
+    constexpr int64_t kStepValues = 2 * kPanelRows;
+    const uint16_t* w = panels + first_panel * kPanelRows * k;
     const uint16_t* xr = x + m0 * k;
     const __m256i odd_half = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
     __m256 acc[Mr][2];
     for (int a = 0; a < Mr; ++a) acc[a][0] = acc[a][1] = _mm256_setzero_ps();
     for (int64_t j = 0; j < k / 2; ++j) {
+      prefetch.bf16_steps<1>(w, kPanelRows * k, j);
       __m256 even[2], odd[2];
       for (int h = 0; h < 2; ++h) {
         const __m256i pairs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + j * kStepValues + 16 * h));
@@ -179,87 +194,71 @@ struct PanelKernel : PanelProduct {
         }
       }
     }
-    const int64_t first_row = first_panel * kBf16PanelRows;
-    const auto [from, to] = rows_in_range(first_panel);
-    for (int a = 0; a < Mr; ++a) {
-      alignas(32) float out[kBf16PanelRows];
-      _mm256_store_ps(out, acc[a][0]);
-      _mm256_store_ps(out + 8, acc[a][1]);
-      std::memcpy(y + (m0 + a) * y_stride + first_row + from, out + from, (to - from) * sizeof(float));
-    }
+    store_panel_tile(*this, acc, m0, first_panel);
   }
 };
 
 void matmul_bf16_panels(const uint16_t* x, int64_t m, int64_t k, const uint16_t* panels, int64_t n_begin,
                         int64_t n_end, float* y, int64_t y_stride) {
-  const PanelKernel kernel{{x, k, panels, n_begin, n_end, y, y_stride}};
+  const PanelKernel kernel{{{k, n_begin, n_end, y, y_stride}, x, panels}};
   for_each_panel_tile<4, 1>(m, n_begin, n_end, kernel);
 }
 
-// q8_0 one block (32 bytes) per step. vpmaddubsw multiplies unsigned by signed bytes, so it gets
-// |w| and x with w's sign (exact for w = -128 too: |w| is then 128 as an unsigned byte, and pair
-// sums stay within int16 because the quantizer keeps x in [-127, 127]).
-template <int NR>
-struct Q8Kernel {
-  using Acc = __m256;
-  static constexpr int64_t kStep = kQ8BlockSize;
-  const int8_t* xq;
-  const float* xs;
-  int64_t k;
-  const int8_t* wq;
-  const float* ws;
-  float* y;
-  int64_t y_stride;
-  Parking<NR, 8>* parked;
-
-  template <int Mr, int Nr>
-  using Rows = QuantizedRows<int8_t, Mr, Nr>;
-
-  template <int Mr, int Nr>
-  [[gnu::always_inline]] Rows<Mr, Nr> rows(const TileTask& task) const {
-    return Rows<Mr, Nr>::of(task, xq, xs, wq, ws, k, k);
-  }
-
-  // One block at column i (k is whole blocks, so every step is full).
-  template <int Mr, int Nr, Prefetch kPrefetch>
-  [[gnu::always_inline]] void step(__m256 (&acc)[Mr][Nr], const Rows<Mr, Nr>& r, int64_t i, int64_t /*columns*/,
-                                   uint32_t prefetch_rows) const {
+// Products with q8_0 panels as outer products (kernels_avx512.cpp), without vpdpbusd: each half
+// of a step (8 rows' four q) goes back to signed q, and vpmaddubsw multiplies |q| by x's four q
+// broadcast with q's sign (exact for q = -128 too: |q| is then 128 as an unsigned byte, and pair
+// sums stay within int16 because the quantizer keeps x in [-127, 127]); vpmaddwd finishes each
+// row's sum of four in an int32 lane. Tiles of Mr rows of x and one panel.
+struct Q8PanelKernel : Q8PanelProduct {
+  template <int Mr, int Nv>
+  void tile(int64_t m0, int64_t first_panel, PanelPrefetch prefetch) const {
+    static_assert(Nv == 1);
+    constexpr int64_t kSteps = kQ8BlockSize / 4;
+    const int64_t blocks = k / kQ8BlockSize;
+    const uint8_t* w = panels + first_panel * blocks * kQ8PanelBlockBytes;
+    const __m256i offset = _mm256_set1_epi8(static_cast<char>(0x80));
     const __m256i ones = _mm256_set1_epi16(1);
-    const int64_t block = i / kQ8BlockSize;
-    __m256i xv[Mr];
-    __m256 xscale[Mr];
-    for (int a = 0; a < Mr; ++a) {
-      xv[a] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.x[a] + i));
-      xscale[a] = _mm256_set1_ps(r.x_scales[a][block]);
-    }
-    for (int b = 0; b < Nr; ++b) {
-      if (fetches_row<kPrefetch>(prefetch_rows, b)) prefetch_ahead(r.w[b] + i, Nr * k);
-      const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.w[b] + i));
-      const __m256i wabs = _mm256_abs_epi8(wv);
-      const __m256 wscale = _mm256_set1_ps(r.w_scales[b][block]);
-      for (int a = 0; a < Mr; ++a) {
-        const __m256i pairs = _mm256_maddubs_epi16(wabs, _mm256_sign_epi8(xv[a], wv));
-        const __m256i dots = _mm256_madd_epi16(pairs, ones);
-        const __m256 scaled = _mm256_mul_ps(_mm256_cvtepi32_ps(dots), xscale[a]);
-        acc[a][b] = _mm256_fmadd_ps(scaled, wscale, acc[a][b]);
+    __m256 acc[Mr][2];
+    for (int a = 0; a < Mr; ++a) acc[a][0] = acc[a][1] = _mm256_setzero_ps();
+    for (int64_t block = 0; block < blocks; ++block) {
+      const uint8_t* wb = w + block * kQ8PanelBlockBytes;
+      prefetch.q8_0_block<1>(wb, blocks * kQ8PanelBlockBytes, block);
+      __m256i sums[Mr][2];
+      for (int a = 0; a < Mr; ++a) sums[a][0] = sums[a][1] = _mm256_setzero_si256();
+      for (int s = 0; s < kSteps; ++s) {
+        __m256i q[2], q_abs[2];
+        for (int h = 0; h < 2; ++h) {
+          q[h] = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + s * 4 * kPanelRows + 32 * h)),
+                                  offset);
+          q_abs[h] = _mm256_abs_epi8(q[h]);
+        }
+        for (int a = 0; a < Mr; ++a) {
+          int32_t four;
+          std::memcpy(&four, xq + (m0 + a) * k + block * kQ8BlockSize + 4 * s, sizeof(four));
+          const __m256i xv = _mm256_set1_epi32(four);
+          for (int h = 0; h < 2; ++h) {
+            const __m256i pairs = _mm256_maddubs_epi16(q_abs[h], _mm256_sign_epi8(xv, q[h]));
+            sums[a][h] = _mm256_add_epi32(sums[a][h], _mm256_madd_epi16(pairs, ones));
+          }
+        }
+      }
+      for (int h = 0; h < 2; ++h) {
+        const __m256 w_scales = _mm256_loadu_ps(reinterpret_cast<const float*>(wb + kPanelRows * kQ8BlockSize) + 8 * h);
+        for (int a = 0; a < Mr; ++a) {
+          const __m256 scales = _mm256_mul_ps(w_scales, _mm256_set1_ps(xs[(m0 + a) * blocks + block]));
+          acc[a][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums[a][h]), scales, acc[a][h]);
+        }
       }
     }
-  }
-
-  template <int Nr>
-  static void store(const __m256 (&acc)[Nr], float* out) {
-    store_sums(acc, out);
+    store_panel_tile(*this, acc, m0, first_panel);
   }
 };
 
-// 2 x 4 tiles; k segments of 4 KiB per row.
-void matmul_q8_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const int8_t* wq,
-                 const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
-  constexpr int kMr = 2;
-  constexpr int kNr = 4;
-  Parking<kNr, 8> parked;
-  const Q8Kernel<kNr> kernel{xq, xs, k, wq, ws, y, y_stride, &parked};
-  for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 4096, 1, kernel);
+// x_sums is not needed: q goes back to signed.
+void matmul_q8_0(const int8_t* xq, const float* xs, const int32_t* /*x_sums*/, int64_t m, int64_t k,
+                 const uint8_t* panels, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
+  const Q8PanelKernel kernel{{{k, n_begin, n_end, y, y_stride}, xq, xs, nullptr, panels}};
+  for_each_panel_tile<2, 1>(m, n_begin, n_end, kernel);
 }
 
 // q4_0 (layout in kernels.h) one block per step: a block's 16 bytes widen to its 32 q in order
@@ -280,11 +279,11 @@ struct Q4Kernel {
   Parking<NR, 8>* parked;
 
   template <int Mr, int Nr>
-  using Rows = QuantizedRows<uint8_t, Mr, Nr>;
+  using Rows = Q4Rows<Mr, Nr>;
 
   template <int Mr, int Nr>
   [[gnu::always_inline]] Rows<Mr, Nr> rows(const TileTask& task) const {
-    return Rows<Mr, Nr>::of(task, xq, xs, wq, ws, k, k / 2);
+    return Rows<Mr, Nr>::of(task, xq, xs, wq, ws, k);
   }
 
   static __m256i load_32(const int8_t* p) {

@@ -144,15 +144,29 @@ void matmul_bf16(const uint16_t* x, int64_t m, int64_t k, const uint16_t* w, int
   matmul<Bf16Format>(x, m, k, w, n_begin, n_end, y, y_stride);
 }
 
+// Stores a panel tile's accumulators, one vector of 16 rows per row of x and panel, to the rows of
+// each panel inside the product's range.
+template <int Mr, int Nv>
+void store_panel_tile(const PanelProduct& product, const __m512 (&acc)[Mr][Nv], int64_t m0, int64_t first_panel) {
+  for (int v = 0; v < Nv; ++v) {
+    const int64_t first_row = (first_panel + v) * kPanelRows;
+    const auto [from, to] = product.rows_in_range(first_panel + v);
+    const auto rows = static_cast<__mmask16>(low_mask16(to) & ~low_mask16(from));
+    for (int a = 0; a < Mr; ++a) {
+      _mm512_mask_storeu_ps(product.y + (m0 + a) * product.y_stride + first_row, rows, acc[a][v]);
+    }
+  }
+}
+
 // Products with bf16 panels (kernels.h) are outer products: a tile of Mr rows of x and Nv panels
 // keeps Mr x Nv accumulators of 16 outputs each, and a step loads each panel's next 64 bytes and
 // broadcasts each row's pair of x values, so every accumulator takes one vdpbf16ps per step, along
 // k in order. 8 x 3 tiles: 24 accumulators, and 11 loads for 24 products a step.
-struct PanelKernel : PanelProduct {
+struct PanelKernel : Bf16PanelProduct {
   template <int Mr, int Nv>
-  void tile(int64_t m0, int64_t first_panel) const {
-    constexpr int64_t kStepValues = 2 * kBf16PanelRows;
-    const int64_t panel_values = kBf16PanelRows * k;
+  void tile(int64_t m0, int64_t first_panel, PanelPrefetch prefetch) const {
+    constexpr int64_t kStepValues = 2 * kPanelRows;
+    const int64_t panel_values = kPanelRows * k;
     const uint16_t* w = panels + first_panel * panel_values;
     const uint16_t* xr = x + m0 * k;
     __m512 acc[Mr][Nv];
@@ -160,6 +174,7 @@ struct PanelKernel : PanelProduct {
       for (int v = 0; v < Nv; ++v) acc[a][v] = _mm512_setzero_ps();
     }
     for (int64_t j = 0; j < k / 2; ++j) {
+      prefetch.bf16_steps<Nv>(w, panel_values, j);
       __m512bh wv[Nv];
       for (int v = 0; v < Nv; ++v) {
         wv[v] = (__m512bh)_mm512_loadu_si512(w + v * panel_values + j * kStepValues);
@@ -171,105 +186,75 @@ struct PanelKernel : PanelProduct {
         for (int v = 0; v < Nv; ++v) acc[a][v] = _mm512_dpbf16_ps(acc[a][v], xv, wv[v]);
       }
     }
-    for (int v = 0; v < Nv; ++v) {
-      const int64_t first_row = (first_panel + v) * kBf16PanelRows;
-      const auto [from, to] = rows_in_range(first_panel + v);
-      const auto rows = static_cast<__mmask16>(low_mask16(to) & ~low_mask16(from));
-      for (int a = 0; a < Mr; ++a) {
-        _mm512_mask_storeu_ps(y + (m0 + a) * y_stride + first_row, rows, acc[a][v]);
-      }
-    }
+    store_panel_tile(*this, acc, m0, first_panel);
   }
 };
 
 void matmul_bf16_panels(const uint16_t* x, int64_t m, int64_t k, const uint16_t* panels, int64_t n_begin,
                         int64_t n_end, float* y, int64_t y_stride) {
-  const PanelKernel kernel{{x, k, panels, n_begin, n_end, y, y_stride}};
+  const PanelKernel kernel{{{k, n_begin, n_end, y, y_stride}, x, panels}};
   for_each_panel_tile<8, 3>(m, n_begin, n_end, kernel);
 }
 
-// q8_0 in steps of 64 bytes (two blocks). vpdpbusd multiplies unsigned by signed bytes, so the
-// weights are offset to w + 128 and the offset's contribution, 128 * sum(x), starts the int32
-// sums negated; each block's exact integer dot product is then scaled by x's and w's scales.
-template <int NR>
-struct Q8Kernel {
-  using Acc = __m512;
-  static constexpr int64_t kStep = 2 * kQ8BlockSize;
-  const int8_t* xq;
-  const float* xs;
-  int64_t k;
-  const int8_t* wq;
-  const float* ws;
-  float* y;
-  int64_t y_stride;
-  Parking<NR, 16>* parked;
-
-  template <int Mr, int Nr>
-  using Rows = QuantizedRows<int8_t, Mr, Nr>;
-
-  template <int Mr, int Nr>
-  [[gnu::always_inline]] Rows<Mr, Nr> rows(const TileTask& task) const {
-    return Rows<Mr, Nr>::of(task, xq, xs, wq, ws, k, k);
-  }
-
-  // The scales of blocks b and b+1 (or b alone when count is one) in lanes 0-7 and 8-15.
-  static __m512 block_scales(const float* s, int64_t count) {
-    const __m512 first = _mm512_set1_ps(s[0]);
-    return count == 2 ? _mm512_mask_mov_ps(first, 0xFF00, _mm512_set1_ps(s[1])) : first;
-  }
-
-  static __m512i load_bytes(const int8_t* p, int64_t count) {
-    return count == 2 ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(0xFFFFFFFFull, p);
-  }
-
-  // Multiplies Mr rows of x by Nr rows of w over the two blocks (one at the end of k) at column i.
-  template <int Mr, int Nr, Prefetch kPrefetch>
-  [[gnu::always_inline]] void step(__m512 (&acc)[Mr][Nr], const Rows<Mr, Nr>& r, int64_t i, int64_t columns,
-                                   uint32_t prefetch_rows) const {
-    const __m512i offset = _mm512_set1_epi8(static_cast<char>(0x80));
-    const int64_t block = i / kQ8BlockSize, count = columns / kQ8BlockSize;
-    __m512i xv[Mr];
-    __m512i start[Mr];
-    __m512 xscale[Mr];
+// Products with q8_0 panels (kernels.h) are outer products too: a step loads each panel's next 64
+// bytes (four unsigned q + 128 of 16 rows) and broadcasts four of each row of x's q, and one
+// vpdpbusd adds the four products into each weight row's int32 lane. The offset adds 128 times
+// the sum of x's q to a block, so each block's sums start at minus that; after the block's 8
+// steps they are its exact integer dot products, and one conversion and one fma per vector add
+// them into f32 accumulators. Integer sums come out the same in any order, so small tiles split
+// each block's steps between several sums to hide vpdpbusd's latency. 4 x 3 tiles: 12 sums and 12
+// accumulators.
+struct Q8PanelKernel : Q8PanelProduct {
+  template <int Mr, int Nv>
+  void tile(int64_t m0, int64_t first_panel, PanelPrefetch prefetch) const {
+    constexpr int kSplits = Mr * Nv >= 8 ? 1 : Mr * Nv >= 4 ? 2 : 4;
+    constexpr int64_t kSteps = kQ8BlockSize / 4;
+    const int64_t blocks = k / kQ8BlockSize;
+    const int64_t panel_bytes = blocks * kQ8PanelBlockBytes;
+    const uint8_t* w = panels + first_panel * panel_bytes;
+    __m512 acc[Mr][Nv];
     for (int a = 0; a < Mr; ++a) {
-      xv[a] = load_bytes(r.x[a] + i, count);
-      start[a] = _mm512_sub_epi32(_mm512_setzero_si512(),
-                                  _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, xv[a]));
-      xscale[a] = block_scales(r.x_scales[a] + block, count);
+      for (int v = 0; v < Nv; ++v) acc[a][v] = _mm512_setzero_ps();
     }
-    for (int b = 0; b < Nr; ++b) {
-      if (fetches_row<kPrefetch>(prefetch_rows, b)) prefetch_ahead(r.w[b] + i, Nr * k);
-      const __m512i wv = _mm512_xor_si512(load_bytes(r.w[b] + i, count), offset);
-      const __m512 wscale = block_scales(r.w_scales[b] + block, count);
+    for (int64_t block = 0; block < blocks; ++block) {
+      const uint8_t* wb = w + block * kQ8PanelBlockBytes;
+      __m512i sums[kSplits][Mr][Nv];
       for (int a = 0; a < Mr; ++a) {
-        const __m512i dots = _mm512_dpbusd_epi32(start[a], wv, xv[a]);
-        const __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(dots), xscale[a]);
-        acc[a][b] = _mm512_fmadd_ps(scaled, wscale, acc[a][b]);
+        const __m512i start = _mm512_set1_epi32(-128 * x_sums[(m0 + a) * blocks + block]);
+        for (int v = 0; v < Nv; ++v) {
+          sums[0][a][v] = start;
+          for (int c = 1; c < kSplits; ++c) sums[c][a][v] = _mm512_setzero_si512();
+        }
+      }
+      prefetch.q8_0_block<Nv>(wb, panel_bytes, block);
+      for (int s = 0; s < kSteps; ++s) {
+        __m512i wv[Nv];
+        for (int v = 0; v < Nv; ++v) wv[v] = _mm512_loadu_si512(wb + v * panel_bytes + s * 4 * kPanelRows);
+        for (int a = 0; a < Mr; ++a) {
+          int32_t four;
+          std::memcpy(&four, xq + (m0 + a) * k + block * kQ8BlockSize + 4 * s, sizeof(four));
+          const __m512i xv = _mm512_set1_epi32(four);
+          for (int v = 0; v < Nv; ++v) sums[s % kSplits][a][v] = _mm512_dpbusd_epi32(sums[s % kSplits][a][v], wv[v], xv);
+        }
+      }
+      for (int v = 0; v < Nv; ++v) {
+        const __m512 w_scales = _mm512_loadu_ps(wb + v * panel_bytes + kPanelRows * kQ8BlockSize);
+        for (int a = 0; a < Mr; ++a) {
+          __m512i dots = sums[0][a][v];
+          for (int c = 1; c < kSplits; ++c) dots = _mm512_add_epi32(dots, sums[c][a][v]);
+          const __m512 scales = _mm512_mul_ps(w_scales, _mm512_set1_ps(xs[(m0 + a) * blocks + block]));
+          acc[a][v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots), scales, acc[a][v]);
+        }
       }
     }
-  }
-
-  template <int Nr>
-  static void store(const __m512 (&acc)[Nr], float* out) {
-    store_sums(acc, out);
+    store_panel_tile(*this, acc, m0, first_panel);
   }
 };
 
-// 4 x 4 tiles (the per-row state of x takes three registers), 1 x 8 for a single row of x; k
-// segments of 4 KiB per row.
-void matmul_q8_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const int8_t* wq,
-                 const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
-  if (m == 1) {  // one row of x: eight rows of weights per step spread x's per-step work thinner
-    Parking<8, 16> parked;
-    const Q8Kernel<8> kernel{xq, xs, k, wq, ws, y, y_stride, &parked};
-    for_each_tile<1, 8>(m, n_begin, n_end, k, 4096, 1, kernel);
-    return;
-  }
-  constexpr int kMr = 4;
-  constexpr int kNr = 4;
-  Parking<kNr, 16> parked;
-  const Q8Kernel<kNr> kernel{xq, xs, k, wq, ws, y, y_stride, &parked};
-  for_each_tile<kMr, kNr>(m, n_begin, n_end, k, 4096, 1, kernel);
+void matmul_q8_0(const int8_t* xq, const float* xs, const int32_t* x_sums, int64_t m, int64_t k,
+                 const uint8_t* panels, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
+  const Q8PanelKernel kernel{{{k, n_begin, n_end, y, y_stride}, xq, xs, x_sums, panels}};
+  for_each_panel_tile<4, 3>(m, n_begin, n_end, kernel);
 }
 
 // q4_0 (layout in kernels.h) in steps of four blocks: one 64-byte load of w's q, whose low nibbles
@@ -292,11 +277,11 @@ struct Q4Kernel {
   Parking<NR, 16>* parked;
 
   template <int Mr, int Nr>
-  using Rows = QuantizedRows<uint8_t, Mr, Nr>;
+  using Rows = Q4Rows<Mr, Nr>;
 
   template <int Mr, int Nr>
   [[gnu::always_inline]] Rows<Mr, Nr> rows(const TileTask& task) const {
-    return Rows<Mr, Nr>::of(task, xq, xs, wq, ws, k, k / 2);
+    return Rows<Mr, Nr>::of(task, xq, xs, wq, ws, k);
   }
 
   // Four blocks' scales, each over four lanes (of `count` blocks; the rest zero).

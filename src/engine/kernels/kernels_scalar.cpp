@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "engine/kernels/isa_tables.h"
 #include "engine/kernels/kernels.h"
@@ -74,10 +75,10 @@ void matmul_bf16_panels(const uint16_t* x, int64_t m, int64_t k, const uint16_t*
                         int64_t n_end, float* y, int64_t y_stride) {
   matmul(m, n_begin, n_end, y, y_stride, [&](int64_t row, int64_t n) {
     const uint16_t* xr = x + row * k;
-    const uint16_t* pairs = panels + n / kBf16PanelRows * kBf16PanelRows * k + n % kBf16PanelRows * 2;
+    const uint16_t* pairs = panels + n / kPanelRows * kPanelRows * k + n % kPanelRows * 2;
     float sum = 0.0f;
     for (int64_t j = 0; j < k / 2; ++j) {
-      const uint16_t* pair = pairs + j * 2 * kBf16PanelRows;
+      const uint16_t* pair = pairs + j * 2 * kPanelRows;
       sum += widen_bf16(xr[2 * j]) * widen_bf16(pair[0]);
       sum += widen_bf16(xr[2 * j + 1]) * widen_bf16(pair[1]);
     }
@@ -85,17 +86,24 @@ void matmul_bf16_panels(const uint16_t* x, int64_t m, int64_t k, const uint16_t*
   });
 }
 
-void matmul_q8_0(const int8_t* xq, const float* xs, int64_t m, int64_t k, const int8_t* wq,
-                 const float* ws, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
+// Each block's integer dot product, then the f32 sum kernels.h defines (x_sums is not needed).
+void matmul_q8_0(const int8_t* xq, const float* xs, const int32_t* /*x_sums*/, int64_t m, int64_t k,
+                 const uint8_t* panels, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
   const int64_t blocks = k / kQ8BlockSize;
   matmul(m, n_begin, n_end, y, y_stride, [&](int64_t row, int64_t n) {
+    const uint8_t* panel = panels + n / kPanelRows * blocks * kQ8PanelBlockBytes;
+    const int64_t r = n % kPanelRows;
     float sum = 0.0f;
     for (int64_t b = 0; b < blocks; ++b) {
+      const uint8_t* wb = panel + b * kQ8PanelBlockBytes;
       const int8_t* xb = xq + row * k + b * kQ8BlockSize;
-      const int8_t* wb = wq + n * k + b * kQ8BlockSize;
       int32_t block_dot = 0;
-      for (int i = 0; i < kQ8BlockSize; ++i) block_dot += int32_t{xb[i]} * int32_t{wb[i]};
-      sum += xs[row * blocks + b] * ws[n * blocks + b] * static_cast<float>(block_dot);
+      for (int i = 0; i < kQ8BlockSize; ++i) {
+        block_dot += int32_t{xb[i]} * (int32_t{wb[i / 4 * 4 * kPanelRows + r * 4 + i % 4]} - 128);
+      }
+      float w_scale;
+      std::memcpy(&w_scale, wb + kPanelRows * kQ8BlockSize + r * sizeof(float), sizeof(w_scale));
+      sum = std::fma(static_cast<float>(block_dot), w_scale * xs[row * blocks + b], sum);
     }
     return sum;
   });

@@ -100,25 +100,25 @@ struct DenseRows {
   }
 };
 
-// A quantized product's tile rows: x's int8 values and block scales, and w's values (W is int8_t
-// for q8_0, uint8_t for q4_0's packed nibbles; `w_row_bytes` a row) and block scales.
-template <class W, int Mr, int Nr>
-struct QuantizedRows {
+// A q4_0 product's tile rows: x's int8 values and block scales, and w's packed nibbles (k / 2
+// bytes a row) and block scales.
+template <int Mr, int Nr>
+struct Q4Rows {
   const int8_t* x[Mr];
   const float* x_scales[Mr];
-  const W* w[Nr];
+  const uint8_t* w[Nr];
   const float* w_scales[Nr];
 
-  [[gnu::always_inline]] static QuantizedRows of(const TileTask& task, const int8_t* xq, const float* xs,
-                                                 const W* wq, const float* ws, int64_t k, int64_t w_row_bytes) {
+  [[gnu::always_inline]] static Q4Rows of(const TileTask& task, const int8_t* xq, const float* xs, const uint8_t* wq,
+                                          const float* ws, int64_t k) {
     const int64_t blocks = k / kQ8BlockSize;
-    QuantizedRows rows;
+    Q4Rows rows;
     for (int a = 0; a < Mr; ++a) {
       rows.x[a] = xq + (task.m0 + a) * k;
       rows.x_scales[a] = xs + (task.m0 + a) * blocks;
     }
     for (int b = 0; b < Nr; ++b) {
-      rows.w[b] = wq + (task.n0 + b) * w_row_bytes;
+      rows.w[b] = wq + (task.n0 + b) * k / 2;
       rows.w_scales[b] = ws + (task.n0 + b) * blocks;
     }
     return rows;
@@ -253,11 +253,10 @@ void for_each_tile(int64_t m, int64_t n_begin, int64_t n_end, int64_t k, int64_t
   }
 }
 
-// A product with weights in bf16 panels, as each set's panel tiles take it.
+// What every product with weights in panels shares, as each set's panel tiles take it: k, the
+// output rows [n_begin, n_end) and where they go.
 struct PanelProduct {
-  const uint16_t* x;
   int64_t k;
-  const uint16_t* panels;
   int64_t n_begin;
   int64_t n_end;
   float* y;
@@ -265,27 +264,80 @@ struct PanelProduct {
 
   // The rows of `panel` inside [n_begin, n_end), counted from the panel's first row: [from, to).
   std::pair<int64_t, int64_t> rows_in_range(int64_t panel) const {
-    const int64_t first_row = panel * kBf16PanelRows;
+    const int64_t first_row = panel * kPanelRows;
     return {n_begin > first_row ? n_begin - first_row : 0,
-            n_end - first_row < kBf16PanelRows ? n_end - first_row : kBf16PanelRows};
+            n_end - first_row < kPanelRows ? n_end - first_row : kPanelRows};
   }
 };
 
-// The tiles of a product with weights in bf16 panels: the panels that hold rows [n_begin, n_end),
+struct Bf16PanelProduct : PanelProduct {
+  const uint16_t* x;
+  const uint16_t* panels;
+};
+
+struct Q8PanelProduct : PanelProduct {
+  const int8_t* xq;
+  const float* xs;
+  const int32_t* x_sums;
+  const uint8_t* panels;
+};
+
+// Fetches into L2, as a panel tile goes along k, the same stretch of the next group of panels
+// (Nv panels on), in turns with the group's other tiles: memory then reads the next group all the
+// while this group's tiles compute, however many there are, where otherwise the first tile would
+// wait on memory and the others leave it idle.
+class PanelPrefetch {
+ public:
+  PanelPrefetch(int64_t tile, int64_t tiles) : next_(tile), tiles_(tiles) {}
+
+  // bf16 panels w (panel_values apart), at step j: the next group's 8 steps from j, in turn.
+  template <int Nv>
+  [[gnu::always_inline]] void bf16_steps(const uint16_t* w, int64_t panel_values, int64_t j) {
+    constexpr int64_t kSteps = 8;
+    if (j % kSteps != 0 || !takes(j / kSteps)) return;
+    for (int v = 0; v < Nv; ++v) fetch(w + (Nv + v) * panel_values + j * 2 * kPanelRows, kSteps * 4 * kPanelRows);
+  }
+
+  // q8_0 panels whose block `block` starts at wb (panel_bytes apart): the next group's, in turn.
+  template <int Nv>
+  [[gnu::always_inline]] void q8_0_block(const uint8_t* wb, int64_t panel_bytes, int64_t block) {
+    if (!takes(block)) return;
+    for (int v = 0; v < Nv; ++v) fetch(wb + (Nv + v) * panel_bytes, kQ8PanelBlockBytes);
+  }
+
+ private:
+  // Called for chunks 0, 1, 2... in order: whether this tile fetches `chunk`.
+  bool takes(int64_t chunk) {
+    if (chunk != next_) return false;
+    next_ += tiles_;
+    return true;
+  }
+
+  static void fetch(const void* p, int64_t bytes) {
+    for (int64_t line = 0; line < bytes; line += 64) __builtin_prefetch(static_cast<const char*>(p) + line, 0, 2);
+  }
+
+  int64_t next_;
+  int64_t tiles_;
+};
+
+// The tiles of a product with weights in panels: the panels that hold rows [n_begin, n_end),
 // in groups of up to NV, each group over every row of x in tiles of up to MR rows, so a group's
 // panels are read from memory once and from cache by the other tiles. Kernel provides
-// template <int Mr, int Nv> void tile(int64_t m0, int64_t first_panel) const.
+// template <int Mr, int Nv> void tile(int64_t m0, int64_t first_panel, PanelPrefetch) const.
 template <int MR, int NV, class Kernel>
 void for_each_panel_tile(int64_t m, int64_t n_begin, int64_t n_end, const Kernel& kernel) {
-  const int64_t panel_end = (n_end + kBf16PanelRows - 1) / kBf16PanelRows;
-  for (int64_t p0 = n_begin / kBf16PanelRows; p0 < panel_end;) {
+  const int64_t panel_end = (n_end + kPanelRows - 1) / kPanelRows;
+  for (int64_t p0 = n_begin / kPanelRows; p0 < panel_end;) {
     // NV + 1 panels left go as two groups, not NV and one: a single panel's accumulators are too
     // few to hide the products' latency.
     const int64_t left = panel_end - p0;
     const int nv = static_cast<int>(left == NV + 1 && NV > 2 ? 2 : left < NV ? left : NV);
+    const int64_t tiles = (m + MR - 1) / MR;
     for (int64_t m0 = 0; m0 < m; m0 += MR) {
       const int mr = static_cast<int>(m - m0 < MR ? m - m0 : MR);
-      with_tile_size<MR, NV>(mr, nv, [&]<int Mr, int Nv>() { kernel.template tile<Mr, Nv>(m0, p0); });
+      const PanelPrefetch prefetch(m0 / MR, tiles);
+      with_tile_size<MR, NV>(mr, nv, [&]<int Mr, int Nv>() { kernel.template tile<Mr, Nv>(m0, p0, prefetch); });
     }
     p0 += nv;
   }

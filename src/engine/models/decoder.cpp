@@ -11,14 +11,14 @@
 namespace gatehouse::engine {
 namespace {
 
-// Output rows per part of a product, so tiles stay whole: one bf16 panel (a multiple of every
-// quantized tile) when decoding, so that parts stay small enough to even out between threads, and
-// three (the widest tile) for steps of many rows, where a narrower tile costs more. Parts of
+// Output rows per part of a product, so tiles stay whole: one panel (a multiple of q4_0's tiles)
+// when decoding, so that parts stay small enough to even out between threads, and three (the
+// widest panel tile) for steps of many rows, where a narrower tile costs more. Parts of
 // gate/up are also whole q8_0 blocks of the down projection's input.
 constexpr int64_t kManyRows = 16;
-int64_t row_granule(int64_t tokens) { return (tokens >= kManyRows ? 3 : 1) * kernels::kBf16PanelRows; }
+int64_t row_granule(int64_t tokens) { return (tokens >= kManyRows ? 3 : 1) * kernels::kPanelRows; }
 int64_t inner_granule(int64_t tokens) { return 2 * row_granule(tokens); }
-static_assert(2 * kernels::kBf16PanelRows % kernels::kQ8BlockSize == 0);
+static_assert(2 * kernels::kPanelRows % kernels::kQ8BlockSize == 0);
 
 std::string layer_name(int64_t index, const std::string& rest) {
   return "model.layers." + std::to_string(index) + "." + rest;

@@ -1,5 +1,6 @@
 // A linear layer's weight in the form the kernels take: bf16, f16 and f32 as stored (mapped or
-// resident, see WeightStore); q8_0 and q4_0 are quantized at load time into memory the Linear owns.
+// resident, see WeightStore); q8_0 (in panels, kernels.h) and q4_0 are quantized at load time into
+// memory the Linear owns.
 // A bf16 weight of a resident store is copied into bf16 panels instead (kernels.h), which prefill
 // reads at about 1.3 times the speed of rows, unless another reader shares it (a head tied to the
 // embeddings).
@@ -35,6 +36,7 @@ struct Activations {
   std::vector<uint16_t> bf16;
   std::vector<int8_t> q8;
   std::vector<float> q8_scales;
+  std::vector<int32_t> q8_sums;  // each q8_0 block's sum of q
 
   void reserve(int64_t max_rows, int64_t max_cols);
   // Points at the float input of the next products: `rows` rows of `cols` values. Called before
@@ -64,13 +66,16 @@ class Linear {
   int64_t bytes() const;
 
  private:
+  void quantize_q8_0(const TensorView& view, ThreadPool& pool);
+  void quantize_q4_0(const TensorView& view, ThreadPool& pool);
+
   WeightFormat format_ = WeightFormat::f32;
   int64_t rows_ = 0;
   int64_t cols_ = 0;
   const void* data_ = nullptr;
   bool panels_ = false;  // bf16 in panels, in owned_
-  HugePageBuffer owned_;  // quantized values or panels
-  HugePageBuffer scales_;
+  HugePageBuffer owned_;  // bf16 or q8_0 panels, or q4_0 values
+  HugePageBuffer scales_;  // q4_0's
 };
 
 }  // namespace gatehouse::engine

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <random>
@@ -198,11 +199,11 @@ TEST(Kernels, PackBf16Panel) {
   std::vector<uint16_t> w(kN * kK);
   for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<uint16_t>(i + 1);
   std::vector<uint16_t> panels(bf16_panels_size(kN, kK), 0xFFFF);
-  ASSERT_EQ(panels.size(), 2 * kBf16PanelRows * kK);
-  for (int64_t p = 0; p < 2; ++p) pack_bf16_panel(w.data(), kN, kK, p, panels.data() + p * kBf16PanelRows * kK);
-  for (int64_t row = 0; row < 2 * kBf16PanelRows; ++row) {
+  ASSERT_EQ(panels.size(), 2 * kPanelRows * kK);
+  for (int64_t p = 0; p < 2; ++p) pack_bf16_panel(w.data(), kN, kK, p, panels.data() + p * kPanelRows * kK);
+  for (int64_t row = 0; row < 2 * kPanelRows; ++row) {
     for (int64_t col = 0; col < kK; ++col) {
-      const int64_t at = row / kBf16PanelRows * kBf16PanelRows * kK + (col / 2 * kBf16PanelRows + row % kBf16PanelRows) * 2 + col % 2;
+      const int64_t at = row / kPanelRows * kPanelRows * kK + (col / 2 * kPanelRows + row % kPanelRows) * 2 + col % 2;
       EXPECT_EQ(panels[at], row < kN ? w[row * kK + col] : 0) << "row " << row << " col " << col;
     }
   }
@@ -217,44 +218,85 @@ TEST(Kernels, MatmulBf16Panels) {
       const std::vector<uint16_t> x = to_bf16(random_floats(shape.rows * k, 5));
       const std::vector<uint16_t> w = to_bf16(random_floats(kCols * k, 6));
       std::vector<uint16_t> panels(bf16_panels_size(kCols, k));
-      for (int64_t p = 0; p * kBf16PanelRows < kCols; ++p) {
-        pack_bf16_panel(w.data(), kCols, k, p, panels.data() + p * kBf16PanelRows * k);
+      for (int64_t p = 0; p * kPanelRows < kCols; ++p) {
+        pack_bf16_panel(w.data(), kCols, k, p, panels.data() + p * kPanelRows * k);
       }
       check_float_matmul(shape, x, widen_bf16, w, widen_bf16, kernels_for(isa).matmul_bf16_panels, panels.data());
     }
   }
 }
 
+TEST(Kernels, PackQ8Panel) {
+  constexpr int64_t kRows = 5, kK = 64, kBlocks = kK / kQ8BlockSize;
+  std::vector<int8_t> q(kRows * kK);
+  for (size_t i = 0; i < q.size(); ++i) q[i] = static_cast<int8_t>(i * 37);
+  std::vector<float> scales(kRows * kBlocks);
+  for (size_t i = 0; i < scales.size(); ++i) scales[i] = 0.5f + static_cast<float>(i);
+  std::vector<uint8_t> panel(q8_0_panels_bytes(kRows, kK), 0xAA);
+  ASSERT_EQ(panel.size(), kBlocks * kQ8PanelBlockBytes);
+  pack_q8_0_panel(q.data(), scales.data(), kRows, kK, panel.data());
+  for (int64_t row = 0; row < kPanelRows; ++row) {
+    for (int64_t col = 0; col < kK; ++col) {
+      const int64_t block = col / kQ8BlockSize, i = col % kQ8BlockSize;
+      const uint8_t got = panel[block * kQ8PanelBlockBytes + i / 4 * 64 + row * 4 + i % 4];
+      EXPECT_EQ(got - 128, row < kRows ? q[row * kK + col] : 0) << "row " << row << " col " << col;
+    }
+    for (int64_t block = 0; block < kBlocks; ++block) {
+      float scale;
+      std::memcpy(&scale, panel.data() + block * kQ8PanelBlockBytes + 512 + row * 4, sizeof(scale));
+      EXPECT_EQ(scale, row < kRows ? scales[row * kBlocks + block] : 0.0f) << "row " << row;
+    }
+  }
+}
+
+// Weights over the whole int8 range (-128 included) in panels, against the dequantized dot product
+// in double; every set gives the scalar set's bits.
 TEST(Kernels, MatmulQ8) {
-  for (Isa isa : supported_isas()) {
-    for (const Shape& shape : kQ8Shapes) {
-      const int64_t k = shape.k;
+  for (const Shape& shape : kQ8Shapes) {
+    const int64_t k = shape.k, blocks = k / kQ8BlockSize;
+    std::vector<int8_t> xq(shape.rows * k);
+    std::vector<float> xs(shape.rows * blocks);
+    kernels_for(Isa::scalar).quantize_q8_0(random_floats(shape.rows * k, 7).data(), shape.rows * k, xq.data(),
+                                           xs.data());
+    std::vector<int32_t> x_sums(shape.rows * blocks);
+    for (size_t i = 0; i < xq.size(); ++i) x_sums[i / kQ8BlockSize] += xq[i];
+    std::mt19937 rng(8);
+    std::vector<int8_t> wq(kCols * k);
+    for (int8_t& v : wq) v = static_cast<int8_t>(rng() & 0xFF);
+    std::vector<float> ws = random_floats(kCols * blocks, 9);
+    for (float& s : ws) s = std::fabs(s) / 128.0f;
+    std::vector<uint8_t> panels(q8_0_panels_bytes(kCols, k));
+    for (int64_t p = 0; p * kPanelRows < kCols; ++p) {
+      pack_q8_0_panel(wq.data() + p * kPanelRows * k, ws.data() + p * kPanelRows * blocks,
+                      std::min(kPanelRows, kCols - p * kPanelRows), k, panels.data() + p * blocks * kQ8PanelBlockBytes);
+    }
+    auto dot = [&](int64_t row, int64_t n) {
+      return reference_dot(
+          k, [&](int64_t i) { return double{xs[row * blocks + i / 32]} * xq[row * k + i]; },
+          [&](int64_t i) { return double{ws[n * blocks + i / 32]} * wq[n * k + i]; });
+    };
+    auto run = [&](Isa isa, int64_t m0, int64_t m, int64_t nb, int64_t ne, float* y, int64_t ys) {
+      kernels_for(isa).matmul_q8_0(xq.data() + m0 * k, xs.data() + m0 * blocks, x_sums.data() + m0 * blocks, m, k,
+                                   panels.data(), nb, ne, y, ys);
+    };
+    std::vector<float> expected(shape.rows * kStride);
+    run(Isa::scalar, 0, shape.rows, kNBegin, kCols, expected.data(), kStride);
+    for (Isa isa : supported_isas()) {
       SCOPED_TRACE(std::string(isa_name(isa)) + " k=" + std::to_string(k));
-      const int64_t blocks = k / kQ8BlockSize;
-      const KernelTable& table = kernels_for(isa);
-      std::vector<int8_t> xq(shape.rows * k);
-      std::vector<float> xs(shape.rows * blocks);
-      table.quantize_q8_0(random_floats(shape.rows * k, 7).data(), shape.rows * k, xq.data(),
-                          xs.data());
-      // Weights over the whole int8 range, -128 included.
-      std::mt19937 rng(8);
-      std::vector<int8_t> wq(kCols * k);
-      for (int8_t& v : wq) v = static_cast<int8_t>(rng() & 0xFF);
-      std::vector<float> ws = random_floats(kCols * blocks, 9);
-      for (float& s : ws) s = std::fabs(s) / 128.0f;
-      auto dot = [&](int64_t row, int64_t n) {
-        return reference_dot(
-            k, [&](int64_t i) { return double{xs[row * blocks + i / 32]} * xq[row * k + i]; },
-            [&](int64_t i) { return double{ws[n * blocks + i / 32]} * wq[n * k + i]; });
-      };
       check_product(shape,
                     {[&](int64_t m0, int64_t m, int64_t nb, int64_t ne, float* y, int64_t ys) {
-                       table.matmul_q8_0(xq.data() + m0 * k, xs.data() + m0 * blocks, m, k,
-                                         wq.data(), ws.data(), nb, ne, y, ys);
+                       run(isa, m0, m, nb, ne, y, ys);
                      },
                      [&](int64_t row, int64_t n) { return dot(row, n).first; },
                      [&](int64_t row, int64_t n) { return dot(row, n).second; }},
                     1e-5);
+      std::vector<float> got(shape.rows * kStride);
+      run(isa, 0, shape.rows, kNBegin, kCols, got.data(), kStride);
+      for (int64_t row = 0; row < shape.rows; ++row) {
+        for (int64_t n = kNBegin; n < kCols; ++n) {
+          ASSERT_EQ(bits(got[row * kStride + n]), bits(expected[row * kStride + n])) << "row " << row << " col " << n;
+        }
+      }
     }
   }
 }
