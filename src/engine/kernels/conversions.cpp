@@ -60,6 +60,14 @@ void pack_bf16_panel(const uint16_t* w, int64_t n, int64_t k, int64_t panel, uin
   }
 }
 
+void bf16_panel_row_to_f32(const uint16_t* panels, int64_t k, int64_t row, float* out) {
+  const uint16_t* pairs = panels + row / kPanelRows * kPanelRows * k + row % kPanelRows * 2;
+  for (int64_t j = 0; j < k / 2; ++j) {
+    out[2 * j] = bf16_to_f32(pairs[j * 2 * kPanelRows]);
+    out[2 * j + 1] = bf16_to_f32(pairs[j * 2 * kPanelRows + 1]);
+  }
+}
+
 void pack_q8_0_panel(const int8_t* q, const float* scales, int64_t rows, int64_t k, uint8_t* out) {
   constexpr int64_t kStepBytes = 4 * kPanelRows;
   for (int64_t block = 0; block < k / kQ8BlockSize; ++block) {

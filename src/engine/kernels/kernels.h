@@ -54,6 +54,8 @@ inline int64_t bf16_panels_size(int64_t n, int64_t k) {
 // Writes panel `panel` of w [n][k] (k even) to out (kPanelRows * k values). Load-time only,
 // shared by every set.
 void pack_bf16_panel(const uint16_t* w, int64_t n, int64_t k, int64_t panel, uint16_t* out);
+// Row `row` of the matrix whose panels start at `panels` (k columns), widened to f32.
+void bf16_panel_row_to_f32(const uint16_t* panels, int64_t k, int64_t row, float* out);
 
 // q8_0 panels: the rows of a q8_0 matrix [n][k] in groups of 16, each group one panel of k / 32
 // blocks of kQ8PanelBlockBytes: 8 steps of 64 bytes, step s holding the 16 rows' q at the block's

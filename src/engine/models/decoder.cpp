@@ -75,7 +75,17 @@ DecoderModel::DecoderModel(const std::filesystem::path& folder, Quantization qua
   const bool bias = traits.qkv_bias || config_.attention_bias;
   qk_norm_ = traits.qk_norm || config_.qk_norm;
 
-  embedding_ = weights_.require("model.embed_tokens.weight", {vocab, hidden});
+  const bool has_head = weights_.contains("lm_head.weight");
+  if (!config_.tie_word_embeddings && !has_head) {
+    throw Error(ErrorCode::invalid_argument,
+                "the checkpoint has no tensor lm_head.weight and config.json does not set tie_word_embeddings");
+  }
+  const bool tied = !has_head || config_.tie_word_embeddings;
+  lm_head_ = Linear(weights_, tied ? "model.embed_tokens.weight" : "lm_head.weight", vocab, hidden, quantization, pool);
+  // A tied head in bf16 panels serves the embedding lookup too: a second copy in rows would double
+  // its memory, and the rows' product is slower.
+  embed_from_head_ = tied && lm_head_.bf16_panels();
+  if (!embed_from_head_) embedding_ = weights_.require("model.embed_tokens.weight", {vocab, hidden});
   layers_.resize(config_.num_hidden_layers);
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
     Layer& layer = layers_[i];
@@ -99,14 +109,6 @@ DecoderModel::DecoderModel(const std::filesystem::path& folder, Quantization qua
     }
   }
   final_norm_ = weights_.load_vector("model.norm.weight", hidden);
-  const bool has_head = weights_.contains("lm_head.weight");
-  const bool tied = config_.tie_word_embeddings || !has_head;
-  lm_head_ = Linear(weights_, tied ? "model.embed_tokens.weight" : "lm_head.weight", vocab, hidden, quantization,
-                    pool, tied);
-  if (!config_.tie_word_embeddings && !has_head) {
-    throw Error(ErrorCode::invalid_argument,
-                "the checkpoint has no tensor lm_head.weight and config.json does not set tie_word_embeddings");
-  }
   weights_.finish_loading();
   // The fewest heads that are whole groups of a key-value head and whose outputs fill whole blocks
   // of 32 values, or all of them.
@@ -197,7 +199,12 @@ void DecoderModel::forward(std::span<const StepSequence> batch, KvCache& cache, 
     for (int64_t row = begin; row < end; ++row) {
       const StepSequence& sequence = batch[ws.sequence_of_[row]];
       const int32_t token = sequence.tokens[ws.position_[row] - sequence.start_position];
-      embedding_.row_to_f32(token, ws.hidden_.data() + row * hidden);
+      float* embedded = ws.hidden_.data() + row * hidden;
+      if (embed_from_head_) {
+        lm_head_.row_to_f32(token, embedded);
+      } else {
+        embedding_.row_to_f32(token, embedded);
+      }
       rope_.angles(ws.position_[row], ws.cos_.data() + row * half, ws.sin_.data() + row * half);
     }
     pool.barrier();

@@ -81,7 +81,8 @@ class DecoderModel {
 
   ModelConfig config_;
   WeightStore weights_;
-  TensorView embedding_;
+  TensorView embedding_;  // unless embed_from_head_
+  bool embed_from_head_ = false;
   std::vector<Layer> layers_;
   std::vector<float> final_norm_;
   Linear lm_head_;

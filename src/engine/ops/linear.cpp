@@ -62,11 +62,11 @@ void Activations::prepare(WeightFormat format, int64_t row_begin, int64_t row_en
 }
 
 Linear::Linear(WeightStore& weights, const std::string& name, int64_t rows, int64_t cols,
-               Quantization quantization, ThreadPool& pool, bool shared)
+               Quantization quantization, ThreadPool& pool)
     : rows_(rows), cols_(cols) {
   const bool quantized = quantization != Quantization::none;
   // Quantized copies and panels are made from the mapping; other dtypes get the store's copy.
-  const bool may_pack = !quantized && !shared && weights.resident() && cols % 2 == 0;
+  const bool may_pack = !quantized && weights.resident() && cols % 2 == 0;
   TensorView view = weights.require(name, {rows, cols}, quantized || may_pack);
   if (may_pack && view.dtype != DType::bf16) view = weights.require(name, {rows, cols});
   format_ = format_of(view.dtype);
@@ -169,6 +169,11 @@ void Linear::apply(const Activations& input, int64_t n_begin, int64_t n_end, flo
                     n_end, y, y_stride);
       break;
   }
+}
+
+void Linear::row_to_f32(int64_t row, float* out) const {
+  GH_CHECK(panels_ && row >= 0 && row < rows_);
+  kernels::bf16_panel_row_to_f32(static_cast<const uint16_t*>(data_), cols_, row, out);
 }
 
 int64_t Linear::bytes() const {

@@ -2,8 +2,7 @@
 // resident, see WeightStore); q8_0 (in panels, kernels.h) and q4_0 are quantized at load time into
 // memory the Linear owns.
 // A bf16 weight of a resident store is copied into bf16 panels instead (kernels.h), which prefill
-// reads at about 1.3 times the speed of rows, unless another reader shares it (a head tied to the
-// embeddings).
+// reads at about 1.3 times the speed of rows.
 // Activations are prepared once per input (rounded to bf16, or quantized to q8_0, which q4_0
 // weights read too) and shared by every Linear that reads that input (q/k/v, gate/up). Immutable
 // after loading; thread-safe.
@@ -50,10 +49,9 @@ struct Activations {
 class Linear {
  public:
   Linear() = default;
-  // Loads `name` of shape [rows, cols], quantizing it when asked; `shared` when the tensor is also
-  // read as stored elsewhere.
+  // Loads `name` of shape [rows, cols], quantizing it when asked.
   Linear(WeightStore& weights, const std::string& name, int64_t rows, int64_t cols,
-         Quantization quantization, ThreadPool& pool, bool shared = false);
+         Quantization quantization, ThreadPool& pool);
 
   WeightFormat format() const { return format_; }
   int64_t rows() const { return rows_; }
@@ -64,6 +62,10 @@ class Linear {
              int64_t y_stride) const;
   // Bytes read per product (for the roofline).
   int64_t bytes() const;
+  // Whether the weight is bf16 in panels, whose rows row_to_f32 reads back: a head tied to the
+  // embeddings serves the embedding lookup that way rather than keep a second copy in rows.
+  bool bf16_panels() const { return panels_; }
+  void row_to_f32(int64_t row, float* out) const;
 
  private:
   void quantize_q8_0(const TensorView& view, ThreadPool& pool);

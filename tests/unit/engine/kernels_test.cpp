@@ -207,6 +207,11 @@ TEST(Kernels, PackBf16Panel) {
       EXPECT_EQ(panels[at], row < kN ? w[row * kK + col] : 0) << "row " << row << " col " << col;
     }
   }
+  for (int64_t row = 0; row < kN; ++row) {
+    float values[kK];
+    bf16_panel_row_to_f32(panels.data(), kK, row, values);
+    for (int64_t col = 0; col < kK; ++col) EXPECT_EQ(values[col], bf16_to_f32(w[row * kK + col])) << "row " << row;
+  }
 }
 
 // The products of MatmulBf16 with the weights in panels (even k only).
