@@ -28,7 +28,7 @@ void wait_while_equal(const std::atomic<T>& value, T old) {
 }
 
 // next_part: splits with fewer granules than this per thread go out in fixed shares.
-constexpr int64_t kMinGranulesPerThread = 8;
+constexpr int64_t kMinGranulesPerThread = 4;
 
 }  // namespace
 
