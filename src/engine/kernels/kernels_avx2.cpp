@@ -169,7 +169,7 @@ void store_panel_tile(const PanelProduct& product, const __m256 (&acc)[Mr][2], i
 // panel (two halves of 8 rows): 8 accumulators.
 struct PanelKernel : Bf16PanelProduct {
   template <int Mr, int Nv>
-  void tile(int64_t m0, int64_t first_panel, PanelPrefetch prefetch) const {
+  void tile(int64_t m0, int64_t first_panel) const {
     static_assert(Nv == 1);
     constexpr int64_t kStepValues = 2 * kPanelRows;
     const uint16_t* w = panels + first_panel * kPanelRows * k;
@@ -178,7 +178,6 @@ struct PanelKernel : Bf16PanelProduct {
     __m256 acc[Mr][2];
     for (int a = 0; a < Mr; ++a) acc[a][0] = acc[a][1] = _mm256_setzero_ps();
     for (int64_t j = 0; j < k / 2; ++j) {
-      prefetch.bf16_steps<1>(w, kPanelRows * k, j);
       __m256 even[2], odd[2];
       for (int h = 0; h < 2; ++h) {
         const __m256i pairs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + j * kStepValues + 16 * h));
@@ -211,7 +210,7 @@ void matmul_bf16_panels(const uint16_t* x, int64_t m, int64_t k, const uint16_t*
 // row's sum of four in an int32 lane. Tiles of Mr rows of x and one panel.
 struct Q8PanelKernel : Q8PanelProduct {
   template <int Mr, int Nv>
-  void tile(int64_t m0, int64_t first_panel, PanelPrefetch prefetch) const {
+  void tile(int64_t m0, int64_t first_panel) const {
     static_assert(Nv == 1);
     constexpr int64_t kSteps = kQ8BlockSize / 4;
     const int64_t blocks = k / kQ8BlockSize;
@@ -222,7 +221,7 @@ struct Q8PanelKernel : Q8PanelProduct {
     for (int a = 0; a < Mr; ++a) acc[a][0] = acc[a][1] = _mm256_setzero_ps();
     for (int64_t block = 0; block < blocks; ++block) {
       const uint8_t* wb = w + block * kQ8PanelBlockBytes;
-      prefetch.q8_0_block<1>(wb, blocks * kQ8PanelBlockBytes, block);
+      prefetch_q8_0_blocks_ahead<1>(wb, blocks * kQ8PanelBlockBytes);
       __m256i sums[Mr][2];
       for (int a = 0; a < Mr; ++a) sums[a][0] = sums[a][1] = _mm256_setzero_si256();
       for (int s = 0; s < kSteps; ++s) {

@@ -164,7 +164,7 @@ void store_panel_tile(const PanelProduct& product, const __m512 (&acc)[Mr][Nv], 
 // k in order. 8 x 3 tiles: 24 accumulators, and 11 loads for 24 products a step.
 struct PanelKernel : Bf16PanelProduct {
   template <int Mr, int Nv>
-  void tile(int64_t m0, int64_t first_panel, PanelPrefetch prefetch) const {
+  void tile(int64_t m0, int64_t first_panel) const {
     constexpr int64_t kStepValues = 2 * kPanelRows;
     const int64_t panel_values = kPanelRows * k;
     const uint16_t* w = panels + first_panel * panel_values;
@@ -174,7 +174,6 @@ struct PanelKernel : Bf16PanelProduct {
       for (int v = 0; v < Nv; ++v) acc[a][v] = _mm512_setzero_ps();
     }
     for (int64_t j = 0; j < k / 2; ++j) {
-      prefetch.bf16_steps<Nv>(w, panel_values, j);
       __m512bh wv[Nv];
       for (int v = 0; v < Nv; ++v) {
         wv[v] = (__m512bh)_mm512_loadu_si512(w + v * panel_values + j * kStepValues);
@@ -206,7 +205,7 @@ void matmul_bf16_panels(const uint16_t* x, int64_t m, int64_t k, const uint16_t*
 // accumulators.
 struct Q8PanelKernel : Q8PanelProduct {
   template <int Mr, int Nv>
-  void tile(int64_t m0, int64_t first_panel, PanelPrefetch prefetch) const {
+  void tile(int64_t m0, int64_t first_panel) const {
     constexpr int kSplits = Mr * Nv >= 8 ? 1 : Mr * Nv >= 4 ? 2 : 4;
     constexpr int64_t kSteps = kQ8BlockSize / 4;
     const int64_t blocks = k / kQ8BlockSize;
@@ -226,7 +225,7 @@ struct Q8PanelKernel : Q8PanelProduct {
           for (int c = 1; c < kSplits; ++c) sums[c][a][v] = _mm512_setzero_si512();
         }
       }
-      prefetch.q8_0_block<Nv>(wb, panel_bytes, block);
+      prefetch_q8_0_blocks_ahead<Nv>(wb, panel_bytes);
       for (int s = 0; s < kSteps; ++s) {
         __m512i wv[Nv];
         for (int v = 0; v < Nv; ++v) wv[v] = _mm512_loadu_si512(wb + v * panel_bytes + s * 4 * kPanelRows);

@@ -282,49 +282,24 @@ struct Q8PanelProduct : PanelProduct {
   const uint8_t* panels;
 };
 
-// Fetches into L2, as a panel tile goes along k, the same stretch of the next group of panels
-// (Nv panels on), in turns with the group's other tiles: memory then reads the next group all the
-// while this group's tiles compute, however many there are, where otherwise the first tile would
-// wait on memory and the others leave it idle.
-class PanelPrefetch {
- public:
-  PanelPrefetch(int64_t tile, int64_t tiles) : next_(tile), tiles_(tiles) {}
-
-  // bf16 panels w (panel_values apart), at step j: the next group's 8 steps from j, in turn.
-  template <int Nv>
-  [[gnu::always_inline]] void bf16_steps(const uint16_t* w, int64_t panel_values, int64_t j) {
-    constexpr int64_t kSteps = 8;
-    if (j % kSteps != 0 || !takes(j / kSteps)) return;
-    for (int v = 0; v < Nv; ++v) fetch(w + (Nv + v) * panel_values + j * 2 * kPanelRows, kSteps * 4 * kPanelRows);
+// Fetches into L1 the block four blocks on from wb in each of a tile's Nv q8_0 panels
+// (panel_bytes apart). A tile of several rows of x computes long enough on each block that the
+// core does not reach the next blocks' loads in time on its own: with it, the 135M shape's LM head
+// at batch 8 takes a quarter less time.
+template <int Nv>
+[[gnu::always_inline]] inline void prefetch_q8_0_blocks_ahead(const uint8_t* wb, int64_t panel_bytes) {
+  constexpr int64_t kBlocksAhead = 4;
+  for (int v = 0; v < Nv; ++v) {
+    for (int64_t line = 0; line < kQ8PanelBlockBytes; line += 64) {
+      __builtin_prefetch(wb + v * panel_bytes + kBlocksAhead * kQ8PanelBlockBytes + line, 0, 3);
+    }
   }
-
-  // q8_0 panels whose block `block` starts at wb (panel_bytes apart): the next group's, in turn.
-  template <int Nv>
-  [[gnu::always_inline]] void q8_0_block(const uint8_t* wb, int64_t panel_bytes, int64_t block) {
-    if (!takes(block)) return;
-    for (int v = 0; v < Nv; ++v) fetch(wb + (Nv + v) * panel_bytes, kQ8PanelBlockBytes);
-  }
-
- private:
-  // Called for chunks 0, 1, 2... in order: whether this tile fetches `chunk`.
-  bool takes(int64_t chunk) {
-    if (chunk != next_) return false;
-    next_ += tiles_;
-    return true;
-  }
-
-  static void fetch(const void* p, int64_t bytes) {
-    for (int64_t line = 0; line < bytes; line += 64) __builtin_prefetch(static_cast<const char*>(p) + line, 0, 2);
-  }
-
-  int64_t next_;
-  int64_t tiles_;
-};
+}
 
 // The tiles of a product with weights in panels: the panels that hold rows [n_begin, n_end),
 // in groups of up to NV, each group over every row of x in tiles of up to MR rows, so a group's
 // panels are read from memory once and from cache by the other tiles. Kernel provides
-// template <int Mr, int Nv> void tile(int64_t m0, int64_t first_panel, PanelPrefetch) const.
+// template <int Mr, int Nv> void tile(int64_t m0, int64_t first_panel) const.
 template <int MR, int NV, class Kernel>
 void for_each_panel_tile(int64_t m, int64_t n_begin, int64_t n_end, const Kernel& kernel) {
   const int64_t panel_end = (n_end + kPanelRows - 1) / kPanelRows;
@@ -333,11 +308,9 @@ void for_each_panel_tile(int64_t m, int64_t n_begin, int64_t n_end, const Kernel
     // few to hide the products' latency.
     const int64_t left = panel_end - p0;
     const int nv = static_cast<int>(left == NV + 1 && NV > 2 ? 2 : left < NV ? left : NV);
-    const int64_t tiles = (m + MR - 1) / MR;
     for (int64_t m0 = 0; m0 < m; m0 += MR) {
       const int mr = static_cast<int>(m - m0 < MR ? m - m0 : MR);
-      const PanelPrefetch prefetch(m0 / MR, tiles);
-      with_tile_size<MR, NV>(mr, nv, [&]<int Mr, int Nv>() { kernel.template tile<Mr, Nv>(m0, p0, prefetch); });
+      with_tile_size<MR, NV>(mr, nv, [&]<int Mr, int Nv>() { kernel.template tile<Mr, Nv>(m0, p0); });
     }
     p0 += nv;
   }
