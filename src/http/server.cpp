@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <thread>
 
@@ -354,6 +355,9 @@ struct Server::Impl {
 };
 
 Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
+  // sendfile(2) has no MSG_NOSIGNAL: a reader that goes away mid-file must end its connection with
+  // EPIPE, not the whole server with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   impl_->options = std::move(options);
   impl_->handler = std::move(handler);
   auto& acceptor = impl_->acceptor;

@@ -67,6 +67,7 @@ const filterFiles = {
 };
 const datasetFiles = { 'data/train.jsonl': '{"text": "hello"}\n{"text": "world"}\n', 'README.md': '# dataset\n' };
 const bigFile = crypto.randomBytes(4 * MiB);
+const hugeFile = Buffer.alloc(64 * MiB, 7);  // more than the socket buffers hold
 const SECRET = `TOP-SECRET-${crypto.randomBytes(8).toString('hex')}`;
 
 const blobName = (name, data) => (name.endsWith('.safetensors') || name.endsWith('.bin') ? sha256(data) : gitSha1(data));
@@ -84,6 +85,7 @@ before(async () => {
   writeRepo(root, 'org/filters', filterFiles);
   writeRepo(root, 'datasets/org/data', datasetFiles);
   writeRepo(root, 'org/big', { 'big.bin': bigFile });
+  writeRepo(root, 'org/huge', { 'huge.bin': hugeFile });
   writeRepo(root, 'org/revs', { 'a.txt': 'main\n', '.revisions/v1.0/a.txt': 'v1\n', '.revisions/refs/pr/1/a.txt': 'pr\n' });
   mirror = await startTrackedMirror(['--root', root]);
 });
@@ -839,4 +841,30 @@ test('64 concurrent GETs of a 4 MiB file all return the right bytes', async () =
     assert.equal(result.length, bigFile.length, `request ${i}`);
     assert.equal(result.hash, expected, `request ${i}`);
   });
+});
+
+// Files go out through sendfile(2), which raises SIGPIPE when the reader has gone: the mirror must
+// end that connection, not its process.
+test('readers that close their connection in the middle of a file do not take the mirror down', async () => {
+  const { hostname, port } = new URL(mirror.url);
+  for (let i = 0; i < 50; ++i) {
+    await new Promise((resolve) => {
+      const socket = net.connect(Number(port), hostname, () => {
+        socket.write(`GET /org/huge/resolve/main/huge.bin HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+      });
+      let received = 0;
+      socket.on('data', (chunk) => {
+        received += chunk.length;
+        if (received < MiB) return;
+        socket.pause();
+        socket.end();
+        setTimeout(() => socket.destroy(), 5);
+      });
+      socket.on('close', resolve);
+      socket.on('error', resolve);
+    });
+  }
+  const response = await fetch(`${mirror.url}/org/big/resolve/main/big.bin`);
+  assert.equal(response.status, 200, 'the mirror must still answer');
+  assert.equal(sha256(Buffer.from(await response.arrayBuffer())), sha256(bigFile));
 });
