@@ -14,8 +14,8 @@ namespace {
 // Output rows per part of a product, so tiles stay whole: one panel (a multiple of q4_0's tiles)
 // for steps of one to three rows, so that parts stay small enough to even out between threads,
 // and three (the widest panel tile) for more rows, where a narrower tile costs more (a tenth of
-// batch-8 decode with q8_0). Parts of
-// gate/up are also whole q8_0 blocks of the down projection's input.
+// batch-8 decode with q8_0). Parts of gate/up are also whole q8_0 blocks of the down projection's
+// input.
 constexpr int64_t kManyRows = 4;
 int64_t row_granule(int64_t tokens) { return (tokens >= kManyRows ? 3 : 1) * kernels::kPanelRows; }
 int64_t inner_granule(int64_t tokens) { return 2 * row_granule(tokens); }
