@@ -161,7 +161,8 @@ void store_panel_tile(const PanelProduct& product, const __m512 (&acc)[Mr][Nv], 
 // Products with bf16 panels (kernels.h) are outer products: a tile of Mr rows of x and Nv panels
 // keeps Mr x Nv accumulators of 16 outputs each, and a step loads each panel's next 64 bytes and
 // broadcasts each row's pair of x values, so every accumulator takes one vdpbf16ps per step, along
-// k in order. 8 x 3 tiles: 24 accumulators, and 11 loads for 24 products a step.
+// k in order. 8 x 3 tiles: 24 accumulators, and 11 loads for 24 products a step; 1 x 4 for a
+// single row (kSingleRowPanels).
 struct PanelKernel : Bf16PanelProduct {
   template <int Mr, int Nv>
   void tile(int64_t m0, int64_t first_panel) const {
@@ -192,7 +193,11 @@ struct PanelKernel : Bf16PanelProduct {
 void matmul_bf16_panels(const uint16_t* x, int64_t m, int64_t k, const uint16_t* panels, int64_t n_begin,
                         int64_t n_end, float* y, int64_t y_stride) {
   const PanelKernel kernel{{{k, n_begin, n_end, y, y_stride}, x, panels}};
-  for_each_panel_tile<8, 3>(m, n_begin, n_end, kernel);
+  if (m == 1) {
+    for_each_panel_tile<1, kSingleRowPanels>(m, n_begin, n_end, kernel);
+  } else {
+    for_each_panel_tile<8, 3>(m, n_begin, n_end, kernel);
+  }
 }
 
 // Products with q8_0 panels (kernels.h) are outer products too: a step loads each panel's next 64
@@ -202,7 +207,7 @@ void matmul_bf16_panels(const uint16_t* x, int64_t m, int64_t k, const uint16_t*
 // steps they are its exact integer dot products, and one conversion and one fma per vector add
 // them into f32 accumulators. Integer sums come out the same in any order, so small tiles split
 // each block's steps between several sums to hide vpdpbusd's latency. 4 x 3 tiles: 12 sums and 12
-// accumulators.
+// accumulators; 1 x 4 for a single row (kSingleRowPanels).
 struct Q8PanelKernel : Q8PanelProduct {
   template <int Mr, int Nv>
   void tile(int64_t m0, int64_t first_panel) const {
@@ -225,7 +230,7 @@ struct Q8PanelKernel : Q8PanelProduct {
           for (int c = 1; c < kSplits; ++c) sums[c][a][v] = _mm512_setzero_si512();
         }
       }
-      prefetch_q8_0_blocks_ahead<Nv>(wb, panel_bytes);
+      if constexpr (Mr > 1) prefetch_q8_0_blocks_ahead<Nv>(wb, panel_bytes);
       for (int s = 0; s < kSteps; ++s) {
         __m512i wv[Nv];
         for (int v = 0; v < Nv; ++v) wv[v] = _mm512_loadu_si512(wb + v * panel_bytes + s * 4 * kPanelRows);
@@ -253,7 +258,11 @@ struct Q8PanelKernel : Q8PanelProduct {
 void matmul_q8_0(const int8_t* xq, const float* xs, const int32_t* x_sums, int64_t m, int64_t k,
                  const uint8_t* panels, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
   const Q8PanelKernel kernel{{{k, n_begin, n_end, y, y_stride}, xq, xs, x_sums, panels}};
-  for_each_panel_tile<4, 3>(m, n_begin, n_end, kernel);
+  if (m == 1) {
+    for_each_panel_tile<1, kSingleRowPanels>(m, n_begin, n_end, kernel);
+  } else {
+    for_each_panel_tile<4, 3>(m, n_begin, n_end, kernel);
+  }
 }
 
 // q4_0 (layout in kernels.h) in steps of four blocks: one 64-byte load of w's q, whose low nibbles
