@@ -17,14 +17,28 @@ inline void cpu_relax() {
 }
 
 // Spins on `value` while it equals `old`, then sleeps on it: a decode step's phases are
-// microseconds apart, but between requests the workers should not burn a core.
+// microseconds apart, but between requests the workers should not burn a core. Sleepers are
+// counted so that wake_all makes a system call only when one sleeps: libstdc++'s notify_all makes
+// one whenever any thread of the process waits on an address that falls in the same of its 16
+// slots, and a pool sleeping elsewhere in the process had made every barrier here a futex call
+// (a tenth of a 1B decode step).
 template <typename T>
-void wait_while_equal(const std::atomic<T>& value, T old) {
+void wait_while_equal(const std::atomic<T>& value, T old, std::atomic<int>& sleepers) {
   for (int spin = 0; spin < 20000; ++spin) {
     if (value.load(std::memory_order_acquire) != old) return;
     cpu_relax();
   }
-  while (value.load(std::memory_order_acquire) == old) value.wait(old, std::memory_order_acquire);
+  // Paired with wake_all: either this load sees the new value or wake_all sees the sleeper.
+  sleepers.fetch_add(1, std::memory_order_seq_cst);
+  while (value.load(std::memory_order_seq_cst) == old) value.wait(old, std::memory_order_seq_cst);
+  sleepers.fetch_sub(1, std::memory_order_release);
+}
+
+// Moves `value` on and wakes whoever sleeps on it.
+template <typename T>
+void advance_and_wake(std::atomic<T>& value, const std::atomic<int>& sleepers) {
+  value.fetch_add(1, std::memory_order_seq_cst);
+  if (sleepers.load(std::memory_order_seq_cst) > 0) value.notify_all();
 }
 
 // next_part: splits with fewer granules than this per thread go out in fixed shares.
@@ -41,8 +55,7 @@ ThreadPool::ThreadPool(int threads) {
 
 ThreadPool::~ThreadPool() {
   stopping_.store(true, std::memory_order_release);
-  generation_.fetch_add(1, std::memory_order_acq_rel);
-  generation_.notify_all();
+  advance_and_wake(generation_, sleepers_);
   for (auto& thread : workers_) thread.join();
 }
 
@@ -55,8 +68,7 @@ void ThreadPool::run(const std::function<void(int)>& work) {
   }
   work_ = &work;
   finished_.store(0, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_acq_rel);
-  generation_.notify_all();
+  advance_and_wake(generation_, sleepers_);
   work(0);
   for (int spin = 0; finished_.load(std::memory_order_acquire) != size_ - 1; ++spin) {
     if (spin < 200000) {
@@ -71,7 +83,7 @@ void ThreadPool::run(const std::function<void(int)>& work) {
 void ThreadPool::worker(int index) {
   uint64_t seen = 0;
   while (true) {
-    wait_while_equal(generation_, seen);
+    wait_while_equal(generation_, seen, sleepers_);
     seen = generation_.load(std::memory_order_acquire);
     if (stopping_.load(std::memory_order_acquire)) return;
     (*work_)(index);
@@ -84,11 +96,10 @@ void ThreadPool::barrier() {
   const uint64_t phase = barrier_phase_.load(std::memory_order_acquire);
   if (barrier_waiting_.fetch_add(1, std::memory_order_acq_rel) == size_ - 1) {
     barrier_waiting_.store(0, std::memory_order_relaxed);
-    barrier_phase_.fetch_add(1, std::memory_order_acq_rel);
-    barrier_phase_.notify_all();
+    advance_and_wake(barrier_phase_, sleepers_);
     return;
   }
-  wait_while_equal(barrier_phase_, phase);
+  wait_while_equal(barrier_phase_, phase, sleepers_);
 }
 
 std::pair<int64_t, int64_t> ThreadPool::share(int index, int64_t count, int64_t granule) const {

@@ -68,6 +68,8 @@ class ThreadPool {
   // Sense-reversing barrier.
   std::atomic<int> barrier_waiting_{0};
   std::atomic<uint64_t> barrier_phase_{0};
+  // Threads asleep in run()'s or barrier()'s wait.
+  std::atomic<int> sleepers_{0};
 };
 
 class ThreadPool::Parts {

@@ -1,12 +1,14 @@
-// Every thread runs the work once per run, barriers separate phases, shares and parts cover the
-// range.
+// Every thread runs the work once per run, barriers separate phases (also after threads fell
+// asleep), shares and parts cover the range.
 #include "engine/thread_pool.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -24,6 +26,23 @@ TEST(ThreadPool, RunsOnEveryThreadAndMeetsAtBarriers) {
       int sum = 0;
       for (int value : phase_one) sum += value;
       seen[thread] = sum;
+    });
+    for (int value : seen) ASSERT_EQ(value, 3 * round);
+  }
+}
+
+// Waits longer than the spin (a few hundred microseconds) put threads to sleep, between runs and at
+// barriers; they wake for the next run and when the last thread reaches the barrier.
+TEST(ThreadPool, SleepingThreadsWake) {
+  ThreadPool pool(3);
+  std::vector<int> phase_one(3), seen(3);
+  for (int round = 0; round < 6; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    pool.run([&](int thread) {
+      if (thread == round % 3) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      phase_one[thread] = round;
+      pool.barrier();
+      seen[thread] = phase_one[0] + phase_one[1] + phase_one[2];
     });
     for (int value : seen) ASSERT_EQ(value, 3 * round);
   }
