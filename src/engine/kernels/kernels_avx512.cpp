@@ -161,8 +161,8 @@ void store_panel_tile(const PanelProduct& product, const __m512 (&acc)[Mr][Nv], 
 // Products with bf16 panels (kernels.h) are outer products: a tile of Mr rows of x and Nv panels
 // keeps Mr x Nv accumulators of 16 outputs each, and a step loads each panel's next 64 bytes and
 // broadcasts each row's pair of x values, so every accumulator takes one vdpbf16ps per step, along
-// k in order. 8 x 3 tiles: 24 accumulators, and 11 loads for 24 products a step; 1 x 4 for a
-// single row (kSingleRowPanels).
+// k in order. 8 x 3 tiles: 24 accumulators, and 11 loads for 24 products a step; up to 3 x 4
+// for fewer rows (kFewRowsPanels).
 struct PanelKernel : Bf16PanelProduct {
   template <int Mr, int Nv>
   void tile(int64_t m0, int64_t first_panel) const {
@@ -193,8 +193,8 @@ struct PanelKernel : Bf16PanelProduct {
 void matmul_bf16_panels(const uint16_t* x, int64_t m, int64_t k, const uint16_t* panels, int64_t n_begin,
                         int64_t n_end, float* y, int64_t y_stride) {
   const PanelKernel kernel{{{k, n_begin, n_end, y, y_stride}, x, panels}};
-  if (m == 1) {
-    for_each_panel_tile<1, kSingleRowPanels>(m, n_begin, n_end, kernel);
+  if (m < kFewRows) {
+    for_each_panel_tile<kFewRows - 1, kFewRowsPanels>(m, n_begin, n_end, kernel);
   } else {
     for_each_panel_tile<8, 3>(m, n_begin, n_end, kernel);
   }
@@ -207,7 +207,7 @@ void matmul_bf16_panels(const uint16_t* x, int64_t m, int64_t k, const uint16_t*
 // steps they are its exact integer dot products, and one conversion and one fma per vector add
 // them into f32 accumulators. Integer sums come out the same in any order, so small tiles split
 // each block's steps between several sums to hide vpdpbusd's latency. 4 x 3 tiles: 12 sums and 12
-// accumulators; 1 x 4 for a single row (kSingleRowPanels).
+// accumulators; up to 3 x 4 for fewer rows (kFewRowsPanels).
 struct Q8PanelKernel : Q8PanelProduct {
   template <int Mr, int Nv>
   void tile(int64_t m0, int64_t first_panel) const {
@@ -258,8 +258,8 @@ struct Q8PanelKernel : Q8PanelProduct {
 void matmul_q8_0(const int8_t* xq, const float* xs, const int32_t* x_sums, int64_t m, int64_t k,
                  const uint8_t* panels, int64_t n_begin, int64_t n_end, float* y, int64_t y_stride) {
   const Q8PanelKernel kernel{{{k, n_begin, n_end, y, y_stride}, xq, xs, x_sums, panels}};
-  if (m == 1) {
-    for_each_panel_tile<1, kSingleRowPanels>(m, n_begin, n_end, kernel);
+  if (m < kFewRows) {
+    for_each_panel_tile<kFewRows - 1, kFewRowsPanels>(m, n_begin, n_end, kernel);
   } else {
     for_each_panel_tile<4, 3>(m, n_begin, n_end, kernel);
   }

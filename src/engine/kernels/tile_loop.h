@@ -282,10 +282,12 @@ struct Q8PanelProduct : PanelProduct {
   const uint8_t* panels;
 };
 
-// Panels a tile reads side by side when x has one row (decode at batch 1), where a product is
-// nothing but a read of its weights: with four streams per core, two cores here read bf16 and
-// q8_0 panels about a tenth faster than with three, and five or more gain nothing.
-inline constexpr int kSingleRowPanels = 4;
+// A product with fewer than kFewRows rows of x (decode of one to three sequences) is mostly a read
+// of its weights, and its tiles read kFewRowsPanels panels side by side: with four streams per
+// core, two cores here read bf16 and q8_0 panels about a tenth faster than with three, and five or
+// more gain nothing.
+inline constexpr int kFewRows = 4;
+inline constexpr int kFewRowsPanels = 4;
 
 // Fetches into L1 the block four blocks on from wb in each of a tile's Nv q8_0 panels
 // (panel_bytes apart). A tile of several rows of x computes long enough on each block that the
