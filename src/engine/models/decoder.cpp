@@ -25,12 +25,20 @@ std::string layer_name(int64_t index, const std::string& rest) {
   return "model.layers." + std::to_string(index) + "." + rest;
 }
 
-// transformers' LlamaRMSNorm: x * rsqrt(mean(x^2) + eps), then times the weight.
+// transformers' LlamaRMSNorm: x * rsqrt(mean(x^2) + eps), then times the weight. The squares are
+// summed in double, in eight running sums (vectorized) added in a fixed order: a single sum's chain
+// of dependent adds held a 135M prefill back by about 3%.
 void rms_norm(const float* in, const float* weight, float* out, int64_t width, double eps) {
-  double sum = 0;
-  for (int64_t i = 0; i < width; ++i) sum += static_cast<double>(in[i]) * in[i];
+  constexpr int kSums = 8;
+  double sums[kSums] = {};
+  int64_t i = 0;
+  for (; i + kSums <= width; i += kSums) {
+    for (int l = 0; l < kSums; ++l) sums[l] += static_cast<double>(in[i + l]) * in[i + l];
+  }
+  for (; i < width; ++i) sums[i % kSums] += static_cast<double>(in[i]) * in[i];
+  const double sum = ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
   const float scale = static_cast<float>(1.0 / std::sqrt(sum / static_cast<double>(width) + eps));
-  for (int64_t i = 0; i < width; ++i) out[i] = weight[i] * (in[i] * scale);
+  for (int64_t j = 0; j < width; ++j) out[j] = weight[j] * (in[j] * scale);
 }
 
 // Prepares a part of `activations` for every distinct format among the readers.
