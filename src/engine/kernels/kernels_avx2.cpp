@@ -221,7 +221,7 @@ struct Q8PanelKernel : Q8PanelProduct {
     for (int a = 0; a < Mr; ++a) acc[a][0] = acc[a][1] = _mm256_setzero_ps();
     for (int64_t block = 0; block < blocks; ++block) {
       const uint8_t* wb = w + block * kQ8PanelBlockBytes;
-      prefetch_q8_0_blocks_ahead<1>(wb, blocks * kQ8PanelBlockBytes);
+      prefetch_q8_0_blocks_ahead<Mr, 1>(wb, blocks * kQ8PanelBlockBytes);
       __m256i sums[Mr][2];
       for (int a = 0; a < Mr; ++a) sums[a][0] = sums[a][1] = _mm256_setzero_si256();
       for (int s = 0; s < kSteps; ++s) {

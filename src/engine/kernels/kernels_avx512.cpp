@@ -230,7 +230,7 @@ struct Q8PanelKernel : Q8PanelProduct {
           for (int c = 1; c < kSplits; ++c) sums[c][a][v] = _mm512_setzero_si512();
         }
       }
-      if constexpr (Mr > 1) prefetch_q8_0_blocks_ahead<Nv>(wb, panel_bytes);
+      prefetch_q8_0_blocks_ahead<Mr, Nv>(wb, panel_bytes);
       for (int s = 0; s < kSteps; ++s) {
         __m512i wv[Nv];
         for (int v = 0; v < Nv; ++v) wv[v] = _mm512_loadu_si512(wb + v * panel_bytes + s * 4 * kPanelRows);

@@ -290,12 +290,13 @@ inline constexpr int kFewRows = 4;
 inline constexpr int kFewRowsPanels = 4;
 
 // Fetches into L1 the block four blocks on from wb in each of a tile's Nv q8_0 panels
-// (panel_bytes apart). A tile of several rows of x computes long enough on each block that the
-// core does not reach the next blocks' loads in time on its own: with it, the 135M shape's LM head
-// at batch 8 takes a quarter less time. A tile of one row leaves it to the hardware prefetchers,
-// which keep up with it: software prefetches there cost a sixth of its rate.
-template <int Nv>
+// (panel_bytes apart), for a tile of Mr rows of x. A tile of several rows computes long enough on
+// each block that the core does not reach the next blocks' loads in time on its own: with it, the
+// 135M shape's LM head at batch 8 takes a quarter less time. A tile of one row leaves it to the
+// hardware prefetchers, which keep up with it: software prefetches there cost a sixth of its rate.
+template <int Mr, int Nv>
 [[gnu::always_inline]] inline void prefetch_q8_0_blocks_ahead(const uint8_t* wb, int64_t panel_bytes) {
+  if constexpr (Mr == 1) return;
   constexpr int64_t kBlocksAhead = 4;
   for (int v = 0; v < Nv; ++v) {
     for (int64_t line = 0; line < kQ8PanelBlockBytes; line += 64) {
