@@ -1,17 +1,33 @@
 #include "hub/mirror/byte_range.h"
 
-#include <charconv>
+#include <algorithm>
 #include <optional>
 
 namespace gatehouse::hub {
 namespace {
 
-std::optional<uint64_t> number(std::string_view text) {
+// A position from a range-spec: RFC 9110 allows any number of digits, so a value past 2^64 - 1
+// is still a well-formed position (far past any file's end), not a malformed one. `digits` keeps
+// the exact value (leading zeros removed) for comparisons; `value` saturates at UINT64_MAX.
+struct Position {
+  std::string_view digits;
   uint64_t value = 0;
-  if (text.empty()) return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
+};
+
+std::optional<Position> position(std::string_view text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  size_t first = std::min(text.find_first_not_of('0'), text.size() - 1);
+  Position result{text.substr(first), 0};
+  for (char c : result.digits) {
+    uint64_t digit = uint64_t(c - '0');
+    result.value = result.value > (UINT64_MAX - digit) / 10 ? UINT64_MAX : result.value * 10 + digit;
+  }
+  return result;
+}
+
+bool less(const Position& a, const Position& b) {
+  if (a.digits.size() != b.digits.size()) return a.digits.size() < b.digits.size();
+  return a.digits < b.digits;
 }
 
 std::string_view trim(std::string_view text) {
@@ -20,28 +36,36 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+bool is_bytes_unit(std::string_view unit) {
+  return unit.size() == 5 && std::equal(unit.begin(), unit.end(), "bytes", [](char a, char b) {
+           return (a >= 'A' && a <= 'Z' ? char(a - 'A' + 'a') : a) == b;
+         });
+}
+
 }  // namespace
 
 RangeRequest parse_range_header(std::string_view header, uint64_t size) {
   header = trim(header);
-  if (header.substr(0, 6) != "bytes=" || header.find(',') != std::string_view::npos) return {};
-  std::string_view spec = trim(header.substr(6));
+  size_t equals = header.find('=');
+  if (equals == std::string_view::npos || !is_bytes_unit(trim(header.substr(0, equals)))) return {};
+  std::string_view spec = trim(header.substr(equals + 1));
+  if (spec.find(',') != std::string_view::npos) return {};
   size_t dash = spec.find('-');
   if (dash == std::string_view::npos) return {};
   std::string_view first = trim(spec.substr(0, dash)), last = trim(spec.substr(dash + 1));
   if (first.empty()) {  // "-n": the last n bytes
-    std::optional<uint64_t> suffix = number(last);
+    std::optional<Position> suffix = position(last);
     if (!suffix) return {};
-    if (*suffix == 0 || size == 0) return {RangeKind::unsatisfiable, {}};
-    uint64_t length = std::min(*suffix, size);
+    if (suffix->value == 0 || size == 0) return {RangeKind::unsatisfiable, {}};
+    uint64_t length = std::min(suffix->value, size);
     return {RangeKind::single, {size - length, length}};
   }
-  std::optional<uint64_t> start = number(first);
-  std::optional<uint64_t> end = last.empty() ? std::optional<uint64_t>(UINT64_MAX) : number(last);
-  if (!start || !end || *end < *start) return {};
-  if (*start >= size) return {RangeKind::unsatisfiable, {}};
-  uint64_t stop = std::min(*end, size - 1);
-  return {RangeKind::single, {*start, stop - *start + 1}};
+  std::optional<Position> start = position(first);
+  std::optional<Position> end = last.empty() ? std::nullopt : position(last);
+  if (!start || (!last.empty() && (!end || less(*end, *start)))) return {};  // invalid: the header is ignored
+  if (start->value >= size) return {RangeKind::unsatisfiable, {}};
+  uint64_t stop = std::min(end ? end->value : UINT64_MAX, size - 1);
+  return {RangeKind::single, {start->value, stop - start->value + 1}};
 }
 
 bool etag_matches(std::string_view if_none_match, std::string_view etag) {

@@ -1,5 +1,8 @@
 // HTTP conditional and range request headers as the mirror answers them: one byte range
-// (RFC 9110 "bytes=a-b", "a-", "-n"), and If-None-Match against a blob's ETag.
+// (RFC 9110 "bytes=a-b", "a-", "-n"), and If-None-Match against a blob's ETag. Positions may have
+// any number of digits (RFC 9110 14.1.1): one past 2^64 - 1 is far past the end, so unsatisfiable
+// (416) like any other start past the end, never malformed; only a range that is not well-formed
+// (junk, last < first) is ignored, as the RFC says, and the whole file is sent (200).
 #pragma once
 
 #include <cstdint>

@@ -28,9 +28,37 @@ TEST(ByteRange, SingleRangesAsRfc9110) {
 
 TEST(ByteRange, UnusableRangesAreIgnored) {
   for (const char* header : {"bytes=0-1,5-6", "items=0-1", "bytes=5-1", "bytes=a-b", "bytes=", "bytes=-",
-                             "bytes=99999999999999999999999-"}) {
+                             "bytes=+5-", "bytes=0x10-", "bytes=5--", "bytes=1-2-3", "bytes=-+5",
+                             // last < first stays invalid however long the numbers are
+                             "bytes=99999999999999999999-5", "bytes=99999999999999999999-99999999999999999998",
+                             "bytes=18446744073709551616-18446744073709551615"}) {
     EXPECT_EQ(parse_range_header(header, 100).kind, RangeKind::none) << header;
   }
+}
+
+// RFC 9110 14.1.1: a position is 1*DIGIT, so a start past 2^64 - 1 is well-formed and, like any
+// start past the end, unsatisfiable; an end or suffix past 2^64 - 1 just reaches the end.
+TEST(ByteRange, PositionsPastUint64AreFarNotMalformed) {
+  for (const char* header : {"bytes=99999999999999999999-", "bytes=18446744073709551615-", "bytes=18446744073709551616-",
+                             "bytes=99999999999999999999999-", "bytes=000000000000000000000000000100-",
+                             "bytes=99999999999999999999-99999999999999999999", "BYTES=18446744073709551616-"}) {
+    EXPECT_EQ(parse_range_header(header, 100).kind, RangeKind::unsatisfiable) << header;
+  }
+  auto range = parse_range_header("bytes=10-99999999999999999999", 100);
+  EXPECT_EQ(range.kind, RangeKind::single);
+  EXPECT_EQ(range.range.offset, 10u);
+  EXPECT_EQ(range.range.length, 90u);
+  range = parse_range_header("bytes=-99999999999999999999", 100);
+  EXPECT_EQ(range.kind, RangeKind::single);
+  EXPECT_EQ(range.range.offset, 0u);
+  EXPECT_EQ(range.range.length, 100u);
+  range = parse_range_header("bytes=00000000000000000000000007-000000000000000000000000008", 100);
+  EXPECT_EQ(range.kind, RangeKind::single);
+  EXPECT_EQ(range.range.offset, 7u);
+  EXPECT_EQ(range.range.length, 2u);
+  range = parse_range_header("bytes=18446744073709551614-", UINT64_MAX);  // the last byte of the largest size
+  EXPECT_EQ(range.kind, RangeKind::single);
+  EXPECT_EQ(range.range.length, 1u);
 }
 
 TEST(ByteRange, IfNoneMatch) {
