@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/error.h"
@@ -24,6 +25,14 @@ fs::path make_root() {
   std::ofstream(root / "org" / "repo" / "sub" / "w.safetensors") << std::string(300, 'w');
   std::ofstream(root / "datasets" / "org" / "data" / "x.csv") << "a,b\n1,2\n";
   std::ofstream(root / "secret.txt") << "outside every repo";
+  // Links the mirror must never follow out of a repo (docs/hub.md): to a file outside every repo,
+  // into the gated dataset, a repo folder that is a link to the gated dataset, a loop.
+  std::error_code ec;
+  fs::create_symlink("../../secret.txt", root / "org" / "repo" / "secret.txt", ec);
+  fs::create_symlink("../../datasets/org/data/x.csv", root / "org" / "repo" / "x.csv", ec);
+  fs::create_directory_symlink("../datasets/org/data", root / "org" / "alias", ec);
+  fs::create_symlink("loop", root / "org" / "repo" / "loop", ec);
+  fs::create_symlink("config.json", root / "org" / "repo" / "same.json", ec);  // inside: served
   return root;
 }
 
@@ -44,7 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const hub::AccessPolicy policy = hub::AccessPolicy::parse(
       R"({"public": ["org/repo"], "gated": ["datasets/org/*"], "tokens": {")" + token + R"(": ["datasets/*"]}})",
       "fuzz access");
-  static const hub::MirrorService service(std::make_shared<hub::RepoStore>(root), nullptr, policy);
+  static const hub::MirrorService service(std::make_shared<hub::RepoStore>(root), nullptr, policy,
+                                          hub::MirrorOptions{.tree_page_size = 2, .public_url = "http://mirror.test/hub"});
   std::string_view input(reinterpret_cast<const char*>(data), size);
   try {
     hub::AccessPolicy::parse(input, "fuzz input");
@@ -63,8 +73,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (response.status < 200 || response.status > 599) __builtin_trap();
   if (response.file) {
     fs::path file = fs::weakly_canonical(response.file->path);
-    std::string inside = fs::weakly_canonical(root).string() + "/";
-    if (file.string().compare(0, inside.size(), inside) != 0 || file.filename() == "secret.txt") __builtin_trap();
+    std::string inside = fs::weakly_canonical(root / "org" / "repo").string() + "/";
+    // org/repo is the only public repo: nothing else may be served without the token.
+    const std::string& authorization = request.headers[2].second;
+    bool authorized = authorization.size() > 7 && strncasecmp(authorization.c_str(), "Bearer ", 7) == 0 &&
+                      authorization.substr(7) == token;
+    if ((!authorized && file.string().compare(0, inside.size(), inside) != 0) || file.filename() == "secret.txt") {
+      __builtin_trap();
+    }
+  }
+  for (const auto& [name, value] : response.headers) {
+    // Absolute URLs come from the configured public URL, whatever Host the request names.
+    if (name == "Link" && value.rfind("<http://mirror.test/hub/", 0) != 0) __builtin_trap();
+  }
+  // No listing names a path out of its repo, or a file that only a link out of it reaches.
+  if (response.status == 200 && !response.file &&
+      (response.body.find("..") != std::string::npos || response.body.find("secret.txt") != std::string::npos)) {
+    __builtin_trap();
   }
   return 0;
 }

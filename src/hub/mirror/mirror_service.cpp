@@ -43,8 +43,13 @@ std::vector<std::string> split_path(const std::string& path) {
     if (slash == std::string::npos) break;
     start = slash + 1;
   }
-  while (!segments.empty() && segments.back().empty()) segments.pop_back();
   return segments;
+}
+
+// An in-repo path with an empty part ("a//b", "config.json/", or one from a decoded "%2F") names
+// no file: the Hub answers 404 for it, never the file without the slash.
+bool has_empty_part(const std::string& path) {
+  return path.empty() || path.front() == '/' || path.back() == '/' || path.find("//") != std::string::npos;
 }
 
 std::string join(const std::vector<std::string>& segments, size_t from) {
@@ -86,15 +91,19 @@ std::string_view kind_word(RepoType type) {
   return type == RepoType::model ? "model" : type == RepoType::dataset ? "dataset" : "space";
 }
 
-// The Host the client used, for the absolute URLs in Link headers; only safe characters pass.
-std::string request_origin(const http::Request& request) {
-  const std::string* host = request.header("host");
-  std::string safe = "localhost";
-  if (host && !host->empty() &&
-      host->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == std::string::npos) {
-    safe = *host;
-  }
-  return "http://" + safe;
+// A host[:port] as URLs carry it: a DNS name or IPv4 address, or an IPv6 address in brackets.
+bool is_host_and_port(std::string_view host) {
+  return !host.empty() && host.size() <= 255 &&
+         host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == std::string_view::npos;
+}
+
+// The last comma-separated value of a forwarding header: the one the nearest proxy wrote.
+std::string_view last_value(std::string_view header) {
+  size_t comma = header.rfind(',');
+  std::string_view value = comma == std::string_view::npos ? header : header.substr(comma + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return value;
 }
 
 bj::object file_entry(const RepoFile& file) {
@@ -192,9 +201,47 @@ struct MirrorService::Call {
   }
 };
 
+std::string normalize_public_url(std::string_view url) {
+  auto invalid = [&](const std::string& why) {
+    throw Error(ErrorCode::invalid_argument, "public URL " + quoted_for_message(url) + " " + why +
+                                                 "; expected http(s)://host[:port][/path], e.g. https://example.com/hub");
+  };
+  size_t scheme_end = url.find("://");
+  std::string_view scheme = url.substr(0, scheme_end);
+  if (scheme_end == std::string_view::npos || (scheme != "http" && scheme != "https")) invalid("must start with http:// or https://");
+  std::string_view rest = url.substr(scheme_end + 3);
+  if (rest.find_first_of("?#@\\ \t\r\n") != std::string_view::npos) invalid("must not have user info, a query or a fragment");
+  for (char c : rest) {
+    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e) invalid("must be printable ASCII");
+  }
+  std::string_view host = rest.substr(0, rest.find('/'));
+  if (!is_host_and_port(host) || host.front() == ':') invalid("has no valid host");
+  std::string normal(url);
+  while (normal.back() == '/') normal.pop_back();
+  return normal;
+}
+
 MirrorService::MirrorService(std::shared_ptr<const RepoStore> store, std::shared_ptr<const RepoSource> upstream,
                              AccessPolicy policy, MirrorOptions options)
-    : store_(std::move(store)), upstream_(std::move(upstream)), policy_(std::move(policy)), options_(options) {}
+    : store_(std::move(store)), upstream_(std::move(upstream)), policy_(std::move(policy)), options_(std::move(options)) {
+  options_.public_url = normalize_public_url(options_.public_url);
+}
+
+std::string MirrorService::public_base(const http::Request& request) const {
+  if (options_.trust_proxy_headers) {
+    const std::string* host = request.header("x-forwarded-host");
+    if (host && is_host_and_port(last_value(*host))) {
+      const std::string* proto = request.header("x-forwarded-proto");
+      std::string_view scheme = proto ? last_value(*proto) : "";
+      if (scheme != "http" && scheme != "https") scheme = options_.public_url.substr(0, options_.public_url.find(':'));
+      std::string_view after_scheme = std::string_view(options_.public_url).substr(options_.public_url.find("://") + 3);
+      size_t slash = after_scheme.find('/');
+      std::string_view prefix = slash == std::string_view::npos ? "" : after_scheme.substr(slash);
+      return std::string(scheme) + "://" + std::string(last_value(*host)) + std::string(prefix);
+    }
+  }
+  return options_.public_url;
+}
 
 std::optional<RepoSnapshot> MirrorService::find_repo(const RepoId& repo, const RepoSource*& source) const {
   source = store_.get();
@@ -227,9 +274,11 @@ http::Response MirrorService::handle(const http::Request& request) const {
 }
 
 http::Response MirrorService::route(Call& call) const {
-  const auto& s = call.segments;
+  auto& s = call.segments;
   const std::string& method = call.request.method;
   bool get = method == "GET" || method == "HEAD";
+  // API routes take one trailing '/' (".../tree/main/" lists the root); more is an empty part.
+  if (s.size() > 1 && s[0] == "api" && s.back().empty()) s.pop_back();
   if (s.size() == 2 && s[0] == "api" && s[1] == "whoami-v2" && get) return whoami(call);
   if (s.size() >= 4 && s[0] == "api" && (s[1] == "models" || s[1] == "datasets" || s[1] == "spaces")) {
     RepoType type = s[1] == "models" ? RepoType::model : s[1] == "datasets" ? RepoType::dataset : RepoType::space;
@@ -292,9 +341,11 @@ http::Response MirrorService::tree(Call& call) const {
   call.open(*this, false);
   const std::string& revision = call.segments[5];
   const RepoSnapshot& snapshot = call.select(revision);
-  std::string path = call.segments.size() > 6 ? validate_repo_path(join(call.segments, 6)) : "";
+  std::string path = call.segments.size() > 6 ? join(call.segments, 6) : "";
+  bool empty_part = call.segments.size() > 6 && has_empty_part(path);
+  if (!empty_part && !path.empty()) validate_repo_path(path);
   std::set<std::string> folders = directories(snapshot);
-  if (!path.empty() && !folders.count(path)) {
+  if (empty_part || (!path.empty() && !folders.count(path))) {
     throw HubError{404, "EntryNotFound", path + " does not exist on \"" + revision + "\"", snapshot.commit};
   }
   const std::string& query = call.request.query;
@@ -330,7 +381,7 @@ http::Response MirrorService::tree(Call& call) const {
   }
   http::Response response = json_response(page);
   if (end < entries.size()) {
-    std::string next = request_origin(call.request) + call.request.path + "?recursive=" + (recursive ? "true" : "false") +
+    std::string next = public_base(call.request) + call.request.path + "?recursive=" + (recursive ? "true" : "false") +
                        "&expand=" + (expand ? "true" : "false") + "&cursor=" + std::to_string(end);
     response.headers.emplace_back("Link", "<" + next + ">; rel=\"next\"");
   }
@@ -418,10 +469,12 @@ http::Response MirrorService::resolve(Call& call) const {
   const auto& s = call.segments;
   size_t at = call.repo.type == RepoType::model ? 0 : 1;
   const std::string& revision = s[at + 3];
-  std::string path = validate_repo_path(join(s, at + 4));
+  std::string path = join(s, at + 4);
+  bool empty_part = has_empty_part(path);
+  if (!empty_part) validate_repo_path(path);
   call.open(*this, true);
   const RepoSnapshot& snapshot = call.select(revision);
-  const RepoFile* file = snapshot.find(path);
+  const RepoFile* file = empty_part ? nullptr : snapshot.find(path);
   if (!file) throw HubError{404, "EntryNotFound", path + " does not exist on \"" + revision + "\"", snapshot.commit};
 
   http::Response response;
@@ -449,13 +502,15 @@ http::Response MirrorService::resolve(Call& call) const {
                                                           std::to_string(file->size));
     }
   }
-  std::filesystem::path local = file->disk_path;
-  if (local.empty()) {  // an upstream file: fetched into the mirror's cache first
-    try {
-      local = upstream_->local_file(call.repo, snapshot, *file);
-    } catch (const Error& error) {
-      throw upstream_failure(error, call.repo.name + "/" + path);
-    }
+  // A local file is checked once more (still the regular file listed); an upstream one is fetched
+  // into the mirror's cache first.
+  std::filesystem::path local;
+  try {
+    local = call.source->local_file(call.repo, snapshot, *file);
+  } catch (const Error& error) {
+    if (call.source != store_.get()) throw upstream_failure(error, call.repo.name + "/" + path);
+    GH_LOG(warn) << "hub mirror: " << error.what();
+    throw HubError{503, "FileChanged", path + " changed on the mirror while it was being served; retry", ""};
   }
   response.file = http::FileRegion{local.string(), range.offset, range.length};
   return response;

@@ -16,7 +16,20 @@ namespace gatehouse::hub {
 
 struct MirrorOptions {
   size_t tree_page_size = 1000;  // entries per /tree page, as the Hub pages recursive listings
+  // The URL clients reach the mirror at, for the absolute URLs it sends (the tree's `Link: rel="next"`):
+  // http(s)://host[:port][/prefix], the prefix when a proxy mounts the mirror under a path. Required.
+  // The request's Host header is never used: a client could point another client's next page
+  // (and its token) anywhere.
+  std::string public_url;
+  // Take scheme and host from X-Forwarded-Proto / X-Forwarded-Host (the last value of each, the
+  // one the nearest proxy wrote) instead of public_url; only behind a proxy that sets them.
+  bool trust_proxy_headers = false;
 };
+
+// `url` checked and normalised as MirrorOptions::public_url: http or https, a host, an optional
+// port and path prefix, no user info, query or fragment; the trailing '/' removed. Throws
+// Error(invalid_argument) saying what is wrong.
+std::string normalize_public_url(std::string_view url);
 
 class MirrorService {
  public:
@@ -38,6 +51,8 @@ class MirrorService {
 
   // The repo's main from the store or else the upstream; `source` tells which.
   std::optional<RepoSnapshot> find_repo(const RepoId& repo, const RepoSource*& source) const;
+  // scheme://host[:port][/prefix] for absolute URLs in an answer to `request`.
+  std::string public_base(const http::Request& request) const;
 
   std::shared_ptr<const RepoStore> store_;
   std::shared_ptr<const RepoSource> upstream_;

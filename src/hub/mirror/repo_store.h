@@ -6,6 +6,13 @@
 // so it changes exactly when a file does. Files get the ids the
 // Hub gives: the git blob SHA-1, and for LFS files (large or binary by extension) the SHA-256.
 // Hashes are computed once per file version and kept in memory. Thread-safe.
+//
+// Symlinks (docs/hub.md): the root itself may be one; below it, repo, org and revision folders
+// are served only when they are real folders, folder links inside a repo are not descended into,
+// and a file link is served only when its resolved target is a regular file that the same
+// revision folder serves itself (not under a hidden part), listed under the link's own path.
+// Everything else (links out of the root or the repo, into another repo, dangling links, loops,
+// FIFOs, devices) is skipped, so nothing outside a repo is ever listed, hashed or served through it.
 #pragma once
 
 #include <cstdint>
@@ -31,9 +38,9 @@ class RepoStore final : public RepoSource {
   std::optional<RepoSnapshot> revision(const RepoId& repo, const std::string& revision) const override;
   // The names under .revisions/, sorted: the repo's branches and tags besides main.
   std::vector<std::string> revision_names(const RepoId& repo) const;
-  std::filesystem::path local_file(const RepoId&, const RepoSnapshot&, const RepoFile& file) const override {
-    return file.disk_path;
-  }
+  // The file's path after checking that it is still the regular file listed (same resolved path,
+  // same size); throws Error(unavailable) when it changed, not_found when it is gone.
+  std::filesystem::path local_file(const RepoId&, const RepoSnapshot&, const RepoFile& file) const override;
 
   // Every repo folder under the root, for listings and logs.
   std::vector<RepoId> list() const;
@@ -48,7 +55,10 @@ class RepoStore final : public RepoSource {
     std::optional<std::string> sha256;
   };
 
-  std::filesystem::path repo_dir(const RepoId& repo) const;
+  // The repo's folder, or nullopt when it is missing or reached through a symlink.
+  std::optional<std::filesystem::path> repo_dir(const RepoId& repo) const;
+  // <repo>/.revisions/<name>, on the same terms.
+  std::optional<std::filesystem::path> revision_dir(const RepoId& repo, const std::string& name) const;
   RepoSnapshot snapshot_of(const std::filesystem::path& dir) const;
   CachedHash hashes(const std::filesystem::path& file, const std::string& relative) const;
 
