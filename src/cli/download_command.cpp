@@ -31,6 +31,7 @@ struct DownloadOptions {
   std::string repo_type = "model";
   std::string local_dir, cache_dir, token;
   int max_workers = 8;
+  std::optional<double> retry_window;  // seconds
   bool quiet = false;
 };
 
@@ -53,6 +54,9 @@ int run_download(const DownloadOptions& options) {
   hub::RepoId repo = hub::RepoId::parse(options.repo, hub::parse_repo_type(options.repo_type));
   hub::HubClientOptions client_options_value = client_options(options.token, options.cache_dir, options.quiet);
   client_options_value.max_workers = options.max_workers;
+  if (options.retry_window) {
+    client_options_value.retry_window = std::chrono::milliseconds(int64_t(*options.retry_window * 1000));
+  }
   hub::HubClient client(client_options_value);
   fs::path result;
   if (!options.files.empty()) {
@@ -138,6 +142,11 @@ void add_download_command(CLI::App& app, Handler& handler) {
   command->add_option("--cache-dir", options->cache_dir, "Cache root (default: HF_HUB_CACHE or ~/.cache/huggingface/hub)");
   command->add_option("--token", options->token, "Token (prefer HF_TOKEN: command lines are visible to other users)");
   command->add_option("--max-workers", options->max_workers, "Parallel downloads")->check(CLI::Range(1, 64));
+  command->add_option("--retry-window", options->retry_window,
+                      "Seconds to keep retrying while the Hub sends nothing (network errors, 408, 429, 5xx); then "
+                      "give up, keeping the partial file for the next run to continue (default: "
+                      "GATEHOUSE_HUB_RETRY_WINDOW or 20)")
+      ->check(CLI::Range(0.0, 86400.0));
   command->add_flag("--quiet", options->quiet, "No progress display");
   command->callback([options, &handler] { handler = [options] { return run_download(*options); }; });
 

@@ -186,7 +186,7 @@ fs::path HubCache::lock_path(const RepoId& repo, std::string_view etag) const {
 
 fs::path HubCache::incomplete_path(const RepoId& repo, std::string_view etag) const {
   fs::path path = blob_path(repo, etag);
-  path += "." + random_hex8() + ".incomplete";
+  path += ".incomplete";
   return path;
 }
 

@@ -44,7 +44,8 @@ class HubCache {
   std::filesystem::path no_exist_path(const RepoId& repo, std::string_view commit, std::string_view file) const;
   // <root>/.locks/<repo folder>/<etag>.lock
   std::filesystem::path lock_path(const RepoId& repo, std::string_view etag) const;
-  // <repo_dir>/blobs/<etag>.<8 random hex>.incomplete: unique per call, so per process.
+  // <repo_dir>/blobs/<etag>.incomplete, as huggingface_hub names a partial download: one per blob,
+  // written only under the blob's lock, so a later run (ours or huggingface_hub's) continues it.
   std::filesystem::path incomplete_path(const RepoId& repo, std::string_view etag) const;
 
   // Records revision -> commit atomically (temporary file + rename), without a trailing newline,

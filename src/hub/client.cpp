@@ -1,11 +1,13 @@
 #include "hub/client.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <boost/json.hpp>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -35,9 +37,45 @@ bool env_true(const char* name) {
   return text == "1" || text == "ON" || text == "YES" || text == "TRUE";
 }
 
-// Waits before retry `attempt` + 1: 0.25, 0.5, 1, 2, 4 s.
-void back_off(int attempt) {
-  std::this_thread::sleep_for(std::chrono::milliseconds(250) * (1 << std::min(attempt - 1, 4)));
+// When to try a failing request again: after 0.25, 0.5, 1, 2, then every 4 s, for as long as the
+// retry window lasts since the request last made progress.
+class RetryWindow {
+ public:
+  explicit RetryWindow(std::chrono::milliseconds window) : window_(window), since_(Clock::now()) {}
+
+  // Bytes arrived: the window starts over.
+  void progressed() {
+    since_ = Clock::now();
+    attempt_ = 0;
+  }
+
+  // Waits and returns true when another try still fits in the window; false when it is spent.
+  bool wait() {
+    auto delay = std::chrono::milliseconds(250) * (1 << std::min(attempt_, 4));
+    if (Clock::now() + delay - since_ > window_) return false;
+    std::this_thread::sleep_for(delay);
+    ++attempt_;
+    return true;
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::chrono::milliseconds window_;
+  Clock::time_point since_;
+  int attempt_ = 0;
+};
+
+// GATEHOUSE_HUB_RETRY_WINDOW: seconds, a number from 0 to 86400.
+std::chrono::milliseconds retry_window_from_environment(std::chrono::milliseconds fallback) {
+  const char* text = std::getenv("GATEHOUSE_HUB_RETRY_WINDOW");
+  if (!text || !*text) return fallback;
+  char* end = nullptr;
+  double seconds = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !(seconds >= 0 && seconds <= 86400)) {
+    throw Error(ErrorCode::invalid_argument, "GATEHOUSE_HUB_RETRY_WINDOW=" + quoted_for_message(text) +
+                                                 " is not a number of seconds from 0 to 86400");
+  }
+  return std::chrono::milliseconds(int64_t(seconds * 1000));
 }
 
 // The Hub's ETag, without W/ and quotes.
@@ -47,35 +85,49 @@ std::string normalize_etag(std::string etag) {
   return etag;
 }
 
-// Streams a body into a file while hashing it as the Hub's id says: 64 hex is a SHA-256, 40 hex
-// a git blob SHA-1. Bytes are gathered into 1 MiB blocks: one write(2) each, then the block goes
-// to the hashing thread.
+// A byte count as a header carries it: digits only, no sign or spaces, at most 2^64 - 1.
+std::optional<uint64_t> parse_decimal(std::string_view text) {
+  uint64_t value = 0;
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+bool is_valid_etag(std::string_view etag) {
+  try {
+    validate_etag(etag);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+// Streams a body into the blob's partial file while hashing it as the Hub's id says: 64 hex is a
+// SHA-256, 40 hex a git blob SHA-1. The partial file is kept across runs: bytes already in it are
+// hashed first and the download continues after them. Bytes are gathered into 1 MiB blocks: one
+// write(2) each, then the block goes to the hashing thread.
 class VerifyingWriter {
  public:
   VerifyingWriter(fs::path path, std::string etag, uint64_t size)
       : path_(std::move(path)), etag_(std::move(etag)), size_(size) {
-    restart();
+    open(false);
   }
+  // Writes out the bytes received so far (unhashed), so that the next run continues after them.
   ~VerifyingWriter() {
     background_.reset();
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) {
+      try {
+        write_all(block_);
+      } catch (const Error&) {
+        // The next run continues from what did reach the file.
+      }
+      ::close(fd_);
+    }
   }
 
-  // Starts the file over (the server ignored a Range request).
-  void restart() {
-    background_.reset();  // joins before the hashers it feeds are replaced
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw Error(ErrorCode::permission_denied, "cannot write " + path_.string() + ": " + std::strerror(errno));
-    written_ = 0;
-    block_.clear();
-    sha256_.emplace(Hasher::sha256);
-    git_.emplace(size_);
-    background_ = std::make_unique<BackgroundHasher>([this](std::string_view block) {
-      if (etag_.size() == 64) sha256_->update(block);
-      if (etag_.size() == 40) git_->update(block);
-    });
-  }
+  // Starts the file over (the server ignored a Range request, or the kept bytes were wrong).
+  void restart() { open(true); }
 
   void write(std::string_view chunk) {
     if (written_ + chunk.size() > size_) {
@@ -87,8 +139,10 @@ class VerifyingWriter {
   }
 
   uint64_t written() const { return written_; }
+  // The bytes found in the partial file when it was opened (0 after restart()).
+  uint64_t resumed() const { return resumed_; }
 
-  // Checks size and hash; the caller deletes the file when this throws.
+  // Checks size and hash; the caller deletes the file when this throws data_loss.
   void finish(const std::string& what) {
     flush_block();
     background_->finish();
@@ -109,10 +163,58 @@ class VerifyingWriter {
  private:
   static constexpr size_t kBlockBytes = 1u << 20;
 
+  // Opens the partial file (never through a symlink), emptied when `truncate` or when it holds more
+  // than the blob's size, and feeds the bytes it keeps to the hashers.
+  void open(bool truncate) {
+    background_.reset();  // joins before the hashers it feeds are replaced
+    if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (truncate ? O_TRUNC : 0), 0644);
+    if (fd_ < 0) throw Error(ErrorCode::permission_denied, "cannot write " + path_.string() + ": " + std::strerror(errno));
+    struct stat info{};
+    if (::fstat(fd_, &info) != 0 || !S_ISREG(info.st_mode)) {
+      throw Error(ErrorCode::permission_denied, path_.string() + " is not a regular file; remove it and retry");
+    }
+    uint64_t kept = uint64_t(info.st_size);
+    if (kept > size_) {
+      GH_LOG(warn) << "discarding " << path_.string() << ": it holds " << kept << " bytes, more than the " << size_
+                   << " of the blob";
+      if (::ftruncate(fd_, 0) != 0) throw Error(ErrorCode::permission_denied, "cannot empty " + path_.string());
+      kept = 0;
+    }
+    written_ = resumed_ = 0;
+    block_.clear();
+    sha256_.emplace(Hasher::sha256);
+    git_.emplace(size_);
+    background_ = std::make_unique<BackgroundHasher>([this](std::string_view block) {
+      if (etag_.size() == 64) sha256_->update(block);
+      if (etag_.size() == 40) git_->update(block);
+    });
+    while (resumed_ < kept) {
+      std::string block(std::min<uint64_t>(kBlockBytes, kept - resumed_), '\0');
+      ssize_t n = ::pread(fd_, block.data(), block.size(), off_t(resumed_));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw Error(ErrorCode::permission_denied, "cannot read " + path_.string() + ": " + std::strerror(errno));
+      block.resize(size_t(n));
+      resumed_ += uint64_t(n);
+      background_->push(std::move(block));
+    }
+    written_ = resumed_;
+    if (::lseek(fd_, off_t(resumed_), SEEK_SET) < 0) {
+      throw Error(ErrorCode::permission_denied, "cannot seek in " + path_.string() + ": " + std::strerror(errno));
+    }
+  }
+
   void flush_block() {
     if (block_.empty()) return;
-    for (size_t done = 0; done < block_.size();) {
-      ssize_t n = ::write(fd_, block_.data() + done, block_.size() - done);
+    write_all(block_);
+    background_->push(std::move(block_));
+    block_ = std::string();
+    block_.reserve(kBlockBytes);
+  }
+
+  void write_all(std::string_view bytes) {
+    for (size_t done = 0; done < bytes.size();) {
+      ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         throw Error(ErrorCode::resource_exhausted, "writing " + path_.string() + " failed: " + std::strerror(errno) +
@@ -120,9 +222,6 @@ class VerifyingWriter {
       }
       done += size_t(n);
     }
-    background_->push(std::move(block_));
-    block_ = std::string();
-    block_.reserve(kBlockBytes);
   }
 
   fs::path path_;
@@ -131,6 +230,7 @@ class VerifyingWriter {
   int fd_ = -1;
   std::string block_;
   uint64_t written_ = 0;
+  uint64_t resumed_ = 0;
   std::optional<Hasher> sha256_;
   std::optional<GitBlobHasher> git_;
   std::unique_ptr<BackgroundHasher> background_;  // hashes on its own thread while we receive
@@ -146,6 +246,7 @@ HubClientOptions HubClientOptions::from_environment(const std::optional<std::str
   options.cache_root = HubCache::default_root();
   options.offline = env_true("HF_HUB_OFFLINE") || env_true("TRANSFORMERS_OFFLINE");
   options.progress = isatty(STDERR_FILENO) && !env_true("HF_HUB_DISABLE_PROGRESS_BARS");
+  options.retry_window = retry_window_from_environment(options.retry_window);
   return options;
 }
 
@@ -163,20 +264,27 @@ struct HubClient::Impl {
            percent_encode(revision, false) + "/" + percent_encode(path, true);
   }
 
-  // Sends with retries on network errors and retryable statuses, backing off 1, 2, 4 s...
+  // The token goes only to the origin (scheme, host and port) of the endpoint the user configured:
+  // a pagination Link or a redirect naming another host is followed without it.
+  void authorize(http::ClientRequest& request) const {
+    request.bearer_token.reset();
+    if (options.token && http::same_origin(request.url, options.endpoint)) request.bearer_token = options.token;
+  }
+
+  // Sends with retries on network errors and retryable statuses for as long as the retry window lasts.
   http::ClientResponse send(http::ClientRequest request) {
-    request.bearer_token = options.token;
-    for (int attempt = 1;; ++attempt) {
+    authorize(request);
+    RetryWindow retry(options.retry_window);
+    while (true) {
       try {
         http::ClientResponse response = http.send(request);
-        if (!is_retryable_status(response.status) || attempt >= options.max_attempts) return response;
+        if (!is_retryable_status(response.status) || !retry.wait()) return response;
       } catch (const Error& error) {
-        if (error.code() != ErrorCode::unavailable || attempt >= options.max_attempts) {
+        if (error.code() != ErrorCode::unavailable || !retry.wait()) {
           throw Error(error.code(), std::string(error.what()) + " (the Hub at " + options.endpoint +
                                         " could not be reached; check the network or HF_ENDPOINT)");
         }
       }
-      back_off(attempt);
     }
   }
 
@@ -204,51 +312,97 @@ struct HubClient::Impl {
     cache.link_snapshot(repo, commit, file.path, etag);
   }
 
+  // Downloads into blobs/<etag>.incomplete (the caller holds the blob's lock), continuing after the
+  // bytes an interrupted run (ours or huggingface_hub's) left there, and renames it into place once
+  // size and hash match. Progress is kept when the Hub stays unreachable past the retry window;
+  // a partial file that turns out wrong is discarded and the file downloaded once more from the start.
   void download_to(const fs::path& blob, const RepoId& repo, const std::string& commit, const RepoFile& file,
                    Progress* progress) {
-    fs::path temporary = cache.incomplete_path(repo, file.etag());
+    fs::path partial = cache.incomplete_path(repo, file.etag());
     std::string what = repo.name + "/" + file.path;
     try {
-      VerifyingWriter writer(temporary, file.etag(), file.size);
-      for (int attempt = 1;; ++attempt) {
-        http::ClientRequest request;
-        request.url = resolve_url(repo, commit, file.path);
-        request.bearer_token = options.token;
-        request.follow_redirects = true;
-        if (writer.written() > 0) request.headers.emplace_back("range", "bytes=" + std::to_string(writer.written()) + "-");
-        uint64_t before = writer.written();
+      VerifyingWriter writer(partial, file.etag(), file.size);
+      if (writer.resumed() > 0) {
+        GH_LOG(info) << "resuming " << what << " after the " << writer.resumed() << " bytes in " << partial.string();
+      }
+      if (progress) progress->add(int64_t(writer.resumed()));
+      while (true) {
+        receive(writer, repo, commit, file, progress);
         try {
-          http::ClientResponse response = http.download(
-              request,
-              [&](const http::ClientResponse& head) {
-                if (head.status >= 400) return false;  // no body to keep: the status is raised below
-                if (head.status == 200 && before > 0) {  // the server ignored Range: start over
-                  writer.restart();
-                  if (progress) progress->add(-int64_t(before));
-                }
-                return true;
-              },
-              [&](std::string_view chunk) {
-                writer.write(chunk);
-                if (progress) progress->add(int64_t(chunk.size()));
-              });
-          raise_for_hub_status(response, {repo, commit, file.path});
+          writer.finish(what);
           break;
         } catch (const Error& error) {
-          if (error.code() != ErrorCode::unavailable || attempt >= options.max_attempts) throw;
-          GH_LOG(warn) << "download of " << what << " interrupted after " << writer.written() << " bytes (" << error.what()
-                       << "); resuming";
-          back_off(attempt);
+          if (error.code() != ErrorCode::data_loss || writer.resumed() == 0) throw;
+          GH_LOG(warn) << "the partial file of " << what << " did not verify (" << error.what()
+                       << "); downloading it again from the start";
+          if (progress) progress->add(-int64_t(file.size));
+          writer.restart();
         }
       }
-      writer.finish(what);
-      fs::permissions(temporary, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
-                                     fs::perms::others_read);
-      fs::rename(temporary, blob);
-    } catch (...) {
-      std::error_code ignored;
-      fs::remove(temporary, ignored);
+      fs::permissions(partial, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                   fs::perms::others_read);
+      fs::rename(partial, blob);
+    } catch (const Error& error) {
+      // Wrong bytes and a full disk leave nothing behind; anything else (the Hub unreachable, an
+      // error status) keeps the partial file for the next run to continue.
+      if (error.code() == ErrorCode::data_loss || error.code() == ErrorCode::resource_exhausted) {
+        std::error_code ignored;
+        fs::remove(partial, ignored);
+      }
       throw;
+    }
+  }
+
+  // Receives the rest of the file after writer.written(), asking for it with Range and retrying
+  // while the retry window lasts since bytes last arrived.
+  void receive(VerifyingWriter& writer, const RepoId& repo, const std::string& commit, const RepoFile& file,
+               Progress* progress) {
+    RetryWindow retry(options.retry_window);
+    while (writer.written() < file.size || file.size == 0) {
+      http::ClientRequest request;
+      request.url = resolve_url(repo, commit, file.path);
+      authorize(request);
+      request.follow_redirects = true;
+      uint64_t before = writer.written();
+      if (before > 0) request.headers.emplace_back("range", "bytes=" + std::to_string(before) + "-");
+      try {
+        http::ClientResponse response = http.download(
+            request,
+            [&](const http::ClientResponse& head) {
+              if (head.status >= 400) return false;  // no body to keep: the status is raised below
+              if (head.status == 200 && before > 0) {  // the server ignored Range: start over
+                writer.restart();
+                if (progress) progress->add(-int64_t(before));
+              }
+              if (head.status == 206) {
+                const std::string* value = head.header("content-range");
+                std::optional<http::ContentRange> range = value ? http::parse_content_range(*value) : std::nullopt;
+                if (!range || range->unsatisfied || range->first != before) {
+                  throw Error(ErrorCode::data_loss, "the server answered the request for " + repo.name + "/" + file.path +
+                                                        " from byte " + std::to_string(before) +
+                                                        " with another range: " + (value ? quoted_for_message(*value) : "none"));
+                }
+              }
+              return true;
+            },
+            [&](std::string_view chunk) {
+              writer.write(chunk);
+              if (progress) progress->add(int64_t(chunk.size()));
+            });
+        raise_for_hub_status(response, {repo, commit, file.path});
+        return;
+      } catch (const Error& error) {
+        if (error.code() != ErrorCode::unavailable) throw;
+        if (writer.written() > before) retry.progressed();
+        if (!retry.wait()) {
+          throw Error(ErrorCode::unavailable, std::string(error.what()) + " (gave up on " + repo.name + "/" + file.path +
+                                                  " after " + std::to_string(writer.written()) + " of " +
+                                                  std::to_string(file.size) + " bytes; they are kept and the next run "
+                                                  "continues from there)");
+        }
+        GH_LOG(warn) << "download of " << repo.name << "/" << file.path << " interrupted after " << writer.written()
+                     << " bytes (" << error.what() << "); resuming";
+      }
     }
   }
 };
@@ -340,15 +494,26 @@ fs::path HubClient::download_file(const RepoId& repo, const std::string& revisio
   raise_for_hub_status(response, {repo, revision, file_path});
   const std::string* etag_header = response.header("x-linked-etag") ? response.header("x-linked-etag") : response.header("etag");
   const std::string* size_header = response.header("x-linked-size") ? response.header("x-linked-size") : response.header("content-length");
-  if (!commit_header || !etag_header || !size_header || !is_commit_hash(*commit_header)) {
+  if (!commit_header || !etag_header || !size_header) {
     throw Error(ErrorCode::data_loss, "the server at " + options_.endpoint + " did not send X-Repo-Commit, ETag and a size "
                                       "for " + repo.name + "/" + file_path + "; is HF_ENDPOINT a Hugging Face Hub?");
   }
+  auto invalid_header = [&](std::string_view name, const std::string& value, std::string_view expected) {
+    return Error(ErrorCode::data_loss, "the server at " + options_.endpoint + " sent an invalid " + std::string(name) +
+                                           " header " + quoted_for_message(value) + " for " + repo.name + "/" + file_path +
+                                           " (expected " + std::string(expected) + "); is HF_ENDPOINT a Hugging Face Hub?");
+  };
+  if (!is_commit_hash(*commit_header)) throw invalid_header("X-Repo-Commit", *commit_header, "a 40-hex commit id");
+  const char* size_name = response.header("x-linked-size") ? "X-Linked-Size" : "Content-Length";
+  std::optional<uint64_t> size = parse_decimal(*size_header);
+  if (!size) throw invalid_header(size_name, *size_header, "a byte count");
+  std::string etag = normalize_etag(*etag_header);
+  if (!is_valid_etag(etag)) {
+    throw invalid_header(response.header("x-linked-etag") ? "X-Linked-Etag" : "ETag", *etag_header, "a blob hash");
+  }
   RepoFile file;
   file.path = file_path;
-  file.size = std::stoull(*size_header);
-  std::string etag = normalize_etag(*etag_header);
-  validate_etag(etag);
+  file.size = *size;
   if (etag.size() == 64) file.sha256 = etag; else file.oid = etag;
   std::string commit = *commit_header;
   if (revision != commit) cache_.write_ref(repo, revision, commit);

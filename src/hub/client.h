@@ -1,11 +1,14 @@
 // A Hugging Face Hub client that downloads into the huggingface_hub cache, so a Python user's
 // cache and ours are one: resolve a revision to a commit, list a repo's files, download one file or
-// a snapshot (include/exclude globs, parallel workers). Downloads go to a process-unique temporary
-// file, resume with Range after a broken connection, are checked against the size and the hash the
-// Hub publishes (SHA-256 for LFS files, git SHA-1 for the others) and renamed into place under the
-// blob's lock. One HubClient may be used from one thread; snapshot() runs its own workers.
+// a snapshot (include/exclude globs, parallel workers). Downloads go to blobs/<etag>.incomplete
+// under the blob's lock, as huggingface_hub's do, and continue with Range after a broken connection
+// and in the next run after an interrupted one (ours or huggingface_hub's); they are checked
+// against the size and the hash the Hub publishes (SHA-256 for LFS files, git SHA-1 for the
+// others) and renamed into place. The token goes only to the endpoint's origin. One HubClient may
+// be used from one thread; snapshot() runs its own workers.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -25,10 +28,14 @@ struct HubClientOptions {
   bool offline = false;  // serve from the cache only
   int max_workers = 8;
   bool progress = false;  // a progress line on stderr
-  int max_attempts = 5;   // per request, with exponential backoff, for network errors, 408, 429, 5xx
+  // How long a request is retried (backing off 0.25, 0.5, 1, 2, then every 4 s) after network
+  // errors, 408, 429 and 5xx without any byte arriving; a download then gives up and keeps its
+  // partial file for the next run.
+  std::chrono::milliseconds retry_window{20000};
 
   // HF_ENDPOINT, the token (explicit, HF_TOKEN, HUGGING_FACE_HUB_TOKEN, the token file), the cache
-  // root (HF_HUB_CACHE, ...), HF_HUB_OFFLINE; progress when stderr is a terminal.
+  // root (HF_HUB_CACHE, ...), HF_HUB_OFFLINE, GATEHOUSE_HUB_RETRY_WINDOW (seconds); progress when
+  // stderr is a terminal.
   static HubClientOptions from_environment(const std::optional<std::string>& explicit_token);
 };
 

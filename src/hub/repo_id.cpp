@@ -12,8 +12,36 @@ constexpr size_t kMaxPathLength = 4096;
 
 [[noreturn]] void invalid(const std::string& message) { throw Error(ErrorCode::invalid_argument, message); }
 
-// Quotes user input for an error message: printable ASCII as is, other bytes as \xNN, cut at 120.
-std::string quoted(std::string_view text) {
+bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool is_hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+bool has_control(std::string_view text) {
+  for (char c : text) if (is_control(c)) return true;
+  return false;
+}
+bool ends_with(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+void validate_repo_part(std::string_view part, std::string_view name) {
+  const std::string where = "repo id " + quoted_for_message(name);
+  if (part.empty()) invalid(where + " has an empty part; use 'org/name' or 'name'");
+  if (part.size() > kMaxRepoPartLength) {
+    invalid(where + " is too long: each part may have at most " + std::to_string(kMaxRepoPartLength) + " characters");
+  }
+  for (char c : part) {
+    if (!is_alnum(c) && c != '.' && c != '_' && c != '-') {
+      invalid(where + " contains " + quoted_for_message(std::string_view(&c, 1)) +
+              "; only letters, digits, '.', '_' and '-' are allowed (and one '/')");
+    }
+  }
+  if (!is_alnum(part.front())) invalid(where + " must start each part with a letter or digit");
+  if (part.back() == '.' || part.back() == '-') invalid(where + " must not end a part with '.' or '-'");
+}
+
+}  // namespace
+
+std::string quoted_for_message(std::string_view text) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out = "'";
   size_t shown = 0;
@@ -36,40 +64,11 @@ std::string quoted(std::string_view text) {
   return out + "'";
 }
 
-bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
-bool is_hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
-bool has_control(std::string_view text) {
-  for (char c : text) if (is_control(c)) return true;
-  return false;
-}
-bool ends_with(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
-void validate_repo_part(std::string_view part, std::string_view name) {
-  const std::string where = "repo id " + quoted(name);
-  if (part.empty()) invalid(where + " has an empty part; use 'org/name' or 'name'");
-  if (part.size() > kMaxRepoPartLength) {
-    invalid(where + " is too long: each part may have at most " + std::to_string(kMaxRepoPartLength) + " characters");
-  }
-  for (char c : part) {
-    if (!is_alnum(c) && c != '.' && c != '_' && c != '-') {
-      invalid(where + " contains " + quoted(std::string_view(&c, 1)) +
-              "; only letters, digits, '.', '_' and '-' are allowed (and one '/')");
-    }
-  }
-  if (!is_alnum(part.front())) invalid(where + " must start each part with a letter or digit");
-  if (part.back() == '.' || part.back() == '-') invalid(where + " must not end a part with '.' or '-'");
-}
-
-}  // namespace
-
 RepoType parse_repo_type(std::string_view text) {
   if (text == "model") return RepoType::model;
   if (text == "dataset") return RepoType::dataset;
   if (text == "space") return RepoType::space;
-  invalid("unknown repo type " + quoted(text) + "; use one of: model, dataset, space");
+  invalid("unknown repo type " + quoted_for_message(text) + "; use one of: model, dataset, space");
 }
 
 std::string_view repo_type_name(RepoType type) {
@@ -117,7 +116,7 @@ std::string_view RepoId::api_plural() const {
 }
 
 void validate_repo_name(std::string_view name) {
-  const std::string where = "repo id " + quoted(name);
+  const std::string where = "repo id " + quoted_for_message(name);
   if (name.empty()) invalid("repo id is empty; use 'org/name' or 'name'");
   if (name.find('\\') != std::string_view::npos) invalid(where + " contains '\\'; use 'org/name'");
   if (name.find('%') != std::string_view::npos) invalid(where + " must not be percent-encoded; use 'org/name'");
@@ -139,7 +138,7 @@ void validate_repo_name(std::string_view name) {
 }
 
 void validate_revision(std::string_view revision) {
-  const std::string where = "revision " + quoted(revision);
+  const std::string where = "revision " + quoted_for_message(revision);
   if (revision.empty()) invalid("revision is empty; use a branch, tag or commit such as 'main'");
   if (revision.size() > kMaxRevisionLength) {
     invalid(where + " is too long (at most " + std::to_string(kMaxRevisionLength) + " bytes)");
@@ -148,7 +147,7 @@ void validate_revision(std::string_view revision) {
   if (!utf8::is_valid(revision)) invalid(where + " is not valid UTF-8");
   for (char c : revision) {
     if (c == ' ' || c == '\\' || c == '~' || c == '^' || c == ':' || c == '?' || c == '*' || c == '[') {
-      invalid(where + " contains " + quoted(std::string_view(&c, 1)) + ", which git does not allow in a ref name");
+      invalid(where + " contains " + quoted_for_message(std::string_view(&c, 1)) + ", which git does not allow in a ref name");
     }
   }
   if (revision.find("..") != std::string_view::npos) invalid(where + " must not contain '..'");
@@ -176,7 +175,7 @@ bool is_commit_hash(std::string_view revision) {
 }
 
 std::string validate_repo_path(std::string_view path) {
-  const std::string where = "file path " + quoted(path);
+  const std::string where = "file path " + quoted_for_message(path);
   if (path.empty()) invalid("file path is empty");
   if (path.size() > kMaxPathLength) invalid(where + " is too long (at most " + std::to_string(kMaxPathLength) + " bytes)");
   if (path.find('\0') != std::string_view::npos || has_control(path)) invalid(where + " contains control characters");
@@ -199,11 +198,11 @@ void validate_etag(std::string_view etag) {
   if (etag.size() > 255) invalid("blob etag is too long");
   for (char c : etag) {
     if (!is_alnum(c) && c != '.' && c != '_' && c != '-') {
-      invalid("blob etag " + quoted(etag) + " contains " + quoted(std::string_view(&c, 1)) +
+      invalid("blob etag " + quoted_for_message(etag) + " contains " + quoted_for_message(std::string_view(&c, 1)) +
               "; expected a hex digest");
     }
   }
-  if (etag.front() == '.') invalid("blob etag " + quoted(etag) + " must not start with '.'");
+  if (etag.front() == '.') invalid("blob etag " + quoted_for_message(etag) + " must not start with '.'");
 }
 
 std::string percent_encode(std::string_view text, bool keep_slash) {
@@ -237,7 +236,7 @@ std::string percent_decode(std::string_view text) {
       continue;
     }
     if (i + 2 >= text.size() || !is_hex_digit(text[i + 1]) || !is_hex_digit(text[i + 2])) {
-      invalid("malformed percent-escape in " + quoted(text) + ": '%' must be followed by two hex digits");
+      invalid("malformed percent-escape in " + quoted_for_message(text) + ": '%' must be followed by two hex digits");
     }
     out.push_back(static_cast<char>(value(text[i + 1]) * 16 + value(text[i + 2])));
     i += 2;

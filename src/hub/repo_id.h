@@ -51,6 +51,10 @@ std::string validate_repo_path(std::string_view path);
 // A blob name in the cache: an ETag such as a 40/64-hex sha, [A-Za-z0-9._-] not starting with '.'.
 void validate_etag(std::string_view etag);
 
+// Untrusted text (user input, a server's header) for an error message, in single quotes: printable
+// ASCII as is, other bytes as \xNN, cut after 120 characters with "...".
+std::string quoted_for_message(std::string_view text);
+
 // Python's urllib.parse.quote: keeps A-Za-z0-9 and "_.-~" (plus '/' when keep_slash) and writes
 // every other byte as %XX (uppercase hex).
 std::string percent_encode(std::string_view text, bool keep_slash);
