@@ -228,19 +228,17 @@ MirrorService::MirrorService(std::shared_ptr<const RepoStore> store, std::shared
 }
 
 std::string MirrorService::public_base(const http::Request& request) const {
-  if (options_.trust_proxy_headers) {
-    const std::string* host = request.header("x-forwarded-host");
-    if (host && is_host_and_port(last_value(*host))) {
-      const std::string* proto = request.header("x-forwarded-proto");
-      std::string_view scheme = proto ? last_value(*proto) : "";
-      if (scheme != "http" && scheme != "https") scheme = options_.public_url.substr(0, options_.public_url.find(':'));
-      std::string_view after_scheme = std::string_view(options_.public_url).substr(options_.public_url.find("://") + 3);
-      size_t slash = after_scheme.find('/');
-      std::string_view prefix = slash == std::string_view::npos ? "" : after_scheme.substr(slash);
-      return std::string(scheme) + "://" + std::string(last_value(*host)) + std::string(prefix);
-    }
-  }
-  return options_.public_url;
+  const std::string* forwarded_host = options_.trust_proxy_headers ? request.header("x-forwarded-host") : nullptr;
+  if (!forwarded_host || !is_host_and_port(last_value(*forwarded_host))) return options_.public_url;
+  // The proxy's scheme and host, the public URL's path prefix.
+  std::string_view public_url = options_.public_url;
+  size_t scheme_end = public_url.find("://");
+  const std::string* forwarded_proto = request.header("x-forwarded-proto");
+  std::string_view scheme = forwarded_proto ? last_value(*forwarded_proto) : "";
+  if (scheme != "http" && scheme != "https") scheme = public_url.substr(0, scheme_end);
+  size_t prefix = public_url.find('/', scheme_end + 3);
+  return std::string(scheme) + "://" + std::string(last_value(*forwarded_host)) +
+         std::string(prefix == std::string_view::npos ? "" : public_url.substr(prefix));
 }
 
 std::optional<RepoSnapshot> MirrorService::find_repo(const RepoId& repo, const RepoSource*& source) const {
@@ -381,8 +379,11 @@ http::Response MirrorService::tree(Call& call) const {
   }
   http::Response response = json_response(page);
   if (end < entries.size()) {
-    std::string next = public_base(call.request) + call.request.path + "?recursive=" + (recursive ? "true" : "false") +
-                       "&expand=" + (expand ? "true" : "false") + "&cursor=" + std::to_string(end);
+    // Rebuilt from the decoded parts, percent-encoded again: nothing of the raw request is echoed.
+    std::string next = public_base(call.request) + "/api/" + std::string(call.repo.api_plural()) + "/" + call.repo.name +
+                       "/tree/" + percent_encode(revision, false) + (path.empty() ? "" : "/" + percent_encode(path, true)) +
+                       "?recursive=" + (recursive ? "true" : "false") + "&expand=" + (expand ? "true" : "false") +
+                       "&cursor=" + std::to_string(end);
     response.headers.emplace_back("Link", "<" + next + ">; rel=\"next\"");
   }
   return response;
