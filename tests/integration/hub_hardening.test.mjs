@@ -275,6 +275,10 @@ describe('pagination links and where the token goes', () => {
     assert.ok(nextOf(answer.headers).startsWith('http://inside.example/hub/api/'), `a malformed forwarded host is ignored: ${answer.headers.link}`);
     answer = await request(treeUrl(trusting.url), { headers: { host: 'attacker.example' } });
     assert.ok(nextOf(answer.headers).startsWith('http://inside.example/hub/api/'), answer.headers.link);
+    answer = await request(treeUrl(trusting.url), { headers: { host: 'attacker.example', 'x-forwarded-proto': 'https' } });
+    assert.ok(nextOf(answer.headers).startsWith('https://inside.example/hub/api/'), `the scheme alone: ${answer.headers.link}`);
+    answer = await request(treeUrl(trusting.url), { headers: { 'x-forwarded-proto': 'javascript', 'x-forwarded-host': 'g.example' } });
+    assert.ok(nextOf(answer.headers).startsWith('http://g.example/hub/api/'), `only http or https: ${answer.headers.link}`);
   });
 
   test('a malformed --public-url is refused at start, naming the flag\'s value', async () => {

@@ -228,17 +228,20 @@ MirrorService::MirrorService(std::shared_ptr<const RepoStore> store, std::shared
 }
 
 std::string MirrorService::public_base(const http::Request& request) const {
-  const std::string* forwarded_host = options_.trust_proxy_headers ? request.header("x-forwarded-host") : nullptr;
-  if (!forwarded_host || !is_host_and_port(last_value(*forwarded_host))) return options_.public_url;
-  // The proxy's scheme and host, the public URL's path prefix.
+  if (!options_.trust_proxy_headers) return options_.public_url;
+  // http(s)://host[:port][/prefix]: the proxy's scheme and host where it sent valid ones.
   std::string_view public_url = options_.public_url;
   size_t scheme_end = public_url.find("://");
-  const std::string* forwarded_proto = request.header("x-forwarded-proto");
-  std::string_view scheme = forwarded_proto ? last_value(*forwarded_proto) : "";
-  if (scheme != "http" && scheme != "https") scheme = public_url.substr(0, scheme_end);
-  size_t prefix = public_url.find('/', scheme_end + 3);
-  return std::string(scheme) + "://" + std::string(last_value(*forwarded_host)) +
-         std::string(prefix == std::string_view::npos ? "" : public_url.substr(prefix));
+  size_t prefix = std::min(public_url.find('/', scheme_end + 3), public_url.size());
+  std::string_view scheme = public_url.substr(0, scheme_end);
+  std::string_view host = public_url.substr(scheme_end + 3, prefix - scheme_end - 3);
+  if (const std::string* proto = request.header("x-forwarded-proto")) {
+    if (last_value(*proto) == "http" || last_value(*proto) == "https") scheme = last_value(*proto);
+  }
+  if (const std::string* forwarded = request.header("x-forwarded-host")) {
+    if (is_host_and_port(last_value(*forwarded))) host = last_value(*forwarded);
+  }
+  return std::string(scheme) + "://" + std::string(host) + std::string(public_url.substr(prefix));
 }
 
 std::optional<RepoSnapshot> MirrorService::find_repo(const RepoId& repo, const RepoSource*& source) const {

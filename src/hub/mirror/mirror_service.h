@@ -21,8 +21,9 @@ struct MirrorOptions {
   // The request's Host header is never used: a client could point another client's next page
   // (and its token) anywhere.
   std::string public_url;
-  // Take scheme and host from X-Forwarded-Proto / X-Forwarded-Host (the last value of each, the
-  // one the nearest proxy wrote) instead of public_url; only behind a proxy that sets them.
+  // Take the scheme from X-Forwarded-Proto and the host from X-Forwarded-Host (the last value of
+  // each, the one the nearest proxy wrote) where they are valid, the rest from public_url; only
+  // behind a proxy that sets them.
   bool trust_proxy_headers = false;
 };
 
