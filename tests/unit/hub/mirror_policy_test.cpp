@@ -4,6 +4,7 @@
 #include "base/error.h"
 #include "hub/mirror/access_policy.h"
 #include "hub/mirror/byte_range.h"
+#include "hub/mirror/mirror_service.h"
 
 namespace gatehouse::hub {
 namespace {
@@ -59,6 +60,25 @@ TEST(ByteRange, PositionsPastUint64AreFarNotMalformed) {
   range = parse_range_header("bytes=18446744073709551614-", UINT64_MAX);  // the last byte of the largest size
   EXPECT_EQ(range.kind, RangeKind::single);
   EXPECT_EQ(range.range.length, 1u);
+}
+
+TEST(PublicUrl, SchemeHostPortAndPrefixOnly) {
+  EXPECT_EQ(normalize_public_url("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+  EXPECT_EQ(normalize_public_url("https://gatehouse.example/hub/"), "https://gatehouse.example/hub");
+  EXPECT_EQ(normalize_public_url("http://[::1]:9000//"), "http://[::1]:9000");
+  for (const char* bad : {"", "gatehouse.example", "ftp://x.example", "http://", "http:///hub", "http://:80",
+                          "http://user@x.example", "http://x.example/?a=1", "http://x.example/#top",
+                          "http://x.example/a b", "http://x.exa\nmple", "javascript://x.example",
+                          "http://x.example\\y", "http://x_y.example"}) {
+    EXPECT_THROW(normalize_public_url(bad), Error) << bad;
+  }
+  try {
+    normalize_public_url("http://user:secret@x.example");
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("public URL"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("user info"), std::string::npos) << error.what();
+  }
 }
 
 TEST(ByteRange, IfNoneMatch) {
