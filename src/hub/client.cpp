@@ -423,7 +423,10 @@ std::string HubClient::resolve_commit(const RepoId& repo, const std::string& rev
   bj::value info = impl_->get_json(impl_->api_url(repo, "/revision/" + percent_encode(revision, false)), {repo, revision, ""});
   const bj::object& object = json::as_object(info, json::JsonPath("repo info"));
   std::string commit(json::as_string(json::require(object, "sha", json::JsonPath("repo info")), json::JsonPath("repo info") / "sha"));
-  if (!is_commit_hash(commit)) throw Error(ErrorCode::data_loss, "the Hub gave an invalid commit id for " + repo.name);
+  if (!is_commit_hash(commit)) {
+    throw Error(ErrorCode::data_loss, "the Hub at " + options_.endpoint + " gave an invalid commit id (\"sha\") " +
+                                          quoted_for_message(commit) + " for " + repo.name + " (expected 40 hex digits)");
+  }
   if (revision != commit) cache_.write_ref(repo, revision, commit);
   return commit;
 }

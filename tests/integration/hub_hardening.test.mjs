@@ -572,4 +572,23 @@ describe('ranges, empty path parts and X-Repo-Commit', () => {
       if (bad.length > 120) assert.ok(!run.stderr.includes(bad), 'a long value is cut');
     }
   });
+
+  test('an invalid commit id in the repo info is named too', async (t) => {
+    const front = await startServer((req, res) => forward(mirror.url, req, res, (answer, out) => {
+      const chunks = [];
+      answer.on('data', (chunk) => chunks.push(chunk));
+      answer.on('end', () => {
+        let body = Buffer.concat(chunks);
+        if (req.url.startsWith('/api/models/org/name/revision/')) {
+          body = Buffer.from(JSON.stringify({ ...JSON.parse(body), sha: 'not-a-commit' }));
+        }
+        out.writeHead(answer.statusCode, { ...answer.headers, 'content-length': body.length });
+        out.end(body);
+      });
+    }));
+    t.after(() => front.stop());
+    const run = await runGatehouseAsync(['download', 'org/name', '--quiet'], { endpoint: front.url, cache: scratch('cache-sha') });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /invalid commit id \("sha"\) 'not-a-commit'/);
+  });
 });
