@@ -60,15 +60,25 @@ std::optional<fs::path> servable_target(const fs::directory_entry& entry, const 
   return target;
 }
 
+// True when the open file `fd` is the one at `path` (a resolved path): by the kernel's own name
+// for it in /proc, or, where /proc is not mounted, by device and inode against the resolved path.
+bool opened_file_is(int fd, const struct stat& info, const fs::path& path) {
+  std::error_code ec;
+  fs::path opened = fs::read_symlink("/proc/self/fd/" + std::to_string(fd), ec);
+  if (!ec) return opened == path;
+  fs::path resolved = fs::canonical(path, ec);
+  struct stat named{};
+  return !ec && resolved == path && ::stat(resolved.c_str(), &named) == 0 && named.st_dev == info.st_dev &&
+         named.st_ino == info.st_ino;
+}
+
 // Opens a file the store found for reading, and checks that the opened file is the one meant: a
 // regular file (no FIFO, device or folder) whose resolved path is still `path`, so a component
 // swapped for a symlink since the folder was read is caught. Returns the descriptor and its stat.
 int open_verified(const fs::path& path, struct stat& info) {
   int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) throw Error(ErrorCode::not_found, "cannot read " + path.string() + ": " + std::strerror(errno));
-  std::error_code ec;
-  fs::path opened = fs::read_symlink("/proc/self/fd/" + std::to_string(fd), ec);
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || ec || opened != path) {
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || !opened_file_is(fd, info, path)) {
     ::close(fd);
     throw Error(ErrorCode::not_found, path.string() + " is no longer the regular file the mirror listed");
   }
