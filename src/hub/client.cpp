@@ -1,20 +1,15 @@
 #include "hub/client.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <boost/json.hpp>
-#include <cerrno>
 #include <charconv>
 #include <cstdlib>
-#include <cstring>
 #include <mutex>
 #include <thread>
 
 #include "base/error.h"
-#include "base/hash.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "http/client.h"
@@ -22,6 +17,7 @@
 #include "hub/patterns.h"
 #include "hub/progress.h"
 #include "hub/token.h"
+#include "hub/verifying_writer.h"
 
 namespace gatehouse::hub {
 namespace {
@@ -102,139 +98,6 @@ bool is_valid_etag(std::string_view etag) {
     return false;
   }
 }
-
-// Streams a body into the blob's partial file while hashing it as the Hub's id says: 64 hex is a
-// SHA-256, 40 hex a git blob SHA-1. The partial file is kept across runs: bytes already in it are
-// hashed first and the download continues after them. Bytes are gathered into 1 MiB blocks: one
-// write(2) each, then the block goes to the hashing thread.
-class VerifyingWriter {
- public:
-  VerifyingWriter(fs::path path, std::string etag, uint64_t size)
-      : path_(std::move(path)), etag_(std::move(etag)), size_(size) {
-    open(false);
-  }
-  // Writes out the bytes received so far (unhashed), so that the next run continues after them.
-  ~VerifyingWriter() {
-    background_.reset();
-    if (fd_ >= 0) {
-      try {
-        write_all(block_);
-      } catch (const Error&) {
-        // The next run continues from what did reach the file.
-      }
-      ::close(fd_);
-    }
-  }
-
-  // Starts the file over (the server ignored a Range request, or the kept bytes were wrong).
-  void restart() { open(true); }
-
-  void write(std::string_view chunk) {
-    if (written_ + chunk.size() > size_) {
-      throw Error(ErrorCode::data_loss, "the server sent more than the " + std::to_string(size_) + " bytes announced");
-    }
-    written_ += chunk.size();
-    block_.append(chunk);
-    if (block_.size() >= kBlockBytes) flush_block();
-  }
-
-  uint64_t written() const { return written_; }
-  // The bytes found in the partial file when it was opened (0 after restart()).
-  uint64_t resumed() const { return resumed_; }
-
-  // Checks size and hash; the caller deletes the file when this throws data_loss.
-  void finish(const std::string& what) {
-    flush_block();
-    background_->finish();
-    if (::close(std::exchange(fd_, -1)) != 0) {
-      throw Error(ErrorCode::resource_exhausted, "writing " + path_.string() + " failed: " + std::strerror(errno));
-    }
-    if (written_ != size_) {
-      throw Error(ErrorCode::data_loss, what + ": received " + std::to_string(written_) + " of " + std::to_string(size_) +
-                                            " bytes");
-    }
-    std::string actual = etag_.size() == 64 ? sha256_->hex_digest() : etag_.size() == 40 ? git_->hex_digest() : etag_;
-    if (actual != etag_) {
-      throw Error(ErrorCode::data_loss, what + ": the content does not match the hash the Hub published (" + etag_ +
-                                            ", got " + actual + "); the file was not kept");
-    }
-  }
-
- private:
-  static constexpr size_t kBlockBytes = 1u << 20;
-
-  // Opens the partial file (never through a symlink), emptied when `truncate` or when it holds more
-  // than the blob's size, and feeds the bytes it keeps to the hashers.
-  void open(bool truncate) {
-    background_.reset();  // joins before the hashers it feeds are replaced
-    if (fd_ >= 0) ::close(std::exchange(fd_, -1));
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (truncate ? O_TRUNC : 0), 0644);
-    if (fd_ < 0) throw Error(ErrorCode::permission_denied, "cannot write " + path_.string() + ": " + std::strerror(errno));
-    struct stat info{};
-    if (::fstat(fd_, &info) != 0 || !S_ISREG(info.st_mode)) {
-      throw Error(ErrorCode::permission_denied, path_.string() + " is not a regular file; remove it and retry");
-    }
-    uint64_t kept = uint64_t(info.st_size);
-    if (kept > size_) {
-      GH_LOG(warn) << "discarding " << path_.string() << ": it holds " << kept << " bytes, more than the " << size_
-                   << " of the blob";
-      if (::ftruncate(fd_, 0) != 0) throw Error(ErrorCode::permission_denied, "cannot empty " + path_.string());
-      kept = 0;
-    }
-    written_ = resumed_ = 0;
-    block_.clear();
-    sha256_.emplace(Hasher::sha256);
-    git_.emplace(size_);
-    background_ = std::make_unique<BackgroundHasher>([this](std::string_view block) {
-      if (etag_.size() == 64) sha256_->update(block);
-      if (etag_.size() == 40) git_->update(block);
-    });
-    while (resumed_ < kept) {
-      std::string block(std::min<uint64_t>(kBlockBytes, kept - resumed_), '\0');
-      ssize_t n = ::pread(fd_, block.data(), block.size(), off_t(resumed_));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) throw Error(ErrorCode::permission_denied, "cannot read " + path_.string() + ": " + std::strerror(errno));
-      block.resize(size_t(n));
-      resumed_ += uint64_t(n);
-      background_->push(std::move(block));
-    }
-    written_ = resumed_;
-    if (::lseek(fd_, off_t(resumed_), SEEK_SET) < 0) {
-      throw Error(ErrorCode::permission_denied, "cannot seek in " + path_.string() + ": " + std::strerror(errno));
-    }
-  }
-
-  void flush_block() {
-    if (block_.empty()) return;
-    write_all(block_);
-    background_->push(std::move(block_));
-    block_ = std::string();
-    block_.reserve(kBlockBytes);
-  }
-
-  void write_all(std::string_view bytes) {
-    for (size_t done = 0; done < bytes.size();) {
-      ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        throw Error(ErrorCode::resource_exhausted, "writing " + path_.string() + " failed: " + std::strerror(errno) +
-                                                       " (is the disk full?)");
-      }
-      done += size_t(n);
-    }
-  }
-
-  fs::path path_;
-  std::string etag_;
-  uint64_t size_;
-  int fd_ = -1;
-  std::string block_;
-  uint64_t written_ = 0;
-  uint64_t resumed_ = 0;
-  std::optional<Hasher> sha256_;
-  std::optional<GitBlobHasher> git_;
-  std::unique_ptr<BackgroundHasher> background_;  // hashes on its own thread while we receive
-};
 
 }  // namespace
 
