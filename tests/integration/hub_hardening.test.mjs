@@ -151,6 +151,10 @@ describe('symlinks in the mirror root', () => {
     fs.symlinkSync(path.join(outside, 'repo'), path.join(root, 'org/outside'));
     fs.symlinkSync(outside, path.join(root, 'evil'));
     fs.symlinkSync('repo', path.join(root, 'gated/alias'));  // inside the same org, still another repo's folder
+    // Revision folders that are links: to the gated repo, and (nested) out of the root.
+    fs.symlinkSync('../../../gated/repo', path.join(repo, '.revisions/gated'));
+    fs.mkdirSync(path.join(repo, '.revisions/refs/pr'), { recursive: true });
+    fs.symlinkSync(path.join(outside, 'repo'), path.join(repo, '.revisions/refs/pr/7'));
     const access = path.join(base, 'access.json');
     fs.writeFileSync(access, JSON.stringify({
       public: ['org/*', 'evil/*'], gated: ['gated/*'], tokens: { [ALLOWED_TOKEN]: ['gated/*'] },
@@ -199,6 +203,20 @@ describe('symlinks in the mirror root', () => {
     const range = await request(`${mirror.url}/org/public/resolve/main/chain.json`, { headers: { range: 'bytes=2-5' } });
     assert.equal(range.status, 206);
     assert.equal(range.body.toString(), config.slice(2, 6));
+  });
+
+  test('a revision folder that is a link is no revision: refs, info, tree and resolve', async () => {
+    const refs = await (await fetch(`${mirror.url}/api/models/org/public/refs?include_prs=1`)).json();
+    assert.deepEqual(refs.branches.map((b) => b.name).sort(), ['main', 'v1']);
+    assert.deepEqual(refs.pullRequests, []);
+    for (const revision of ['gated', 'refs%2Fpr%2F7']) {
+      for (const route of [`/api/models/org/public/revision/${revision}`, `/api/models/org/public/tree/${revision}`,
+        `/org/public/resolve/${revision}/secret.json`]) {
+        const answer = await request(mirror.url + route);
+        assert.equal(answer.status, 404, route);
+        assert.ok(!answer.body.toString().includes(SECRET) && !answer.body.toString().includes(GATED_SECRET));
+      }
+    }
   });
 
   test('a repo or org folder that is a link is not a repo, with or without a token', async () => {
