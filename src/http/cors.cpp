@@ -1,5 +1,7 @@
 #include "http/cors.h"
 
+#include <strings.h>
+
 #include <algorithm>
 #include <set>
 
@@ -15,9 +17,8 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
 
-std::string lower(std::string text) {
-  for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return text;
+bool contains_ignoring_case(const std::vector<std::string>& list, const std::string& item) {
+  return std::any_of(list.begin(), list.end(), [&](const std::string& entry) { return strcasecmp(entry.c_str(), item.c_str()) == 0; });
 }
 
 std::string trim(const std::string& text) {
@@ -35,7 +36,7 @@ std::string join(const std::vector<std::string>& items) {
 // The response answers differently per origin: caches must key on it.
 void vary_on_origin(Response& response) {
   for (auto& [name, value] : response.headers) {
-    if (lower(name) == "vary") {
+    if (strcasecmp(name.c_str(), "vary") == 0) {
       value += ", Origin";
       return;
     }
@@ -53,7 +54,7 @@ CorsPolicy::CorsPolicy(CorsOptions options)
       credentials_(options.allow_credentials) {
   std::set<std::string> allowed_headers(kSafelistedHeaders);
   allowed_headers.insert(options.allowed_headers.begin(), options.allowed_headers.end());
-  for (const std::string& header : allowed_headers) headers_lower_.push_back(lower(header));
+  headers_.assign(allowed_headers.begin(), allowed_headers.end());
   // With credentials, "*" may not be the answer (browsers refuse it), so the origin is echoed.
   if (!all_origins_ || credentials_) {
     preflight_headers_.emplace_back("Vary", "Origin");
@@ -63,8 +64,7 @@ CorsPolicy::CorsPolicy(CorsOptions options)
   preflight_headers_.emplace_back("Access-Control-Allow-Methods", join(methods_));
   preflight_headers_.emplace_back("Access-Control-Max-Age", std::to_string(options.max_age_seconds));
   if (!all_headers_) {
-    preflight_headers_.emplace_back("Access-Control-Allow-Headers",
-                                    join(std::vector<std::string>(allowed_headers.begin(), allowed_headers.end())));
+    preflight_headers_.emplace_back("Access-Control-Allow-Headers", join(headers_));
   }
   if (credentials_) preflight_headers_.emplace_back("Access-Control-Allow-Credentials", "true");
 }
@@ -91,7 +91,7 @@ std::optional<Response> CorsPolicy::preflight(const Request& request) const {
       // Every listed name must be allowed; an empty element (a stray comma) is not.
       for (size_t start = 0; start <= requested->size();) {
         const size_t comma = std::min(requested->find(',', start), requested->size());
-        if (!contains(headers_lower_, trim(lower(requested->substr(start, comma - start))))) {
+        if (!contains_ignoring_case(headers_, trim(requested->substr(start, comma - start)))) {
           failures.emplace_back("headers");
           break;
         }

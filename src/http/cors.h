@@ -43,7 +43,7 @@ class CorsPolicy {
 
   std::vector<std::string> origins_;
   std::vector<std::string> methods_;
-  std::vector<std::string> headers_lower_;  // safelisted and allowed, lower-cased, for matching
+  std::vector<std::string> headers_;  // the safelisted and the allowed, sorted; matched without case
   bool all_origins_;
   bool all_headers_;
   bool credentials_;
