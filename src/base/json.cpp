@@ -1,11 +1,12 @@
 #include "base/json.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
-#include <boost/json/parse.hpp>
+#include <boost/json/error.hpp>
+#include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/json/stream_parser.hpp>
 
 #include "base/error.h"
 
@@ -26,22 +27,40 @@ JsonPath JsonPath::operator[](size_t index) const {
   return child;
 }
 
+namespace {
+
+// What went wrong, in words a user can act on (Boost's own are terse: "too deep", "incomplete JSON").
+std::string describe(const boost::system::error_code& error, std::string_view text, size_t consumed) {
+  // Boost reports some truncations ("1.", "1e+") as syntax errors at the end of the input.
+  if (error == bj::error::incomplete || (error == bj::error::syntax && consumed == text.size())) {
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return "empty document: expected a JSON value";
+    return "unexpected end of JSON (incomplete document)";
+  }
+  if (error == bj::error::too_deep) {
+    return "arrays and objects nested deeper than " + std::to_string(kMaxDepth) + " levels (the limit)";
+  }
+  if (error == bj::error::extra_data) return "extra data after the JSON value";
+  return error.message();
+}
+
+}  // namespace
+
 bj::value parse(std::string_view text, std::string_view document) {
-  boost::system::error_code error;
   bj::parse_options options;
   options.allow_invalid_utf8 = false;
-  bj::value value = bj::parse(text, error, {}, options);
+  options.max_depth = kMaxDepth;
+  // One pass whose count of consumed bytes is where the parse stopped; an incomplete document is
+  // reported by this same call (a complete-text write), so the error is always set when it fails.
+  unsigned char buffer[BOOST_JSON_STACK_BUFFER_SIZE];
+  bj::parser parser({}, options, buffer);
+  boost::system::error_code error;
+  const size_t consumed = std::min(parser.write(text.data(), text.size(), error), text.size());
   if (error) {
-    // Boost reports no position; find the line of the failure by a second, incremental pass.
-    bj::stream_parser parser({}, options);
-    size_t consumed = parser.write_some(text.data(), text.size(), error);
-    size_t line = 1;
-    for (size_t i = 0; i < consumed && i < text.size(); ++i) line += text[i] == '\n';
-    throw Error(ErrorCode::invalid_argument,
-                std::string(document) + ": invalid JSON near line " + std::to_string(line) +
-                    " (byte " + std::to_string(consumed) + "): " + error.message());
+    const size_t line = 1 + size_t(std::count(text.begin(), text.begin() + std::ptrdiff_t(consumed), '\n'));
+    throw Error(ErrorCode::invalid_argument, std::string(document) + ": invalid JSON near line " + std::to_string(line) +
+                                                 " (byte " + std::to_string(consumed) + "): " + describe(error, text, consumed));
   }
-  return value;
+  return parser.release();
 }
 
 std::string_view kind_name(const bj::value& value) {

@@ -5,6 +5,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,7 +29,15 @@ class JsonPath {
   std::string text_;
 };
 
-// Parses text; on malformed input throws invalid_argument naming `document` and the position.
+// The deepest nesting of arrays and objects parse() accepts. Deep enough for the tool and response
+// schemas real clients send (Python's json stops near 1000, and our chat templates' tojson at 512),
+// shallow enough that every recursive walk over a parsed value (destruction, serialize, chat
+// template values) stays far inside a thread's stack.
+inline constexpr size_t kMaxDepth = 512;
+
+// Parses text; on malformed input throws invalid_argument naming `document`, the line and byte
+// where parsing stopped, and what was wrong (a syntax error, an incomplete or empty document,
+// nesting deeper than kMaxDepth).
 bj::value parse(std::string_view text, std::string_view document);
 
 // The JSON kind of a value, as a user reads it: "object", "array", "string", "number", ...

@@ -16,7 +16,9 @@
 #include "cli/serve_until_signal.h"
 #include "cli/tokenizer_loader.h"
 #include "engine/engine.h"
+#include "base/json.h"
 #include "http/api_error.h"
+#include "http/cors.h"
 #include "serve/api_server.h"
 #include "serve/engine_loop.h"
 
@@ -48,6 +50,8 @@ struct ServeOptions {
   bool enable_prompt_tokens_details = false;
   bool enable_auto_tool_choice = false;
   bool no_enable_prefix_caching = false;
+  std::string allowed_origins = R"(["*"])", allowed_methods = R"(["*"])", allowed_headers = R"(["*"])";
+  bool allow_credentials = false;
   EngineFlags engine;
 };
 
@@ -57,7 +61,7 @@ const std::vector<std::string> kIgnoredFlags = {
     "--distributed-executor-backend", "--uvicorn-log-level", "--max-log-len", "--tool-call-parser",
     "--reasoning-parser",       "--chat-template-content-format", "--response-role", "--max-seq-len-to-capture",
     "--enable-chunked-prefill", "--tokenizer-mode",    "--code-revision",      "--tokenizer-revision",
-    "--hf-overrides",           "--allowed-origins",   "--root-path"};
+    "--hf-overrides",           "--root-path"};
 const std::vector<std::string> kIgnoredSwitches = {"--enforce-eager", "--disable-log-stats", "--disable-log-requests",
                                                    "--disable-fastapi-docs", "--enable-prefix-caching",
                                                    "--disable-custom-all-reduce", "--enable-request-id-headers",
@@ -78,8 +82,27 @@ std::string read_chat_template(const std::string& value) {
   return value;
 }
 
+// vLLM's CORS flags take JSON lists of strings: --allowed-origins '["https://app.example"]'.
+std::vector<std::string> json_strings(const std::string& flag, const std::string& text) {
+  const boost::json::value value = json::parse(text, flag);
+  std::vector<std::string> out;
+  if (value.is_array()) {
+    for (const boost::json::value& item : value.get_array()) {
+      if (item.is_string()) out.emplace_back(item.get_string());
+    }
+  }
+  if (!value.is_array() || out.size() != value.get_array().size()) {
+    throw Error(ErrorCode::invalid_argument, flag + ": expected a JSON list of strings, such as '[\"https://app.example\"]' or '[\"*\"]'");
+  }
+  return out;
+}
+
 int run_serve(ServeOptions& options) {
   block_stop_signals();  // before the engine's threads start, so that SIGTERM stops the server cleanly
+  http::CorsOptions cors{.allowed_origins = json_strings("--allowed-origins", options.allowed_origins),
+                         .allowed_methods = json_strings("--allowed-methods", options.allowed_methods),
+                         .allowed_headers = json_strings("--allowed-headers", options.allowed_headers),
+                         .allow_credentials = options.allow_credentials};
   if (options.tensor_parallel_size != 1 || options.pipeline_parallel_size != 1) {
     throw Error(ErrorCode::invalid_argument, "--tensor-parallel-size and --pipeline-parallel-size must be 1: this engine runs on one CPU");
   }
@@ -149,6 +172,7 @@ int run_serve(ServeOptions& options) {
   server_options.threads = options.http_threads;
   server_options.max_body_bytes = options.max_body_bytes;
   server_options.error_response = [](int status, const std::string& message) { return http::openai_error(status, message); };
+  server_options.cors = std::make_shared<http::CorsPolicy>(std::move(cors));
   http::Server server(server_options, [&api](const http::Request& request) { return api.handle(request); });
 
   GH_LOG(info) << "serve: " << options.model << " from " << folder.string() << ": " << engine.config().architecture_name << ", "
@@ -197,6 +221,10 @@ void add_serve_command(CLI::App& app, Handler& handler) {
   command->add_flag("--enable-prompt-tokens-details", options->enable_prompt_tokens_details, "Report cached prompt tokens in usage");
   command->add_flag("--enable-auto-tool-choice", options->enable_auto_tool_choice, "Accepted; tool calls are not parsed");
   command->add_flag("--no-enable-prefix-caching", options->no_enable_prefix_caching, "Do not reuse cached prompt prefixes");
+  command->add_option("--allowed-origins", options->allowed_origins, "CORS: JSON list of origins browsers may call from (default [\"*\"])");
+  command->add_option("--allowed-methods", options->allowed_methods, "CORS: JSON list of methods (default [\"*\"])");
+  command->add_option("--allowed-headers", options->allowed_headers, "CORS: JSON list of request headers (default [\"*\"])");
+  command->add_flag("--allow-credentials", options->allow_credentials, "CORS: allow credentialed requests");
   for (const std::string& flag : kIgnoredFlags) command->add_option(flag, "Accepted for vLLM compatibility; no effect on CPU");
   for (const std::string& flag : kIgnoredSwitches) command->add_flag(flag)->description("Accepted for vLLM compatibility");
   add_engine_flags(*command, options->engine);

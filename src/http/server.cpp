@@ -2,6 +2,7 @@
 #include "http/server.h"
 
 #include <fcntl.h>
+#include <strings.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "http/cors.h"
 
 namespace gatehouse::http {
 namespace {
@@ -36,6 +38,63 @@ std::string lower(std::string_view text) {
 
 Response default_error_response(int status, const std::string& message) {
   return Response::json(status, boost::json::serialize(boost::json::object{{"error", message}}));
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// Splits an origin-form or absolute-form target into path and query. An absolute-form target
+// ("http://host:port/path?query", which servers must accept, RFC 9112 3.2.2) yields its authority,
+// without any userinfo, as the Host the request is for.
+void split_target(Request& request, std::optional<std::string>& authority) {
+  std::string_view target = request.target;
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() < scheme.size() || !iequals(target.substr(0, scheme.size()), scheme)) continue;
+    std::string_view rest = target.substr(scheme.size());
+    const size_t authority_end = std::min(rest.find_first_of("/?"), rest.size());
+    std::string_view host = rest.substr(0, authority_end);
+    if (size_t at = host.rfind('@'); at != std::string_view::npos) host.remove_prefix(at + 1);
+    authority = std::string(host);
+    std::string origin_form(rest.substr(authority_end));
+    if (origin_form.empty() || origin_form[0] != '/') origin_form.insert(0, "/");
+    request.target = std::move(origin_form);
+    break;
+  }
+  const size_t question = request.target.find('?');
+  request.path = request.target.substr(0, question);
+  if (question != std::string::npos) request.query = request.target.substr(question + 1);
+}
+
+// Why a request's Transfer-Encoding cannot be read (status and message), or nullopt when it can:
+// the only coding this server decodes is chunked, and it must come last (RFC 9112 6.1, 6.3).
+std::optional<std::pair<int, std::string>> transfer_coding_problem(const bhttp::fields& fields) {
+  std::vector<std::string> codings;
+  for (const auto& field : fields) {
+    if (field.name() != bhttp::field::transfer_encoding) continue;
+    std::string_view list = field.value();
+    while (!list.empty()) {
+      const size_t comma = std::min(list.find(','), list.size());
+      std::string_view coding = list.substr(0, comma);
+      while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
+      while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
+      if (!coding.empty()) codings.emplace_back(coding);
+      list.remove_prefix(std::min(comma + 1, list.size()));
+    }
+  }
+  for (size_t i = 0; i + 1 < codings.size(); ++i) {
+    if (iequals(codings[i], "chunked")) {
+      return std::pair(400, "Transfer-Encoding \"chunked\" must be the last coding of a request body; "
+                            "its length cannot be determined");
+    }
+  }
+  for (const std::string& coding : codings) {
+    if (!iequals(coding, "chunked")) {
+      return std::pair(501, "Transfer-Encoding \"" + coding + "\" is not supported: send the body with "
+                            "Content-Length or \"Transfer-Encoding: chunked\" alone");
+    }
+  }
+  return std::nullopt;
 }
 
 // Closes a file descriptor when it goes out of scope.
@@ -168,17 +227,40 @@ struct Server::Impl {
     return options.error_response ? options.error_response(status, message) : default_error_response(status, message);
   }
 
+  // What the answer to one request depends on besides the response itself.
+  struct Exchange {
+    bool head = false;
+    bool keep_alive = false;
+    bool http10 = false;  // no chunked framing: a stream is sent as it comes and ends with the connection
+    const Request* request = nullptr;
+    const CorsPolicy* cors = nullptr;  // adds its headers to whatever answer goes out
+  };
+
+  // A request as read, with how to answer it.
+  struct Incoming {
+    Request request;
+    bool keep_alive = false;
+    bool http10 = false;
+  };
+
   // Reads one request; an empty optional means the connection is done (closed, timed out or
   // refused, the refusal already sent). A timeout closes the socket at once (Beast's tcp_stream),
   // so a client too slow to send its request gets no answer.
-  asio::awaitable<std::optional<Request>> read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                                       bool first) {
+  asio::awaitable<std::optional<Incoming>> read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                                        bool first) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.body_limit(options.max_body_bytes);
     parser.header_limit(std::uint32_t(options.max_header_bytes));
     // Idle keep-alive connections wait for the first byte longer than a request may take.
     stream.expires_after(first ? options.request_timeout : options.idle_timeout);
     auto [ec, bytes] = co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (!ec) {
+      // Refused before the body is read: its framing is unknown, so the connection cannot go on.
+      if (auto problem = transfer_coding_problem(parser.get())) {
+        co_await send(stream, refuse(problem->first, problem->second), Exchange{});
+        co_return std::nullopt;
+      }
+    }
     if (!ec && !parser.is_done()) {
       stream.expires_after(options.request_timeout);
       std::tie(ec, bytes) = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
@@ -186,48 +268,64 @@ struct Server::Impl {
     if (ec) {
       if (ec == bhttp::error::body_limit) {
         co_await send(stream, refuse(413, "request body larger than " + std::to_string(options.max_body_bytes) +
-                                              " bytes"), false, false);
+                                              " bytes"), Exchange{});
       } else if (ec == bhttp::error::header_limit) {
         co_await send(stream, refuse(431, "request headers larger than " +
-                                              std::to_string(options.max_header_bytes) + " bytes"), false, false);
+                                              std::to_string(options.max_header_bytes) + " bytes"), Exchange{});
       } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() && ec != bhttp::error::end_of_stream &&
                  ec != bhttp::error::partial_message) {
-        co_await send(stream, refuse(400, "malformed HTTP request: " + ec.message()), false, false);
+        co_await send(stream, refuse(400, "malformed HTTP request: " + ec.message()), Exchange{});
       }
       co_return std::nullopt;
     }
     auto message = parser.release();
-    Request request;
+    Incoming incoming;
+    Request& request = incoming.request;
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
-    size_t question = request.target.find('?');
-    request.path = request.target.substr(0, question);
-    if (question != std::string::npos) request.query = request.target.substr(question + 1);
-    for (const auto& field : message) request.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+    std::optional<std::string> authority;
+    split_target(request, authority);
+    for (const auto& field : message) {
+      if (authority && field.name() == bhttp::field::host) continue;
+      request.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+    }
+    if (authority) request.headers.emplace_back("host", std::move(*authority));
     request.body = std::move(message.body());
-    if (!message.keep_alive()) request.headers.emplace_back("connection", "close");
-    co_return request;
+    incoming.http10 = message.version() < 11;
+    // HTTP/1.0 keeps a connection only when asked to (Connection: keep-alive); and a 1.0 request
+    // with Transfer-Encoding has faulty framing, so its connection ends after the answer (RFC 9112 6.1).
+    incoming.keep_alive = message.keep_alive() && !(incoming.http10 && message.count(bhttp::field::transfer_encoding));
+    co_return incoming;
+  }
+
+  // The headers every answer carries besides the response's own: CORS, and the connection's fate.
+  template <typename Message>
+  void finish_header(Message& message, Response& response, const Exchange& exchange, bool keep_alive) {
+    if (exchange.cors) exchange.cors->apply(*exchange.request, response);
+    for (auto& [name, value] : response.headers) message.insert(name, value);
+    message.keep_alive(keep_alive);
+    // Our answers say HTTP/1.1, where keep-alive goes without saying; a 1.0 client must be told.
+    if (keep_alive && exchange.http10) message.set(bhttp::field::connection, "keep-alive");
   }
 
   // Sends a response; returns false when the connection broke.
-  asio::awaitable<bool> send(beast::tcp_stream& stream, Response response, bool head, bool keep_alive) {
-    if (response.stream) co_return co_await send_stream(stream, std::move(response), head, keep_alive);
+  asio::awaitable<bool> send(beast::tcp_stream& stream, Response response, const Exchange& exchange) {
+    if (response.stream) co_return co_await send_stream(stream, std::move(response), exchange);
     bhttp::response<bhttp::string_body> message{bhttp::int_to_status(unsigned(response.status)), 11};
-    for (auto& [name, value] : response.headers) message.insert(name, value);
-    message.keep_alive(keep_alive);
+    finish_header(message, response, exchange, exchange.keep_alive);
     uint64_t length = response.file ? response.file->length : response.body.size();
     message.set(bhttp::field::content_length, std::to_string(length));
-    if (!head && !response.file) message.body() = std::move(response.body);
+    if (!exchange.head && !response.file) message.body() = std::move(response.body);
     stream.expires_after(options.send_timeout);
     bhttp::response_serializer<bhttp::string_body> serializer{message};
     beast::error_code ec;
-    if (head || response.file) {
+    if (exchange.head || response.file) {
       std::tie(ec, std::ignore) = co_await bhttp::async_write_header(stream, serializer, asio::as_tuple(asio::use_awaitable));
     } else {
       std::tie(ec, std::ignore) = co_await bhttp::async_write(stream, serializer, asio::as_tuple(asio::use_awaitable));
     }
     if (ec) co_return false;
-    if (!head && response.file) co_return co_await send_file(stream, *response.file);
+    if (!exchange.head && response.file) co_return co_await send_file(stream, *response.file);
     co_return true;
   }
 
@@ -261,9 +359,12 @@ struct Server::Impl {
   }
 
   // A deferred answer: waits for the producer, then sends either its whole response or, from its
-  // first chunk on, this response's headers and the chunks as they come. A client that closes its
-  // end while waiting is noticed at once (its socket turns readable with nothing to read).
-  asio::awaitable<bool> send_stream(beast::tcp_stream& stream, Response response, bool head, bool keep_alive) {
+  // first chunk on, this response's headers and the chunks as they come (chunked, or to an HTTP/1.0
+  // client as they are, the end of the body being the end of the connection). A client that
+  // closes its end while waiting is noticed at once (its socket turns readable with nothing to read).
+  // Returns false when the connection broke or must end.
+  asio::awaitable<bool> send_stream(beast::tcp_stream& stream, Response response, const Exchange& exchange) {
+    const bool chunked = !exchange.http10 && !exchange.head;
     std::shared_ptr<ResponseStream> producer = std::move(response.stream);
     tcp::socket& socket = stream.socket();
     auto executor = co_await asio::this_coro::executor;
@@ -280,25 +381,30 @@ struct Server::Impl {
         });
       });
       if (drained.whole) {
-        co_return co_await send(stream, std::move(*drained.whole), head, keep_alive);
+        co_return co_await send(stream, std::move(*drained.whole), exchange);
       }
       if (!drained.chunks.empty() || drained.closed) {
         beast::error_code ec;
         stream.expires_after(options.send_timeout);
         if (!header) {
           header.emplace(bhttp::int_to_status(unsigned(response.status)), 11);
-          for (auto& [name, value] : response.headers) header->insert(name, value);
-          header->keep_alive(keep_alive);
-          header->chunked(!head);
+          // Without chunked framing (or a length), only the end of the connection ends the body.
+          finish_header(*header, response, exchange, exchange.keep_alive && (chunked || exchange.head));
+          header->chunked(chunked);
           serializer.emplace(*header);
           std::tie(ec, std::ignore) =
               co_await bhttp::async_write_header(stream, *serializer, asio::as_tuple(asio::use_awaitable));
         }
-        if (!ec && !head && !drained.chunks.empty()) {
-          std::tie(ec, std::ignore) = co_await asio::async_write(
-              stream, bhttp::make_chunk(asio::buffer(drained.chunks)), asio::as_tuple(asio::use_awaitable));
+        if (!ec && !exchange.head && !drained.chunks.empty()) {
+          if (chunked) {
+            std::tie(ec, std::ignore) = co_await asio::async_write(
+                stream, bhttp::make_chunk(asio::buffer(drained.chunks)), asio::as_tuple(asio::use_awaitable));
+          } else {
+            std::tie(ec, std::ignore) =
+                co_await asio::async_write(stream, asio::buffer(drained.chunks), asio::as_tuple(asio::use_awaitable));
+          }
         }
-        if (!ec && !head && drained.closed) {
+        if (!ec && chunked && drained.closed) {
           std::tie(ec, std::ignore) =
               co_await asio::async_write(stream, bhttp::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
         }
@@ -306,7 +412,7 @@ struct Server::Impl {
           producer->mark_client_gone();
           co_return false;
         }
-        if (drained.closed) co_return true;
+        if (drained.closed) co_return header->keep_alive();
         continue;
       }
       if (!watch_reads) {
@@ -343,11 +449,17 @@ struct Server::Impl {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     for (bool first = true;; first = false) {
-      std::optional<Request> request = co_await read_request(stream, buffer, first);
-      if (!request) break;
-      bool keep_alive = !request->header("connection") || lower(*request->header("connection")) != "close";
-      bool head = request->method == "HEAD";
-      if (!co_await send(stream, call_handler(*request), head, keep_alive) || !keep_alive) break;
+      std::optional<Incoming> incoming = co_await read_request(stream, buffer, first);
+      if (!incoming) break;
+      const Request& request = incoming->request;
+      std::optional<Response> preflight = options.cors ? options.cors->preflight(request) : std::nullopt;
+      Exchange exchange{.head = request.method == "HEAD",
+                        .keep_alive = incoming->keep_alive,
+                        .http10 = incoming->http10,
+                        .request = &request,
+                        .cors = preflight ? nullptr : options.cors.get()};
+      Response response = preflight ? std::move(*preflight) : call_handler(request);
+      if (!co_await send(stream, std::move(response), exchange) || !exchange.keep_alive) break;
     }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -1,9 +1,12 @@
 // The HTTP/1.1 server every Gatehouse service runs on (Boost.Beast and Asio behind this header):
 // keep-alive, bounded request sizes, timeouts for slow clients, file bodies sent with sendfile(2)
 // so large downloads cost no copies, and bodies produced later by another thread (ResponseStream:
-// server-sent events, or an answer that takes a while). The handler is called on the server's
-// threads, concurrently; it must be thread-safe and should not block. A Server owns its threads
-// and sockets.
+// server-sent events, or an answer that takes a while). HTTP/1.0 clients get the same answers
+// without chunked framing (a stream ends with the connection); absolute-form targets
+// ("GET http://host/path") are routed on their path, their authority becoming the Host; a request
+// body in a transfer coding other than plain chunked is refused (501) before it is read. The
+// handler is called on the server's threads, concurrently; it must be thread-safe and should not
+// block. A Server owns its threads and sockets.
 #pragma once
 
 #include <chrono>
@@ -43,6 +46,7 @@ struct FileRegion {
 };
 
 class ResponseStream;
+class CorsPolicy;
 
 struct Response {
   int status = 200;
@@ -109,6 +113,9 @@ struct ServerOptions {
   std::chrono::seconds send_timeout{300};    // without progress while sending a response
   // The response for requests the server itself refuses (malformed, too large, timed out).
   std::function<Response(int status, const std::string& message)> error_response;
+  // When set, preflights are answered by this policy before the handler sees them, and every other
+  // answer gets its Access-Control-* headers (http/cors.h).
+  std::shared_ptr<const CorsPolicy> cors;
 };
 
 class Server {

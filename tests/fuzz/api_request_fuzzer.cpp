@@ -1,6 +1,6 @@
 // Fuzzes the model server's request readers: any bytes are parsed as a JSON body and read as a
 // chat request, a completion request and a TGI request (the chat template renders the messages
-// and the tokenizer encodes them). Each either succeeds or throws a gatehouse::Error; nothing may
+// and tools, and the tokenizer encodes them). Each either succeeds or throws a gatehouse::Error; nothing may
 // crash, hang or read out of bounds.
 #include <boost/json.hpp>
 #include <cstddef>
@@ -21,7 +21,10 @@ const gatehouse::serve::ServedModel& served_model() {
     gatehouse::serve::ServedModel m;
     m.names = {"m"};
     m.tokenizer = &tokenizer;
-    m.chat_template = gatehouse::tokenizer::ChatTemplate::from_config(tokenizer.config(), false);
+    // Llama 3's template, which ignores tools, plus their tojson: deep tool schemas (up to the
+    // parser's 512 levels) are walked by the template's value conversion and tojson, under ASan.
+    m.chat_template.emplace(*tokenizer.config().chat_template() + "{% if tools %}{{ tools | tojson }}{% endif %}",
+                            tokenizer.config());
     m.max_model_len = 256;
     m.vocab_size = 128256;
     m.max_num_seqs = 16;

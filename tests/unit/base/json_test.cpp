@@ -88,3 +88,66 @@ TEST(JsonTest, SerializeWritesDoublesAsPythonDoes) {
 
 }  // namespace
 }  // namespace gatehouse::json
+
+namespace gatehouse::json {
+namespace {
+
+std::string parse_error(std::string_view text) {
+  return error_of([&] { parse(text, "body"); });
+}
+
+// An incomplete document is reported by the parse itself, with where it stopped; no message ever
+// reads "Success" (an error code that was never set).
+TEST(JsonTest, EmptyAndTruncatedDocumentsSayTheInputEnded) {
+  EXPECT_EQ(parse_error(""), "body: invalid JSON near line 1 (byte 0): empty document: expected a JSON value");
+  EXPECT_EQ(parse_error(" \n\t "), "body: invalid JSON near line 2 (byte 4): empty document: expected a JSON value");
+  for (std::string_view truncated : {R"({"a": 1)", R"({"a": )", R"({"a")", R"({)", R"([1, 2)", R"("abc)", R"("a\)",
+                                     "-", "1.", "1e", "1e+", "tru", "nul", "{\"a\": [{\"b\": \"\xc3"}) {
+    const std::string message = parse_error(truncated);
+    EXPECT_EQ(message, "body: invalid JSON near line 1 (byte " + std::to_string(truncated.size()) +
+                           "): unexpected end of JSON (incomplete document)")
+        << truncated;
+  }
+  EXPECT_EQ(parse_error("{\n\"a\": [1,\n"), "body: invalid JSON near line 3 (byte 11): unexpected end of JSON (incomplete document)");
+}
+
+TEST(JsonTest, OtherErrorsSayWhatAndWhere) {
+  EXPECT_EQ(parse_error(R"({"a" 1})"), "body: invalid JSON near line 1 (byte 5): syntax error");
+  EXPECT_EQ(parse_error("{}\n{}"), "body: invalid JSON near line 2 (byte 3): extra data after the JSON value");
+  EXPECT_EQ(parse_error("[1,]"), "body: invalid JSON near line 1 (byte 3): syntax error");
+  const std::string utf8 = parse_error("\"a\xff\"");
+  EXPECT_NE(utf8.find("byte 2"), std::string::npos) << utf8;
+  for (std::string_view bad : {"", "{", "[1,]", "\"a\xff\"", "{}x", "01"}) {
+    EXPECT_EQ(parse_error(bad).find("Success"), std::string::npos) << bad;
+  }
+  // Trailing whitespace is not extra data.
+  EXPECT_EQ(parse("{} \n", "body"), bj::value(bj::object{}));
+}
+
+std::string nested(size_t depth, bool objects) {
+  std::string text;
+  for (size_t i = 0; i < depth; ++i) text += objects ? R"({"a":)" : "[";
+  text += "1";
+  for (size_t i = 0; i < depth; ++i) text += objects ? "}" : "]";
+  return text;
+}
+
+// Deep tool and response schemas parse up to kMaxDepth levels; one more is refused by name, and
+// the recursive walks over a value that deep (serialize, copy, destruction) hold.
+TEST(JsonTest, NestingIsLimitedToMaxDepthWithAClearError) {
+  ASSERT_EQ(kMaxDepth, 512u);
+  for (bool objects : {false, true}) {
+    const std::string deepest = nested(kMaxDepth, objects);
+    bj::value value = parse(deepest, "body");
+    EXPECT_EQ(serialize(value), deepest);
+    bj::value copy = value;
+    EXPECT_EQ(copy, value);
+    const std::string message = parse_error(nested(kMaxDepth + 1, objects));
+    EXPECT_NE(message.find("nested deeper than 512 levels"), std::string::npos) << message;
+    EXPECT_NE(message.find("byte " + std::to_string(kMaxDepth * (objects ? 5 : 1))), std::string::npos) << message;
+  }
+  EXPECT_NE(parse_error(nested(100000, false)).find("deeper than 512"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gatehouse::json

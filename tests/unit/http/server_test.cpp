@@ -15,6 +15,8 @@
 #include <memory>
 #include <thread>
 
+#include "http/cors.h"
+
 namespace gatehouse::http {
 namespace {
 
@@ -95,6 +97,7 @@ class Connection {
 Response echo(const Request& request) {
   std::string body = request.method + " " + request.path + " ?" + request.query + " body=" + request.body;
   if (const std::string* agent = request.header("user-agent")) body += " agent=" + *agent;
+  if (const std::string* host = request.header("host")) body += " host=" + *host;
   return Response::text(200, body);
 }
 
@@ -104,7 +107,7 @@ TEST(HttpServer, AnswersAndKeepsTheConnectionAlive) {
   connection.send("GET /a/b?x=1 HTTP/1.1\r\nHost: h\r\nUser-Agent: test\r\n\r\n");
   std::string first = connection.response();
   EXPECT_NE(first.find("HTTP/1.1 200 OK"), std::string::npos);
-  EXPECT_NE(first.find("GET /a/b ?x=1 body= agent=test"), std::string::npos);
+  EXPECT_NE(first.find("GET /a/b ?x=1 body= agent=test host=h"), std::string::npos);
   connection.send("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello");
   EXPECT_NE(connection.response().find("POST /p ? body=hello"), std::string::npos);
 }
@@ -114,7 +117,7 @@ TEST(HttpServer, HeadSendsTheLengthButNoBody) {
   Connection connection(server.port());
   connection.send("HEAD /x HTTP/1.1\r\nHost: h\r\n\r\n");
   std::string response = connection.response(true);
-  EXPECT_NE(response.find("Content-Length: 15"), std::string::npos) << response;  // "HEAD /x ? body="
+  EXPECT_NE(response.find("Content-Length: 22"), std::string::npos) << response;  // "HEAD /x ? body= host=h"
   EXPECT_EQ(response.substr(response.find("\r\n\r\n") + 4), "");
   connection.send("GET /x HTTP/1.1\r\nHost: h\r\n\r\n");  // the connection is still in step
   EXPECT_NE(connection.response().find("GET /x ?"), std::string::npos);
@@ -254,6 +257,156 @@ TEST(HttpServer, AClientThatHangsUpIsReportedWhileWaiting) {
   EXPECT_TRUE(stream->client_gone());
   stream->write("dropped");  // no effect, no crash
   stream->close();
+}
+
+// An HTTP/1.0 client cannot read chunked framing: it gets the stream's bytes as they are, and the
+// end of the connection ends the body.
+TEST(HttpServer, StreamsToHttp10ClientsWithoutChunkedFramingAndCloses) {
+  Producer producer;
+  RunningServer server({}, [&](const Request&) {
+    auto stream = std::make_shared<ResponseStream>();
+    producer.spawn([stream] {
+      for (int i = 0; i < 3; ++i) stream->write("data: " + std::to_string(i) + "\n\n");
+      stream->close();
+    });
+    return event_stream(stream);
+  });
+  for (const char* connection : {"", "Connection: keep-alive\r\n"}) {
+    Connection client(server.port());
+    client.send(std::string("GET /events HTTP/1.0\r\n") + connection + "\r\n");
+    const std::string response = client.read_until("never sent: read until the server closes");
+    const size_t body = response.find("\r\n\r\n");
+    ASSERT_NE(body, std::string::npos) << response;
+    const std::string header = response.substr(0, body);
+    EXPECT_EQ(header.find("Transfer-Encoding"), std::string::npos) << header;
+    EXPECT_EQ(header.find("Content-Length"), std::string::npos) << header;
+    EXPECT_NE(header.find("Connection: close"), std::string::npos) << header;
+    EXPECT_EQ(response.substr(body + 4), "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+  }
+}
+
+TEST(HttpServer, Http10KeepsTheConnectionOnlyWhenAskedAndSaysSo) {
+  RunningServer server({}, echo);
+  {
+    Connection client(server.port());
+    client.send("GET /one HTTP/1.0\r\n\r\n");
+    const std::string response = client.response();
+    EXPECT_NE(response.find("Content-Length: 16"), std::string::npos) << response;  // "GET /one ? body="
+    EXPECT_NE(response.find("GET /one ?"), std::string::npos) << response;
+    EXPECT_TRUE(client.closed_by_peer());
+  }
+  {
+    Connection client(server.port());
+    client.send("GET /one HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    const std::string first = client.response();
+    EXPECT_NE(first.find("Connection: keep-alive"), std::string::npos) << first;
+    client.send("POST /two HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi");
+    EXPECT_NE(client.response().find("POST /two ? body=hi"), std::string::npos);
+    client.send("GET /three HTTP/1.0\r\n\r\n");  // no keep-alive: the last one
+    const std::string last = client.response();
+    EXPECT_NE(last.find("GET /three"), std::string::npos) << last;
+    EXPECT_EQ(last.find("keep-alive"), std::string::npos) << last;
+    EXPECT_TRUE(client.closed_by_peer());
+  }
+}
+
+// Only chunked is decoded, and only as the last coding: anything else would be read as something
+// it is not, so it is refused before the body is read, and the connection is closed.
+TEST(HttpServer, RefusesTransferCodingsItCannotDecode) {
+  bool called = false;
+  RunningServer server({}, [&](const Request& request) {
+    called = true;
+    return echo(request);
+  });
+  const std::string chunked_body = "5\r\nhello\r\n0\r\n\r\n";
+  for (const auto& [codings, status] : std::vector<std::pair<std::string, std::string>>{
+           {"gzip, chunked", "501 Not Implemented"},
+           {"deflate,chunked", "501 Not Implemented"},
+           {"x-custom ,  Chunked", "501 Not Implemented"},
+           {"gzip", "501 Not Implemented"},
+           {"identity", "501 Not Implemented"},
+           {"chunked, gzip", "400 Bad Request"},
+           {"chunked, chunked", "400 Bad Request"}}) {
+    Connection client(server.port());
+    client.send("POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: " + codings + "\r\n\r\n" + chunked_body);
+    const std::string response = client.response();
+    EXPECT_EQ(response.rfind("HTTP/1.1 " + status, 0), 0u) << codings << ": " << response;
+    EXPECT_NE(response.find("Transfer-Encoding"), std::string::npos) << response;  // the message names the header
+    EXPECT_TRUE(client.closed_by_peer()) << codings;
+  }
+  {  // Split over two header lines, the codings are one list.
+    Connection client(server.port());
+    client.send("POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                chunked_body);
+    EXPECT_EQ(client.response().rfind("HTTP/1.1 501", 0), 0u);
+  }
+  EXPECT_FALSE(called);
+  for (const char* codings : {"chunked", "Chunked", " chunked "}) {
+    Connection client(server.port());
+    client.send(std::string("POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: ") + codings + "\r\n\r\n" + chunked_body);
+    EXPECT_NE(client.response().find("POST /p ? body=hello"), std::string::npos) << codings;
+  }
+}
+
+// RFC 9112 3.2.2: a server must accept the absolute form; it routes on the path and query, and the
+// authority replaces the Host header.
+TEST(HttpServer, AcceptsAbsoluteFormTargets) {
+  RunningServer server({}, echo);
+  Connection client(server.port());
+  for (const auto& [target, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"http://127.0.0.1:8000/v1/models?x=1&y=%2F", "GET /v1/models ?x=1&y=%2F body= host=127.0.0.1:8000"},
+           {"HTTP://Example.com/a/b", "GET /a/b ? body= host=Example.com"},
+           {"https://user:pw@example.com:443/p", "GET /p ? body= host=example.com:443"},
+           {"http://example.com", "GET / ? body= host=example.com"},
+           {"http://example.com?q", "GET / ?q body= host=example.com"},
+           {"/plain?z", "GET /plain ?z body= host=sent"}}) {
+    client.send("GET " + target + " HTTP/1.1\r\nHost: sent\r\n\r\n");
+    const std::string response = client.response();
+    EXPECT_NE(response.find(expected), std::string::npos) << target << ": " << response;
+    EXPECT_EQ(response.find("host=sent", 0) != std::string::npos, target[0] == '/') << response;
+  }
+  client.send("POST http://h/p HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc");
+  EXPECT_NE(client.response().find("POST /p ? body=abc host=h"), std::string::npos);
+}
+
+// The policy answers preflights before the handler (which may require a key) sees them, and its
+// headers reach every kind of answer: plain, streamed, and a stream's late whole response.
+TEST(HttpServer, AppliesItsCorsPolicyBeforeTheHandler) {
+  Producer producer;
+  ServerOptions options;
+  options.cors = std::make_shared<CorsPolicy>(CorsOptions{.allowed_origins = {"https://app.example"}});
+  RunningServer server(options, [&](const Request& request) {
+    if (request.path == "/plain") return Response::text(401, "key needed");
+    auto stream = std::make_shared<ResponseStream>();
+    producer.spawn([stream, late = request.path == "/late"] {
+      if (late) return stream->finish(Response::json(400, "{}"));
+      stream->write("data: 1\n\n");
+      stream->close();
+    });
+    return event_stream(stream);
+  });
+  Connection client(server.port());
+  client.send("OPTIONS /plain HTTP/1.1\r\nHost: h\r\nOrigin: https://app.example\r\n"
+              "Access-Control-Request-Method: POST\r\n\r\n");
+  const std::string preflight = client.response();
+  EXPECT_EQ(preflight.rfind("HTTP/1.1 200 OK", 0), 0u) << preflight;
+  EXPECT_NE(preflight.find("Access-Control-Allow-Origin: https://app.example"), std::string::npos) << preflight;
+  client.send("GET /plain HTTP/1.1\r\nHost: h\r\nOrigin: https://app.example\r\n\r\n");
+  const std::string plain = client.response();
+  EXPECT_EQ(plain.rfind("HTTP/1.1 401", 0), 0u) << plain;
+  EXPECT_NE(plain.find("Access-Control-Allow-Origin: https://app.example"), std::string::npos) << plain;
+  client.send("GET /late HTTP/1.1\r\nHost: h\r\nOrigin: https://app.example\r\n\r\n");
+  const std::string late = client.response();
+  EXPECT_EQ(late.rfind("HTTP/1.1 400", 0), 0u) << late;
+  EXPECT_NE(late.find("Access-Control-Allow-Origin: https://app.example"), std::string::npos) << late;
+  client.send("GET /stream HTTP/1.1\r\nHost: h\r\nOrigin: https://app.example\r\n\r\n");
+  const std::string streamed = client.read_until("\r\n0\r\n\r\n");
+  EXPECT_NE(streamed.find("Access-Control-Allow-Origin: https://app.example"), std::string::npos) << streamed;
+  client.send("OPTIONS /plain HTTP/1.1\r\nHost: h\r\nOrigin: https://evil.example\r\n"
+              "Access-Control-Request-Method: POST\r\n\r\n");
+  const std::string refused = client.response();
+  EXPECT_EQ(refused.rfind("HTTP/1.1 400", 0), 0u) << refused;
+  EXPECT_NE(refused.find("Disallowed CORS origin"), std::string::npos) << refused;
 }
 
 }  // namespace
