@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "cli/commands.h"
 #include "cli/engine_flags.h"
+#include "cli/secret_options.h"
 #include "cli/serve_until_signal.h"
 #include "cli/tokenizer_loader.h"
 #include "engine/engine.h"
@@ -175,10 +176,10 @@ void add_serve_command(CLI::App& app, Handler& handler) {
   command->add_option("--served-model-name", options->served_model_names, "Names the API answers to (the first is reported)");
   command->add_option("--host", options->host, "Address to listen on (default: all interfaces)");
   command->add_option("--port", options->port, "Port to listen on (default 8000; 0: any free port)");
-  command->add_option("--api-key", options->api_keys, "Require this bearer key on the API (or VLLM_API_KEY)");
+  add_secret_option(*command, "--api-key", options->api_keys, "Require one of these bearer keys on the API (one or more; or VLLM_API_KEY)");
   command->add_option("--revision", options->revision, "Branch, tag or commit of a Hub model");
   command->add_option("--download-dir", options->download_dir, "Hub cache folder for downloads (default: HF_HUB_CACHE)");
-  command->add_option("--hf-token", options->hf_token, "Hub token for gated repos (prefer HF_TOKEN: command lines are visible)");
+  add_secret_option(*command, "--hf-token", options->hf_token, "Hub token for gated repos (prefer HF_TOKEN: command lines are visible)");
   command->add_option("--tokenizer", options->tokenizer, "Tokenizer folder or repo (default: the model's)");
   command->add_option("--chat-template", options->chat_template, "Chat template file (or the template itself)");
   command->add_option("--generation-config", options->generation_config,
