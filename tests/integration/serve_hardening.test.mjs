@@ -49,3 +49,30 @@ test('--api-key: every value, in every spelling, is gone from /proc/PID/cmdline 
     await server.stop();
   }
 });
+
+test('/detokenize refuses ids outside the vocabulary by the value sent, with the vocab size', async () => {
+  const server = await startServer(['--model', modelDir]);
+  try {
+    const hello = (await post(`${server.url}/tokenize`, { prompt: 'Hello', add_special_tokens: false })).json.tokens;
+    assert.equal((await post(`${server.url}/detokenize`, { tokens: hello })).json.prompt, 'Hello');
+    const size = 128256;  // the checkpoint carries Llama 3's tokenizer
+    const cases = [
+      ['99999999999999999999', '1e+20', 'outside the vocabulary'],
+      ['18446744073709551615', '18446744073709551615', 'outside the vocabulary'],
+      ['4294967297', '4294967297', 'outside the vocabulary'],
+      [String(size), String(size), 'outside the vocabulary'],
+      ['-1', '-1', 'outside the vocabulary'],
+      ['2.5', '2.5', 'not a token id'],
+      ['"7"', '"7"', 'not a token id'],
+    ];
+    for (const [sent, shown, what] of cases) {
+      const answer = await post(`${server.url}/detokenize`, `{"tokens": [${hello[0]}, ${sent}]}`);
+      const error = assertOpenAIError(answer, 400, 'tokens');
+      assert.ok(error.message.startsWith(`tokens[1] is ${shown}, ${what}`), error.message);
+      assert.ok(error.message.includes(`from 0 to ${size - 1} (the vocabulary has ${size} tokens)`), error.message);
+    }
+    assert.equal((await post(`${server.url}/detokenize`, { tokens: [size - 1] })).status, 200);
+  } finally {
+    await server.stop();
+  }
+});
