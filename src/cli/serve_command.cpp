@@ -1,6 +1,8 @@
 // gatehouse serve: the OpenAI (vLLM-compatible) and TGI server over the engine. It takes vLLM's
 // flags, so recipes written for the vllm/vllm-openai image run unchanged; GPU-only flags are
 // accepted and mapped or ignored as docs/serve.md lists.
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -45,6 +47,7 @@ struct ServeOptions {
   int64_t max_pending_requests = 1024;
   int http_threads = 2;
   size_t max_body_bytes = 16u << 20;
+  size_t max_prompt_bytes = serve::kDefaultMaxPromptBytes;
   bool return_tokens_as_token_ids = false;
   bool enable_prompt_tokens_details = false;
   bool enable_auto_tool_choice = false;
@@ -80,6 +83,10 @@ std::string read_chat_template(const std::string& value) {
 }
 
 int run_serve(ServeOptions& options) {
+  // Unlike the CLI's one-shot tools (main), a server must give memory back after a large request:
+  // blocks of 1 MiB or more (bodies, long prompts) are mapped and unmapped on their own.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  mallopt(M_TRIM_THRESHOLD, 32 << 20);
   block_stop_signals();  // before the engine's threads start, so that SIGTERM stops the server cleanly
   if (options.tensor_parallel_size != 1 || options.pipeline_parallel_size != 1) {
     throw Error(ErrorCode::invalid_argument, "--tensor-parallel-size and --pipeline-parallel-size must be 1: this engine runs on one CPU");
@@ -131,6 +138,7 @@ int run_serve(ServeOptions& options) {
   model.max_model_len = engine.max_model_len();
   model.vocab_size = engine.config().vocab_size;
   model.max_num_seqs = engine_options.max_num_seqs;
+  model.max_prompt_bytes = options.max_prompt_bytes;
   model.return_tokens_as_token_ids = options.return_tokens_as_token_ids;
   model.enable_prompt_tokens_details = options.enable_prompt_tokens_details;
 
@@ -194,6 +202,7 @@ void add_serve_command(CLI::App& app, Handler& handler) {
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   command->add_option("--http-threads", options->http_threads, "HTTP server threads")->check(CLI::Range(1, 64));
   command->add_option("--max-body-bytes", options->max_body_bytes, "Largest request body accepted (default 16 MiB)");
+  command->add_option("--max-prompt-bytes", options->max_prompt_bytes, "Longest prompt text tokenized, per prompt (default 1 MiB)");
   command->add_flag("--return-tokens-as-token-ids", options->return_tokens_as_token_ids, "Show logprob tokens as token_id:N");
   command->add_flag("--enable-prompt-tokens-details", options->enable_prompt_tokens_details, "Report cached prompt tokens in usage");
   command->add_flag("--enable-auto-tool-choice", options->enable_auto_tool_choice, "Accepted; tool calls are not parsed");

@@ -1,5 +1,6 @@
 #include "serve/api_server.h"
 
+#include <malloc.h>
 #include <openssl/crypto.h>
 
 #include <boost/json.hpp>
@@ -21,6 +22,9 @@ namespace {
 
 namespace bj = boost::json;
 
+// Bodies at least this large are followed by malloc_trim.
+constexpr size_t kLargeBodyBytes = 1 << 20;
+
 bj::object parse_body(const http::Request& request) {
   bj::value body = json::parse(request.body, "request body");
   if (!body.is_object()) throw Error(ErrorCode::invalid_argument, "the request body must be a JSON object");
@@ -40,6 +44,14 @@ bool starts_with(const std::string& text, std::string_view prefix) { return text
 ApiServer::ApiServer(ServedModel& model, std::vector<SecretString> api_keys) : model_(model), api_keys_(std::move(api_keys)) {}
 
 http::Response ApiServer::handle(const http::Request& request) {
+  // Tokenizing a large body leaves hundreds of MiB free in the allocator's arenas, which glibc
+  // keeps (and the thresholds set in main keep more): hand them back once such a request is done.
+  struct TrimAfterLargeBody {
+    bool large;
+    ~TrimAfterLargeBody() {
+      if (large) malloc_trim(0);
+    }
+  } trim{request.body.size() >= kLargeBodyBytes};
   const bool tgi = request.path == "/generate" || request.path == "/generate_stream" || (request.path == "/" && request.method == "POST");
   try {
     return route(request);
@@ -69,8 +81,11 @@ bool ApiServer::authorized(const http::Request& request) const {
 http::Response ApiServer::route(const http::Request& request) {
   const std::string& path = request.path;
   const std::string& method = request.method;
-  const bool generation_route = starts_with(path, "/v1/") || path == "/generate" || path == "/generate_stream" || (path == "/" && method == "POST");
-  if (generation_route && !authorized(request)) {
+  // Every route that reads request text needs the key (tokenizing is work a stranger must not
+  // be able to ask for); health, version, info and metrics stay open, as in vLLM.
+  const bool keyed_route = starts_with(path, "/v1/") || path == "/generate" || path == "/generate_stream" || path == "/tokenize" ||
+                           path == "/detokenize" || (path == "/" && method == "POST");
+  if (keyed_route && !authorized(request)) {
     return http::openai_error(401, "Invalid or missing API key: send it as \"Authorization: Bearer <key>\"");
   }
   if ((path == "/health" || path == "/ping") && (method == "GET" || method == "HEAD" || (path == "/ping" && method == "POST"))) {
@@ -123,11 +138,11 @@ http::Response ApiServer::tokenize(const http::Request& request) {
   model_.check_requested(fields.string("model"));
   std::vector<uint32_t> ids;
   if (fields.find("messages")) {
-    ids = model_.tokenizer->encode_ids(render_chat(body, model_), fields.boolean("add_special_tokens").value_or(false));
+    ids = model_.encode_prompt(render_chat(body, model_), fields.boolean("add_special_tokens").value_or(false), "messages");
   } else {
     std::optional<std::string> prompt = fields.string("prompt");
     if (!prompt) throw InvalidParameter("prompt", "give \"prompt\" (text) or \"messages\" (a chat) to tokenize");
-    ids = model_.tokenizer->encode_ids(*prompt, fields.boolean("add_special_tokens").value_or(true));
+    ids = model_.encode_prompt(*prompt, fields.boolean("add_special_tokens").value_or(true), "prompt");
   }
   bj::object out{{"count", ids.size()}, {"max_model_len", model_.max_model_len}, {"tokens", bj::value_from(ids)}};
   if (fields.boolean("return_token_strs").value_or(false)) {

@@ -176,6 +176,7 @@ std::string render_chat(const boost::json::object& body, const ServedModel& mode
   if (!messages) invalid("messages", "messages is required");
   if (!messages->is_array() || messages->get_array().empty()) invalid("messages", "messages must be a non-empty array of messages");
   bj::array rendered_messages;
+  size_t content_bytes = 0;
   for (size_t i = 0; i < messages->get_array().size(); ++i) {
     const bj::value& message = messages->get_array()[i];
     const std::string param = "messages[" + std::to_string(i) + "]";
@@ -183,9 +184,13 @@ std::string render_chat(const boost::json::object& body, const ServedModel& mode
     bj::object copy = message.get_object();
     const bj::value* role = copy.if_contains("role");
     if (!role || !role->is_string()) invalid(param + ".role", param + ".role must be a string");
-    if (const bj::value* content = copy.if_contains("content")) copy["content"] = message_content(*content, i);
+    if (const bj::value* content = copy.if_contains("content")) {
+      copy["content"] = message_content(*content, i);
+      if (copy["content"].is_string()) content_bytes += copy["content"].get_string().size();
+    }
     rendered_messages.push_back(std::move(copy));
   }
+  model.check_prompt_bytes(content_bytes, "messages");  // before the template copies it around
   if (!model.chat_template) {
     invalid("messages", "this model's tokenizer has no chat template, so chat requests cannot be rendered; start the server with "
                         "--chat-template FILE");
@@ -242,7 +247,7 @@ OpenAiRequest parse_chat_request(const boost::json::object& body, const ServedMo
   for (const char* key : {"messages", "continue_final_message", "add_generation_prompt", "chat_template_kwargs", "tools", "documents"}) {
     fields.find(key);
   }
-  std::vector<uint32_t> ids = model.tokenizer->encode_ids(prompt, add_special_tokens);
+  std::vector<uint32_t> ids = model.encode_prompt(prompt, add_special_tokens, "messages");
   request.spec.prompts.emplace_back(ids.begin(), ids.end());
 
   std::optional<int64_t> max_tokens = fields.integer("max_completion_tokens");
@@ -293,10 +298,17 @@ OpenAiRequest parse_completion_request(const boost::json::object& body, const Se
     }
   };
   auto add_text = [&](std::string_view text) {
-    std::vector<uint32_t> ids = model.tokenizer->encode_ids(text, add_special_tokens);
+    std::vector<uint32_t> ids = model.encode_prompt(text, add_special_tokens, "prompt");
     request.spec.prompts.emplace_back(ids.begin(), ids.end());
     if (request.echo) request.prompt_texts.emplace_back(text);
   };
+  // Before any tokenizing: a list of prompts is as many sequences.
+  const bool many = prompt->is_array() && !prompt->get_array().empty() && !prompt->get_array().front().is_int64();
+  const int64_t prompts = many ? static_cast<int64_t>(prompt->get_array().size()) : 1;
+  if (prompts * request.spec.params.n > model.max_num_seqs) {
+    invalid("prompt", "the request asks for " + std::to_string(prompts) + " prompts × n=" + std::to_string(request.spec.params.n) +
+                          " sequences; the limit is --max-num-seqs (" + std::to_string(model.max_num_seqs) + ")");
+  }
   if (prompt->is_string()) {
     add_text(prompt->get_string());
   } else if (prompt->is_array() && !prompt->get_array().empty()) {
@@ -316,11 +328,6 @@ OpenAiRequest parse_completion_request(const boost::json::object& body, const Se
     }
   } else {
     invalid("prompt", "prompt must be a non-empty string, array of strings, token ids, or array of token id arrays");
-  }
-  if (static_cast<int64_t>(request.spec.prompts.size()) * request.spec.params.n > model.max_num_seqs) {
-    invalid("prompt", "the request asks for " + std::to_string(request.spec.prompts.size()) + " prompts × n=" +
-                          std::to_string(request.spec.params.n) + " sequences; the limit is --max-num-seqs (" +
-                          std::to_string(model.max_num_seqs) + ")");
   }
   resolve_max_tokens(fields.integer("max_tokens"), "max_tokens", 16, "prompt", model, request.spec.prompts, request.spec.params);
   finish_parsing(fields, request, model.vocab_size);
