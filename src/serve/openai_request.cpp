@@ -5,12 +5,17 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "serve/request_fields.h"
 
 namespace gatehouse::serve {
 namespace {
 
 namespace bj = boost::json;
+
+// Unknown fields named in the log line of a request, and how much of each name.
+constexpr size_t kUnreadFieldsLogged = 3;
+constexpr size_t kLoggedFieldNameBytes = 64;
 
 // vLLM's cap on logprobs (max_logprobs) and OpenAI's on top_logprobs.
 constexpr int64_t kMaxTopLogprobs = 20;
@@ -143,9 +148,17 @@ void resolve_max_tokens(std::optional<int64_t> asked, const char* asked_name, in
 
 void finish_parsing(RequestFields& fields, OpenAiRequest& request, int64_t vocab_size) {
   request.spec.params.validate(vocab_size);
-  for (const std::string& key : fields.unread()) {
-    GH_LOG(warn) << "request field \"" << key << "\" is not used by this server and was ignored";
+  // One line per request, however many fields it carries; the log escapes what they contain.
+  const RequestFields::Unread unread = fields.unread(kUnreadFieldsLogged);
+  if (unread.count == 0) return;
+  std::string names;
+  for (const std::string& key : unread.first) {
+    const std::string_view shown = std::string_view(key).substr(0, utf8::complete_prefix_length(std::string_view(key).substr(0, kLoggedFieldNameBytes)));
+    names += (names.empty() ? "\"" : ", \"") + std::string(shown) + (shown.size() < key.size() ? "...\"" : "\"");
   }
+  if (unread.count > unread.first.size()) names += " and " + std::to_string(unread.count - unread.first.size()) + " more";
+  GH_LOG(warn) << (unread.count == 1 ? "request field " + names + " is" : std::to_string(unread.count) + " request fields (" + names + ") are")
+               << " not used by this server and ignored";
 }
 
 // Message content as the template sees it: a string, or text parts joined by newlines (vLLM's

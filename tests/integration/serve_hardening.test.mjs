@@ -76,3 +76,65 @@ test('/detokenize refuses ids outside the vocabulary by the value sent, with the
     await server.stop();
   }
 });
+
+// The lines the server wrote to stderr after `from` characters, without the final empty piece.
+const linesSince = (server, from) => server.stderr().slice(from).split('\n').filter((line) => line !== '');
+
+async function waitForLines(server, from, count) {
+  for (let i = 0; i < 100 && linesSince(server, from).length < count; i++) await new Promise((r) => setTimeout(r, 20));
+  return linesSince(server, from);
+}
+
+test('unknown request fields: one escaped log line per request, however many and whatever they hold', async () => {
+  const server = await startServer(['--model', modelDir]);
+  try {
+    const url = `${server.url}/v1/completions`;
+    // A newline that would forge a line, an ANSI colour, a one-character CSI (C1), a bidi override, DEL, NUL.
+    const hostile = ['a\n2026-01-01T00:00:00Z INFO serve: forged', '\u001b[31mred\u001b[0m', '\u009b2J', 'x\u202eevil', 'del\u007f',
+      'nul\u0000'];
+    let from = server.stderr().length;
+    const body = { prompt: 'hi', max_tokens: 1 };
+    for (const key of hostile) body[key] = 1;
+    assert.equal((await post(url, body)).status, 200);
+    let lines = await waitForLines(server, from, 1);
+    await new Promise((r) => setTimeout(r, 100));
+    lines = linesSince(server, from);
+    assert.equal(lines.length, 1, `one line for the request: ${JSON.stringify(lines)}`);
+    const [line] = lines;
+    assert.match(line, /^\S+ WARN 6 request fields \("a\\n2026-01-01T00:00:00Z INFO serve: forged", "\\x1B\[31mred\\x1B\[0m", "\\u\{009B\}2J" and 3 more\) are not used/);
+    for (const raw of ['\u001b', '\u009b', '\u202e', '\u007f', '\u0000', '\r']) assert.ok(!server.stderr().includes(raw), JSON.stringify(raw));
+
+    from = server.stderr().length;
+    const second = { prompt: 'hi', max_tokens: 1, 'x\u202eevil': 1, 'del\u007f': 2, 'nul\u0000': 3 };
+    assert.equal((await post(url, second)).status, 200);
+    lines = await waitForLines(server, from, 1);
+    assert.ok(lines[0].includes('("x\\u{202E}evil", "del\\x7F", "nul\\x00") are not used'), lines[0]);
+
+    // Bytes that are not UTF-8 never reach the log: the body is refused.
+    from = server.stderr().length;
+    const invalid = Buffer.concat([Buffer.from('{"prompt": "hi", "max_tokens": 1, "k'), Buffer.from([0xff, 0xc3]), Buffer.from('": 1}')]);
+    assertOpenAIError(await post(url, invalid), 400);
+    assert.ok(!server.stderr().slice(from).includes('\ufffd'));
+
+    // 200k unknown fields: still one short line.
+    from = server.stderr().length;
+    const many = ['{"prompt": "hi", "max_tokens": 1'];
+    for (let i = 0; i < 200_000; i++) many.push(`, "unknown_${i}": ${i}`);
+    many.push('}');
+    assert.equal((await post(url, many.join(''))).status, 200);
+    lines = await waitForLines(server, from, 1);
+    await new Promise((r) => setTimeout(r, 100));
+    lines = linesSince(server, from);
+    assert.equal(lines.length, 1, `${lines.length} lines`);
+    assert.ok(lines[0].length < 300, `${lines[0].length} characters`);
+    assert.ok(lines[0].includes('200000 request fields ("unknown_0", "unknown_1", "unknown_2" and 199997 more)'), lines[0]);
+
+    // A long name is cut.
+    from = server.stderr().length;
+    assert.equal((await post(url, { prompt: 'hi', max_tokens: 1, ['n'.repeat(100_000)]: 1 })).status, 200);
+    lines = await waitForLines(server, from, 1);
+    assert.ok(lines[0].length < 300 && lines[0].includes(`request field "${'n'.repeat(64)}..." is not used`), lines[0]);
+  } finally {
+    await server.stop();
+  }
+});
