@@ -51,6 +51,7 @@ struct ServeOptions {
   bool return_tokens_as_token_ids = false;
   bool enable_prompt_tokens_details = false;
   bool enable_auto_tool_choice = false;
+  bool trust_request_chat_template = false;
   bool no_enable_prefix_caching = false;
   EngineFlags engine;
 };
@@ -141,6 +142,7 @@ int run_serve(ServeOptions& options) {
   model.max_prompt_bytes = options.max_prompt_bytes;
   model.return_tokens_as_token_ids = options.return_tokens_as_token_ids;
   model.enable_prompt_tokens_details = options.enable_prompt_tokens_details;
+  model.trust_request_chat_template = options.trust_request_chat_template;
 
   serve::Metrics metrics(model.name(), model.max_model_len);
   auto loop = std::make_unique<serve::EngineLoop>(engine, metrics, options.max_pending_requests);
@@ -205,6 +207,8 @@ void add_serve_command(CLI::App& app, Handler& handler) {
   command->add_option("--max-prompt-bytes", options->max_prompt_bytes, "Longest prompt text tokenized, per prompt (default 1 MiB)");
   command->add_flag("--return-tokens-as-token-ids", options->return_tokens_as_token_ids, "Show logprob tokens as token_id:N");
   command->add_flag("--enable-prompt-tokens-details", options->enable_prompt_tokens_details, "Report cached prompt tokens in usage");
+  command->add_flag("--trust-request-chat-template", options->trust_request_chat_template,
+                    "Render a request's own chat_template (refused otherwise, as in vLLM)");
   command->add_flag("--enable-auto-tool-choice", options->enable_auto_tool_choice, "Accepted; tool calls are not parsed");
   command->add_flag("--no-enable-prefix-caching", options->no_enable_prefix_caching, "Do not reuse cached prompt prefixes");
   for (const std::string& flag : kIgnoredFlags) command->add_option(flag, "Accepted for vLLM compatibility; no effect on CPU");

@@ -37,6 +37,34 @@ void refuse_unsupported(RequestFields& fields) {
     if (fields.find(guided)) invalid(guided, std::string(guided) + " (structured output) is not supported by this server");
   }
   if (fields.integer("truncate_prompt_tokens")) invalid("truncate_prompt_tokens", "truncate_prompt_tokens is not supported by this server");
+  // vLLM's token controls, prompt embeddings, OpenAI's legacy functions and audio output: each
+  // changes the answer when given (empty lists and null change nothing).
+  for (const char* key : {"allowed_token_ids", "bad_words", "logits_processors", "vllm_xargs", "prompt_embeds", "functions", "audio"}) {
+    const bj::value* value = fields.find(key);
+    const bool empty = value && ((value->is_array() && value->get_array().empty()) || (value->is_object() && value->get_object().empty()));
+    if (value && !empty) invalid(key, std::string(key) + " is not supported by this server; leave it out");
+  }
+  if (const bj::value* call = fields.find("function_call"); call && !(call->is_string() && (call->get_string() == "none" || call->get_string() == "auto"))) {
+    invalid("function_call", "function_call other than \"none\" needs function calling, which this server does not do");
+  }
+  if (const bj::value* modalities = fields.find("modalities");
+      modalities && !(modalities->is_array() && modalities->get_array().size() == 1 && modalities->get_array()[0] == "text")) {
+    invalid("modalities", "this server answers with text only: modalities must be [\"text\"]");
+  }
+}
+
+// The template a request brings (chat_template, or chat_template_kwargs.chat_template as vLLM
+// also reads it), or nullptr. Refused in vLLM's words unless --trust-request-chat-template.
+const bj::value* request_template(RequestFields& fields, const bj::object& kwargs, const ServedModel& model) {
+  const bj::value* given = fields.find("chat_template");
+  if (!given) given = kwargs.if_contains("chat_template");
+  if (!given || given->is_null()) return nullptr;
+  if (!model.trust_request_chat_template) {
+    invalid("chat_template", "Chat template is passed with request, but --trust-request-chat-template is not set. Refused request with "
+                             "untrusted chat template.");
+  }
+  if (!given->is_string()) wrong_type("chat_template", "a string", *given);
+  return given;
 }
 
 std::vector<std::pair<int32_t, float>> parse_logit_bias(RequestFields& fields) {
@@ -204,7 +232,19 @@ std::string render_chat(const boost::json::object& body, const ServedModel& mode
     rendered_messages.push_back(std::move(copy));
   }
   model.check_prompt_bytes(content_bytes, "messages");  // before the template copies it around
-  if (!model.chat_template) {
+  bj::object inputs;
+  if (const bj::value* kwargs = fields.find("chat_template_kwargs")) {
+    if (!kwargs->is_object()) wrong_type("chat_template_kwargs", "an object", *kwargs);
+    inputs = kwargs->get_object();
+  }
+  // Parsed per request; the interpreter's budgets hold for it as for the model's own template.
+  std::optional<tokenizer::ChatTemplate> requested;
+  if (const bj::value* source = request_template(fields, inputs, model)) {
+    requested.emplace(source->get_string(), model.tokenizer->config());
+  }
+  inputs.erase("chat_template");
+  const tokenizer::ChatTemplate* chat_template = requested ? &*requested : model.chat_template ? &*model.chat_template : nullptr;
+  if (!chat_template) {
     invalid("messages", "this model's tokenizer has no chat template, so chat requests cannot be rendered; start the server with "
                         "--chat-template FILE");
   }
@@ -213,16 +253,11 @@ std::string render_chat(const boost::json::object& body, const ServedModel& mode
   if (continue_final && add_generation_prompt) {
     invalid("continue_final_message", "continue_final_message and add_generation_prompt cannot both be true");
   }
-  bj::object inputs;
-  if (const bj::value* kwargs = fields.find("chat_template_kwargs")) {
-    if (!kwargs->is_object()) wrong_type("chat_template_kwargs", "an object", *kwargs);
-    inputs = kwargs->get_object();
-  }
   inputs["messages"] = rendered_messages;
   inputs["add_generation_prompt"] = add_generation_prompt;
   if (const bj::value* tools = fields.find("tools")) inputs["tools"] = *tools;
   if (const bj::value* documents = fields.find("documents")) inputs["documents"] = *documents;
-  std::string text = model.chat_template->render(inputs);
+  std::string text = chat_template->render(inputs);
   if (continue_final) {
     // As transformers does: cut after the final message's content, so the model continues it.
     const bj::value& last = rendered_messages.back().get_object().at("content");
@@ -257,7 +292,8 @@ OpenAiRequest parse_chat_request(const boost::json::object& body, const ServedMo
   const bool add_special_tokens = fields.boolean("add_special_tokens").value_or(false);
   const std::string prompt = render_chat(body, model);
   // The rest of the chat fields were read by render_chat on its own reader.
-  for (const char* key : {"messages", "continue_final_message", "add_generation_prompt", "chat_template_kwargs", "tools", "documents"}) {
+  for (const char* key :
+       {"messages", "continue_final_message", "add_generation_prompt", "chat_template_kwargs", "chat_template", "tools", "documents"}) {
     fields.find(key);
   }
   std::vector<uint32_t> ids = model.encode_prompt(prompt, add_special_tokens, "messages");

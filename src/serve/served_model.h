@@ -33,6 +33,7 @@ struct ServedModel {
   size_t max_prompt_bytes = kDefaultMaxPromptBytes;  // --max-prompt-bytes: the longest prompt text tokenized
   bool return_tokens_as_token_ids = false;
   bool enable_prompt_tokens_details = false;
+  bool trust_request_chat_template = false;  // a request's own chat_template is rendered, not refused
   EngineLoop* loop = nullptr;
   Metrics* metrics = nullptr;
 

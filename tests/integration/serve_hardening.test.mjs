@@ -138,3 +138,88 @@ test('unknown request fields: one escaped log line per request, however many and
     await server.stop();
   }
 });
+
+const UNTRUSTED = 'Chat template is passed with request, but --trust-request-chat-template is not set. Refused request with ' +
+  'untrusted chat template.';
+const HI = [{ role: 'user', content: 'hi' }];
+const REQUEST_TEMPLATE = '{% for m in messages %}<<{{ m.role }}|{{ m.content }}|{{ mood }}>>{% endfor %}' +
+  '{% if add_generation_prompt %}[go]{% endif %}';
+
+test('a request\'s chat_template is refused in vLLM\'s words without --trust-request-chat-template', async () => {
+  const server = await startServer(['--model', modelDir]);
+  try {
+    const chat = `${server.url}/v1/chat/completions`;
+    for (const [url, body] of [
+      [chat, { messages: HI, max_tokens: 1, chat_template: REQUEST_TEMPLATE }],
+      [chat, { messages: HI, max_tokens: 1, chat_template_kwargs: { chat_template: REQUEST_TEMPLATE } }],
+      [chat, { messages: HI, max_tokens: 1, stream: true, chat_template: REQUEST_TEMPLATE }],
+      [`${server.url}/tokenize`, { messages: HI, chat_template: REQUEST_TEMPLATE }],
+    ]) {
+      const error = assertOpenAIError(await post(url, body), 400);
+      assert.equal(error.message, UNTRUSTED);
+    }
+    // null is no template: the model's own renders.
+    const plain = await post(chat, { messages: HI, max_tokens: 1, chat_template: null });
+    assert.equal(plain.status, 200, plain.text);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('with --trust-request-chat-template a request\'s chat_template is rendered, with chat_template_kwargs', async () => {
+  const server = await startServer(['--model', modelDir, '--trust-request-chat-template']);
+  try {
+    const render = async (body) => {
+      const tokenized = await post(`${server.url}/tokenize`, body);
+      assert.equal(tokenized.status, 200, tokenized.text);
+      const text = (await post(`${server.url}/detokenize`, { tokens: tokenized.json.tokens })).json.prompt;
+      return { text, count: tokenized.json.count };
+    };
+    const kwargs = { mood: 'calm' };
+    const own = await render({ messages: HI, chat_template: REQUEST_TEMPLATE, chat_template_kwargs: kwargs });
+    assert.equal(own.text, '<<user|hi|calm>>[go]');
+    const viaKwargs = await render({ messages: HI, chat_template_kwargs: { ...kwargs, chat_template: REQUEST_TEMPLATE } });
+    assert.equal(viaKwargs.text, own.text);
+    assert.equal((await render({ messages: HI, chat_template: REQUEST_TEMPLATE, add_generation_prompt: false,
+      chat_template_kwargs: { mood: 'x' } })).text, '<<user|hi|x>>');
+    // The chat completion renders the same prompt.
+    const answer = await post(`${server.url}/v1/chat/completions`,
+      { messages: HI, max_tokens: 1, chat_template: REQUEST_TEMPLATE, chat_template_kwargs: kwargs });
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.json.usage.prompt_tokens, own.count);
+    // Without one, the model's own template (Llama 3's).
+    assert.match((await render({ messages: HI })).text, /^<\|begin_of_text\|><\|start_header_id\|>user/);
+    // A broken template, or one that raises, is a 400.
+    for (const template of ['{% for m in messages %}', "{{ raise_exception('no thanks') }}", 42]) {
+      assertOpenAIError(await post(`${server.url}/v1/chat/completions`, { messages: HI, max_tokens: 1, chat_template: template }), 400);
+    }
+  } finally {
+    await server.stop();
+  }
+});
+
+test('fields that would change the answer are refused, not ignored', async () => {
+  const server = await startServer(['--model', modelDir]);
+  try {
+    const chat = `${server.url}/v1/chat/completions`;
+    const refused = [
+      ['allowed_token_ids', [1, 2]], ['bad_words', ['hello']], ['logits_processors', ['my.module:Processor']],
+      ['vllm_xargs', { key: 1 }], ['functions', [{ name: 'f', parameters: {} }]], ['function_call', { name: 'f' }],
+      ['modalities', ['text', 'audio']], ['audio', { voice: 'alloy', format: 'wav' }],
+    ];
+    for (const [key, value] of refused) {
+      const error = assertOpenAIError(await post(chat, { messages: HI, max_tokens: 1, [key]: value }), 400, key);
+      assert.ok(error.message.includes(key) || error.message.includes('text only'), error.message);
+    }
+    assertOpenAIError(await post(`${server.url}/v1/completions`, { prompt: 'hi', max_tokens: 1, prompt_embeds: 'AAAA' }), 400,
+      'prompt_embeds');
+    // Values that change nothing pass.
+    const neutral = await post(chat, {
+      messages: HI, max_tokens: 1, allowed_token_ids: null, bad_words: [], logits_processors: [], function_call: 'none',
+      modalities: ['text'], chat_template_kwargs: {},
+    });
+    assert.equal(neutral.status, 200, neutral.text);
+  } finally {
+    await server.stop();
+  }
+});
