@@ -44,8 +44,8 @@ bool starts_with(const std::string& text, std::string_view prefix) { return text
 ApiServer::ApiServer(ServedModel& model, std::vector<SecretString> api_keys) : model_(model), api_keys_(std::move(api_keys)) {}
 
 http::Response ApiServer::handle(const http::Request& request) {
-  // Tokenizing a large body leaves hundreds of MiB free in the allocator's arenas, which glibc
-  // keeps (and the thresholds set in main keep more): hand them back once such a request is done.
+  // Reading and tokenizing a large body leaves many MiB free in the allocator's arenas, which
+  // glibc keeps for reuse: hand them back once such a request is done.
   struct TrimAfterLargeBody {
     bool large;
     ~TrimAfterLargeBody() {

@@ -44,8 +44,9 @@ void refuse_unsupported(RequestFields& fields) {
     const bool empty = value && ((value->is_array() && value->get_array().empty()) || (value->is_object() && value->get_object().empty()));
     if (value && !empty) invalid(key, std::string(key) + " is not supported by this server; leave it out");
   }
-  if (const bj::value* call = fields.find("function_call"); call && !(call->is_string() && (call->get_string() == "none" || call->get_string() == "auto"))) {
-    invalid("function_call", "function_call other than \"none\" needs function calling, which this server does not do");
+  const bj::value* call = fields.find("function_call");
+  if (call && !(call->is_string() && (call->get_string() == "none" || call->get_string() == "auto"))) {
+    invalid("function_call", "function_call other than \"none\" or \"auto\" needs function calling, which this server does not do");
   }
   if (const bj::value* modalities = fields.find("modalities");
       modalities && !(modalities->is_array() && modalities->get_array().size() == 1 && modalities->get_array()[0] == "text")) {
@@ -174,16 +175,19 @@ void resolve_max_tokens(std::optional<int64_t> asked, const char* asked_name, in
   }
 }
 
+// A field name as the log shows it: quoted, and cut (between characters) past kLoggedFieldNameBytes.
+std::string logged_name(std::string_view key) {
+  const size_t kept = utf8::complete_prefix_length(key.substr(0, kLoggedFieldNameBytes));
+  return "\"" + std::string(key.substr(0, kept)) + (kept < key.size() ? "...\"" : "\"");
+}
+
 void finish_parsing(RequestFields& fields, OpenAiRequest& request, int64_t vocab_size) {
   request.spec.params.validate(vocab_size);
   // One line per request, however many fields it carries; the log escapes what they contain.
   const RequestFields::Unread unread = fields.unread(kUnreadFieldsLogged);
   if (unread.count == 0) return;
   std::string names;
-  for (const std::string& key : unread.first) {
-    const std::string_view shown = std::string_view(key).substr(0, utf8::complete_prefix_length(std::string_view(key).substr(0, kLoggedFieldNameBytes)));
-    names += (names.empty() ? "\"" : ", \"") + std::string(shown) + (shown.size() < key.size() ? "...\"" : "\"");
-  }
+  for (const std::string& key : unread.first) names += (names.empty() ? "" : ", ") + logged_name(key);
   if (unread.count > unread.first.size()) names += " and " + std::to_string(unread.count - unread.first.size()) + " more";
   GH_LOG(warn) << (unread.count == 1 ? "request field " + names + " is" : std::to_string(unread.count) + " request fields (" + names + ") are")
                << " not used by this server and ignored";
