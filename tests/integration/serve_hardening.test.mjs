@@ -1,14 +1,19 @@
-// `gatehouse serve` against hostile operators' and clients' input: secret flags never show in the process listing
+// `gatehouse serve` against hostile input: secret flags (serve's and download's) never show in the process listing
 // however they are spelled, request data never forges or floods the log, per-request chat templates are refused
-// unless the operator allows them, and /detokenize refuses ids outside the vocabulary by value.
+// unless the operator allows them, fields that would change the answer are refused, and /detokenize refuses ids
+// outside the vocabulary by value.
 //
 // Each test starts the servers it needs on the tiny random-weight Llama checkpoint and stops them. Nothing leaves
 // 127.0.0.1.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
 
+import { bin } from './helpers.mjs';
 import { tempDir } from './hub_helpers.mjs';
 import { assertOpenAIError, get, makeLlamaCheckpoint, post, startServer } from './serve_helpers.mjs';
 
@@ -47,6 +52,29 @@ test('--api-key: every value, in every spelling, is gone from /proc/PID/cmdline 
     for (const value of [...keys, hubToken]) assert.ok(!server.stderr().includes(value), 'a secret is in the log');
   } finally {
     await server.stop();
+  }
+});
+
+test('download --token: the same rule hides the token of another subcommand, in both spellings', async () => {
+  // A Hub that accepts connections and never answers keeps the download waiting while /proc is read.
+  const sockets = [];
+  const hub = net.createServer((socket) => sockets.push(socket));
+  await new Promise((resolve) => hub.listen(0, '127.0.0.1', resolve));
+  const tokens = [`hf_${crypto.randomBytes(12).toString('hex')}`, `hf_${crypto.randomBytes(12).toString('hex')}`];
+  const children = [['--token', tokens[0]], [`--token=${tokens[1]}`]].map((flag) => spawn(bin,
+    ['download', 'org/repo', 'config.json', ...flag, '--cache-dir', path.join(workDir, 'cache'), '--quiet'],
+    { env: { ...process.env, HF_ENDPOINT: `http://127.0.0.1:${hub.address().port}` }, stdio: 'ignore' }));
+  try {
+    for (let i = 0; i < 100 && sockets.length < children.length; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(sockets.length, children.length, 'both downloads reached the Hub');
+    for (const [i, child] of children.entries()) {
+      const cmdline = fs.readFileSync(`/proc/${child.pid}/cmdline`, 'latin1');
+      assert.ok(cmdline.includes('download') && !cmdline.includes(tokens[i].slice(3, 11)), JSON.stringify(cmdline));
+    }
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => hub.close(resolve));
   }
 });
 
