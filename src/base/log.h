@@ -1,9 +1,12 @@
 // Leveled logging to stderr: GH_LOG(info) << "listening on " << port;
 // One line per statement, written atomically; safe from any thread. Never log a SecretString's
-// value: it prints as "***" by design.
+// value: it prints as "***" by design. Every message goes through printable(), so text from a
+// request (field names, paths, errors quoting input) can neither start a line of its own nor send
+// escape sequences to a terminal, and a line is at most kMaxLineBytes long.
 #pragma once
 
 #include <sstream>
+#include <string>
 #include <string_view>
 
 namespace gatehouse::log {
@@ -14,6 +17,14 @@ enum class Level { debug = 0, info = 1, warn = 2, error = 3 };
 void set_level(Level level);
 Level level();
 bool enabled(Level level);
+
+// Longest message written; the rest is cut, saying how much.
+inline constexpr size_t kMaxLineBytes = 16 << 10;
+
+// `text` as a log line shows it: line breaks and tabs as \n, \r, \t; other control characters
+// (C0, DEL, C1), Unicode line separators and bidirectional overrides as \xNN or \u{NNNN}; bytes
+// that are not UTF-8 as \xNN. Everything else is kept as it is.
+std::string printable(std::string_view text);
 
 class Line {
  public:

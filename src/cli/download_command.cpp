@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "cli/commands.h"
+#include "cli/secret_options.h"
 #include "cli/line_io.h"
 #include "http/client.h"
 #include "hub/client.h"
@@ -140,7 +141,7 @@ void add_download_command(CLI::App& app, Handler& handler) {
       ->check(CLI::IsMember({"model", "dataset", "space"}));
   command->add_option("--local-dir", options->local_dir, "Also copy the files into this folder");
   command->add_option("--cache-dir", options->cache_dir, "Cache root (default: HF_HUB_CACHE or ~/.cache/huggingface/hub)");
-  command->add_option("--token", options->token, "Token (prefer HF_TOKEN: command lines are visible to other users)");
+  add_secret_option(*command, "--token", options->token, "Token (prefer HF_TOKEN: command lines are visible to other users)");
   command->add_option("--max-workers", options->max_workers, "Parallel downloads")->check(CLI::Range(1, 64));
   command->add_option("--retry-window", options->retry_window,
                       "Seconds to keep retrying while the Hub sends nothing (network errors, 408, 429, 5xx); then "

@@ -6,32 +6,28 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
-#include <string_view>
+#include <string>
 
 #include "base/error.h"
 #include "base/version.h"
 #include "cli/commands.h"
+#include "cli/secret_options.h"
 
 namespace {
 
-// Overwrites the values of secret flags in argv once they are parsed, so that process listings
-// (ps, /proc/PID/cmdline) show "***" instead of the key: vLLM recipes pass --api-key on the
-// command line.
-void hide_secret_arguments(int argc, char** argv) {
-  const std::string_view secret_flags[] = {"--api-key", "--hf-token", "--token"};
+// CLI11 answers an unknown first word with "A subcommand is required": name the word and the
+// subcommands instead. The root's own options (--help, --version) take no value, so the first
+// argument that is not an option is the subcommand.
+void check_subcommand(const CLI::App& app, int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
-    std::string_view argument = argv[i];
-    for (std::string_view flag : secret_flags) {
-      char* value = nullptr;
-      if (argument == flag && i + 1 < argc) {
-        value = argv[i + 1];
-      } else if (argument.size() > flag.size() && argument.substr(0, flag.size()) == flag && argument[flag.size()] == '=') {
-        value = argv[i] + flag.size() + 1;
-      }
-      if (value) {
-        for (char* c = value; *c; ++c) *c = c - value < 3 ? '*' : '\0';
-      }
+    const std::string word = argv[i];
+    if (word.starts_with('-')) continue;
+    std::string names;
+    for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; })) {
+      if (command->check_name(word)) return;
+      names += (names.empty() ? "" : ", ") + command->get_name();
     }
+    throw CLI::ExtrasError("unknown subcommand \"" + word + "\"; the subcommands are: " + names, CLI::ExitCodes::ExtrasError);
   }
 }
 
@@ -59,8 +55,9 @@ int main(int argc, char** argv) {
   gatehouse::cli::add_bench_command(app, handler);
   gatehouse::cli::add_serve_command(app, handler);
   try {
+    check_subcommand(app, argc, argv);
     app.parse(argc, argv);
-    hide_secret_arguments(argc, argv);
+    gatehouse::cli::hide_secret_arguments(app, argc, argv);
   } catch (const CLI::ParseError& error) {
     return app.exit(error);
   }

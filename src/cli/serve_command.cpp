@@ -1,6 +1,8 @@
 // gatehouse serve: the OpenAI (vLLM-compatible) and TGI server over the engine. It takes vLLM's
 // flags, so recipes written for the vllm/vllm-openai image run unchanged; GPU-only flags are
 // accepted and mapped or ignored as docs/serve.md lists.
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +15,7 @@
 #include "base/log.h"
 #include "cli/commands.h"
 #include "cli/engine_flags.h"
+#include "cli/secret_options.h"
 #include "cli/serve_until_signal.h"
 #include "cli/tokenizer_loader.h"
 #include "engine/engine.h"
@@ -46,9 +49,11 @@ struct ServeOptions {
   int64_t max_pending_requests = 1024;
   int http_threads = 2;
   size_t max_body_bytes = 16u << 20;
+  size_t max_prompt_bytes = serve::kDefaultMaxPromptBytes;
   bool return_tokens_as_token_ids = false;
   bool enable_prompt_tokens_details = false;
   bool enable_auto_tool_choice = false;
+  bool trust_request_chat_template = false;
   bool no_enable_prefix_caching = false;
   std::string allowed_origins = R"(["*"])", allowed_methods = R"(["*"])", allowed_headers = R"(["*"])";
   bool allow_credentials = false;
@@ -98,6 +103,10 @@ std::vector<std::string> json_strings(const std::string& flag, const std::string
 }
 
 int run_serve(ServeOptions& options) {
+  // Unlike the CLI's one-shot tools (main), a server must give memory back after a large request:
+  // blocks of 1 MiB or more (bodies, long prompts) are mapped and unmapped on their own.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  mallopt(M_TRIM_THRESHOLD, 32 << 20);
   block_stop_signals();  // before the engine's threads start, so that SIGTERM stops the server cleanly
   http::CorsOptions cors{.allowed_origins = json_strings("--allowed-origins", options.allowed_origins),
                          .allowed_methods = json_strings("--allowed-methods", options.allowed_methods),
@@ -153,8 +162,10 @@ int run_serve(ServeOptions& options) {
   model.max_model_len = engine.max_model_len();
   model.vocab_size = engine.config().vocab_size;
   model.max_num_seqs = engine_options.max_num_seqs;
+  model.max_prompt_bytes = options.max_prompt_bytes;
   model.return_tokens_as_token_ids = options.return_tokens_as_token_ids;
   model.enable_prompt_tokens_details = options.enable_prompt_tokens_details;
+  model.trust_request_chat_template = options.trust_request_chat_template;
 
   serve::Metrics metrics(model.name(), model.max_model_len);
   auto loop = std::make_unique<serve::EngineLoop>(engine, metrics, options.max_pending_requests);
@@ -199,10 +210,10 @@ void add_serve_command(CLI::App& app, Handler& handler) {
   command->add_option("--served-model-name", options->served_model_names, "Names the API answers to (the first is reported)");
   command->add_option("--host", options->host, "Address to listen on (default: all interfaces)");
   command->add_option("--port", options->port, "Port to listen on (default 8000; 0: any free port)");
-  command->add_option("--api-key", options->api_keys, "Require this bearer key on the API (or VLLM_API_KEY)");
+  add_secret_option(*command, "--api-key", options->api_keys, "Require one of these bearer keys on the API (one or more; or VLLM_API_KEY)");
   command->add_option("--revision", options->revision, "Branch, tag or commit of a Hub model");
   command->add_option("--download-dir", options->download_dir, "Hub cache folder for downloads (default: HF_HUB_CACHE)");
-  command->add_option("--hf-token", options->hf_token, "Hub token for gated repos (prefer HF_TOKEN: command lines are visible)");
+  add_secret_option(*command, "--hf-token", options->hf_token, "Hub token for gated repos (prefer HF_TOKEN: command lines are visible)");
   command->add_option("--tokenizer", options->tokenizer, "Tokenizer folder or repo (default: the model's)");
   command->add_option("--chat-template", options->chat_template, "Chat template file (or the template itself)");
   command->add_option("--generation-config", options->generation_config,
@@ -217,8 +228,11 @@ void add_serve_command(CLI::App& app, Handler& handler) {
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   command->add_option("--http-threads", options->http_threads, "HTTP server threads")->check(CLI::Range(1, 64));
   command->add_option("--max-body-bytes", options->max_body_bytes, "Largest request body accepted (default 16 MiB)");
+  command->add_option("--max-prompt-bytes", options->max_prompt_bytes, "Longest prompt text tokenized, per prompt (default 1 MiB)");
   command->add_flag("--return-tokens-as-token-ids", options->return_tokens_as_token_ids, "Show logprob tokens as token_id:N");
   command->add_flag("--enable-prompt-tokens-details", options->enable_prompt_tokens_details, "Report cached prompt tokens in usage");
+  command->add_flag("--trust-request-chat-template", options->trust_request_chat_template,
+                    "Render a request's own chat_template (refused otherwise, as in vLLM)");
   command->add_flag("--enable-auto-tool-choice", options->enable_auto_tool_choice, "Accepted; tool calls are not parsed");
   command->add_flag("--no-enable-prefix-caching", options->no_enable_prefix_caching, "Do not reuse cached prompt prefixes");
   command->add_option("--allowed-origins", options->allowed_origins, "CORS: JSON list of origins browsers may call from (default [\"*\"])");

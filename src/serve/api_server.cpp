@@ -1,8 +1,10 @@
 #include "serve/api_server.h"
 
+#include <malloc.h>
 #include <openssl/crypto.h>
 
 #include <boost/json.hpp>
+#include <cmath>
 
 #include "base/error.h"
 #include "base/json.h"
@@ -19,6 +21,9 @@ namespace gatehouse::serve {
 namespace {
 
 namespace bj = boost::json;
+
+// Bodies at least this large are followed by malloc_trim.
+constexpr size_t kLargeBodyBytes = 1 << 20;
 
 bj::object parse_body(const http::Request& request) {
   bj::value body = json::parse(request.body, "request body");
@@ -39,6 +44,14 @@ bool starts_with(const std::string& text, std::string_view prefix) { return text
 ApiServer::ApiServer(ServedModel& model, std::vector<SecretString> api_keys) : model_(model), api_keys_(std::move(api_keys)) {}
 
 http::Response ApiServer::handle(const http::Request& request) {
+  // Reading and tokenizing a large body leaves many MiB free in the allocator's arenas, which
+  // glibc keeps for reuse: hand them back once such a request is done.
+  struct TrimAfterLargeBody {
+    bool large;
+    ~TrimAfterLargeBody() {
+      if (large) malloc_trim(0);
+    }
+  } trim{request.body.size() >= kLargeBodyBytes};
   const bool tgi = request.path == "/generate" || request.path == "/generate_stream" || (request.path == "/" && request.method == "POST");
   try {
     return route(request);
@@ -68,8 +81,11 @@ bool ApiServer::authorized(const http::Request& request) const {
 http::Response ApiServer::route(const http::Request& request) {
   const std::string& path = request.path;
   const std::string& method = request.method;
-  const bool generation_route = starts_with(path, "/v1/") || path == "/generate" || path == "/generate_stream" || (path == "/" && method == "POST");
-  if (generation_route && !authorized(request)) {
+  // Every route that reads request text needs the key (tokenizing is work a stranger must not
+  // be able to ask for); health, version, info and metrics stay open, as in vLLM.
+  const bool keyed_route = starts_with(path, "/v1/") || path == "/generate" || path == "/generate_stream" || path == "/tokenize" ||
+                           path == "/detokenize" || (path == "/" && method == "POST");
+  if (keyed_route && !authorized(request)) {
     return http::openai_error(401, "Invalid or missing API key: send it as \"Authorization: Bearer <key>\"");
   }
   if ((path == "/health" || path == "/ping") && (method == "GET" || method == "HEAD" || (path == "/ping" && method == "POST"))) {
@@ -122,11 +138,11 @@ http::Response ApiServer::tokenize(const http::Request& request) {
   model_.check_requested(fields.string("model"));
   std::vector<uint32_t> ids;
   if (fields.find("messages")) {
-    ids = model_.tokenizer->encode_ids(render_chat(body, model_), fields.boolean("add_special_tokens").value_or(false));
+    ids = model_.encode_prompt(render_chat(body, model_), fields.boolean("add_special_tokens").value_or(false), "messages");
   } else {
     std::optional<std::string> prompt = fields.string("prompt");
     if (!prompt) throw InvalidParameter("prompt", "give \"prompt\" (text) or \"messages\" (a chat) to tokenize");
-    ids = model_.tokenizer->encode_ids(*prompt, fields.boolean("add_special_tokens").value_or(true));
+    ids = model_.encode_prompt(*prompt, fields.boolean("add_special_tokens").value_or(true), "prompt");
   }
   bj::object out{{"count", ids.size()}, {"max_model_len", model_.max_model_len}, {"tokens", bj::value_from(ids)}};
   if (fields.boolean("return_token_strs").value_or(false)) {
@@ -141,15 +157,22 @@ http::Response ApiServer::detokenize(const http::Request& request) {
   const bj::object body = parse_body(request);
   RequestFields fields(body);
   model_.check_requested(fields.string("model"));
-  std::optional<std::vector<int64_t>> tokens = fields.integers("tokens");
+  const bj::value* tokens = fields.find("tokens");
   if (!tokens) throw InvalidParameter("tokens", "tokens is required: an array of token ids");
+  if (!tokens->is_array()) wrong_type("tokens", "an array of token ids", *tokens);
+  const size_t vocab_size = model_.tokenizer->vocab_size();
   std::vector<uint32_t> ids;
-  for (int64_t token : *tokens) {
-    if (token < 0 || token >= static_cast<int64_t>(model_.tokenizer->vocab_size())) {
-      throw InvalidParameter("tokens", "tokens contains token id " + std::to_string(token) + ", outside the vocabulary [0, " +
-                                           std::to_string(model_.tokenizer->vocab_size()) + ")");
+  for (size_t i = 0; i < tokens->get_array().size(); ++i) {
+    const bj::value& token = tokens->get_array()[i];
+    // Ids are named as sent: 1e20 or 2^64 must not read as some other id.
+    if (!token.is_int64() || token.get_int64() < 0 || static_cast<uint64_t>(token.get_int64()) >= vocab_size) {
+      const bool whole = token.is_int64() || token.is_uint64() || (token.is_double() && std::abs(token.get_double()) >= 9e18);
+      throw InvalidParameter("tokens", "tokens[" + std::to_string(i) + "] is " + json::serialize(token) + ", " +
+                                           (whole ? "outside the vocabulary" : "not a token id") +
+                                           ": token ids are whole numbers from 0 to " + std::to_string(vocab_size - 1) +
+                                           " (the vocabulary has " + std::to_string(vocab_size) + " tokens)");
     }
-    ids.push_back(static_cast<uint32_t>(token));
+    ids.push_back(static_cast<uint32_t>(token.get_int64()));
   }
   return http::Response::json(200, json::serialize(bj::object{{"prompt", model_.tokenizer->decode(ids, false)}}));
 }

@@ -16,7 +16,8 @@ namespace gatehouse::serve {
 
 class ApiServer {
  public:
-  // With `api_keys`, the generation routes need "Authorization: Bearer <one of them>".
+  // With `api_keys`, the generation routes, /tokenize and /detokenize need
+  // "Authorization: Bearer <one of them>".
   ApiServer(ServedModel& model, std::vector<SecretString> api_keys);
 
   http::Response handle(const http::Request& request);

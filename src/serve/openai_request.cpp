@@ -5,12 +5,17 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "serve/request_fields.h"
 
 namespace gatehouse::serve {
 namespace {
 
 namespace bj = boost::json;
+
+// Unknown fields named in the log line of a request, and how much of each name.
+constexpr size_t kUnreadFieldsLogged = 3;
+constexpr size_t kLoggedFieldNameBytes = 64;
 
 // vLLM's cap on logprobs (max_logprobs) and OpenAI's on top_logprobs.
 constexpr int64_t kMaxTopLogprobs = 20;
@@ -32,6 +37,35 @@ void refuse_unsupported(RequestFields& fields) {
     if (fields.find(guided)) invalid(guided, std::string(guided) + " (structured output) is not supported by this server");
   }
   if (fields.integer("truncate_prompt_tokens")) invalid("truncate_prompt_tokens", "truncate_prompt_tokens is not supported by this server");
+  // vLLM's token controls, prompt embeddings, OpenAI's legacy functions and audio output: each
+  // changes the answer when given (empty lists and null change nothing).
+  for (const char* key : {"allowed_token_ids", "bad_words", "logits_processors", "vllm_xargs", "prompt_embeds", "functions", "audio"}) {
+    const bj::value* value = fields.find(key);
+    const bool empty = value && ((value->is_array() && value->get_array().empty()) || (value->is_object() && value->get_object().empty()));
+    if (value && !empty) invalid(key, std::string(key) + " is not supported by this server; leave it out");
+  }
+  const bj::value* call = fields.find("function_call");
+  if (call && !(call->is_string() && (call->get_string() == "none" || call->get_string() == "auto"))) {
+    invalid("function_call", "function_call other than \"none\" or \"auto\" needs function calling, which this server does not do");
+  }
+  if (const bj::value* modalities = fields.find("modalities");
+      modalities && !(modalities->is_array() && modalities->get_array().size() == 1 && modalities->get_array()[0] == "text")) {
+    invalid("modalities", "this server answers with text only: modalities must be [\"text\"]");
+  }
+}
+
+// The template a request brings (chat_template, or chat_template_kwargs.chat_template as vLLM
+// also reads it), or nullptr. Refused in vLLM's words unless --trust-request-chat-template.
+const bj::value* request_template(RequestFields& fields, const bj::object& kwargs, const ServedModel& model) {
+  const bj::value* given = fields.find("chat_template");
+  if (!given) given = kwargs.if_contains("chat_template");
+  if (!given || given->is_null()) return nullptr;
+  if (!model.trust_request_chat_template) {
+    invalid("chat_template", "Chat template is passed with request, but --trust-request-chat-template is not set. Refused request with "
+                             "untrusted chat template.");
+  }
+  if (!given->is_string()) wrong_type("chat_template", "a string", *given);
+  return given;
 }
 
 std::vector<std::pair<int32_t, float>> parse_logit_bias(RequestFields& fields) {
@@ -141,11 +175,22 @@ void resolve_max_tokens(std::optional<int64_t> asked, const char* asked_name, in
   }
 }
 
+// A field name as the log shows it: quoted, and cut (between characters) past kLoggedFieldNameBytes.
+std::string logged_name(std::string_view key) {
+  const size_t kept = utf8::complete_prefix_length(key.substr(0, kLoggedFieldNameBytes));
+  return "\"" + std::string(key.substr(0, kept)) + (kept < key.size() ? "...\"" : "\"");
+}
+
 void finish_parsing(RequestFields& fields, OpenAiRequest& request, int64_t vocab_size) {
   request.spec.params.validate(vocab_size);
-  for (const std::string& key : fields.unread()) {
-    GH_LOG(warn) << "request field \"" << key << "\" is not used by this server and was ignored";
-  }
+  // One line per request, however many fields it carries; the log escapes what they contain.
+  const RequestFields::Unread unread = fields.unread(kUnreadFieldsLogged);
+  if (unread.count == 0) return;
+  std::string names;
+  for (const std::string& key : unread.first) names += (names.empty() ? "" : ", ") + logged_name(key);
+  if (unread.count > unread.first.size()) names += " and " + std::to_string(unread.count - unread.first.size()) + " more";
+  GH_LOG(warn) << (unread.count == 1 ? "request field " + names + " is" : std::to_string(unread.count) + " request fields (" + names + ") are")
+               << " not used by this server and ignored";
 }
 
 // Message content as the template sees it: a string, or text parts joined by newlines (vLLM's
@@ -176,6 +221,7 @@ std::string render_chat(const boost::json::object& body, const ServedModel& mode
   if (!messages) invalid("messages", "messages is required");
   if (!messages->is_array() || messages->get_array().empty()) invalid("messages", "messages must be a non-empty array of messages");
   bj::array rendered_messages;
+  size_t content_bytes = 0;
   for (size_t i = 0; i < messages->get_array().size(); ++i) {
     const bj::value& message = messages->get_array()[i];
     const std::string param = "messages[" + std::to_string(i) + "]";
@@ -183,10 +229,26 @@ std::string render_chat(const boost::json::object& body, const ServedModel& mode
     bj::object copy = message.get_object();
     const bj::value* role = copy.if_contains("role");
     if (!role || !role->is_string()) invalid(param + ".role", param + ".role must be a string");
-    if (const bj::value* content = copy.if_contains("content")) copy["content"] = message_content(*content, i);
+    if (const bj::value* content = copy.if_contains("content")) {
+      copy["content"] = message_content(*content, i);
+      if (copy["content"].is_string()) content_bytes += copy["content"].get_string().size();
+    }
     rendered_messages.push_back(std::move(copy));
   }
-  if (!model.chat_template) {
+  model.check_prompt_bytes(content_bytes, "messages");  // before the template copies it around
+  bj::object inputs;
+  if (const bj::value* kwargs = fields.find("chat_template_kwargs")) {
+    if (!kwargs->is_object()) wrong_type("chat_template_kwargs", "an object", *kwargs);
+    inputs = kwargs->get_object();
+  }
+  // Parsed per request; the interpreter's budgets hold for it as for the model's own template.
+  std::optional<tokenizer::ChatTemplate> requested;
+  if (const bj::value* source = request_template(fields, inputs, model)) {
+    requested.emplace(source->get_string(), model.tokenizer->config());
+  }
+  inputs.erase("chat_template");
+  const tokenizer::ChatTemplate* chat_template = requested ? &*requested : model.chat_template ? &*model.chat_template : nullptr;
+  if (!chat_template) {
     invalid("messages", "this model's tokenizer has no chat template, so chat requests cannot be rendered; start the server with "
                         "--chat-template FILE");
   }
@@ -195,16 +257,11 @@ std::string render_chat(const boost::json::object& body, const ServedModel& mode
   if (continue_final && add_generation_prompt) {
     invalid("continue_final_message", "continue_final_message and add_generation_prompt cannot both be true");
   }
-  bj::object inputs;
-  if (const bj::value* kwargs = fields.find("chat_template_kwargs")) {
-    if (!kwargs->is_object()) wrong_type("chat_template_kwargs", "an object", *kwargs);
-    inputs = kwargs->get_object();
-  }
   inputs["messages"] = rendered_messages;
   inputs["add_generation_prompt"] = add_generation_prompt;
   if (const bj::value* tools = fields.find("tools")) inputs["tools"] = *tools;
   if (const bj::value* documents = fields.find("documents")) inputs["documents"] = *documents;
-  std::string text = model.chat_template->render(inputs);
+  std::string text = chat_template->render(inputs);
   if (continue_final) {
     // As transformers does: cut after the final message's content, so the model continues it.
     const bj::value& last = rendered_messages.back().get_object().at("content");
@@ -239,10 +296,11 @@ OpenAiRequest parse_chat_request(const boost::json::object& body, const ServedMo
   const bool add_special_tokens = fields.boolean("add_special_tokens").value_or(false);
   const std::string prompt = render_chat(body, model);
   // The rest of the chat fields were read by render_chat on its own reader.
-  for (const char* key : {"messages", "continue_final_message", "add_generation_prompt", "chat_template_kwargs", "tools", "documents"}) {
+  for (const char* key :
+       {"messages", "continue_final_message", "add_generation_prompt", "chat_template_kwargs", "chat_template", "tools", "documents"}) {
     fields.find(key);
   }
-  std::vector<uint32_t> ids = model.tokenizer->encode_ids(prompt, add_special_tokens);
+  std::vector<uint32_t> ids = model.encode_prompt(prompt, add_special_tokens, "messages");
   request.spec.prompts.emplace_back(ids.begin(), ids.end());
 
   std::optional<int64_t> max_tokens = fields.integer("max_completion_tokens");
@@ -293,10 +351,17 @@ OpenAiRequest parse_completion_request(const boost::json::object& body, const Se
     }
   };
   auto add_text = [&](std::string_view text) {
-    std::vector<uint32_t> ids = model.tokenizer->encode_ids(text, add_special_tokens);
+    std::vector<uint32_t> ids = model.encode_prompt(text, add_special_tokens, "prompt");
     request.spec.prompts.emplace_back(ids.begin(), ids.end());
     if (request.echo) request.prompt_texts.emplace_back(text);
   };
+  // Before any tokenizing: a list of prompts is as many sequences.
+  const bool many = prompt->is_array() && !prompt->get_array().empty() && !prompt->get_array().front().is_int64();
+  const int64_t prompts = many ? static_cast<int64_t>(prompt->get_array().size()) : 1;
+  if (prompts * request.spec.params.n > model.max_num_seqs) {
+    invalid("prompt", "the request asks for " + std::to_string(prompts) + " prompts × n=" + std::to_string(request.spec.params.n) +
+                          " sequences; the limit is --max-num-seqs (" + std::to_string(model.max_num_seqs) + ")");
+  }
   if (prompt->is_string()) {
     add_text(prompt->get_string());
   } else if (prompt->is_array() && !prompt->get_array().empty()) {
@@ -316,11 +381,6 @@ OpenAiRequest parse_completion_request(const boost::json::object& body, const Se
     }
   } else {
     invalid("prompt", "prompt must be a non-empty string, array of strings, token ids, or array of token id arrays");
-  }
-  if (static_cast<int64_t>(request.spec.prompts.size()) * request.spec.params.n > model.max_num_seqs) {
-    invalid("prompt", "the request asks for " + std::to_string(request.spec.prompts.size()) + " prompts × n=" +
-                          std::to_string(request.spec.params.n) + " sequences; the limit is --max-num-seqs (" +
-                          std::to_string(model.max_num_seqs) + ")");
   }
   resolve_max_tokens(fields.integer("max_tokens"), "max_tokens", 16, "prompt", model, request.spec.prompts, request.spec.params);
   finish_parsing(fields, request, model.vocab_size);

@@ -89,10 +89,12 @@ std::optional<std::vector<int64_t>> RequestFields::integers(std::string_view key
   return out;
 }
 
-std::vector<std::string> RequestFields::unread() const {
-  std::vector<std::string> out;
+RequestFields::Unread RequestFields::unread(size_t names) const {
+  Unread out;
   for (const auto& entry : body_) {
-    if (!read_.contains(entry.key())) out.emplace_back(entry.key());
+    if (read_.contains(entry.key())) continue;
+    if (out.first.size() < names) out.first.emplace_back(entry.key());
+    ++out.count;
   }
   return out;
 }

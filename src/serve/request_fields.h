@@ -31,8 +31,13 @@ class RequestFields {
   std::optional<std::vector<std::string>> strings(std::string_view key);
   std::optional<std::vector<int64_t>> integers(std::string_view key);
 
-  // Keys present in the body that were never read, in body order.
-  std::vector<std::string> unread() const;
+  // Keys present in the body that were never read: how many, and the first `names` of them in
+  // body order (a body may carry any number of them).
+  struct Unread {
+    size_t count = 0;
+    std::vector<std::string> first;
+  };
+  Unread unread(size_t names) const;
 
  private:
   const boost::json::object& body_;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/loader/generation_config.h"
@@ -15,6 +16,9 @@
 #include "tokenizer/tokenizer.h"
 
 namespace gatehouse::serve {
+
+// --max-prompt-bytes' default: about 250k tokens of English, more than any context served here.
+inline constexpr size_t kDefaultMaxPromptBytes = 1 << 20;
 
 struct ServedModel {
   std::vector<std::string> names;  // --served-model-name (or the --model value); the first is reported
@@ -26,14 +30,23 @@ struct ServedModel {
   int64_t max_model_len = 0;
   int64_t vocab_size = 0;
   int64_t max_num_seqs = 0;
+  size_t max_prompt_bytes = kDefaultMaxPromptBytes;  // --max-prompt-bytes: the longest prompt text tokenized
   bool return_tokens_as_token_ids = false;
   bool enable_prompt_tokens_details = false;
+  bool trust_request_chat_template = false;  // a request's own chat_template is rendered, not refused
   EngineLoop* loop = nullptr;
   Metrics* metrics = nullptr;
 
   const std::string& name() const { return names.front(); }
   // Throws Error(not_found) in vLLM's words when a request names a model this server does not serve.
   void check_requested(const std::optional<std::string>& requested) const;
+  // Throws InvalidParameter on `param` when a prompt text is longer than --max-prompt-bytes.
+  void check_prompt_bytes(size_t bytes, const std::string& param) const;
+  // The ids of one prompt text, within the server's limits: a text over --max-prompt-bytes is
+  // refused before tokenizing, and tokenizing stops as soon as the text is known to give more
+  // than max_model_len ids, a prompt that can never fit (InvalidParameter on `param`, in vLLM's
+  // words). Every route that tokenizes request text goes through here.
+  std::vector<uint32_t> encode_prompt(std::string_view text, bool add_special_tokens, const std::string& param) const;
 };
 
 }  // namespace gatehouse::serve

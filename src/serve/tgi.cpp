@@ -103,7 +103,7 @@ TgiRequest parse_tgi_request(const bj::object& body, const ServedModel& model, b
   if (p.find("adapter_id")) invalid("adapter_id", "adapters are not supported by this server");
   if (p.find("truncate")) invalid("truncate", "truncate is not supported by this server");
 
-  std::vector<uint32_t> ids = model.tokenizer->encode_ids(request.inputs, true);
+  std::vector<uint32_t> ids = model.encode_prompt(request.inputs, true, "inputs");
   const int64_t input_length = static_cast<int64_t>(ids.size());
   request.spec.prompts.assign(static_cast<size_t>(best_of), std::vector<int32_t>(ids.begin(), ids.end()));
   const std::optional<int64_t> max_new_tokens = p.integer("max_new_tokens");

@@ -76,7 +76,7 @@ std::unique_ptr<ByteLevelLane> ByteLevelLane::detect(const bj::value& pre_tokeni
   return nullptr;
 }
 
-void ByteLevelLane::encode(std::string_view text, const Model& model, std::vector<uint32_t>& ids) const {
+void ByteLevelLane::encode(std::string_view text, const Model& model, std::vector<uint32_t>& ids, size_t max_ids) const {
   thread_local regex::Matches pieces, next, matches;
   thread_local std::string mapped;
   thread_local std::vector<Token> tokens;
@@ -102,6 +102,7 @@ void ByteLevelLane::encode(std::string_view text, const Model& model, std::vecto
     tokens.clear();
     model.tokenize(mapped, tokens);
     for (const Token& token : tokens) ids.push_back(token.id);
+    if (ids.size() > max_ids) return;
   }
 }
 

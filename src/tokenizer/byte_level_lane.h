@@ -23,8 +23,9 @@ class ByteLevelLane {
   // the lane reproduces exactly (then the general pipeline runs).
   static std::unique_ptr<ByteLevelLane> detect(const boost::json::value& pre_tokenizer);
 
-  // Appends the model's ids for `text`, one normalized piece between added tokens.
-  void encode(std::string_view text, const Model& model, std::vector<uint32_t>& ids) const;
+  // Appends the model's ids for `text`, one normalized piece between added tokens; stops after
+  // the pre-token that takes `ids` past `max_ids` (Tokenizer::encode_ids_within).
+  void encode(std::string_view text, const Model& model, std::vector<uint32_t>& ids, size_t max_ids = SIZE_MAX) const;
 
  private:
   struct Stage {

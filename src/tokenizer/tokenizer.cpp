@@ -98,7 +98,7 @@ Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
   return tokenizer;
 }
 
-Encoding Tokenizer::encode_on_lane(std::string_view text, uint32_t type_id) const {
+Encoding Tokenizer::encode_on_lane(std::string_view text, uint32_t type_id, size_t max_tokens) const {
   PreTokenizedString pre = added_->extract_and_normalize(text, normalizer_.get(), false);
   thread_local std::vector<uint32_t> ids;
   Encoding encoding;
@@ -109,16 +109,19 @@ Encoding Tokenizer::encode_on_lane(std::string_view text, uint32_t type_id) cons
     if (split.tokens) {
       for (const Token& token : *split.tokens) ids.push_back(token.id);
     } else {
-      byte_level_lane_->encode(split.normalized.get(), *model_, ids);
+      byte_level_lane_->encode(split.normalized.get(), *model_, ids,
+                               max_tokens > encoding.size() ? max_tokens - encoding.size() : 0);
     }
     for (uint32_t id : ids) encoding.push(id, std::string(), Offsets{}, type_id, false, word);
     ++word;
+    if (encoding.size() > max_tokens) break;
   }
   return encoding;
 }
 
-Encoding Tokenizer::encode_sequence(std::string_view text, uint32_t type_id, bool with_strings) const {
-  if (!with_strings && byte_level_lane_) return encode_on_lane(text, type_id);
+Encoding Tokenizer::encode_sequence(std::string_view text, uint32_t type_id, bool with_strings,
+                                    size_t max_tokens) const {
+  if (!with_strings && byte_level_lane_) return encode_on_lane(text, type_id, max_tokens);
   PreTokenizedString pre = added_->extract_and_normalize(text, normalizer_.get(), with_strings);
   if (pre_tokenizer_) pre_tokenizer_->pre_tokenize(pre);
   Encoding encoding;
@@ -138,6 +141,7 @@ Encoding Tokenizer::encode_sequence(std::string_view text, uint32_t type_id, boo
       encoding.push(token.id, std::move(text_of_token), offsets, type_id, false, word);
     }
     ++word;
+    if (encoding.size() > max_tokens) break;
   }
   return encoding;
 }
@@ -168,6 +172,17 @@ std::vector<uint32_t> Tokenizer::encode_ids(std::string_view text, bool add_spec
                                             InvalidUtf8 invalid) const {
   Encoding encoding = encode_sequence(validated(text, invalid), 0, false);
   return std::move(post_process(std::move(encoding), std::nullopt, add_special_tokens).ids);
+}
+
+std::optional<std::vector<uint32_t>> Tokenizer::encode_ids_within(std::string_view text, size_t max_tokens,
+                                                                  bool add_special_tokens, InvalidUtf8 invalid) const {
+  // The post-processor only adds ids and padding only pads, so a sequence already past the limit
+  // stays past it; truncation could cut it back, so with truncation nothing stops early.
+  Encoding encoding = encode_sequence(validated(text, invalid), 0, false, truncation_ ? SIZE_MAX : max_tokens);
+  if (encoding.size() > max_tokens && !truncation_) return std::nullopt;
+  std::vector<uint32_t> ids = std::move(post_process(std::move(encoding), std::nullopt, add_special_tokens).ids);
+  if (ids.size() > max_tokens) return std::nullopt;
+  return ids;
 }
 
 std::vector<std::vector<uint32_t>> Tokenizer::encode_batch_ids(const std::vector<std::string>& texts,

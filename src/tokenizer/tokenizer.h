@@ -5,6 +5,7 @@
 // Immutable after loading; every method is safe to call from many threads at once.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -45,6 +46,13 @@ class Tokenizer {
   // Ids only: the fast path (no token strings, no offsets kept).
   std::vector<uint32_t> encode_ids(std::string_view text, bool add_special_tokens = true,
                                    InvalidUtf8 invalid = InvalidUtf8::reject) const;
+  // encode_ids for text that may be far too long: stops once the text is known to give more than
+  // `max_tokens` ids and returns nullopt, without encoding the rest. Otherwise the ids are exactly
+  // encode_ids'. (With a truncation setting in tokenizer.json it encodes the whole text, as
+  // truncation decides which ids remain.)
+  std::optional<std::vector<uint32_t>> encode_ids_within(std::string_view text, size_t max_tokens,
+                                                         bool add_special_tokens = true,
+                                                         InvalidUtf8 invalid = InvalidUtf8::reject) const;
   std::vector<std::vector<uint32_t>> encode_batch_ids(const std::vector<std::string>& texts,
                                                       bool add_special_tokens = true,
                                                       InvalidUtf8 invalid = InvalidUtf8::reject) const;
@@ -64,9 +72,11 @@ class Tokenizer {
  private:
   Tokenizer() = default;
   // with_strings == false is the ids-only path: token strings stay empty and, on the byte-level
-  // lane, offsets and word ids are not computed.
-  Encoding encode_sequence(std::string_view text, uint32_t type_id, bool with_strings) const;
-  Encoding encode_on_lane(std::string_view text, uint32_t type_id) const;
+  // lane, offsets and word ids are not computed. Both stop after the first pre-token that takes
+  // the encoding past `max_tokens` ids.
+  Encoding encode_sequence(std::string_view text, uint32_t type_id, bool with_strings,
+                           size_t max_tokens = SIZE_MAX) const;
+  Encoding encode_on_lane(std::string_view text, uint32_t type_id, size_t max_tokens) const;
   // Truncation, then the post-processor (or plain concatenation), then padding: HF's post_process.
   Encoding post_process(Encoding first, std::optional<Encoding> second, bool add_special_tokens) const;
 

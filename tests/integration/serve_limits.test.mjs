@@ -1,12 +1,14 @@
 // `gatehouse serve` against bad input and bad clients, with the openai SDK (7.57.0), fetch and raw sockets:
 // OpenAI error envelopes with the right status and param, --max-model-len (a prompt that does not fit names both
-// lengths), --max-body-bytes, --api-key (the key never in the logs or answers), --max-pending-requests, a streaming
+// lengths; one far past it is refused without being tokenized to its end), --max-prompt-bytes, --max-body-bytes,
+// memory given back after large requests, --api-key (on /tokenize and /detokenize too; the key never in the logs or
+// answers), --max-pending-requests, a streaming
 // client that goes away (its sequence is cancelled), a client that sends half a request (cut off while the others
 // are served), and the flags that change answers (--chat-template, --return-tokens-as-token-ids,
 // --enable-prompt-tokens-details).
 //
 // Two servers share one tiny random-weight Llama checkpoint: `main` (served as meta-llama/Llama-3.2-1B-Instruct)
-// and `guarded` (--api-key, --max-model-len 64, small body and queue limits, its own --chat-template,
+// and `guarded` (--api-key, --max-model-len 64, small body, prompt and queue limits, its own --chat-template,
 // --return-tokens-as-token-ids, --enable-prompt-tokens-details). Both, and every socket a test opens, are closed by
 // the file. Nothing leaves 127.0.0.1.
 import { after, before, test } from 'node:test';
@@ -28,6 +30,7 @@ const SERVED = 'meta-llama/Llama-3.2-1B-Instruct';
 const API_KEY = `sk-gatehouse-${crypto.randomBytes(12).toString('hex')}`;
 const GUARDED_MAX_MODEL_LEN = 64;
 const GUARDED_MAX_BODY = 4096;
+const GUARDED_MAX_PROMPT_BYTES = 1500;
 const PROMPT = 'The quick brown fox';
 const HI = [{ role: 'user', content: 'Say hi.' }];
 const TEMPLATE = "{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}\n{% endfor %}" +
@@ -48,7 +51,8 @@ before(async () => {
   const started = await Promise.allSettled([
     startServer(['--model', modelDir, '--served-model-name', SERVED]),
     startServer(['--model', modelDir, '--api-key', API_KEY, '--max-model-len', String(GUARDED_MAX_MODEL_LEN),
-      '--max-body-bytes', String(GUARDED_MAX_BODY), '--max-pending-requests', '2', '--chat-template', template,
+      '--max-body-bytes', String(GUARDED_MAX_BODY), '--max-prompt-bytes', String(GUARDED_MAX_PROMPT_BYTES),
+      '--max-pending-requests', '2', '--chat-template', template,
       '--return-tokens-as-token-ids', '--enable-prompt-tokens-details']),
   ]);
   [main, guarded] = started.map((s) => s.value);  // after() stops whichever started
@@ -153,17 +157,32 @@ test('bad input: OpenAI error envelopes with status and param', async () => {
 
 test('--max-model-len: a prompt that does not fit is a 400 naming both lengths', async () => {
   const auth = { authorization: `Bearer ${API_KEY}` };
+  // Counted on `main` (same tokenizer, room for them): `guarded` refuses to tokenize past its context.
+  const countOn = async (body) => (await post(`${main.url}/tokenize`, body)).json.count;
+  // Exactly max_model_len tokens: the exact count is known and named.
+  let words = 1;
+  while (await countOn({ prompt: 'hello '.repeat(words).trim() }) < GUARDED_MAX_MODEL_LEN) words++;
+  const exact = 'hello '.repeat(words).trim();
+  assert.equal(await countOn({ prompt: exact }), GUARDED_MAX_MODEL_LEN);
+  const atLimit = assertOpenAIError(await post(`${guarded.url}/v1/completions`, { model: modelDir, max_tokens: 1, prompt: exact },
+    auth), 400, 'prompt');
+  assert.ok(atLimit.message.includes(`maximum context length is ${GUARDED_MAX_MODEL_LEN} tokens`), atLimit.message);
+  assert.ok(atLimit.message.includes(`has ${GUARDED_MAX_MODEL_LEN} input tokens`), atLimit.message);
+  // Longer: refused as "more than" the context, counted only that far, on every route that tokenizes.
   const prompt = 'hello '.repeat(100).trim();
-  const count = (await post(`${guarded.url}/tokenize`, { prompt })).json.count;
-  assert.ok(count > GUARDED_MAX_MODEL_LEN);
-  for (const [route, body] of [['completions', { prompt }], ['chat/completions', { messages: [{ role: 'user', content: prompt }] }]]) {
-    const answer = await post(`${guarded.url}/v1/${route}`, { model: modelDir, max_tokens: 1, ...body }, auth);
-    const error = assertOpenAIError(answer, 400);
-    assert.ok(error.message.includes(String(GUARDED_MAX_MODEL_LEN)), error.message);
-    const promptTokens = route === 'completions' ? count
-      : (await post(`${guarded.url}/tokenize`, { messages: body.messages })).json.count;
-    assert.ok(error.message.includes(String(promptTokens)), `${error.message} (prompt has ${promptTokens} tokens)`);
+  assert.ok(await countOn({ prompt }) > GUARDED_MAX_MODEL_LEN);
+  const more = `more than ${GUARDED_MAX_MODEL_LEN} input tokens`;
+  for (const [route, body, param] of [['/v1/completions', { prompt }, 'prompt'],
+    ['/v1/chat/completions', { messages: [{ role: 'user', content: prompt }] }, 'messages'], ['/tokenize', { prompt }, 'prompt'],
+    ['/tokenize', { messages: [{ role: 'user', content: prompt }] }, 'messages']]) {
+    const answer = await post(`${guarded.url}${route}`, { model: modelDir, max_tokens: 1, ...body }, auth);
+    const error = assertOpenAIError(answer, 400, param);
+    assert.ok(error.message.includes(`maximum context length is ${GUARDED_MAX_MODEL_LEN} tokens`), error.message);
+    assert.ok(error.message.includes(more), `${route}: ${error.message}`);
   }
+  const tgi = await post(`${guarded.url}/generate`, { inputs: prompt, parameters: { max_new_tokens: 1 } }, auth);
+  assert.equal(tgi.status, 422, tgi.text);
+  assert.ok(tgi.json.error.includes(more), tgi.text);
   // A prompt that fits, with max_tokens that do not, is a 400 on max_tokens.
   const tooMany = await post(`${guarded.url}/v1/completions`, { model: modelDir, prompt: 'hello', max_tokens: 100 }, auth);
   assertOpenAIError(tooMany, 400, 'max_tokens');
@@ -171,15 +190,85 @@ test('--max-model-len: a prompt that does not fit is a 400 naming both lengths',
   assert.equal(fits.status, 200, fits.text);
 });
 
+test('--max-prompt-bytes: a longer prompt text is refused before tokenizing, naming the limit and the flag', async () => {
+  const auth = { authorization: `Bearer ${API_KEY}` };
+  const over = 'ab '.repeat(Math.ceil((GUARDED_MAX_PROMPT_BYTES + 10) / 3));
+  const under = 'ab '.repeat(Math.floor((GUARDED_MAX_PROMPT_BYTES - 60) / 3));  // room for the chat template's text
+  const cases = [
+    ['/v1/completions', (text) => ({ prompt: text }), 'prompt'],
+    ['/v1/completions', (text) => ({ prompt: ['hi', text] }), 'prompt'],
+    ['/v1/chat/completions', (text) => ({ messages: [{ role: 'user', content: text }] }), 'messages'],
+    ['/v1/chat/completions', (text) => ({ messages: [{ role: 'user', content: [{ type: 'text', text }] }] }), 'messages'],
+    ['/tokenize', (text) => ({ prompt: text }), 'prompt'],
+  ];
+  for (const [route, body, param] of cases) {
+    const error = assertOpenAIError(await post(`${guarded.url}${route}`, { model: modelDir, max_tokens: 1, ...body(over) }, auth),
+      400, param);
+    assert.ok(error.message.includes(String(GUARDED_MAX_PROMPT_BYTES)) && error.message.includes('--max-prompt-bytes'),
+      `${route}: ${error.message}`);
+    // Just under the limit the text is tokenized (and here found too long for the context instead).
+    const answer = await post(`${guarded.url}${route}`, { model: modelDir, max_tokens: 1, ...body(under) }, auth);
+    assert.ok(!answer.text.includes('--max-prompt-bytes'), `${route}: ${answer.text}`);
+    assert.match(answer.json.error.message, /maximum context length/);
+  }
+  const tgi = await post(`${guarded.url}/generate`, { inputs: over, parameters: { max_new_tokens: 1 } }, auth);
+  assert.equal(tgi.status, 422, tgi.text);
+  assert.ok(tgi.json.error.includes('--max-prompt-bytes'), tgi.text);
+});
+
+test('a huge prompt is refused quickly as too long for the context, without tokenizing all of it', async () => {
+  // Just under the default --max-prompt-bytes (1 MiB): about 200k tokens for a context of 2048.
+  const words = ['hello', 'world', 'the', 'quick', 'brown', 'fox', '\u00fcber', '\u6570\u636e', 'code', '\n'];
+  let text = '';
+  for (let i = 0; text.length < 300_000; i++) text += `${words[(i * 7) % words.length]} `;
+  const started = Date.now();
+  const answers = await Promise.all([
+    post(`${main.url}/v1/completions`, { model: SERVED, prompt: text, max_tokens: 1 }),
+    post(`${main.url}/v1/chat/completions`, { model: SERVED, messages: [{ role: 'user', content: text }], max_tokens: 1 }),
+    post(`${main.url}/tokenize`, { prompt: text }),
+    post(`${main.url}/generate`, { inputs: text, parameters: { max_new_tokens: 1 } }),
+  ]);
+  const elapsed = Date.now() - started;
+  for (const answer of answers.slice(0, 3)) {
+    const error = assertOpenAIError(answer, 400);
+    // "more than": the count stopped at the context; a full count would name the number of tokens.
+    assert.ok(error.message.includes('more than 2048 input tokens'), error.message);
+  }
+  assert.equal(answers[3].status, 422, answers[3].text);
+  assert.ok(elapsed < 20_000, `four huge prompts took ${elapsed} ms`);
+  // The default limit: 1 MiB of text.
+  const tooLong = assertOpenAIError(await post(`${main.url}/v1/completions`,
+    { model: SERVED, prompt: 'x'.repeat((1 << 20) + 1), max_tokens: 1 }), 400, 'prompt');
+  assert.ok(tooLong.message.includes(`${1 << 20} bytes per prompt (--max-prompt-bytes)`), tooLong.message);
+});
+
+test('memory taken by large requests is given back once they are done', async () => {
+  const rss = () => Number(fs.readFileSync(`/proc/${main.process.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024;
+  const text = 'lorem ipsum dolor sit amet, '.repeat(1_000_000 / 28);
+  const warm = await post(`${main.url}/tokenize`, { prompt: text });
+  assert.equal(warm.status, 400);
+  const before = rss();
+  const big = 'the quick brown fox '.repeat(12_000_000 / 20);  // 12 MB bodies, under --max-body-bytes
+  for (let round = 0; round < 2; round++) {
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2
+      ? post(`${main.url}/tokenize`, { prompt: big })
+      : post(`${main.url}/v1/completions`, { model: SERVED, prompt: [text, text.slice(1)], max_tokens: 1 }))));
+    for (const answer of answers) assert.equal(answer.status, 400, answer.text.slice(0, 200));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const idle = rss();
+  assert.ok(idle - before < 200, `idle RSS grew from ${before.toFixed(0)} to ${idle.toFixed(0)} MiB after large requests`);
+});
+
 test('--chat-template, --return-tokens-as-token-ids and --enable-prompt-tokens-details', async () => {
   const auth = { authorization: `Bearer ${API_KEY}` };
   const messages = [{ role: 'system', content: 'S' }, { role: 'user', content: 'hi there' }];
-  const tokenized = await post(`${guarded.url}/tokenize`, { messages });
+  const tokenized = await post(`${guarded.url}/tokenize`, { messages }, auth);
   assert.equal(tokenized.status, 200, tokenized.text);
-  const rendered = await post(`${guarded.url}/detokenize`, { tokens: tokenized.json.tokens });
+  const rendered = await post(`${guarded.url}/detokenize`, { tokens: tokenized.json.tokens }, auth);
   assert.equal(rendered.json.prompt, '[system] S\n[user] hi there\n[assistant]');
-  const noPrompt = await post(`${guarded.url}/tokenize`, { messages, add_generation_prompt: false });
-  const renderedNoPrompt = await post(`${guarded.url}/detokenize`, { tokens: noPrompt.json.tokens });
+  const noPrompt = await post(`${guarded.url}/tokenize`, { messages, add_generation_prompt: false }, auth);
+  const renderedNoPrompt = await post(`${guarded.url}/detokenize`, { tokens: noPrompt.json.tokens }, auth);
   assert.equal(renderedNoPrompt.json.prompt, '[system] S\n[user] hi there\n');
 
   const sdk = new OpenAI({ baseURL: `${guarded.url}/v1`, apiKey: API_KEY, maxRetries: 0 });
@@ -193,7 +282,7 @@ test('--chat-template, --return-tokens-as-token-ids and --enable-prompt-tokens-d
   // --enable-prompt-tokens-details: the second time a prompt of more than one block (16) comes, that block is cached.
   const prompt = `${crypto.randomBytes(4).toString('hex')} one two three four five six seven eight nine ten eleven ` +
     'twelve thirteen fourteen fifteen sixteen';
-  const count = (await post(`${guarded.url}/tokenize`, { prompt })).json.count;
+  const count = (await post(`${guarded.url}/tokenize`, { prompt }, auth)).json.count;
   assert.ok(count > 16 && count < 40, `${count} tokens`);
   const first = await completion({ model: modelDir, prompt, max_tokens: 1 }, guarded, auth);
   assert.deepEqual(first.usage.prompt_tokens_details, { cached_tokens: 0 });
@@ -222,6 +311,13 @@ test('--api-key: 401 without the right key on /v1 and TGI routes; the key never 
     assert.equal(typeof error.message, 'string');
   }
   assertOpenAIError(await get(`${guarded.url}/v1/models`), 401);
+  // Tokenizing is work too: /tokenize and /detokenize need the key, as in vLLM.
+  for (const [route, request] of [['/tokenize', { prompt: 'hi' }], ['/detokenize', { tokens: [1, 2] }]]) {
+    assertOpenAIError(await post(`${guarded.url}${route}`, request), 401);
+    assertOpenAIError(await post(`${guarded.url}${route}`, request, { authorization: `Bearer ${wrong}` }), 401);
+    const keyed = await post(`${guarded.url}${route}`, request, { authorization: `Bearer ${API_KEY}` });
+    assert.equal(keyed.status, 200, `${route}: ${keyed.text}`);
+  }
   for (const route of ['/generate', '/generate_stream', '/']) {
     const answer = await post(`${guarded.url}${route}`, { inputs: 'hi', parameters: { max_new_tokens: 1 } });
     assert.equal(answer.status, 401, `${route}: ${answer.text}`);
