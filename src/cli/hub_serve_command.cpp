@@ -69,6 +69,7 @@ void add_hub_command(CLI::App& app, Handler& handler) {
       server_options.host = options->host;
       server_options.port = options->port;
       server_options.threads = options->threads;
+      server_options.cors = std::make_shared<http::CorsPolicy>(hub::mirror_cors_options());
       // The service is made once the port is known (the default public URL names it); the server
       // calls the handler only from run(), after that.
       std::shared_ptr<const hub::MirrorService> service;

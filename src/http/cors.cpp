@@ -51,7 +51,8 @@ CorsPolicy::CorsPolicy(CorsOptions options)
       methods_(contains(options.allowed_methods, "*") ? kAllMethods : std::move(options.allowed_methods)),
       all_origins_(contains(origins_, "*")),
       all_headers_(contains(options.allowed_headers, "*")),
-      credentials_(options.allow_credentials) {
+      credentials_(options.allow_credentials),
+      exposed_(join(options.expose_headers)) {
   std::set<std::string> allowed_headers(kSafelistedHeaders);
   allowed_headers.insert(options.allowed_headers.begin(), options.allowed_headers.end());
   headers_.assign(allowed_headers.begin(), allowed_headers.end());
@@ -111,6 +112,7 @@ void CorsPolicy::apply(const Request& request, Response& response) const {
   if (!origin) return;
   if (all_origins_) response.set_header("Access-Control-Allow-Origin", "*");
   if (credentials_) response.set_header("Access-Control-Allow-Credentials", "true");
+  if (!exposed_.empty()) response.set_header("Access-Control-Expose-Headers", exposed_);
   // A request with cookies must not be answered "*"; a list of origins answers with the one that asked.
   if ((all_origins_ && request.header("cookie")) || (!all_origins_ && origin_allowed(*origin))) {
     response.set_header("Access-Control-Allow-Origin", *origin);

@@ -23,6 +23,8 @@ struct CorsOptions {
   // Accept, Accept-Language, Content-Language and Content-Type are always allowed.
   std::vector<std::string> allowed_headers{"*"};
   bool allow_credentials = false;
+  // Response headers a browser app may read beyond the CORS-safelisted ones (the Hub's X-Repo-Commit, ...).
+  std::vector<std::string> expose_headers;
   int max_age_seconds = 600;  // how long a browser may cache a preflight's answer
 };
 
@@ -47,6 +49,7 @@ class CorsPolicy {
   bool all_origins_;
   bool all_headers_;
   bool credentials_;
+  std::string exposed_;  // the expose_headers, joined; empty for none
   Headers preflight_headers_;  // what every preflight answer carries
 };
 

@@ -88,7 +88,8 @@ void VerifyingWriter::open(bool truncate) {
     std::string block(std::min<uint64_t>(kBlockBytes, kept - resumed_), '\0');
     ssize_t n = ::pread(fd_, block.data(), block.size(), off_t(resumed_));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw Error(ErrorCode::permission_denied, "cannot read " + path_.string() + ": " + std::strerror(errno));
+    if (n == 0) throw Error(ErrorCode::data_loss, path_.string() + " shrank while it was read; run the download again");
+    if (n < 0) throw Error(ErrorCode::permission_denied, "cannot read " + path_.string() + ": " + std::strerror(errno));
     block.resize(size_t(n));
     resumed_ += uint64_t(n);
     background_->push(std::move(block));
@@ -112,7 +113,8 @@ void VerifyingWriter::write_all(std::string_view bytes) {
     ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      throw Error(ErrorCode::resource_exhausted, "writing " + path_.string() + " failed: " + std::strerror(errno) +
+      int error = n < 0 ? errno : ENOSPC;  // write(2) returns 0 only when nothing more fits
+      throw Error(ErrorCode::resource_exhausted, "writing " + path_.string() + " failed: " + std::strerror(error) +
                                                      " (is the disk full?)");
     }
     done += size_t(n);

@@ -297,6 +297,29 @@ test('@huggingface/hub: modelInfo, listFiles (paginated), downloadFile, snapshot
     }
   });
 
+  await t.test('browser apps on another origin: the preflight for a bearer token passes, the Hub headers are readable', async () => {
+    const origin = 'https://app.example';
+    const url = `${hubUrl}/${LLAMA}/resolve/main/tokenizer.json`;
+    const preflight = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization, range' },
+    });
+    assert.equal(preflight.status, 200, 'a preflight needs no token');
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+    assert.match(preflight.headers.get('access-control-allow-methods'), /\bGET\b/);
+    assert.equal(preflight.headers.get('access-control-allow-headers'), 'authorization, range');
+    const answer = await fetch(url, { headers: { Origin: origin, Authorization: `Bearer ${ALLOWED_TOKEN}`, Range: 'bytes=0-9' } });
+    assert.equal(answer.status, 206);
+    assert.equal(answer.headers.get('access-control-allow-origin'), '*');
+    const exposed = answer.headers.get('access-control-expose-headers').split(',').map((name) => name.trim().toLowerCase());
+    for (const name of ['x-repo-commit', 'etag', 'content-range', 'link', 'x-error-code']) assert.ok(exposed.includes(name), name);
+    // Refusals carry the headers too, so the app can read why.
+    const refused = await fetch(url, { headers: { Origin: origin } });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('access-control-allow-origin'), '*');
+    assert.equal(refused.headers.get('x-error-code'), 'GatedRepo');
+  });
+
   await t.test('the gated repo: 401 without a token, 403 with a token not allowed, content with ALLOWED_TOKEN', async () => {
     const name = 'tokenizer.json';
     await assert.rejects(hub.downloadFile({ repo: LLAMA, path: name, hubUrl }), (error) => {

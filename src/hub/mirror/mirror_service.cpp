@@ -256,6 +256,13 @@ std::optional<RepoSnapshot> MirrorService::find_repo(const RepoId& repo, const R
   }
 }
 
+http::CorsOptions mirror_cors_options() {
+  http::CorsOptions options;
+  options.expose_headers = {"X-Repo-Commit", "X-Error-Code", "X-Error-Message", "ETag", "Link", "Accept-Ranges",
+                            "Content-Range", "X-Linked-Size", "X-Linked-ETag"};
+  return options;
+}
+
 http::Response MirrorService::handle(const http::Request& request) const {
   http::Response response;
   try {
@@ -267,10 +274,6 @@ http::Response MirrorService::handle(const http::Request& request) const {
     if (error.code() != ErrorCode::invalid_argument) throw;
     response = error_response({400, "BadRequest", error.what(), ""});
   }
-  response.headers.emplace_back("Access-Control-Allow-Origin", "*");
-  response.headers.emplace_back("Access-Control-Expose-Headers",
-                                "X-Repo-Commit,X-Error-Code,X-Error-Message,ETag,Link,Accept-Ranges,Content-Range,"
-                                "X-Linked-Size,X-Linked-ETag");
   return response;
 }
 

@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "http/cors.h"
 #include "http/server.h"
 #include "hub/mirror/access_policy.h"
 #include "hub/mirror/repo_store.h"
@@ -31,6 +32,11 @@ struct MirrorOptions {
 // port and path prefix, no user info, query or fragment; the trailing '/' removed. Throws
 // Error(invalid_argument) saying what is wrong.
 std::string normalize_public_url(std::string_view url);
+
+// The cross-origin rules of the public Hub, for the Server that carries a MirrorService: any
+// origin, method and request header, and the Hub's own response headers readable by browser apps
+// (Transformers.js and @huggingface/hub read X-Repo-Commit, ETag, Link, ...).
+http::CorsOptions mirror_cors_options();
 
 class MirrorService {
  public:

@@ -118,5 +118,23 @@ TEST(CorsPolicy, CredentialsNeverAnswerWithAWildcardOrigin) {
   EXPECT_EQ(header(plain, "Access-Control-Allow-Credentials"), "true");
 }
 
+TEST(CorsPolicy, ExposedHeadersGoOnAnswersNotPreflights) {
+  CorsOptions options;
+  options.expose_headers = {"X-Repo-Commit", "ETag"};
+  const CorsPolicy policy(std::move(options));
+  Response response = Response::json(200, "{}");
+  policy.apply(request("GET", {{"origin", "https://app.example"}}), response);
+  EXPECT_EQ(header(response, "Access-Control-Expose-Headers"), "X-Repo-Commit, ETag");
+  Response without_origin = Response::json(200, "{}");
+  policy.apply(request("GET", {}), without_origin);
+  EXPECT_FALSE(header(without_origin, "Access-Control-Expose-Headers"));
+  const std::optional<Response> answer = policy.preflight(preflight_request("https://app.example", "GET"));
+  ASSERT_TRUE(answer);
+  EXPECT_FALSE(header(*answer, "Access-Control-Expose-Headers"));
+  Response unexposed = Response::json(200, "{}");
+  CorsPolicy(CorsOptions{}).apply(request("GET", {{"origin", "https://app.example"}}), unexposed);
+  EXPECT_FALSE(header(unexposed, "Access-Control-Expose-Headers"));
+}
+
 }  // namespace
 }  // namespace gatehouse::http
