@@ -30,6 +30,11 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 
+// Bodies up to this size are read through the buffer the headers came in; larger ones (and
+// chunked ones) through a buffer of kBodyReadBytes.
+constexpr size_t kSmallBodyBytes = 16 << 10;
+constexpr size_t kBodyReadBytes = 256 << 10;
+
 std::string lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
@@ -95,6 +100,21 @@ std::optional<std::pair<int, std::string>> transfer_coding_problem(const bhttp::
     }
   }
   return std::nullopt;
+}
+
+// RFC 9110 10.1.1: a client that sends "Expect: 100-continue" waits for an interim "100 Continue"
+// (curl a second) before its body; an expectation other than that one cannot be met (417).
+enum class Expectation { none, send_continue, unmet };
+
+Expectation expectation(const bhttp::request_parser<bhttp::string_body>& parser) {
+  const auto& header = parser.get();
+  auto expect = header.find(bhttp::field::expect);
+  if (expect == header.end()) return Expectation::none;
+  std::string_view value = expect->value();
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  if (!iequals(value, "100-continue")) return Expectation::unmet;
+  // No 100 to an HTTP/1.0 client (it would not know one), nor once the body has arrived anyway.
+  return header.version() >= 11 && !parser.is_done() ? Expectation::send_continue : Expectation::none;
 }
 
 // Closes a file descriptor when it goes out of scope.
@@ -260,10 +280,28 @@ struct Server::Impl {
         co_await send(stream, refuse(problem->first, problem->second), Exchange{});
         co_return std::nullopt;
       }
+      switch (expectation(parser)) {
+        case Expectation::none: break;
+        case Expectation::unmet:
+          co_await send(stream, refuse(417, "the only expectation this server meets is \"Expect: 100-continue\""),
+                        Exchange{});
+          co_return std::nullopt;
+        case Expectation::send_continue: {
+          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          std::tie(ec, std::ignore) =
+              co_await asio::async_write(stream, asio::buffer(kContinue), asio::as_tuple(asio::use_awaitable));
+          break;
+        }
+      }
     }
     if (!ec && !parser.is_done()) {
+      // Beast reads as much as the buffer has room for, at least 512 bytes: the few hundred bytes
+      // the headers left would cost a system call (and a timer and a wake-up) per 512 bytes of body.
+      const bool large = !parser.content_length() || *parser.content_length() > kSmallBodyBytes;
+      if (large) buffer.reserve(kBodyReadBytes);
       stream.expires_after(options.request_timeout);
       std::tie(ec, bytes) = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      if (large) buffer.shrink_to_fit();  // an idle keep-alive connection keeps only what is unread
     }
     if (ec) {
       if (ec == bhttp::error::body_limit) {

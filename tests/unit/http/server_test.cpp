@@ -348,6 +348,48 @@ TEST(HttpServer, RefusesTransferCodingsItCannotDecode) {
   }
 }
 
+// RFC 9110 10.1.1: "Expect: 100-continue" gets an interim 100 before the body is read, unless the
+// request is refused from its headers alone; other expectations get 417.
+TEST(HttpServer, AnswersExpectContinueBeforeTheBody) {
+  ServerOptions options;
+  options.max_body_bytes = 100;
+  bool called = false;
+  RunningServer server(options, [&](const Request& request) {
+    called = true;
+    return echo(request);
+  });
+  {
+    Connection client(server.port());
+    client.send("POST /p HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 5\r\n\r\n");
+    EXPECT_EQ(client.read_until("\r\n\r\n"), "HTTP/1.1 100 Continue\r\n\r\n");  // before any body byte
+    client.send("hello");
+    const std::string response = client.response();
+    EXPECT_EQ(response.rfind("HTTP/1.1 200", 0), 0u) << response;
+    EXPECT_NE(response.find("POST /p ? body=hello"), std::string::npos) << response;
+  }
+  {  // Too large by its Content-Length: refused at once, no 100.
+    Connection client(server.port());
+    client.send("POST /p HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 1000\r\n\r\n");
+    EXPECT_EQ(client.response().rfind("HTTP/1.1 413", 0), 0u);
+  }
+  {  // HTTP/1.0 clients know no 100: the body is read as it comes.
+    Connection client(server.port());
+    client.send("POST /p HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi");
+    const std::string response = client.response();
+    EXPECT_EQ(response.rfind("HTTP/1.1 200", 0), 0u) << response;  // the server's version, not a 100
+  }
+  called = false;
+  {
+    Connection client(server.port());
+    client.send("POST /p HTTP/1.1\r\nHost: h\r\nExpect: something-else\r\nContent-Length: 2\r\n\r\nhi");
+    const std::string response = client.response();
+    EXPECT_EQ(response.rfind("HTTP/1.1 417", 0), 0u) << response;
+    EXPECT_NE(response.find("100-continue"), std::string::npos) << response;
+    EXPECT_TRUE(client.closed_by_peer());
+  }
+  EXPECT_FALSE(called);
+}
+
 // RFC 9112 3.2.2: a server must accept the absolute form; it routes on the path and query, and the
 // authority replaces the Host header.
 TEST(HttpServer, AcceptsAbsoluteFormTargets) {
