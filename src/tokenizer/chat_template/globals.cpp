@@ -56,6 +56,7 @@ Value strftime_now(CallArgs& args) {
   std::time_t now = std::time(nullptr);
   std::tm local{};
   localtime_r(&now, &local);
+  ensure_room(256 + pattern.size() * 16);
   std::string out(256 + pattern.size() * 16, '\0');
   size_t written = std::strftime(out.data(), out.size(), pattern.c_str(), &local);
   out.resize(written);
