@@ -34,6 +34,8 @@ int64_t int_argument(const Value& value, std::string_view function) {
 namespace {
 
 std::string undefined_attribute_hint(const Value& object, std::string_view name) {
+  // The hint is cut to 200 bytes anyway (Undefined); a long name is not copied whole to build it.
+  if (name.size() > 256) name = name.substr(0, 256);
   if (object.is_none()) return "'None' has no attribute '" + std::string(name) + "'";
   return "'" + std::string(object.type_name()) + " object' has no attribute '" + std::string(name) + "'";
 }

@@ -19,6 +19,15 @@ constexpr size_t kHeader = sizeof(T) + 16;
 
 }  // namespace
 
+Undefined::Undefined(std::string text) : hint(std::move(text)) {
+  constexpr size_t kMaxHint = 200;
+  if (hint.size() <= kMaxHint) return;
+  size_t cut = kMaxHint;
+  while (cut > 0 && (static_cast<unsigned char>(hint[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  hint.resize(cut);
+  hint += "...";
+}
+
 void String::recharge() { charge.resize(kHeader<String> + text.capacity()); }
 
 void List::recharge() { charge.resize(kHeader<List> + items.capacity() * sizeof(Value)); }

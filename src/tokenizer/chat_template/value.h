@@ -62,6 +62,10 @@ struct Callable {
 };
 
 struct Undefined {
+  Undefined() = default;
+  // A hint can quote a template's value (the missing key), so it is cut to 200 bytes: an undefined
+  // value holds no more memory than its message needs, whatever it was looked up with.
+  Undefined(std::string text);
   std::string hint;  // what was looked up, for the error when it is used: "'x' is undefined"
 };
 struct None {};

@@ -96,6 +96,22 @@ TEST(ChatTemplateMemory, RenderedTextCountsAgainstTheSameBudget) {
   expect_budget_error("{% set big = 'x' * 10000000 %}{% set ns = namespace(l=[]) %}{% for i in range(100) %}{% set s %}{{ big }}{% endset %}{% set ns.l = ns.l + [s] %}{% endfor %}");
 }
 
+TEST(ChatTemplateMemory, ValuesMadeFromALargeValueDoNotCopyIt) {
+  // An undefined value's hint quotes the key it was looked up with, and a joiner keeps its
+  // separator: a hundred of each made from a 30 MB string must not hold a hundred copies of it.
+  const std::string loop = "{% set big = 'x' * 30000000 %}{% set ns = namespace(l=[]) %}{% for i in range(100) %}";
+  EXPECT_EQ(render(loop + "{% set ns.l = ns.l + [messages[big], {}[big], big.nothing] %}{% endfor %}{{ ns.l | length }}"), "300");
+  EXPECT_EQ(render(loop + "{% set ns.l = ns.l + [joiner(big)] %}{% endfor %}{{ ns.l | length }}"), "100");
+  auto undefined_key = render("{{ {}['k' * 1000] | default('fallback') }}");
+  EXPECT_EQ(undefined_key, "fallback");
+  try {
+    render("{{ messages['k' * 1000] + 1 }}");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& error) {
+    EXPECT_LT(std::string(error.what()).size(), 400u) << error.what();
+  }
+}
+
 TEST(ChatTemplateMemory, WidthsWithinTheBudgetAreNotCapped) {
   // Python's str.center, Jinja2's indent and json.dumps honour any width; so do we, up to the budget.
   EXPECT_EQ(render("{{ 'x' | center(3000000) | length }}"), "3000000");
