@@ -27,7 +27,7 @@ void MemoryBudget::exceeded() const {
   throw Error(ErrorCode::resource_exhausted,
               "the template exceeded its " + describe(limit_) +
                   " memory budget (the strings, lists and dicts it builds and the text it renders count "
-                  "against it); the template builds too much");
+                  "against it); render a shorter conversation, or fix a template that grows without end");
 }
 
 const std::shared_ptr<MemoryBudget>& MemoryBudget::active() { return active_budget; }
@@ -43,7 +43,7 @@ void ensure_room(size_t bytes) {
 
 void ensure_room(uint64_t count, size_t element_size) {
   uint64_t bytes = 0;
-  ensure_room(__builtin_mul_overflow(count, uint64_t(element_size), &bytes) || bytes > SIZE_MAX ? SIZE_MAX : size_t(bytes));
+  ensure_room(__builtin_mul_overflow(count, uint64_t(element_size), &bytes) ? SIZE_MAX : size_t(bytes));
 }
 
 void Charge::resize(size_t bytes) {
