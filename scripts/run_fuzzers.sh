@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) in build-fuzz and runs each one briefly
-# from the seed corpus. Any crash, leak, sanitizer report or timeout fails the run.
+# from the seed corpus. Any crash, leak, sanitizer report, timeout, resident memory past 2 GiB or
+# single allocation past 512 MiB fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-20}
@@ -19,6 +20,11 @@ for fuzzer in $(sed -n 's/^gatehouse_fuzzer(\([a-z_]*\) .*/\1/p' tests/fuzz/CMak
         "$PWD/$config" >"$work/$(basename "$(dirname "$(dirname "$config")")").jinja"
     done
     cp tests/integration/chat_templates/*.jinja "$work"/
+    # And the constructs that grow memory, so the fuzzer starts next to them (the memory limit
+    # below turns any growth the budget misses into a failure).
+    printf '%s' '{% set ns = namespace(l=[1], s="ab") %}{% for i in range(100) %}{% set ns.l = ns.l + ns.l %}{% set ns.s = ns.s ~ ns.s * 2 %}{% endfor %}{{ ns.l | length }}' >"$work/grow_loop.jinja"
+    printf '%s' '{% for m in messages %}{{ m.content | indent(100) | center(200) }}{{ [m] | map("tojson", indent=4) | join(",") }}{% endfor %}' >"$work/grow_filters.jinja"
+    printf '%s' '{% macro f(n) %}{{ caller() * n }}{% if n %}{{ f(n - 1) }}{% endif %}{% endmacro %}{% call f(3) %}x{% endcall %}{{ range(10) | map("center", 10) | select | list | batch(3, fill_with="") | list }}' >"$work/grow_macro.jinja"
     extra=(-dict=tests/fuzz/jinja.dict)
   elif [ "$fuzzer" = mirror_request_fuzzer ]; then
     printf 'GET\n/api/models/org/repo/tree/main/sub?recursive=true&cursor=1\n\n\n\n\nlocalhost:1\n' >"$work/tree"
@@ -38,7 +44,7 @@ for fuzzer in $(sed -n 's/^gatehouse_fuzzer(\([a-z_]*\) .*/\1/p' tests/fuzz/CMak
     cp tests/fuzz/corpus/* "$work"/ 2>/dev/null || true
   fi
   echo "fuzz: $fuzzer for ${seconds}s"
-  "$build/tests/fuzz/$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 "${extra[@]}" \
+  "$build/tests/fuzz/$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 "${extra[@]}" \
     -print_final_stats=0 "$work" >"$work.log" 2>&1 || { tail -40 "$work.log"; echo "fuzz: $fuzzer FAILED"; exit 1; }
   grep -E '^#[0-9]+.*DONE' "$work.log" | tail -1 || true
   rm -rf "$work" "$work.log"

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -37,24 +38,56 @@ class Fd {
   int fd_;
 };
 
+// What a file that is not a regular file is, for the error that refuses it.
+std::string_view kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+std::string describe_size(size_t bytes) {
+  if (bytes >= (size_t(1) << 20) && bytes % (size_t(1) << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+// Opens `path` for reading only if it is (or links to) a regular file. O_NONBLOCK keeps open()
+// from waiting for a writer when it is a FIFO; it is cleared once the file is known to be regular.
 Fd open_regular_file(const std::filesystem::path& path, struct stat& info) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) throw_errno(errno, "open", path);
   if (::fstat(fd.get(), &info) != 0) throw_errno(errno, "stat", path);
-  if (S_ISDIR(info.st_mode)) throw_errno(EISDIR, "read", path);
+  if (!S_ISREG(info.st_mode)) {
+    throw Error(ErrorCode::invalid_argument, "cannot read " + path.string() + ": it is " + std::string(kind_of(info.st_mode)) +
+                                                 ", not a regular file; model and config files must be regular files "
+                                                 "(or symlinks to them)");
+  }
+  int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) throw_errno(errno, "open", path);
   return fd;
+}
+
+[[noreturn]] void too_large(const std::filesystem::path& path, size_t max_bytes) {
+  throw Error(ErrorCode::invalid_argument, "cannot read " + path.string() + ": it is larger than the " +
+                                               describe_size(max_bytes) + " limit for this kind of file");
 }
 
 }  // namespace
 
-std::string read_file(const std::filesystem::path& path) {
+std::string read_file(const std::filesystem::path& path, size_t max_bytes) {
   struct stat info {};
   Fd fd = open_regular_file(path, info);
+  if (uint64_t(info.st_size) > max_bytes) too_large(path, max_bytes);
   std::string contents;
   contents.resize(size_t(info.st_size));
   size_t done = 0;
   while (true) {
-    if (done == contents.size()) contents.resize(contents.size() * 2 + 4096);  // file grew or is a pipe
+    if (done == contents.size()) {  // the file grew since fstat: read on, up to the limit
+      if (done > max_bytes) too_large(path, max_bytes);
+      contents.resize(std::min(contents.size() * 2 + 4096, max_bytes) + 1);
+    }
     ssize_t n = ::read(fd.get(), contents.data() + done, contents.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -63,6 +96,7 @@ std::string read_file(const std::filesystem::path& path) {
     if (n == 0) break;
     done += size_t(n);
   }
+  if (done > max_bytes) too_large(path, max_bytes);
   contents.resize(done);
   return contents;
 }

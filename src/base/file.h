@@ -1,5 +1,7 @@
 // File utilities: whole-file reads with errors a user can act on, atomic writes (temporary file
-// + rename, so readers never see half a file), and read-only memory maps.
+// + rename, so readers never see half a file), and read-only memory maps. Reads and maps open
+// only regular files (a symlink is followed to one): a FIFO, a device such as /dev/zero, a socket
+// or a directory in a model folder is refused by name instead of blocking or reading forever.
 #pragma once
 
 #include <sys/types.h>
@@ -11,15 +13,22 @@
 
 namespace gatehouse::files {
 
-// Reads a whole file. Throws not_found / permission_denied / invalid_argument (a directory).
-std::string read_file(const std::filesystem::path& path);
+// Size limits for read_file by kind of file. Real files are far below them: configs and chat
+// templates are kilobytes, the largest tokenizer.json files tens of megabytes.
+inline constexpr size_t kConfigFileLimit = size_t(64) << 20;      // config.json, tokenizer_config.json, ...
+inline constexpr size_t kTokenizerFileLimit = size_t(512) << 20;  // tokenizer.json
+inline constexpr size_t kDefaultFileLimit = size_t(256) << 20;    // anything else
+
+// Reads a whole regular file of at most `max_bytes`. Throws not_found / permission_denied, or
+// invalid_argument naming the file for one that is not a regular file or is larger than the limit.
+std::string read_file(const std::filesystem::path& path, size_t max_bytes = kDefaultFileLimit);
 
 // Writes `contents` to a temporary file beside `path`, fsyncs it and renames it over `path`.
 // The file gets exactly `mode` (0600 for secrets).
 void write_file_atomic(const std::filesystem::path& path, std::string_view contents, mode_t mode = 0644);
 
-// A read-only mapping of a whole file; movable, unmapped on destruction. Empty files map to an
-// empty view.
+// A read-only mapping of a whole regular file (weights: no size limit, pages are read on use);
+// movable, unmapped on destruction. Empty files map to an empty view.
 class MappedFile {
  public:
   explicit MappedFile(const std::filesystem::path& path);

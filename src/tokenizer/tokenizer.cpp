@@ -93,7 +93,7 @@ Tokenizer Tokenizer::from_directory(const std::filesystem::path& directory) {
     throw Error(ErrorCode::not_found, "no tokenizer.json in " + directory.string() +
                                           "; only fast (tokenizer.json) tokenizers are supported");
   }
-  Tokenizer tokenizer = from_json(files::read_file(file), "tokenizer.json");
+  Tokenizer tokenizer = from_json(files::read_file(file, files::kTokenizerFileLimit), "tokenizer.json");
   tokenizer.config_ = TokenizerConfig::load(directory);
   return tokenizer;
 }

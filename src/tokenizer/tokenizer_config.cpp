@@ -47,13 +47,13 @@ TokenizerConfig TokenizerConfig::load(const std::filesystem::path& directory) {
   std::filesystem::path special_map = directory / "special_tokens_map.json";
   if (std::filesystem::exists(special_map)) {
     json::JsonPath path("special_tokens_map.json");
-    bj::value document = json::parse(files::read_file(special_map), "special_tokens_map.json");
+    bj::value document = json::parse(files::read_file(special_map, files::kConfigFileLimit), "special_tokens_map.json");
     read_special_tokens(json::as_object(document, path), path, config);
   }
   std::filesystem::path config_file = directory / "tokenizer_config.json";
   if (std::filesystem::exists(config_file)) {
     json::JsonPath path("tokenizer_config.json");
-    bj::value document = json::parse(files::read_file(config_file), "tokenizer_config.json");
+    bj::value document = json::parse(files::read_file(config_file, files::kConfigFileLimit), "tokenizer_config.json");
     const bj::object& object = json::as_object(document, path);
     read_special_tokens(object, path, config);
     if (const bj::value* templates = json::find(object, "chat_template")) {
@@ -72,7 +72,7 @@ TokenizerConfig TokenizerConfig::load(const std::filesystem::path& directory) {
   }
   std::filesystem::path template_file = directory / "chat_template.jinja";
   if (std::filesystem::exists(template_file)) {
-    config.chat_templates["default"] = files::read_file(template_file);
+    config.chat_templates["default"] = files::read_file(template_file, files::kConfigFileLimit);
   }
   return config;
 }

@@ -36,7 +36,7 @@ GenerationConfig GenerationConfig::parse(std::string_view text, const std::strin
 GenerationConfig GenerationConfig::load(const std::filesystem::path& folder) {
   const auto file = folder / "generation_config.json";
   if (!std::filesystem::exists(file)) return {};
-  return parse(files::read_file(file), "generation_config.json");
+  return parse(files::read_file(file, files::kConfigFileLimit), "generation_config.json");
 }
 
 }  // namespace gatehouse::engine

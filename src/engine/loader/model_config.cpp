@@ -122,7 +122,7 @@ ModelConfig ModelConfig::parse(std::string_view text, const std::string& documen
 }
 
 ModelConfig ModelConfig::load(const std::filesystem::path& folder) {
-  return parse(files::read_file(folder / "config.json"), "config.json");
+  return parse(files::read_file(folder / "config.json", files::kConfigFileLimit), "config.json");
 }
 
 }  // namespace gatehouse::engine

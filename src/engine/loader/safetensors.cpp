@@ -137,7 +137,7 @@ CheckpointWeights::CheckpointWeights(const std::filesystem::path& folder) {
   std::error_code ec;
   if (std::filesystem::exists(index, ec)) {
     json::JsonPath path("model.safetensors.index.json");
-    bj::value root = json::parse(files::read_file(index), "model.safetensors.index.json");
+    bj::value root = json::parse(files::read_file(index, files::kConfigFileLimit), "model.safetensors.index.json");
     const bj::object& weight_map = json::as_object(json::require(json::as_object(root, path), "weight_map", path),
                                                    path / "weight_map");
     std::map<std::string, const SafetensorsFile*> by_file;

@@ -37,7 +37,12 @@ uint64_t checkpoint_bytes(const std::filesystem::path& folder) {
   uint64_t total = 0;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
-    if (entry.path().extension() == ".safetensors") total += entry.file_size(ec);
+    // Only regular files count: file_size() of anything else is an error (-1), and the loader
+    // refuses such a file by name anyway.
+    if (entry.path().extension() == ".safetensors" && entry.is_regular_file(ec)) {
+      uintmax_t size = entry.file_size(ec);
+      if (!ec) total += size;
+    }
   }
   return total;
 }

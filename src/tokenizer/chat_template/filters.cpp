@@ -85,7 +85,7 @@ Value do_tojson(const Value& v, const CallArgs& a) {
   JsonFormat format;
   format.ensure_ascii = bool_arg(a, 0, "ensure_ascii", false);
   if (const Value* indent = arg(a, 1, "indent"); indent && !indent->is_none()) {
-    format.indent = int(std::clamp<int64_t>(int_argument(*indent, "tojson"), 0, 64));
+    format.indent = std::max<int64_t>(int_argument(*indent, "tojson"), 0);  // json.dumps indents by ' ' * indent
   }
   if (const Value* separators = arg(a, 2, "separators"); separators && !separators->is_none()) {
     if (!separators->is_list() || separators->as_list().items.size() != 2) {
@@ -101,33 +101,37 @@ Value do_tojson(const Value& v, const CallArgs& a) {
 Value do_join(const Value& v, const CallArgs& a) {
   std::string separator = string_arg(a, 0, "d", "", "join");
   const Value* attribute = arg(a, 1, "attribute");
-  std::string out;
+  BudgetedText out;
   bool first = true;
   for (const Value& item : iterate(v)) {
     if (!first) out += separator;
     first = false;
     out += text_of(attribute ? attribute_path(item, to_str(*attribute)) : item);
   }
-  return out;
+  return out.take();
 }
 
 Value do_indent(const Value& v, const CallArgs& a) {
   const Value* width = arg(a, 0, "width");
-  std::string indention = width && width->is_string() ? width->as_string()
-                                                       : std::string(size_t(std::clamp<int64_t>(width ? int_argument(*width, "indent") : 4, 0, 1024)), ' ');
+  BudgetedText indention;  // ' ' * width, as Jinja2 builds it: a negative width is no indent
+  if (width && width->is_string()) {
+    indention += width->as_string();
+  } else {
+    indention.append(size_t(std::max<int64_t>(width ? int_argument(*width, "indent") : 4, 0)), ' ');
+  }
   bool first = bool_arg(a, 1, "first", false);
   bool blank = bool_arg(a, 2, "blank", false);
   std::vector<std::string> lines = py::splitlines(text_of(v) + "\n");
-  std::string out;
+  BudgetedText out;
+  if (first) out += indention.view();
   for (size_t i = 0; i < lines.size(); ++i) {
     if (i > 0) {
       out += '\n';
-      if (blank || !lines[i].empty()) out += indention;
+      if (blank || !lines[i].empty()) out += indention.view();
     }
     out += lines[i];
   }
-  if (first) out = indention + out;
-  return out;
+  return out.take();
 }
 
 Value do_items(const Value& v, const CallArgs&) {
@@ -293,6 +297,7 @@ Value do_batch(const Value& v, const CallArgs& a) {
   int64_t size = int_arg(a, 0, "linecount", 1, "batch");
   if (size <= 0) throw Error(ErrorCode::invalid_argument, "batch size must be positive");
   const Value* fill = arg(a, 1, "fill_with");
+  if (fill && !fill->is_none()) ensure_room(uint64_t(size), sizeof(Value));  // the last batch is padded to `size`
   std::vector<Value> out, current;
   for (const Value& item : iterate(v)) {
     current.push_back(item);
@@ -310,9 +315,13 @@ Value do_center(const Value& v, const CallArgs& a) {
   int64_t width = int_arg(a, 0, "width", 80, "center");
   int64_t length = int64_t(utf8::count_code_points(text));
   if (width <= length) return text;
-  int64_t pad = std::min<int64_t>(width - length, 1 << 20);
+  int64_t pad = width - length;
   int64_t left = pad / 2 + (pad & width & 1);  // Python's str.center puts the odd space on the left when width is odd
-  return std::string(size_t(left), ' ') + text + std::string(size_t(pad - left), ' ');
+  BudgetedText out;
+  out.append(size_t(left), ' ');
+  out += text;
+  out.append(size_t(pad - left), ' ');
+  return out.take();
 }
 
 Value do_truncate(const Value& v, const CallArgs& a) {
@@ -345,7 +354,7 @@ Value do_wordcount(const Value& v, const CallArgs&) {
 }
 
 Value do_escape(const Value& v, const CallArgs&) {
-  std::string out;
+  BudgetedText out;  // up to six times the text
   for (char c : text_of(v)) {
     switch (c) {
       case '&': out += "&amp;"; break;
@@ -356,7 +365,7 @@ Value do_escape(const Value& v, const CallArgs&) {
       default: out += c;
     }
   }
-  return out;
+  return out.take();
 }
 
 Value do_title(const Value& v, const CallArgs&) {

@@ -56,6 +56,7 @@ Value strftime_now(CallArgs& args) {
   std::time_t now = std::time(nullptr);
   std::tm local{};
   localtime_r(&now, &local);
+  ensure_room(256 + pattern.size() * 16);
   std::string out(256 + pattern.size() * 16, '\0');
   size_t written = std::strftime(out.data(), out.size(), pattern.c_str(), &local);
   out.resize(written);
@@ -64,7 +65,8 @@ Value strftime_now(CallArgs& args) {
 
 Value joiner(CallArgs& args) {
   const Value* separator = args.get(0, "sep");
-  std::string text = separator ? string_argument(*separator, "joiner") : ", ";
+  Value text = separator ? *separator : Value(", ");  // kept as the shared value, not a copy of its text
+  string_argument(text, "joiner");
   auto used = std::make_shared<bool>(false);
   return Value::function("joiner", [text, used](CallArgs&) -> Value {
     if (!*used) {

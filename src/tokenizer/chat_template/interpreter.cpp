@@ -58,6 +58,7 @@ Value make_loop(size_t index, const std::vector<Value>& items) {
     if (args.positional.empty()) throw Error(ErrorCode::invalid_argument, "no items for cycling given");
     return args.positional[size_t(i) % args.positional.size()];
   }));
+  d.recharge();
   return loop;
 }
 
@@ -82,11 +83,19 @@ void Scope::set(std::string_view name, Value value) {
   variables_.emplace_back(std::string(name), std::move(value));
 }
 
+Value* Scope::own(std::string_view name) {
+  for (auto& [key, value] : variables_) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
 std::string Interpreter::render(const Body& body, std::shared_ptr<Scope> root) {
   root_ = std::move(root);
-  std::string out;
+  MemoryBudget::Activation budget(std::make_shared<MemoryBudget>(limits_.max_memory_bytes));
+  BudgetedText out;
   execute(body, root_, out);
-  return out;
+  return out.take();
 }
 
 void Interpreter::spend_step() {
@@ -96,15 +105,7 @@ void Interpreter::spend_step() {
   }
 }
 
-void Interpreter::append(std::string& out, std::string_view text) {
-  if (out.size() + text.size() > limits_.max_output_bytes) {
-    throw Error(ErrorCode::resource_exhausted, "the rendered text is larger than " +
-                                                   std::to_string(limits_.max_output_bytes >> 20) + " MiB");
-  }
-  out += text;
-}
-
-Interpreter::Flow Interpreter::execute(const Body& body, const ScopePtr& scope, std::string& out) {
+Interpreter::Flow Interpreter::execute(const Body& body, const ScopePtr& scope, BudgetedText& out) {
   for (const StmtPtr& stmt : body) {
     Flow flow = execute(*stmt, scope, out);
     if (flow != Flow::normal) return flow;
@@ -112,14 +113,18 @@ Interpreter::Flow Interpreter::execute(const Body& body, const ScopePtr& scope, 
   return Flow::normal;
 }
 
-Interpreter::Flow Interpreter::execute(const Stmt& stmt, const ScopePtr& scope, std::string& out) {
+Interpreter::Flow Interpreter::execute(const Stmt& stmt, const ScopePtr& scope, BudgetedText& out) {
   switch (stmt.kind) {
     case Stmt::Kind::text:
-      append(out, as<TextStmt>(stmt).text);
+      out.append(as<TextStmt>(stmt).text);
       return Flow::normal;
     case Stmt::Kind::print: {
       Value value = eval(*as<PrintStmt>(stmt).expr, scope);
-      append(out, value.is_string() ? value.as_string() : to_str(value));
+      if (value.is_string()) {
+        out.append(value.as_string());
+      } else {
+        out.append(to_str(value));
+      }
       return Flow::normal;
     }
     case Stmt::Kind::if_: {
@@ -143,11 +148,11 @@ Interpreter::Flow Interpreter::execute(const Stmt& stmt, const ScopePtr& scope, 
       return Flow::normal;
     case Stmt::Kind::filter_block: {
       const auto& node = as<FilterBlockStmt>(stmt);
-      std::string inner;
+      BudgetedText inner;
       execute(node.body, scope, inner);
-      Value value(std::move(inner));
+      Value value(inner.take());
       for (const auto& filter : node.filters) value = apply_filter_expr(*filter, value, scope);
-      append(out, to_str(value));
+      out.append(to_str(value));
       return Flow::normal;
     }
     case Stmt::Kind::break_:
@@ -158,7 +163,7 @@ Interpreter::Flow Interpreter::execute(const Stmt& stmt, const ScopePtr& scope, 
   return Flow::normal;
 }
 
-Interpreter::Flow Interpreter::execute_for(const ForStmt& node, const ScopePtr& scope, std::string& out) {
+Interpreter::Flow Interpreter::execute_for(const ForStmt& node, const ScopePtr& scope, BudgetedText& out) {
   Value iterable = eval(*node.iterable, scope);
   std::vector<Value> items = at_line(node.line, [&] { return iterate(iterable); });
   std::vector<AssignTarget> targets;
@@ -196,6 +201,16 @@ void Interpreter::assign(const ScopePtr& scope, const AssignTarget& target, Valu
   object->as_dict().set(target.attribute, std::move(value));
 }
 
+void Interpreter::release(const ScopePtr& scope, const AssignTarget& target) {
+  Value* slot = nullptr;
+  if (target.attribute.empty()) {
+    slot = scope->own(target.name);  // a parent's variable of that name stays: set makes a new one here
+  } else if (const Value* object = scope->find(target.name); object && object->is_dict() && object->as_dict().is_namespace) {
+    slot = object->as_dict().find(target.attribute);
+  }
+  if (slot) *slot = Value();
+}
+
 void Interpreter::bind_targets(const ScopePtr& scope, const std::vector<AssignTarget>& targets, const Value& value) {
   if (targets.size() == 1) return assign(scope, targets[0], value);
   std::vector<Value> parts = iterate(value);
@@ -211,13 +226,29 @@ void Interpreter::bind_targets(const ScopePtr& scope, const std::vector<AssignTa
 
 void Interpreter::execute_set(const SetStmt& node, const ScopePtr& scope) {
   at_line(node.line, [&] {
+    if (node.kind == Stmt::Kind::set && node.targets.size() == 1 && node.value->kind == Expr::Kind::binary) {
+      const auto& binary = as<BinaryExpr>(*node.value);
+      if (binary.op == BinaryOp::add || binary.op == BinaryOp::concat) {
+        // `set x = x + y`: the target is overwritten next, so its reference to the old value goes
+        // first; then + and ~ find x's string or list unshared and append in place, and a loop
+        // that builds a list or a string this way stays linear instead of copying it each time.
+        Value left = eval(*binary.left, scope);
+        Value right = eval(*binary.right, scope);
+        release(scope, node.targets[0]);
+        assign(scope, node.targets[0], at_line(binary.line, [&] {
+                 return binary.op == BinaryOp::add ? arithmetic(binary.op, std::move(left), right)
+                                                   : concat(std::move(left), right);
+               }));
+        return;
+      }
+    }
     if (node.kind == Stmt::Kind::set) {
       bind_targets(scope, node.targets, eval(*node.value, scope));
       return;
     }
-    std::string inner;
+    BudgetedText inner;
     execute(node.body, scope, inner);
-    Value value(std::move(inner));
+    Value value(inner.take());
     if (node.filter) value = apply_filter_expr(*node.filter, value, scope);
     assign(scope, node.targets[0], std::move(value));
   });
@@ -232,7 +263,7 @@ void Interpreter::define_macro(const MacroStmt& node, const ScopePtr& scope) {
   }));
 }
 
-void Interpreter::execute_call_block(const CallBlockStmt& node, const ScopePtr& scope, std::string& out) {
+void Interpreter::execute_call_block(const CallBlockStmt& node, const ScopePtr& scope, BudgetedText& out) {
   std::weak_ptr<Scope> closure = scope;
   const MacroStmt* body = &node.caller;
   Value caller = Value::function("caller", [this, body, closure](CallArgs& args) {
@@ -241,7 +272,7 @@ void Interpreter::execute_call_block(const CallBlockStmt& node, const ScopePtr& 
   Value callee = eval(*node.call->callee, scope);
   CallArgs args = eval_arguments(node.call->args, scope);
   args.keyword.emplace_back("caller", std::move(caller));
-  at_line(node.line, [&] { append(out, to_str(call(callee, args))); });
+  at_line(node.line, [&] { out.append(to_str(call(callee, args))); });
 }
 
 Value Interpreter::invoke(const MacroStmt& macro, const std::weak_ptr<Scope>& closure, CallArgs& args) {
@@ -292,7 +323,7 @@ Value Interpreter::invoke(const MacroStmt& macro, const std::weak_ptr<Scope>& cl
   scope->set("varargs", Value::list(std::move(extra_positional), true));
   scope->set("kwargs", std::move(extra_keywords));
   ++call_depth_;
-  std::string out;
+  BudgetedText out;
   try {
     execute(macro.body, scope, out);
   } catch (...) {
@@ -300,7 +331,7 @@ Value Interpreter::invoke(const MacroStmt& macro, const std::weak_ptr<Scope>& cl
     throw;
   }
   --call_depth_;
-  return out;
+  return out.take();
 }
 
 Value Interpreter::call(const Value& callee, CallArgs& args) {
@@ -415,20 +446,12 @@ Value Interpreter::eval_binary(const BinaryExpr& node, const ScopePtr& scope) {
       return left.truthy() ? left : eval(*node.right, scope);
     case BinaryOp::concat: {
       Value right = eval(*node.right, scope);
-      std::string left_text = left.is_string() ? std::string() : to_str(left);
-      std::string right_text = right.is_string() ? std::string() : to_str(right);
-      std::string_view a = left.is_string() ? std::string_view(left.as_string()) : left_text;
-      std::string_view b = right.is_string() ? std::string_view(right.as_string()) : right_text;
-      if (a.size() + b.size() > limits_.max_output_bytes) {
-        throw Error(ErrorCode::resource_exhausted, "string concatenation result too large");
-      }
-      std::string text;
-      text.reserve(a.size() + b.size());
-      text.append(a).append(b);
-      return text;
+      return concat(std::move(left), right);
     }
-    default:
-      return arithmetic(node.op, left, eval(*node.right, scope), limits_.max_output_bytes);
+    default: {
+      Value right = eval(*node.right, scope);
+      return arithmetic(node.op, std::move(left), right);
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 #include "base/utf8.h"
 #include "tokenizer/chat_template/builtins.h"
 #include "tokenizer/chat_template/methods.h"
+#include "tokenizer/chat_template/py_string.h"
 
 namespace gatehouse::tokenizer::jinja {
 
@@ -33,6 +34,8 @@ int64_t int_argument(const Value& value, std::string_view function) {
 namespace {
 
 std::string undefined_attribute_hint(const Value& object, std::string_view name) {
+  // The hint is cut to 200 bytes anyway (Undefined); a long name is not copied whole to build it.
+  if (name.size() > 256) name = name.substr(0, 256);
   if (object.is_none()) return "'None' has no attribute '" + std::string(name) + "'";
   return "'" + std::string(object.type_name()) + " object' has no attribute '" + std::string(name) + "'";
 }
@@ -74,9 +77,10 @@ Value get_item(const Value& object, const Value& key) {
       if (index < 0) index += int64_t(items.size());
       if (index >= 0 && index < int64_t(items.size())) return items[size_t(index)];
     } else {
-      std::vector<Value> chars = code_points(object.as_string());
-      if (index < 0) index += int64_t(chars.size());
-      if (index >= 0 && index < int64_t(chars.size())) return chars[size_t(index)];
+      const std::string& text = object.as_string();
+      if (index < 0) index += int64_t(utf8::count_code_points(text));
+      size_t start = index >= 0 ? py::code_point_offset(text, size_t(index)) : text.size();
+      if (start < text.size()) return text.substr(start, py::code_point_offset(std::string_view(text).substr(start), 1));
     }
     return Undefined{"'" + std::string(object.type_name()) + " object' has no element " + std::to_string(index)};
   }

@@ -110,14 +110,14 @@ const std::array<std::pair<std::string_view, Method>, 25> kStringMethods = {{
        return n;
      }},
     {"join", [](const Value& s, const CallArgs& a) -> Value {
-       std::string out;
+       BudgetedText out;
        bool first = true;
        for (const Value& item : iterate(required(a, 0, "iterable", "join"))) {
          if (!first) out += s.as_string();
          first = false;
          out += string_argument(item, "join");
        }
-       return out;
+       return out.take();
      }},
     {"isspace", char_predicate<py::is_space>},
     {"isalpha", char_predicate<py::is_alpha>},
@@ -179,6 +179,7 @@ Value dict_get(const Value& self, const CallArgs& args) {
 Value dict_copy(const Value& self, const CallArgs&) {
   Value copy = Value::dict();
   copy.as_dict().entries = self.as_dict().entries;
+  copy.as_dict().recharge();
   return copy;
 }
 

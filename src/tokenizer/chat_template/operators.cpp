@@ -5,7 +5,9 @@
 #include <optional>
 
 #include "base/error.h"
+#include "base/utf8.h"
 #include "tokenizer/chat_template/builtins.h"
+#include "tokenizer/chat_template/py_string.h"
 
 namespace gatehouse::tokenizer::jinja {
 namespace {
@@ -33,23 +35,20 @@ std::string_view symbol(BinaryOp op) {
   }
 }
 
-Value repeat(const Value& sequence, int64_t times, size_t max_bytes) {
+Value repeat(const Value& sequence, int64_t times) {
   times = std::max<int64_t>(times, 0);
   if (sequence.is_string()) {
     const std::string& text = sequence.as_string();
-    if (!text.empty() && uint64_t(times) > max_bytes / text.size()) {
-      throw Error(ErrorCode::resource_exhausted, "string repetition result too large");
-    }
+    ensure_room(uint64_t(times), text.size());
     std::string out;
     out.reserve(text.size() * size_t(times));
     for (int64_t i = 0; i < times; ++i) out += text;
     return out;
   }
   const List& list = sequence.as_list();
-  if (!list.items.empty() && uint64_t(times) > max_bytes / 64 / list.items.size()) {
-    throw Error(ErrorCode::resource_exhausted, "list repetition result too large");
-  }
+  ensure_room(uint64_t(times), list.items.size() * sizeof(Value));
   std::vector<Value> items;
+  items.reserve(list.items.size() * size_t(times));
   for (int64_t i = 0; i < times; ++i) items.insert(items.end(), list.items.begin(), list.items.end());
   return Value::list(std::move(items), list.is_tuple);
 }
@@ -123,7 +122,7 @@ Value float_arithmetic(BinaryOp op, double a, double b) {
 
 }  // namespace
 
-Value arithmetic(BinaryOp op, const Value& a, const Value& b, size_t max_bytes) {
+Value arithmetic(BinaryOp op, Value a, const Value& b) {
   if (a.is_undefined()) undefined_error(a);
   if (b.is_undefined()) undefined_error(b);
   if (is_numeric(a) && is_numeric(b)) {
@@ -131,26 +130,38 @@ Value arithmetic(BinaryOp op, const Value& a, const Value& b, size_t max_bytes) 
     return integer_arithmetic(op, integer(a), integer(b));
   }
   if (op == BinaryOp::add) {
-    if (a.is_string() && b.is_string()) {
-      if (a.as_string().size() + b.as_string().size() > max_bytes) {
-        throw Error(ErrorCode::resource_exhausted, "string concatenation result too large");
-      }
-      return a.as_string() + b.as_string();
-    }
+    if (a.append_in_place(b)) return a;
+    if (a.is_string() && b.is_string()) return concat(std::move(a), b);
     if (a.is_list() && b.is_list() && a.as_list().is_tuple == b.as_list().is_tuple) {
-      std::vector<Value> items = a.as_list().items;
+      ensure_room(a.as_list().items.size() + b.as_list().items.size(), sizeof(Value));
+      std::vector<Value> items;
+      items.reserve(a.as_list().items.size() + b.as_list().items.size());
+      items.insert(items.end(), a.as_list().items.begin(), a.as_list().items.end());
       items.insert(items.end(), b.as_list().items.begin(), b.as_list().items.end());
       return Value::list(std::move(items), a.as_list().is_tuple);
     }
   }
   if (op == BinaryOp::multiply) {
-    if ((a.is_string() || a.is_list()) && (b.is_int() || b.is_bool())) return repeat(a, integer(b), max_bytes);
-    if ((b.is_string() || b.is_list()) && (a.is_int() || a.is_bool())) return repeat(b, integer(a), max_bytes);
+    if ((a.is_string() || a.is_list()) && (b.is_int() || b.is_bool())) return repeat(a, integer(b));
+    if ((b.is_string() || b.is_list()) && (a.is_int() || a.is_bool())) return repeat(b, integer(a));
   }
   if (op == BinaryOp::modulo && a.is_string()) {
     throw Error(ErrorCode::invalid_argument, "printf-style '%' string formatting is not supported; use ~ or format filters");
   }
   unsupported(symbol(op), a, b);
+}
+
+Value concat(Value left, const Value& right) {
+  Value right_text = right.is_string() ? right : Value(to_str(right));
+  if (left.is_string() && left.append_in_place(right_text)) return left;
+  std::string left_text = left.is_string() ? std::string() : to_str(left);
+  std::string_view a = left.is_string() ? std::string_view(left.as_string()) : left_text;
+  std::string_view b = right_text.as_string();
+  ensure_room(a.size() + b.size(), 1);
+  std::string text;
+  text.reserve(a.size() + b.size());
+  text.append(a).append(b);
+  return text;
 }
 
 Value negate(const Value& operand) {
@@ -173,8 +184,10 @@ Value slice(const Value& object, const Value& start_value, const Value& stop_val
     if (v.is_undefined() || v.is_none()) return std::nullopt;
     return int_argument(v, "slice");
   };
-  std::vector<Value> items = iterate(object);
-  const int64_t length = int64_t(items.size());
+  // A string is sliced by code point offsets, not as a list of one-character strings.
+  const std::vector<Value> no_items;
+  const std::vector<Value>& items = object.is_list() ? object.as_list().items : no_items;
+  const int64_t length = object.is_list() ? int64_t(items.size()) : int64_t(utf8::count_code_points(object.as_string()));
   int64_t step = bound(step_value).value_or(1);
   if (step == 0) throw Error(ErrorCode::invalid_argument, "slice step cannot be zero");
   const int64_t lower = step > 0 ? 0 : -1;
@@ -186,12 +199,23 @@ Value slice(const Value& object, const Value& start_value, const Value& stop_val
   };
   int64_t start = adjust(bound(start_value), step > 0 ? lower : upper);
   int64_t stop = adjust(bound(stop_value), step > 0 ? upper : lower);
-  std::vector<Value> out;
-  for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) out.push_back(items[size_t(i)]);
-  if (object.is_list()) return Value::list(std::move(out), object.as_list().is_tuple);
-  std::string text;
-  for (const Value& c : out) text += c.as_string();
-  return text;
+  if (object.is_list()) {
+    std::vector<Value> out;
+    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) out.push_back(items[size_t(i)]);
+    return Value::list(std::move(out), object.as_list().is_tuple);
+  }
+  std::string_view text = object.as_string();
+  if (step == 1) {
+    size_t begin = py::code_point_offset(text, size_t(start));
+    return std::string(text.substr(begin, py::code_point_offset(text.substr(begin), size_t(std::max(stop - start, int64_t(0))))));
+  }
+  ensure_room(uint64_t(length) + 1, sizeof(size_t));
+  std::vector<size_t> bounds = py::boundaries(text);
+  std::string out;
+  for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
+    out.append(text, bounds[size_t(i)], bounds[size_t(i) + 1] - bounds[size_t(i)]);
+  }
+  return out;
 }
 
 }  // namespace gatehouse::tokenizer::jinja

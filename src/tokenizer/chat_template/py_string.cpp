@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "base/unicode.h"
 #include "base/utf8.h"
+#include "tokenizer/chat_template/memory_budget.h"
 
 namespace gatehouse::tokenizer::jinja::py {
 namespace {
@@ -19,17 +20,6 @@ std::vector<char32_t> decode_all(std::string_view text) {
     out.push_back(utf8::decode(text, i, length));
     i += size_t(length);
   }
-  return out;
-}
-
-// Byte offsets of each code point, plus the end.
-std::vector<size_t> boundaries(std::string_view text) {
-  std::vector<size_t> out;
-  for (size_t i = 0; i < text.size();) {
-    out.push_back(i);
-    i += size_t(utf8::sequence_length(static_cast<unsigned char>(text[i])));
-  }
-  out.push_back(text.size());
   return out;
 }
 
@@ -56,6 +46,22 @@ bool is_line_break(char32_t c) {
 }
 
 }  // namespace
+
+std::vector<size_t> boundaries(std::string_view text) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < text.size();) {
+    out.push_back(i);
+    i += size_t(utf8::sequence_length(static_cast<unsigned char>(text[i])));
+  }
+  out.push_back(text.size());
+  return out;
+}
+
+size_t code_point_offset(std::string_view text, size_t index) {
+  size_t at = 0;
+  for (; index > 0 && at < text.size(); --index) at += size_t(utf8::sequence_length(static_cast<unsigned char>(text[at])));
+  return std::min(at, text.size());
+}
 
 bool is_space(char32_t c) { return unicode::is_white_space(c) || (c >= 0x1C && c <= 0x1F); }
 
@@ -172,7 +178,7 @@ std::string capitalize(std::string_view text) {
 }
 
 std::string replace(std::string_view text, std::string_view old, std::string_view replacement, int64_t count) {
-  std::string out;
+  BudgetedText out;  // an empty `old` or a long replacement multiplies the text
   if (old.empty()) {  // Python inserts the replacement before every character and at the end
     std::vector<size_t> bounds = boundaries(text);
     int64_t done = 0;
@@ -183,7 +189,7 @@ std::string replace(std::string_view text, std::string_view old, std::string_vie
       }
       if (i + 1 < bounds.size()) out += text.substr(bounds[i], bounds[i + 1] - bounds[i]);
     }
-    return out;
+    return out.take();
   }
   size_t start = 0;
   for (int64_t done = 0; count < 0 || done < count; ++done) {
@@ -194,7 +200,7 @@ std::string replace(std::string_view text, std::string_view old, std::string_vie
     start = found + old.size();
   }
   out += text.substr(start);
-  return out;
+  return out.take();
 }
 
 bool all_chars(std::string_view text, bool (*predicate)(char32_t)) {

@@ -12,6 +12,12 @@ namespace gatehouse::tokenizer::jinja::py {
 
 enum class Side { both, left, right };
 
+// The byte offset where each code point starts, then the text's size.
+std::vector<size_t> boundaries(std::string_view text);
+// The byte offset where code point `index` starts (the text's size past the end), found by walking
+// from the start without a table.
+size_t code_point_offset(std::string_view text, size_t index);
+
 // str.strip / lstrip / rstrip; `chars` absent means whitespace.
 std::string strip(std::string_view text, const std::optional<std::string>& chars, Side side);
 

@@ -11,6 +11,27 @@
 
 namespace gatehouse::tokenizer::jinja {
 
+namespace {
+
+// A value's heap object: the struct and shared_ptr's control block.
+template <typename T>
+constexpr size_t kHeader = sizeof(T) + 16;
+
+}  // namespace
+
+Undefined::Undefined(std::string text) : hint(std::move(text)) {
+  constexpr size_t kMaxHint = 200;
+  if (hint.size() <= kMaxHint) return;
+  size_t cut = kMaxHint;
+  while (cut > 0 && (static_cast<unsigned char>(hint[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  hint.resize(cut);
+  hint += "...";
+}
+
+void String::recharge() { charge.resize(kHeader<String> + text.capacity()); }
+
+void List::recharge() { charge.resize(kHeader<List> + items.capacity() * sizeof(Value)); }
+
 const Value* Dict::find(std::string_view key) const {
   for (const auto& [name, value] : entries) {
     if (name == key) return &value;
@@ -18,14 +39,56 @@ const Value* Dict::find(std::string_view key) const {
   return nullptr;
 }
 
+Value* Dict::find(std::string_view key) {
+  return const_cast<Value*>(static_cast<const Dict*>(this)->find(key));
+}
+
 void Dict::set(std::string key, Value value) {
-  for (auto& [name, existing] : entries) {
-    if (name == key) {
-      existing = std::move(value);
-      return;
-    }
+  if (Value* existing = find(key)) {
+    *existing = std::move(value);
+    return;
   }
   entries.emplace_back(std::move(key), std::move(value));
+  recharge();
+}
+
+void Dict::recharge() {
+  size_t bytes = kHeader<Dict> + entries.capacity() * sizeof(entries[0]);
+  for (const auto& entry : entries) bytes += entry.first.capacity();
+  charge.resize(bytes);
+}
+
+Value::Value(std::string s) {
+  auto string = std::make_shared<String>();
+  string->text = std::move(s);
+  string->recharge();
+  data_ = std::move(string);
+}
+
+bool Value::append_in_place(const Value& more) {
+  if (is_string() && more.is_string()) {
+    const StringPtr& string = std::get<StringPtr>(data_);
+    if (string.use_count() != 1) return false;
+    std::string& text = string->text;
+    const std::string& tail = more.as_string();
+    if (text.size() + tail.size() > text.capacity()) {
+      text.reserve(string->charge.grow(text.capacity(), text.size() + tail.size(), 1, kHeader<String>));
+    }
+    text += tail;
+    return true;
+  }
+  if (is_list() && more.is_list() && as_list().is_tuple == more.as_list().is_tuple) {
+    const ListPtr& list = std::get<ListPtr>(data_);
+    if (list.use_count() != 1) return false;
+    auto& items = list->items;
+    const auto& tail = more.as_list().items;
+    if (items.size() + tail.size() > items.capacity()) {
+      items.reserve(list->charge.grow(items.capacity(), items.size() + tail.size(), sizeof(Value), kHeader<List>));
+    }
+    items.insert(items.end(), tail.begin(), tail.end());
+    return true;
+  }
+  return false;
 }
 
 const Value* CallArgs::get(size_t index, std::string_view name) const {
@@ -40,10 +103,15 @@ Value Value::list(std::vector<Value> items, bool is_tuple) {
   auto list = std::make_shared<List>();
   list->items = std::move(items);
   list->is_tuple = is_tuple;
+  list->recharge();
   return Value(std::move(list));
 }
 
-Value Value::dict() { return Value(std::make_shared<Dict>()); }
+Value Value::dict() {
+  auto dict = std::make_shared<Dict>();
+  dict->recharge();
+  return Value(std::move(dict));
+}
 
 Value Value::function(std::string name, std::function<Value(CallArgs&)> call) {
   return Value(std::make_shared<Callable>(Callable{std::move(name), std::move(call)}));
@@ -70,6 +138,7 @@ Value Value::from_json(const boost::json::value& json) {
       for (const auto& [key, item] : json.get_object()) {
         result.as_dict().entries.emplace_back(std::string(key), from_json(item));
       }
+      result.as_dict().recharge();
       return result;
     }
   }
@@ -90,7 +159,7 @@ bool Value::truthy() const {
         else if constexpr (std::is_same_v<T, bool>) return v;
         else if constexpr (std::is_same_v<T, int64_t>) return v != 0;
         else if constexpr (std::is_same_v<T, double>) return v != 0.0;
-        else if constexpr (std::is_same_v<T, StringPtr>) return !v->empty();
+        else if constexpr (std::is_same_v<T, StringPtr>) return !v->text.empty();
         else if constexpr (std::is_same_v<T, ListPtr>) return !v->items.empty();
         else if constexpr (std::is_same_v<T, DictPtr>) return v->is_namespace || !v->entries.empty();
         else return true;
@@ -128,6 +197,7 @@ bool equals(const Value& a, const Value& b) {
   if (a.is_list() && b.is_list()) {
     const List& x = a.as_list();
     const List& y = b.as_list();
+    if (&x == &y) return true;  // Python compares an object with itself as equal
     if (x.is_tuple != y.is_tuple || x.items.size() != y.items.size()) return false;
     for (size_t i = 0; i < x.items.size(); ++i) {
       if (!equals(x.items[i], y.items[i])) return false;
@@ -137,7 +207,7 @@ bool equals(const Value& a, const Value& b) {
   if (a.is_dict() && b.is_dict()) {
     const Dict& x = a.as_dict();
     const Dict& y = b.as_dict();
-    if (x.is_namespace || y.is_namespace) return &x == &y;
+    if (&x == &y || x.is_namespace || y.is_namespace) return &x == &y;
     if (x.entries.size() != y.entries.size()) return false;
     for (const auto& [key, value] : x.entries) {
       const Value* other = y.find(key);
@@ -227,7 +297,7 @@ std::string string_repr(const std::string& text) {
   return out;
 }
 
-void append_json_string(std::string& out, const std::string& text, bool ensure_ascii) {
+void append_json_string(BudgetedText& out, const std::string& text, bool ensure_ascii) {
   out += '"';
   for (size_t i = 0; i < text.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
@@ -263,12 +333,14 @@ void append_json_string(std::string& out, const std::string& text, bool ensure_a
   out += '"';
 }
 
-void append_json(std::string& out, const Value& value, const JsonFormat& format, int depth) {
+void append_json(BudgetedText& out, const Value& value, const JsonFormat& format, int depth) {
   if (depth > 512) throw Error(ErrorCode::invalid_argument, "tojson: value nested too deeply");
   auto newline = [&](int level) {
     if (format.indent < 0) return;
     out += '\n';
-    out.append(size_t(format.indent) * size_t(level), ' ');
+    size_t spaces = 0;
+    if (__builtin_mul_overflow(size_t(format.indent), size_t(level), &spaces)) spaces = SIZE_MAX;
+    out.append(spaces, ' ');  // too many for any budget throws its error
   };
   const std::string item_separator =
       !format.item_separator.empty() ? format.item_separator : format.indent < 0 ? ", " : ",";
@@ -324,38 +396,42 @@ void append_json(std::string& out, const Value& value, const JsonFormat& format,
   }
 }
 
-std::string container_repr(const Value& value, int depth);
+void container_repr(BudgetedText& out, const Value& value, int depth);
 
-std::string repr_at(const Value& value, int depth) {
-  if (value.is_string()) return string_repr(value.as_string());
-  if (value.is_list() || value.is_dict()) return container_repr(value, depth + 1);
-  return to_str(value);
+void repr_at(BudgetedText& out, const Value& value, int depth) {
+  if (value.is_string()) {
+    out += string_repr(value.as_string());
+  } else if (value.is_list() || value.is_dict()) {
+    container_repr(out, value, depth + 1);
+  } else {
+    out += to_str(value);
+  }
 }
 
-std::string container_repr(const Value& value, int depth) {
+void container_repr(BudgetedText& out, const Value& value, int depth) {
   if (depth > 512) throw Error(ErrorCode::invalid_argument, "value nested too deeply to print");
-  std::string out;
   if (value.is_list()) {
     const List& list = value.as_list();
     out += list.is_tuple ? '(' : '[';
     for (size_t i = 0; i < list.items.size(); ++i) {
       if (i) out += ", ";
-      out += repr_at(list.items[i], depth);
+      repr_at(out, list.items[i], depth);
     }
     if (list.is_tuple && list.items.size() == 1) out += ',';
     out += list.is_tuple ? ')' : ']';
-    return out;
+    return;
   }
   const Dict& dict = value.as_dict();
   if (dict.is_namespace) out += "<Namespace ";
   out += '{';
   for (size_t i = 0; i < dict.entries.size(); ++i) {
     if (i) out += ", ";
-    out += string_repr(dict.entries[i].first) + ": " + repr_at(dict.entries[i].second, depth);
+    out += string_repr(dict.entries[i].first);
+    out += ": ";
+    repr_at(out, dict.entries[i].second, depth);
   }
   out += '}';
   if (dict.is_namespace) out += '>';
-  return out;
 }
 
 }  // namespace
@@ -367,16 +443,24 @@ std::string to_str(const Value& value) {
   if (value.is_int()) return std::to_string(value.as_int());
   if (value.is_float()) return float_repr(value.as_float());
   if (value.is_string()) return value.as_string();
-  if (value.is_list() || value.is_dict()) return container_repr(value, 0);
+  if (value.is_list() || value.is_dict()) {
+    BudgetedText out;
+    container_repr(out, value, 0);
+    return out.take();
+  }
   return "<function " + value.as_callable().name + ">";
 }
 
-std::string to_repr(const Value& value) { return repr_at(value, 0); }
+std::string to_repr(const Value& value) {
+  BudgetedText out;
+  repr_at(out, value, 0);
+  return out.take();
+}
 
 std::string to_json(const Value& value, const JsonFormat& format) {
-  std::string out;
+  BudgetedText out;
   append_json(out, value, format, 0);
-  return out;
+  return out.take();
 }
 
 }  // namespace gatehouse::tokenizer::jinja

@@ -1,8 +1,9 @@
 // The values a chat template computes with, modelled on the Python objects Jinja2 sees under
 // transformers: undefined, None, bool, int, float, str, list/tuple, dict (insertion-ordered, string
 // keys) and callables (globals, macros, bound methods). Lists and dicts are shared by reference, as
-// in Python, so a namespace assigned in a loop is seen outside it. Not thread-safe; one render owns
-// its values.
+// in Python, so a namespace assigned in a loop is seen outside it. Strings, lists and dicts made
+// during a render are charged to its MemoryBudget while they live. Not thread-safe; one render
+// owns its values.
 #pragma once
 
 #include <cstdint>
@@ -16,21 +17,34 @@
 
 #include <boost/json/fwd.hpp>
 
+#include "tokenizer/chat_template/memory_budget.h"
+
 namespace gatehouse::tokenizer::jinja {
 
 class Value;
 
+struct String {
+  std::string text;
+  Charge charge;
+  void recharge();  // after `text` changed
+};
+
 struct List {
   std::vector<Value> items;
   bool is_tuple = false;  // printed as (a, b) and immutable, otherwise a Python list
+  Charge charge;
+  void recharge();  // after `items` changed
 };
 
 struct Dict {
   std::vector<std::pair<std::string, Value>> entries;  // insertion order, as Python dicts
   bool is_namespace = false;  // Jinja's namespace(): the one object `set x.attr = ...` may change
+  Charge charge;
 
   const Value* find(std::string_view key) const;
+  Value* find(std::string_view key);
   void set(std::string key, Value value);
+  void recharge();  // after `entries` changed other than through set()
 };
 
 // Positional and keyword arguments of one call.
@@ -48,13 +62,17 @@ struct Callable {
 };
 
 struct Undefined {
+  Undefined() = default;
+  // A hint can quote a template's value (the missing key), so it is cut to 200 bytes: an undefined
+  // value holds no more memory than its message needs, whatever it was looked up with.
+  Undefined(std::string text);
   std::string hint;  // what was looked up, for the error when it is used: "'x' is undefined"
 };
 struct None {};
 
 class Value {
  public:
-  using StringPtr = std::shared_ptr<const std::string>;
+  using StringPtr = std::shared_ptr<String>;
   using ListPtr = std::shared_ptr<List>;
   using DictPtr = std::shared_ptr<Dict>;
   using CallablePtr = std::shared_ptr<Callable>;
@@ -67,7 +85,7 @@ class Value {
   Value(int64_t i) : data_(i) {}
   Value(double d) : data_(d) {}
   // Strings are immutable and shared: copying a Value never copies the text.
-  Value(std::string s) : data_(std::make_shared<const std::string>(std::move(s))) {}
+  Value(std::string s);
   Value(std::string_view s) : Value(std::string(s)) {}
   Value(const char* s) : Value(std::string(s)) {}
   Value(ListPtr list) : data_(std::move(list)) {}
@@ -97,11 +115,16 @@ class Value {
   double as_float() const { return std::get<double>(data_); }
   // int, float or bool as a double (Python's numeric tower).
   double as_number() const;
-  const std::string& as_string() const { return *std::get<StringPtr>(data_); }
+  const std::string& as_string() const { return std::get<StringPtr>(data_)->text; }
   List& as_list() const { return *std::get<ListPtr>(data_); }
   Dict& as_dict() const { return *std::get<DictPtr>(data_); }
   Callable& as_callable() const { return *std::get<CallablePtr>(data_); }
   const Undefined& as_undefined() const { return std::get<Undefined>(data_); }
+
+  // `x = x + y` without copying x: when this value is a string or list that nothing else refers
+  // to, appends `more` (a string, or a list of the same kind) to it in place and returns true.
+  // Otherwise changes nothing and returns false. Throws when the growth passes the budget.
+  bool append_in_place(const Value& more);
 
   // Python truthiness.
   bool truthy() const;
@@ -130,7 +153,7 @@ std::string float_repr(double value);
 
 // The arguments of Python's json.dumps that transformers' tojson passes through.
 struct JsonFormat {
-  int indent = -1;  // < 0: None (one line)
+  int64_t indent = -1;  // < 0: None (one line)
   bool sort_keys = false;
   bool ensure_ascii = false;
   // Separators; empty means Python's default: ", " (or "," with an indent) and ": ".

@@ -1,8 +1,12 @@
 #include "base/file.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <functional>
 
 #include "base/error.h"
+#include "blocking_guard.h"
 
 namespace gatehouse::files {
 namespace {
@@ -46,6 +50,64 @@ TEST(FileTest, EmptyFileMapsToEmptyView) {
   write_file_atomic(path, "");
   MappedFile mapped(path);
   EXPECT_TRUE(mapped.view().empty());
+}
+
+// The message of the Error `action` throws, or "" (with a failure) when it throws none.
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::invalid_argument) << error.what();
+    return error.what();
+  }
+  ADD_FAILURE() << "no error";
+  return "";
+}
+
+TEST(FileTest, AFifoIsRefusedWithoutBlocking) {
+  auto fifo = temp_dir() / "tokenizer.json";
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string message = test_support::error_unblocked(fifo, [&] { read_file(fifo); });
+  EXPECT_NE(message.find("tokenizer.json"), std::string::npos) << message;
+  EXPECT_NE(message.find("FIFO"), std::string::npos) << message;
+  message = test_support::error_unblocked(fifo, [&] { MappedFile mapped(fifo); });
+  EXPECT_NE(message.find("FIFO"), std::string::npos) << message;
+  std::filesystem::remove(fifo);
+}
+
+TEST(FileTest, DevicesAndDirectoriesAreRefusedByWhatTheyAre) {
+  auto link = temp_dir() / "config.json";
+  std::filesystem::remove(link);
+  std::filesystem::create_symlink("/dev/zero", link);  // would read until memory runs out
+  std::string message = error_of([&] { read_file(link); });
+  EXPECT_NE(message.find("config.json"), std::string::npos) << message;
+  EXPECT_NE(message.find("character device"), std::string::npos) << message;
+  EXPECT_NE(error_of([&] { MappedFile mapped(link); }).find("character device"), std::string::npos);
+  EXPECT_NE(error_of([] { read_file("/dev/null"); }).find("character device"), std::string::npos);
+  EXPECT_NE(error_of([] { read_file(temp_dir()); }).find("a directory"), std::string::npos);
+  std::filesystem::remove(link);
+}
+
+TEST(FileTest, ASymlinkToARegularFileIsRead) {
+  auto target = temp_dir() / "blob";
+  auto link = temp_dir() / "generation_config.json";
+  write_file_atomic(target, "{}");
+  std::filesystem::remove(link);
+  std::filesystem::create_symlink(target, link);
+  EXPECT_EQ(read_file(link, 2), "{}");
+  EXPECT_EQ(MappedFile(link).view(), "{}");
+}
+
+TEST(FileTest, AFileLargerThanTheLimitIsRefusedNamingTheLimit) {
+  auto path = temp_dir() / "tokenizer_config.json";
+  write_file_atomic(path, std::string(3000, 'x'));
+  EXPECT_EQ(read_file(path, 3000).size(), 3000u);
+  std::string message = error_of([&] { read_file(path, 2999); });
+  EXPECT_NE(message.find("tokenizer_config.json"), std::string::npos) << message;
+  EXPECT_NE(message.find("2999 bytes limit"), std::string::npos) << message;
+  write_file_atomic(path, std::string((size_t(1) << 20) + 1, 'x'));
+  EXPECT_NE(error_of([&] { read_file(path, size_t(1) << 20); }).find("1 MiB limit"), std::string::npos);
 }
 
 }  // namespace
