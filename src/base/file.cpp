@@ -53,16 +53,19 @@ std::string describe_size(size_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-// Opens `path` for reading only if it is (or links to) a regular file. O_NONBLOCK keeps open()
-// from waiting for a writer when it is a FIFO; it is cleared once the file is known to be regular.
-Fd open_regular_file(const std::filesystem::path& path, struct stat& info) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+// Opens `path` for reading only if it is (or links to) a regular file, or a pipe when `pipes`.
+// Without `pipes`, O_NONBLOCK keeps open() from waiting for a writer when it is a FIFO; it is
+// cleared once the file is known to be regular. A pipe the user names is opened as cat opens it.
+Fd open_readable_file(const std::filesystem::path& path, struct stat& info, bool pipes) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | (pipes ? 0 : O_NONBLOCK)));
   if (fd.get() < 0) throw_errno(errno, "open", path);
   if (::fstat(fd.get(), &info) != 0) throw_errno(errno, "stat", path);
+  if (pipes && S_ISFIFO(info.st_mode)) return fd;
   if (!S_ISREG(info.st_mode)) {
     throw Error(ErrorCode::invalid_argument, "cannot read " + path.string() + ": it is " + std::string(kind_of(info.st_mode)) +
-                                                 ", not a regular file; model and config files must be regular files "
-                                                 "(or symlinks to them)");
+                                                 (pipes ? ", not a regular file or a pipe"
+                                                        : ", not a regular file; model and config files must be regular "
+                                                          "files (or symlinks to them)"));
   }
   int flags = ::fcntl(fd.get(), F_GETFL);
   if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) throw_errno(errno, "open", path);
@@ -76,9 +79,11 @@ Fd open_regular_file(const std::filesystem::path& path, struct stat& info) {
 
 }  // namespace
 
-std::string read_file(const std::filesystem::path& path, size_t max_bytes) {
+namespace {
+
+std::string read_whole(const std::filesystem::path& path, size_t max_bytes, bool pipes) {
   struct stat info {};
-  Fd fd = open_regular_file(path, info);
+  Fd fd = open_readable_file(path, info, pipes);
   if (uint64_t(info.st_size) > max_bytes) too_large(path, max_bytes);
   std::string contents;
   contents.resize(size_t(info.st_size));
@@ -99,6 +104,14 @@ std::string read_file(const std::filesystem::path& path, size_t max_bytes) {
   if (done > max_bytes) too_large(path, max_bytes);
   contents.resize(done);
   return contents;
+}
+
+}  // namespace
+
+std::string read_file(const std::filesystem::path& path, size_t max_bytes) { return read_whole(path, max_bytes, false); }
+
+std::string read_named_input(const std::filesystem::path& path, size_t max_bytes) {
+  return read_whole(path, max_bytes, true);
 }
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view contents, mode_t mode) {
@@ -135,7 +148,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 
 MappedFile::MappedFile(const std::filesystem::path& path) {
   struct stat info {};
-  Fd fd = open_regular_file(path, info);
+  Fd fd = open_readable_file(path, info, false);
   size_ = size_t(info.st_size);
   if (size_ == 0) return;
   data_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd.get(), 0);

@@ -23,6 +23,11 @@ inline constexpr size_t kDefaultFileLimit = size_t(256) << 20;    // anything el
 // invalid_argument naming the file for one that is not a regular file or is larger than the limit.
 std::string read_file(const std::filesystem::path& path, size_t max_bytes = kDefaultFileLimit);
 
+// Reads a whole input file the user names on the command line (`--messages chat.json`,
+// `--messages <(...)`): a regular file as read_file does, or a pipe, read to its end. Devices,
+// sockets and directories are refused as read_file refuses them; `max_bytes` bounds both.
+std::string read_named_input(const std::filesystem::path& path, size_t max_bytes = kDefaultFileLimit);
+
 // Writes `contents` to a temporary file beside `path`, fsyncs it and renames it over `path`.
 // The file gets exactly `mode` (0600 for secrets).
 void write_file_atomic(const std::filesystem::path& path, std::string_view contents, mode_t mode = 0644);

@@ -42,7 +42,7 @@ class Renderer {
   explicit Renderer(const ChatTemplateOptions& options) {
     if (!options.tokenizer.empty()) config_ = tokenizer::TokenizerConfig::load(model_folder(options.tokenizer, kTokenizerFiles));
     if (!options.template_file.empty()) {
-      fixed_.emplace(files::read_file(options.template_file), config_);
+      fixed_.emplace(files::read_named_input(options.template_file, files::kConfigFileLimit), config_);
     }
   }
 
@@ -63,7 +63,7 @@ class Renderer {
 };
 
 std::string read_input(const std::string& path) {
-  if (path != "-") return files::read_file(path);
+  if (path != "-") return files::read_named_input(path);
   std::string text, line;
   while (read_line(stdin, line)) text += line + "\n";
   return text;

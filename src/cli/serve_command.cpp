@@ -6,12 +6,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 
 #include "base/error.h"
+#include "base/file.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "cli/commands.h"
 #include "cli/engine_flags.h"
@@ -19,7 +19,6 @@
 #include "cli/serve_until_signal.h"
 #include "cli/tokenizer_loader.h"
 #include "engine/engine.h"
-#include "base/json.h"
 #include "http/api_error.h"
 #include "http/cors.h"
 #include "serve/api_server.h"
@@ -74,12 +73,7 @@ const std::vector<std::string> kIgnoredSwitches = {"--enforce-eager", "--disable
 
 std::string read_chat_template(const std::string& value) {
   std::error_code ec;
-  if (std::filesystem::is_regular_file(value, ec)) {
-    std::ifstream in(value, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
+  if (std::filesystem::exists(value, ec)) return files::read_named_input(value, files::kConfigFileLimit);
   // vLLM also takes the template itself; a value without any Jinja in it was a missing file.
   if (value.find("{{") == std::string::npos && value.find("{%") == std::string::npos) {
     throw Error(ErrorCode::not_found, "--chat-template: no such file: " + value);

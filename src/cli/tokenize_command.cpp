@@ -40,7 +40,7 @@ int run_jsonl(const tokenizer::Tokenizer& tok, const TokenizeOptions& options, t
 
 // Encodes a whole file `repeat` times and prints the best time: what the benchmark measures.
 int run_bench(const tokenizer::Tokenizer& tok, const TokenizeOptions& options, tokenizer::InvalidUtf8 invalid) {
-  std::string text = files::read_file(options.bench_file);
+  std::string text = files::read_named_input(options.bench_file);
   double best = 1e300;
   size_t tokens = 0;
   for (int i = 0; i < std::max(1, options.repeat); ++i) {

@@ -24,7 +24,7 @@ struct CorsOptions {
   std::vector<std::string> allowed_headers{"*"};
   bool allow_credentials = false;
   // Response headers a browser app may read beyond the CORS-safelisted ones (the Hub's X-Repo-Commit, ...).
-  std::vector<std::string> expose_headers;
+  std::vector<std::string> expose_headers{};
   int max_age_seconds = 600;  // how long a browser may cache a preflight's answer
 };
 

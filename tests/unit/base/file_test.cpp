@@ -3,7 +3,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <functional>
+#include <thread>
 
 #include "base/error.h"
 #include "blocking_guard.h"
@@ -108,6 +113,41 @@ TEST(FileTest, AFileLargerThanTheLimitIsRefusedNamingTheLimit) {
   EXPECT_NE(message.find("2999 bytes limit"), std::string::npos) << message;
   write_file_atomic(path, std::string((size_t(1) << 20) + 1, 'x'));
   EXPECT_NE(error_of([&] { read_file(path, size_t(1) << 20); }).find("1 MiB limit"), std::string::npos);
+}
+
+// Inputs named on the command line may be pipes (`--messages <(...)`, a named pipe): read to their
+// end, within the limit; devices and directories are still refused.
+TEST(FileTest, NamedInputsMayBePipes) {
+  int ends[2];
+  ASSERT_EQ(::pipe(ends), 0);
+  const std::string sent(100000, 'm');  // more than a pipe holds: read as it is written
+  std::thread writer([&] {
+    for (size_t done = 0; done < sent.size();) done += size_t(std::max<ssize_t>(0, ::write(ends[1], sent.data() + done, sent.size() - done)));
+    ::close(ends[1]);
+  });
+  EXPECT_EQ(read_named_input("/dev/fd/" + std::to_string(ends[0])), sent);
+  writer.join();
+  ::close(ends[0]);
+
+  auto fifo = temp_dir() / "chat.json";
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread fifo_writer([&] {
+    int fd = ::open(fifo.c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::write(fd, "0123456789", 10), 10);
+    ::close(fd);
+  });
+  std::string message = error_of([&] { read_named_input(fifo, 9); });
+  EXPECT_NE(message.find("9 bytes limit"), std::string::npos) << message;
+  fifo_writer.join();
+  std::filesystem::remove(fifo);
+
+  EXPECT_NE(error_of([] { read_named_input("/dev/zero"); }).find("character device"), std::string::npos);
+  EXPECT_NE(error_of([] { read_named_input(temp_dir()); }).find("a directory"), std::string::npos);
+  auto path = temp_dir() / "regular.json";
+  write_file_atomic(path, "{}");
+  EXPECT_EQ(read_named_input(path), "{}");
 }
 
 }  // namespace
