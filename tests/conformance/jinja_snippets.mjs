@@ -175,6 +175,7 @@ export const snippets = [
   s('int and float filters', "{{ '42' | int }} {{ 'abc' | int }} {{ '7' | int + 1 }} {{ '2.5' | float }} {{ 3 | float }} {{ 'x' | float }} {{ '3.9' | int }} {{ '1e3' | float }}"),
   s('abs', '{{ -3 | abs }} {{ 3 | abs }}'),
   s('unique', "{{ ['a', 'A', 'b', 'a'] | unique | list }} {{ ['a', 'A', 'b'] | unique(case_sensitive=true) | list }} {{ [3, 1, 3, 2, 1] | unique | list }}"),
+  s('unique across numbers, booleans, none and strings', "{{ [1, 1.0, true, 0, false, 0.0, 'a', 'A', none, none, 2.5, 2.5, -0.0, 1e300, 1e300] | unique | list }} {{ [(1, 2), (1, 2), (2, 1)] | unique | list }}"),
   s('indent', "{{ 'a\\nb\\n\\nc' | indent }}|{{ 'a\\nb' | indent(2) }}|{{ 'a\\nb' | indent(2, true) }}|{{ 'a\\n\\nb' | indent(first=true, blank=true) }}|{{ 'x\\ny\\n' | indent(3) }}"),
   s('capitalize and title filters', "{{ 'hELLO wORLD' | capitalize }} {{ 'hello world-foo bar\\'s (x)' | title }}"),
   s('reverse', "{{ 'abc' | reverse }} {{ [1, 2, 3] | reverse | list }} {{ [1, 2, 3] | reverse | join(',') }}"),

@@ -2,9 +2,13 @@
 // no HTML escaping, insertion order).
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
+#include <string>
+#include <unordered_set>
 
 #include "base/error.h"
 #include "base/utf8.h"
@@ -198,16 +202,38 @@ Value do_map(const Value& v, const CallArgs& a) {
   return Value::list(std::move(out));
 }
 
+// For unique: one text per class of equal strings, numbers (1 == 1.0 == True) and None, the keys
+// Python's set hashes; nullopt for the rest (and NaN, equal to nothing), compared one by one.
+std::optional<std::string> hashed_key(const Value& key) {
+  if (key.is_none()) return "n";
+  if (key.is_string()) return "s" + key.as_string();
+  if (key.is_int()) return "i" + std::to_string(key.as_int());
+  if (key.is_bool()) return key.as_bool() ? "i1" : "i0";
+  if (key.is_float()) {
+    double number = key.as_number();
+    if (std::isnan(number)) return std::nullopt;
+    // An integral float within int64 equals that int; any other float has its own bits.
+    if (number == std::trunc(number) && number >= -0x1p63 && number < 0x1p63) return "i" + std::to_string(int64_t(number));
+    return "f" + std::to_string(std::bit_cast<uint64_t>(number));
+  }
+  return std::nullopt;
+}
+
 Value do_unique(const Value& v, const CallArgs& a) {
   bool case_sensitive = bool_arg(a, 0, "case_sensitive", false);
   const Value* attribute = arg(a, 1, "attribute");
-  std::vector<Value> seen, out;
+  std::unordered_set<std::string> hashed;  // linear for the keys Python can hash
+  std::vector<Value> others, out;
   for (const Value& item : iterate(v)) {
     Value key = sort_key(item, attribute, case_sensitive);
-    if (std::none_of(seen.begin(), seen.end(), [&](const Value& s) { return equals(s, key); })) {
-      seen.push_back(key);
-      out.push_back(item);
+    bool first = false;
+    if (std::optional<std::string> text = hashed_key(key)) {
+      first = hashed.insert(std::move(*text)).second;
+    } else if (std::none_of(others.begin(), others.end(), [&](const Value& s) { return equals(s, key); })) {
+      others.push_back(std::move(key));
+      first = true;
     }
+    if (first) out.push_back(item);
   }
   return Value::list(std::move(out));
 }

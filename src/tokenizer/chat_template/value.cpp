@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <set>
+#include <utility>
 
 #include "base/error.h"
 #include "base/utf8.h"
@@ -183,9 +185,14 @@ namespace {
 
 bool is_numeric_like(const Value& v) { return v.is_int() || v.is_float() || v.is_bool(); }
 
-}  // namespace
+// Pairs of containers already found equal in one comparison. A value that nests one value twice,
+// n times over ({'a': d, 'b': d}), has 2^n paths through n containers: without this, comparing two
+// such values (which the memory budget cannot stop: they are small) would take 2^n steps. The
+// first difference ends a comparison, so everything compared before it is in here: each pair of
+// containers is compared once.
+using ProvenEqual = std::set<std::pair<const void*, const void*>>;
 
-bool equals(const Value& a, const Value& b) {
+bool equals(const Value& a, const Value& b, ProvenEqual& proven) {
   if (is_numeric_like(a) && is_numeric_like(b)) {
     if (a.is_float() || b.is_float()) return a.as_number() == b.as_number();
     auto integer = [](const Value& v) { return v.is_int() ? v.as_int() : int64_t(v.as_bool()); };
@@ -199,9 +206,11 @@ bool equals(const Value& a, const Value& b) {
     const List& y = b.as_list();
     if (&x == &y) return true;  // Python compares an object with itself as equal
     if (x.is_tuple != y.is_tuple || x.items.size() != y.items.size()) return false;
+    if (proven.count({&x, &y})) return true;
     for (size_t i = 0; i < x.items.size(); ++i) {
-      if (!equals(x.items[i], y.items[i])) return false;
+      if (!equals(x.items[i], y.items[i], proven)) return false;
     }
+    proven.emplace(&x, &y);
     return true;
   }
   if (a.is_dict() && b.is_dict()) {
@@ -209,14 +218,23 @@ bool equals(const Value& a, const Value& b) {
     const Dict& y = b.as_dict();
     if (&x == &y || x.is_namespace || y.is_namespace) return &x == &y;
     if (x.entries.size() != y.entries.size()) return false;
+    if (proven.count({&x, &y})) return true;
     for (const auto& [key, value] : x.entries) {
       const Value* other = y.find(key);
-      if (!other || !equals(value, *other)) return false;
+      if (!other || !equals(value, *other, proven)) return false;
     }
+    proven.emplace(&x, &y);
     return true;
   }
   if (a.is_callable() && b.is_callable()) return &a.as_callable() == &b.as_callable();
   return false;
+}
+
+}  // namespace
+
+bool equals(const Value& a, const Value& b) {
+  ProvenEqual proven;  // allocates only when containers are compared
+  return equals(a, b, proven);
 }
 
 bool less_than(const Value& a, const Value& b) {
