@@ -16,7 +16,7 @@
 //    is in the huggingface_hub layout.
 //
 // Every mirror, proxy and process a test starts is stopped by that test. Nothing leaves 127.0.0.1.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -25,7 +25,7 @@ import path from 'node:path';
 import { require } from './helpers.mjs';
 import {
   ALLOWED_TOKEN, OTHER_TOKEN, UNKNOWN_TOKEN, runGatehouse, runGatehouseAsync, runProcess, startMirror,
-  startRecordingProxy, tempDir, writeLlama2Repo, writeRepo,
+  scratch, startRecordingProxy, writeLlama2Repo, writeRepo,
 } from './hub_helpers.mjs';
 
 const LLAMA = 'meta-llama/Llama-2-7b-hf';
@@ -37,15 +37,6 @@ const TOKENS = { ALLOWED_TOKEN, OTHER_TOKEN, UNKNOWN_TOKEN };
 // ---------------------------------------------------------------------------------------------------------------
 // Fixtures: temp folders removed when the file is done; repo roots are written once and only read afterwards.
 
-const temporaries = [];
-after(() => {
-  for (const dir of temporaries) fs.rmSync(dir, { recursive: true, force: true });
-});
-function scratch(label) {
-  const dir = tempDir(label);
-  temporaries.push(dir);
-  return dir;
-}
 
 let llamaRoot;
 // A root holding only meta-llama/Llama-2-7b-hf.

@@ -23,19 +23,10 @@ import path from 'node:path';
 
 import { bin, require } from './helpers.mjs';
 import {
-  ALLOWED_TOKEN, runGatehouseAsync, startMirror, startRecordingProxy, tempDir, writeRepo,
+  ALLOWED_TOKEN, runGatehouseAsync, scratch, startMirror, startRecordingProxy, writeRepo,
 } from './hub_helpers.mjs';
 
 const MiB = 1 << 20;
-const scratchDirs = [];
-after(() => {
-  for (const dir of scratchDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-function scratch(label) {
-  const dir = tempDir(label);
-  scratchDirs.push(dir);
-  return dir;
-}
 
 async function mirrorFor(t, args, env) {
   const mirror = await startMirror(args, env);

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { bin } from './helpers.mjs';
@@ -16,6 +17,17 @@ export const UNKNOWN_TOKEN = 'hf_' + 'Unknown123456789abcdefghijklmnopqrstuv';
 
 export function tempDir(label) {
   return fs.mkdtempSync(path.join(os.tmpdir(), `gatehouse-${label}-`));
+}
+
+const scratchDirs = [];
+after(() => {
+  for (const dir of scratchDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+// A temporary folder, removed when the test file is done.
+export function scratch(label) {
+  const dir = tempDir(label);
+  scratchDirs.push(dir);
+  return dir;
 }
 
 // Writes files {relativePath: contents} under root/repoPath.

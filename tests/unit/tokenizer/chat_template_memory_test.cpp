@@ -8,16 +8,11 @@
 #include <string>
 
 #include "base/error.h"
+#include "render_template.h"
 #include "tokenizer/chat_template.h"
 
 namespace gatehouse::tokenizer {
 namespace {
-
-std::string render(std::string_view source, std::string_view inputs = R"({"messages": []})") {
-  TokenizerConfig config;
-  config.bos_token = "<s>";
-  return ChatTemplate(source, config).render(boost::json::parse(inputs).as_object());
-}
 
 // Renders `source`, which must fail with the budget's error, and returns how long that took.
 double seconds_to_budget_error(const std::string& source) {

@@ -9,16 +9,11 @@
 #include <string>
 
 #include "base/error.h"
+#include "render_template.h"
 #include "tokenizer/chat_template/template.h"
 
 namespace gatehouse::tokenizer {
 namespace {
-
-std::string render(std::string_view source, std::string_view inputs = R"({"messages": []})") {
-  TokenizerConfig config;
-  config.bos_token = "<s>";
-  return ChatTemplate(source, config).render(boost::json::parse(inputs).as_object());
-}
 
 // The message of the gatehouse::Error that rendering throws, and its code.
 std::pair<ErrorCode, std::string> render_error(std::string_view source, std::string_view inputs = R"({"messages": []})") {

@@ -7,16 +7,15 @@
 #include <chrono>
 #include <string>
 
-#include "tokenizer/chat_template.h"
+#include "render_template.h"
 
 namespace gatehouse::tokenizer {
 namespace {
 
 // Renders `source`; the render must finish within `limit_seconds` (far above what it takes).
 std::string render_within(const std::string& source, double limit_seconds) {
-  TokenizerConfig config;
   auto start = std::chrono::steady_clock::now();
-  std::string out = ChatTemplate(source, config).render(boost::json::parse(R"({"messages": []})").as_object());
+  std::string out = render(source);
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), limit_seconds) << source;
   return out;
 }
