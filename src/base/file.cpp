@@ -24,20 +24,6 @@ namespace {
   throw Error(code, "cannot " + std::string(action) + " " + path.string() + ": " + std::strerror(error));
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { if (fd_ >= 0) ::close(fd_); }
-  Fd(Fd&& other) noexcept : fd_(other.release()) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { int fd = fd_; fd_ = -1; return fd; }
-
- private:
-  int fd_;
-};
-
 // What a file that is not a regular file is, for the error that refuses it.
 std::string_view kind_of(mode_t mode) {
   if (S_ISDIR(mode)) return "a directory";
@@ -56,8 +42,8 @@ std::string describe_size(size_t bytes) {
 // Opens `path` for reading only if it is (or links to) a regular file, or a pipe when `pipes`.
 // Without `pipes`, O_NONBLOCK keeps open() from waiting for a writer when it is a FIFO; it is
 // cleared once the file is known to be regular. A pipe the user names is opened as cat opens it.
-Fd open_readable_file(const std::filesystem::path& path, struct stat& info, bool pipes) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | (pipes ? 0 : O_NONBLOCK)));
+UniqueFd open_readable_file(const std::filesystem::path& path, struct stat& info, bool pipes) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | (pipes ? 0 : O_NONBLOCK)));
   if (fd.get() < 0) throw_errno(errno, "open", path);
   if (::fstat(fd.get(), &info) != 0) throw_errno(errno, "stat", path);
   if (pipes && S_ISFIFO(info.st_mode)) return fd;
@@ -83,7 +69,7 @@ namespace {
 
 std::string read_whole(const std::filesystem::path& path, size_t max_bytes, bool pipes) {
   struct stat info {};
-  Fd fd = open_readable_file(path, info, pipes);
+  UniqueFd fd = open_readable_file(path, info, pipes);
   if (uint64_t(info.st_size) > max_bytes) too_large(path, max_bytes);
   std::string contents;
   contents.resize(size_t(info.st_size));
@@ -108,6 +94,23 @@ std::string read_whole(const std::filesystem::path& path, size_t max_bytes, bool
 
 }  // namespace
 
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.release();
+  }
+  return *this;
+}
+
+UniqueFd open_regular_file(const std::filesystem::path& path) {
+  struct stat info {};
+  return open_readable_file(path, info, false);
+}
+
 std::string read_file(const std::filesystem::path& path, size_t max_bytes) { return read_whole(path, max_bytes, false); }
 
 std::string read_named_input(const std::filesystem::path& path, size_t max_bytes) {
@@ -119,7 +122,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   std::filesystem::path temporary = path;
   temporary += ".tmp." + std::to_string(random());
   {
-    Fd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
     if (fd.get() < 0) throw_errno(errno, "create", temporary);
     ::fchmod(fd.get(), mode);  // exactly `mode`, whatever the umask
     size_t done = 0;
@@ -148,7 +151,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 
 MappedFile::MappedFile(const std::filesystem::path& path) {
   struct stat info {};
-  Fd fd = open_readable_file(path, info, false);
+  UniqueFd fd = open_readable_file(path, info, false);
   size_ = size_t(info.st_size);
   if (size_ == 0) return;
   data_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd.get(), 0);

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace gatehouse::files {
 
@@ -18,6 +19,25 @@ namespace gatehouse::files {
 inline constexpr size_t kConfigFileLimit = size_t(64) << 20;      // config.json, tokenizer_config.json, ...
 inline constexpr size_t kTokenizerFileLimit = size_t(512) << 20;  // tokenizer.json
 inline constexpr size_t kDefaultFileLimit = size_t(256) << 20;    // anything else
+
+// An open file descriptor, closed when it goes; movable, not copyable.
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  ~UniqueFd();
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+// Opens a regular file (or a symlink to one) for reading, refusing anything else as read_file does.
+UniqueFd open_regular_file(const std::filesystem::path& path);
 
 // Reads a whole regular file of at most `max_bytes`. Throws not_found / permission_denied, or
 // invalid_argument naming the file for one that is not a regular file or is larger than the limit.

@@ -117,14 +117,6 @@ Expectation expectation(const bhttp::request_parser<bhttp::string_body>& parser)
   return header.version() >= 11 && !parser.is_done() ? Expectation::send_continue : Expectation::none;
 }
 
-// Closes a file descriptor when it goes out of scope.
-struct FileDescriptor {
-  int fd = -1;
-  ~FileDescriptor() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 }  // namespace
 
 const std::string* Request::header(std::string_view name) const {
@@ -369,18 +361,14 @@ struct Server::Impl {
 
   // The file region through sendfile(2): the kernel copies from the page cache to the socket.
   asio::awaitable<bool> send_file(beast::tcp_stream& stream, const FileRegion& region) {
-    FileDescriptor file{::open(region.path.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (file.fd < 0) {
-      GH_LOG(error) << "cannot open " << region.path << " to send it: " << std::strerror(errno);
-      co_return false;
-    }
+    const int file = region.file->get();
     tcp::socket& socket = stream.socket();
     socket.native_non_blocking(true);
     off_t offset = off_t(region.offset);
     uint64_t remaining = region.length;
     asio::steady_timer timer(socket.get_executor());
     while (remaining > 0) {
-      ssize_t sent = ::sendfile(socket.native_handle(), file.fd, &offset, std::min<uint64_t>(remaining, 1u << 30));
+      ssize_t sent = ::sendfile(socket.native_handle(), file, &offset, std::min<uint64_t>(remaining, 1u << 30));
       if (sent > 0) {
         remaining -= uint64_t(sent);
         continue;

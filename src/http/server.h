@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/file.h"
+
 namespace gatehouse::http {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -38,9 +40,10 @@ struct Request {
   const std::string* header(std::string_view name) const;
 };
 
-// A region of a file sent as the body after the headers.
+// A region of an open file sent as the body after the headers. The handler opens (and checks)
+// the file; the server sends from that very descriptor, so nothing can be swapped in between.
 struct FileRegion {
-  std::string path;
+  std::shared_ptr<const files::UniqueFd> file;
   uint64_t offset = 0;
   uint64_t length = 0;
 };

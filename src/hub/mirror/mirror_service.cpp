@@ -510,17 +510,17 @@ http::Response MirrorService::resolve(Call& call) const {
                                                           std::to_string(file->size));
     }
   }
-  // A local file is checked once more (still the regular file listed); an upstream one is fetched
-  // into the mirror's cache first.
-  std::filesystem::path local;
+  // A local file is opened and checked once more (still the regular file listed), and sent from
+  // that descriptor; an upstream one is fetched into the mirror's cache first.
+  files::UniqueFd local;
   try {
-    local = call.source->local_file(call.repo, snapshot, *file);
+    local = call.source->open_file(call.repo, snapshot, *file);
   } catch (const Error& error) {
     if (call.source != store_.get()) throw upstream_failure(error, call.repo.name + "/" + path);
     GH_LOG(warn) << "hub mirror: " << error.what();
     throw HubError{503, "FileChanged", path + " changed on the mirror while it was being served; retry", ""};
   }
-  response.file = http::FileRegion{local.string(), range.offset, range.length};
+  response.file = http::FileRegion{std::make_shared<const files::UniqueFd>(std::move(local)), range.offset, range.length};
   return response;
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "base/file.h"
 #include "hub/repo_snapshot.h"
 #include "hub/repo_id.h"
 
@@ -20,9 +21,9 @@ class RepoSource {
   // Another revision (branch, tag or commit) of a repo this source has, or nullopt when the repo
   // has no such revision.
   virtual std::optional<RepoSnapshot> revision(const RepoId& repo, const std::string& revision) const = 0;
-  // A local file holding `file` of `snapshot`, fetched first when needed.
-  virtual std::filesystem::path local_file(const RepoId& repo, const RepoSnapshot& snapshot,
-                                           const RepoFile& file) const = 0;
+  // The local file holding `file` of `snapshot`, fetched first when needed, opened for reading
+  // (and checked to be that file): the mirror sends from this descriptor.
+  virtual files::UniqueFd open_file(const RepoId& repo, const RepoSnapshot& snapshot, const RepoFile& file) const = 0;
 };
 
 }  // namespace gatehouse::hub

@@ -75,11 +75,10 @@ bool opened_file_is(int fd, const struct stat& info, const fs::path& path) {
 // Opens a file the store found for reading, and checks that the opened file is the one meant: a
 // regular file (no FIFO, device or folder) whose resolved path is still `path`, so a component
 // swapped for a symlink since the folder was read is caught. Returns the descriptor and its stat.
-int open_verified(const fs::path& path, struct stat& info) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) throw Error(ErrorCode::not_found, "cannot read " + path.string() + ": " + std::strerror(errno));
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || !opened_file_is(fd, info, path)) {
-    ::close(fd);
+files::UniqueFd open_verified(const fs::path& path, struct stat& info) {
+  files::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (fd.get() < 0) throw Error(ErrorCode::not_found, "cannot read " + path.string() + ": " + std::strerror(errno));
+  if (::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode) || !opened_file_is(fd.get(), info, path)) {
     throw Error(ErrorCode::not_found, path.string() + " is no longer the regular file the mirror listed");
   }
   return fd;
@@ -124,13 +123,12 @@ std::optional<fs::path> RepoStore::revision_dir(const RepoId& repo, const std::s
 
 RepoStore::CachedHash RepoStore::hashes(const fs::path& file, const std::string& relative) const {
   struct stat info{};
-  int fd = open_verified(file, info);
+  files::UniqueFd fd = open_verified(file, info);
   const std::string key = file.string();
   {
     std::lock_guard lock(mutex_);
     auto it = hash_cache_.find(key);
     if (it != hash_cache_.end() && it->second.size == uint64_t(info.st_size) && it->second.mtime_ns == mtime_ns(info)) {
-      ::close(fd);
       return it->second;
     }
   }
@@ -142,7 +140,7 @@ RepoStore::CachedHash RepoStore::hashes(const fs::path& file, const std::string&
   std::string buffer(1u << 20, '\0');
   uint64_t read = 0;
   while (read < computed.size) {
-    ssize_t n = ::read(fd, buffer.data(), std::min<uint64_t>(buffer.size(), computed.size - read));
+    ssize_t n = ::read(fd.get(), buffer.data(), std::min<uint64_t>(buffer.size(), computed.size - read));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // shrunk while being read: the hasher reports the short count below
     std::string_view chunk(buffer.data(), size_t(n));
@@ -150,7 +148,6 @@ RepoStore::CachedHash RepoStore::hashes(const fs::path& file, const std::string&
     if (sha256) sha256->update(chunk);
     read += uint64_t(n);
   }
-  ::close(fd);
   if (read != computed.size) throw Error(ErrorCode::unavailable, file.string() + " changed while it was hashed");
   computed.oid = git.hex_digest();
   if (sha256) computed.sha256 = sha256->hex_digest();
@@ -208,14 +205,13 @@ std::vector<std::string> RepoStore::revision_names(const RepoId& repo) const {
   return names;
 }
 
-fs::path RepoStore::local_file(const RepoId&, const RepoSnapshot&, const RepoFile& file) const {
+files::UniqueFd RepoStore::open_file(const RepoId&, const RepoSnapshot&, const RepoFile& file) const {
   struct stat info{};
-  int fd = open_verified(file.disk_path, info);
-  ::close(fd);
+  files::UniqueFd fd = open_verified(file.disk_path, info);
   if (uint64_t(info.st_size) != file.size) {
     throw Error(ErrorCode::unavailable, file.disk_path.string() + " changed since it was listed");
   }
-  return file.disk_path;
+  return fd;
 }
 
 RepoSnapshot RepoStore::snapshot_of(const fs::path& dir) const {

@@ -40,7 +40,7 @@ class RepoStore final : public RepoSource {
   std::vector<std::string> revision_names(const RepoId& repo) const;
   // The file's path after checking that it is still the regular file listed (same resolved path,
   // same size); throws Error(unavailable) when it changed, not_found when it is gone.
-  std::filesystem::path local_file(const RepoId&, const RepoSnapshot&, const RepoFile& file) const override;
+  files::UniqueFd open_file(const RepoId&, const RepoSnapshot&, const RepoFile& file) const override;
 
   // Every repo folder under the root, for listings and logs.
   std::vector<RepoId> list() const;

@@ -38,10 +38,9 @@ std::optional<RepoSnapshot> UpstreamSource::revision(const RepoId& repo, const s
   return result;
 }
 
-std::filesystem::path UpstreamSource::local_file(const RepoId& repo, const RepoSnapshot& snapshot,
-                                                 const RepoFile& file) const {
+files::UniqueFd UpstreamSource::open_file(const RepoId& repo, const RepoSnapshot& snapshot, const RepoFile& file) const {
   HubClient client(options_);
-  return std::filesystem::canonical(client.download_file(repo, snapshot.commit, file.path));
+  return files::open_regular_file(client.download_file(repo, snapshot.commit, file.path));
 }
 
 }  // namespace gatehouse::hub

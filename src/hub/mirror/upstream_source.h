@@ -19,7 +19,7 @@ class UpstreamSource final : public RepoSource {
 
   std::optional<RepoSnapshot> snapshot(const RepoId& repo) const override { return revision(repo, "main"); }
   std::optional<RepoSnapshot> revision(const RepoId& repo, const std::string& revision) const override;
-  std::filesystem::path local_file(const RepoId& repo, const RepoSnapshot& snapshot, const RepoFile& file) const override;
+  files::UniqueFd open_file(const RepoId& repo, const RepoSnapshot& snapshot, const RepoFile& file) const override;
 
  private:
   struct Cached {

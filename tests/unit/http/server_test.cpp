@@ -128,9 +128,14 @@ TEST(HttpServer, SendsFileRegions) {
   std::string contents;
   for (int i = 0; i < 300000; ++i) contents += char('a' + i % 26);
   std::ofstream(file, std::ios::binary) << contents;
+  std::filesystem::path swapped = file;
+  swapped += ".other";
   RunningServer server({}, [&](const Request&) {
     Response response;
-    response.file = FileRegion{file.string(), 1000, 250000};
+    response.file = FileRegion{std::make_shared<const files::UniqueFd>(files::open_regular_file(file)), 1000, 250000};
+    // What the handler opened is sent, whatever the path names by the time the body goes out.
+    std::ofstream(swapped, std::ios::binary) << std::string(contents.size(), '!');
+    std::filesystem::rename(swapped, file);
     return response;
   });
   Connection connection(server.port());
