@@ -4,7 +4,6 @@
 #include <openssl/crypto.h>
 
 #include <boost/json.hpp>
-#include <cmath>
 
 #include "base/error.h"
 #include "base/json.h"
@@ -16,6 +15,7 @@
 #include "serve/openai_request.h"
 #include "serve/request_fields.h"
 #include "serve/tgi.h"
+#include "tokenizer/token_ids.h"
 
 namespace gatehouse::serve {
 namespace {
@@ -159,21 +159,7 @@ http::Response ApiServer::detokenize(const http::Request& request) {
   model_.check_requested(fields.string("model"));
   const bj::value* tokens = fields.find("tokens");
   if (!tokens) throw InvalidParameter("tokens", "tokens is required: an array of token ids");
-  if (!tokens->is_array()) wrong_type("tokens", "an array of token ids", *tokens);
-  const size_t vocab_size = model_.tokenizer->vocab_size();
-  std::vector<uint32_t> ids;
-  for (size_t i = 0; i < tokens->get_array().size(); ++i) {
-    const bj::value& token = tokens->get_array()[i];
-    // Ids are named as sent: 1e20 or 2^64 must not read as some other id.
-    if (!token.is_int64() || token.get_int64() < 0 || static_cast<uint64_t>(token.get_int64()) >= vocab_size) {
-      const bool whole = token.is_int64() || token.is_uint64() || (token.is_double() && std::abs(token.get_double()) >= 9e18);
-      throw InvalidParameter("tokens", "tokens[" + std::to_string(i) + "] is " + json::serialize(token) + ", " +
-                                           (whole ? "outside the vocabulary" : "not a token id") +
-                                           ": token ids are whole numbers from 0 to " + std::to_string(vocab_size - 1) +
-                                           " (the vocabulary has " + std::to_string(vocab_size) + " tokens)");
-    }
-    ids.push_back(static_cast<uint32_t>(token.get_int64()));
-  }
+  const std::vector<uint32_t> ids = tokenizer::token_ids_from_json(*tokens, "tokens", model_.tokenizer->vocab_size());
   return http::Response::json(200, json::serialize(bj::object{{"prompt", model_.tokenizer->decode(ids, false)}}));
 }
 

@@ -75,7 +75,7 @@ test('detokenize refuses ids outside the vocabulary, negative or not numbers, na
   const run = spawnSync(bin, ['detokenize', '--tokenizer', folder, '--jsonl'], { input: lines.join('\n') + '\n', encoding: 'utf8' });
   const outputs = run.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
   assert.equal(outputs.length, lines.length);
-  assert.match(outputs[0].error, /\[1\] is 1E20, outside the vocabulary/);
+  assert.match(outputs[0].error, /ids\[1\] is 1e\+20, outside the vocabulary/);
   assert.match(outputs[1].error, /is 18446744073709551615, outside the vocabulary/);
   assert.equal(outputs[2], 'Hello');
   assert.match(outputs[3].error, /not a token id/);
