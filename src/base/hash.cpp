@@ -2,13 +2,8 @@
 
 #include <algorithm>
 
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -16,8 +11,6 @@
 
 namespace gatehouse {
 namespace {
-
-constexpr size_t kChunkSize = size_t(1) << 20;
 
 EVP_MD_CTX* ctx(void* context) { return static_cast<EVP_MD_CTX*>(context); }
 
@@ -29,37 +22,6 @@ std::string to_hex(const unsigned char* bytes, size_t size) {
     hex[2 * i + 1] = kDigits[bytes[i] & 0xF];
   }
   return hex;
-}
-
-[[noreturn]] void throw_errno(int error, std::string_view action, const std::filesystem::path& path) {
-  ErrorCode code = ErrorCode::internal;
-  if (error == ENOENT || error == ENOTDIR) code = ErrorCode::not_found;
-  else if (error == EACCES || error == EPERM) code = ErrorCode::permission_denied;
-  else if (error == EISDIR) code = ErrorCode::invalid_argument;
-  throw Error(code, "cannot " + std::string(action) + " " + path.string() + ": " + std::strerror(error));
-}
-
-// Calls `consume(chunk)` for each chunk of the file; returns the file's size from fstat first via
-// `on_size` so git's header can be built before any content.
-template <typename OnSize, typename Consume>
-void read_chunks(const std::filesystem::path& path, OnSize on_size, Consume consume) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw_errno(errno, "open", path);
-  std::unique_ptr<int, void (*)(int*)> closer(&fd, [](int* f) { ::close(*f); });
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) throw_errno(errno, "stat", path);
-  if (S_ISDIR(info.st_mode)) throw_errno(EISDIR, "hash", path);
-  on_size(uint64_t(info.st_size));
-  std::vector<char> buffer(kChunkSize);
-  while (true) {
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno(errno, "read", path);
-    }
-    if (n == 0) break;
-    consume(std::string_view(buffer.data(), size_t(n)));
-  }
 }
 
 }  // namespace
@@ -144,20 +106,6 @@ std::string git_blob_sha1(std::string_view contents) {
   GitBlobHasher hasher(contents.size());
   hasher.update(contents);
   return hasher.hex_digest();
-}
-
-std::string hash_file(const std::filesystem::path& path, Hasher::Kind kind) {
-  Hasher hasher(kind);
-  read_chunks(path, [](uint64_t) {}, [&](std::string_view chunk) { hasher.update(chunk); });
-  return hasher.hex_digest();
-}
-
-std::string git_blob_sha1_file(const std::filesystem::path& path) {
-  std::unique_ptr<GitBlobHasher> hasher;
-  read_chunks(
-      path, [&](uint64_t size) { hasher = std::make_unique<GitBlobHasher>(size); },
-      [&](std::string_view chunk) { hasher->update(chunk); });
-  return hasher->hex_digest();
 }
 
 namespace {

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <condition_variable>
 #include <deque>
-#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -81,10 +80,5 @@ class BackgroundHasher {
   bool done_ = false;
   std::thread thread_;
 };
-
-// Hashes a file, reading it in 1 MiB chunks. Throws not_found / permission_denied / internal.
-std::string hash_file(const std::filesystem::path& path, Hasher::Kind kind);
-// git_blob_sha1 of a file's contents, streamed the same way.
-std::string git_blob_sha1_file(const std::filesystem::path& path);
 
 }  // namespace gatehouse
