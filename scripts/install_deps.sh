@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config ccache git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libutf8proc-dev libpcre2-dev libcli11-dev libcurl4-openssl-dev libssl-dev
+  libutf8proc-dev libpcre2-dev libcli11-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  nodejs npm curl ca-certificates
+  nodejs npm curl ca-certificates wrk
   python3 python3-jinja2 python3-torch python3-numpy
 )
 
