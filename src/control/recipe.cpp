@@ -20,31 +20,14 @@ constexpr std::array<std::pair<RecipeMode, std::string_view>, 5> kModeNames = {{
     {RecipeMode::team, "team"},
 }};
 
-// §7.5: the control plane's documented defaults, per probe kind, for the keys a recipe leaves out.
-Probe startup_defaults() {
+// §7.5: the control plane's documented defaults for the keys a recipe leaves out, per probe kind
+// (startup, liveness, readiness). Readiness lists no failure_threshold: Kubernetes' default (3) stands.
+Probe probe_defaults(double initial_delay_seconds, double period_seconds, double timeout_seconds, int failure_threshold) {
   Probe probe;
-  probe.failure_threshold = 30;
-  probe.initial_delay_seconds = 10;
-  probe.period_seconds = 2;
-  probe.timeout_seconds = 1;
-  return probe;
-}
-
-Probe liveness_defaults() {
-  Probe probe;
-  probe.failure_threshold = 3;
-  probe.initial_delay_seconds = 600;
-  probe.period_seconds = 600;
-  probe.timeout_seconds = 1;
-  return probe;
-}
-
-// The reference lists no failure_threshold for readiness; Kubernetes' own default (3) stands.
-Probe readiness_defaults() {
-  Probe probe;
-  probe.initial_delay_seconds = 15;
-  probe.period_seconds = 10;
-  probe.timeout_seconds = 2;
+  probe.initial_delay_seconds = initial_delay_seconds;
+  probe.period_seconds = period_seconds;
+  probe.timeout_seconds = timeout_seconds;
+  probe.failure_threshold = failure_threshold;
   return probe;
 }
 
@@ -56,13 +39,12 @@ std::optional<Probe> read_probe(const boost::json::object& body, std::string_vie
   probe.endpoint_path = json::get_string(params, "endpoint_path", path, probe.endpoint_path);
   probe.port = int(json::get_int(params, "port", path, probe.port));
   probe.scheme = json::get_string(params, "scheme", path, probe.scheme);
-  if (const auto* seconds = json::find(params, "initial_delay_seconds")) {
-    probe.initial_delay_seconds = json::as_double(*seconds, path / "initial_delay_seconds");
-  }
-  if (const auto* seconds = json::find(params, "period_seconds")) probe.period_seconds = json::as_double(*seconds, path / "period_seconds");
-  if (const auto* seconds = json::find(params, "timeout_seconds")) {
-    probe.timeout_seconds = json::as_double(*seconds, path / "timeout_seconds");
-  }
+  auto seconds = [&](std::string_view key, double& out) {
+    if (const boost::json::value* number = json::find(params, key)) out = json::as_double(*number, path / key);
+  };
+  seconds("initial_delay_seconds", probe.initial_delay_seconds);
+  seconds("period_seconds", probe.period_seconds);
+  seconds("timeout_seconds", probe.timeout_seconds);
   probe.failure_threshold = int(json::get_int(params, "failure_threshold", path, probe.failure_threshold));
   probe.success_threshold = int(json::get_int(params, "success_threshold", path, probe.success_threshold));
   return probe;
@@ -224,9 +206,9 @@ Recipe parse_recipe(const boost::json::value& body) {
   recipe.shared_memory_mb = optional_int(fields, "recipe_shared_memory_volume_size_limit_in_mb");
   recipe.prometheus_enabled = json::get_bool(fields, "recipe_prometheus_enabled", json::JsonPath("recipe"), false);
 
-  recipe.startup_probe = read_probe(fields, "recipe_startup_probe_params", startup_defaults());
-  recipe.liveness_probe = read_probe(fields, "recipe_liveness_probe_params", liveness_defaults());
-  recipe.readiness_probe = read_probe(fields, "recipe_readiness_probe_params", readiness_defaults());
+  recipe.startup_probe = read_probe(fields, "recipe_startup_probe_params", probe_defaults(10, 2, 1, 30));
+  recipe.liveness_probe = read_probe(fields, "recipe_liveness_probe_params", probe_defaults(600, 600, 1, 3));
+  recipe.readiness_probe = read_probe(fields, "recipe_readiness_probe_params", probe_defaults(15, 10, 2, 3));
 
   if (const boost::json::value* domain = json::find(fields, "service_endpoint_domain")) {
     recipe.service_endpoint_domain = std::string(domain->get_string());
