@@ -31,7 +31,8 @@ bool is_placeholder_char(char c) {
 }
 
 // "${member.export}" where both are runs of [A-Za-z0-9_-]. Anything else after "${" (a shell's
-// ${HOME} or ${A:-b}) is left as it is.
+// ${HOME} or ${A:-b}) is left as it is. Each scan stops at the first character no placeholder
+// holds, so the work stays linear in the text.
 std::string substitute_string(std::string_view text, const std::string& path, const Resolver& resolve) {
   std::string out;
   size_t i = 0;
@@ -39,20 +40,18 @@ std::string substitute_string(std::string_view text, const std::string& path, co
     const size_t open = text.find("${", i);
     if (open == std::string_view::npos) break;
     out.append(text.substr(i, open - i));
-    const size_t close = text.find('}', open + 2);
-    const std::string_view inside =
-        close == std::string_view::npos ? std::string_view() : text.substr(open + 2, close - open - 2);
+    size_t end = open + 2;
+    while (end < text.size() && (is_placeholder_char(text[end]) || text[end] == '.')) ++end;
+    const std::string_view inside = text.substr(open + 2, end - open - 2);
     const size_t dot = inside.find('.');
-    const bool placeholder = dot != std::string_view::npos && dot > 0 && dot + 1 < inside.size() &&
-                             std::all_of(inside.begin(), inside.begin() + dot, is_placeholder_char) &&
-                             std::all_of(inside.begin() + dot + 1, inside.end(), is_placeholder_char);
-    if (!placeholder) {
+    if (end == text.size() || text[end] != '}' || dot == 0 || dot == std::string_view::npos ||
+        dot + 1 == inside.size() || inside.find('.', dot + 1) != std::string_view::npos) {
       out += "${";
       i = open + 2;
       continue;
     }
     out += resolve(inside.substr(0, dot), inside.substr(dot + 1), path);
-    i = close + 1;
+    i = end + 1;
   }
   out.append(text.substr(std::min(i, text.size())));
   return out;

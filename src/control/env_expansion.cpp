@@ -10,6 +10,10 @@ std::string expand_env_references(std::string_view text,
   std::string out;
   out.reserve(text.size());
   size_t i = 0;
+  // The first ')' after the last "$(" looked from, kept so that a text of many "$(" and no ')' is
+  // scanned once rather than once per "$(".
+  size_t close = std::string_view::npos;
+  bool searched = false;
   while (i < text.size()) {
     const size_t dollar = text.find('$', i);
     if (dollar == std::string_view::npos || dollar + 1 == text.size()) {
@@ -22,7 +26,10 @@ std::string expand_env_references(std::string_view text,
       out += '$';
       i = dollar + 2;
     } else if (next == '(') {
-      const size_t close = text.find(')', dollar + 2);
+      if (!searched || (close != std::string_view::npos && close < dollar + 2)) {
+        close = text.find(')', dollar + 2);
+        searched = true;
+      }
       if (close == std::string_view::npos) {
         out += "$(";  // unterminated: kept, and the scan goes on after "$("
         i = dollar + 2;

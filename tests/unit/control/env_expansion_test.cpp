@@ -70,6 +70,13 @@ TEST(EnvExpansion, KubernetesCases) {
   for (const Case& c : cases) EXPECT_EQ(expand(c.input), c.expected) << "input: " << c.input;
 }
 
+TEST(EnvExpansion, ManyUnterminatedReferencesAreScannedOnce) {
+  // Quadratic scanning would take minutes here; a linear one takes milliseconds.
+  std::string text;
+  for (int i = 0; i < 200'000; ++i) text += "$(";
+  EXPECT_EQ(expand(text + "$$"), text + "$");
+}
+
 TEST(EnvExpansion, RecipeArgsFromTheAutoscalingExample) {
   // autoscaling_blueprint.json passes "$(Model_Path)" and "$(tensor_parallel_size)".
   const std::map<std::string, std::string, std::less<>> env = {{"Model_Path", "/models"}, {"tensor_parallel_size", "1"}};
