@@ -213,6 +213,7 @@ void LocalWorkload::start_replica(Replica& replica) {
     if (is_service()) port = free_local_port();
     const std::vector<std::string> args = is_service() ? with_listen_address(args_, port) : args_;
     argv.insert(argv.end(), args.begin(), args.end());
+    replica.output_before_run = log_.last_seq();
     replica.process.emplace(ChildProcess::spawn(SpawnSpec{options_.gatehouse_binary, argv, environment_, workspace_}));
     pid = replica.process->pid();
   } catch (const std::exception& error) {
@@ -258,7 +259,7 @@ void LocalWorkload::handle_exit(Replica& replica, int wait_status) {
   if (replica.process->output_fd() >= 0) read_output(replica, true);
   replica.process.reset();
   const std::string how = describe_wait_status(wait_status);
-  const std::vector<std::string> tail = log_.tail_of(replica.id, kErrorTailLines);
+  const std::vector<std::string> tail = log_.tail_of(replica.id, kErrorTailLines, replica.output_before_run);
   const std::string error = "replica " + replica.id + " " + how + (tail.empty() ? " without writing anything" : ": " + join(tail, "\n"));
   const bool succeeded = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
   std::string failure;

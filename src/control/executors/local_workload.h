@@ -45,6 +45,7 @@ class LocalWorkload {
     // The supervisor's alone.
     std::optional<ChildProcess> process;
     LineSplitter splitter{8192};  // bytes per line at most
+    uint64_t output_before_run = 0;  // the log's last line when this run started
     // Guarded by mutex_.
     std::string state = "starting";
     pid_t pid = 0;

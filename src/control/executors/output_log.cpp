@@ -21,10 +21,15 @@ std::vector<OutputLine> OutputLog::lines(uint64_t after_seq, size_t tail) const 
   return {lines_.begin() + std::ptrdiff_t(first), lines_.end()};
 }
 
-std::vector<std::string> OutputLog::tail_of(std::string_view replica, size_t count) const {
+uint64_t OutputLog::last_seq() const {
+  std::lock_guard lock(mutex_);
+  return next_seq_ - 1;
+}
+
+std::vector<std::string> OutputLog::tail_of(std::string_view replica, size_t count, uint64_t after_seq) const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> out;
-  for (auto line = lines_.rbegin(); line != lines_.rend() && out.size() < count; ++line) {
+  for (auto line = lines_.rbegin(); line != lines_.rend() && line->seq > after_seq && out.size() < count; ++line) {
     if (line->replica != replica) continue;
     if (line->text.find_first_not_of(" \t") == std::string::npos) continue;
     out.push_back(line->text);

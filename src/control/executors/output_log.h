@@ -24,8 +24,9 @@ class OutputLog {
   void append(std::string_view replica, std::string_view text);
   // Lines numbered above `after_seq`, at most the last `tail` of them, oldest first.
   std::vector<OutputLine> lines(uint64_t after_seq, size_t tail) const;
-  // The last `count` lines `replica` wrote that are not blank, oldest first.
-  std::vector<std::string> tail_of(std::string_view replica, size_t count) const;
+  // The last `count` lines `replica` wrote, numbered above `after_seq`, that are not blank; oldest first.
+  std::vector<std::string> tail_of(std::string_view replica, size_t count, uint64_t after_seq = 0) const;
+  uint64_t last_seq() const;  // the number of the last line appended (0 before the first)
 
  private:
   const size_t max_lines_;
