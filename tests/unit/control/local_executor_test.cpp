@@ -250,6 +250,28 @@ TEST_F(LocalExecutorTest, AKilledReplicaIsRestartedAndCounted) {
   EXPECT_TRUE(process_gone(first));
 }
 
+TEST_F(LocalExecutorTest, AReplicaThatStopsAnsweringTakesNoTrafficUntilItAnswersAgain) {
+  LocalExecutor& local = executor(http_server_script());
+  Recipe service = recipe(RecipeMode::service, {"serve"});
+  service.readiness_probe = Probe{.endpoint_path = "/", .period_seconds = 0.05, .timeout_seconds = 0.1, .failure_threshold = 2};
+  local.start(workload_of(service));
+  ASSERT_TRUE(wait_until([&] { return local.ready_replicas(kUuid).size() == 1; }));
+  pid_t pid = 0;
+  for (const LifecycleEvent& event : events()) {
+    if (event.step == "Replica 0" && event.status == "started") pid = std::stoi(event.message.substr(4));
+  }
+  ASSERT_GT(pid, 0);
+  // A stopped server still accepts connections (the kernel does) but answers nothing.
+  ASSERT_EQ(kill(pid, SIGSTOP), 0);
+  ASSERT_TRUE(wait_until([&] { return local.ready_replicas(kUuid).empty(); }, 3s));
+  EXPECT_EQ(local.status(kUuid).replicas[0].state, "not ready");
+  EXPECT_EQ(phase(), WorkloadPhase::starting);
+  ASSERT_EQ(kill(pid, SIGCONT), 0);
+  ASSERT_TRUE(wait_until([&] { return local.ready_replicas(kUuid).size() == 1; }, 3s));
+  EXPECT_EQ(local.status(kUuid).replicas[0].restarts, 0);
+  EXPECT_TRUE(has_event("Replica 0", "not ready"));
+}
+
 TEST_F(LocalExecutorTest, ACrashLoopFailsTheWorkloadWithTheTailOfItsOutput) {
   LocalExecutorOptions options;
   options.restart_delay = 10ms;
@@ -295,8 +317,10 @@ TEST_F(LocalExecutorTest, StopKillsTheWholeProcessGroupEvenWhenItIgnoresSigterm)
 TEST(LocalExecutorHelper, StartsAReplicaAndWaits) {
   const char* dir = std::getenv(kHelperVariable);
   if (!dir) GTEST_SKIP() << "a helper for NoOrphanWhenTheControlPlaneIsKilled";
-  LocalExecutor local(LocalExecutorOptions{.gatehouse_binary = write_script(dir, "echo $$ > ../../replica.pid\nexec sleep 1000\n"),
-                                           .work_dir = fs::path(dir) / "deployments"});
+  LocalExecutorOptions options;
+  options.gatehouse_binary = write_script(dir, "echo $$ > ../../replica.pid\nexec sleep 1000\n");
+  options.work_dir = fs::path(dir) / "deployments";
+  LocalExecutor local(options);
   local.start(workload_of(recipe(RecipeMode::service, {"serve"})));
   std::this_thread::sleep_for(60s);
 }
