@@ -19,5 +19,6 @@ void add_generate_command(CLI::App& app, Handler& handler);
 void add_bench_command(CLI::App& app, Handler& handler);
 void add_serve_command(CLI::App& app, Handler& handler);
 void add_up_command(CLI::App& app, Handler& handler);
+void add_render_command(CLI::App& app, Handler& handler);
 
 }  // namespace gatehouse::cli
