@@ -36,8 +36,10 @@ void write_all(int fd, std::string_view contents, const fs::path& path) {
 
 }  // namespace
 
-void ensure_data_dir(const fs::path& dir) {
-  if (dir.has_parent_path() && !dir.parent_path().empty()) {
+void ensure_data_dir(const fs::path& given) {
+  // "data/" names the directory "data": without the trailing separator, its parent is the parent.
+  const fs::path dir = given.has_filename() || !given.has_parent_path() ? given : given.parent_path();
+  if (dir.has_parent_path()) {
     std::error_code ec;
     fs::create_directories(dir.parent_path(), ec);
     if (ec) fail(ec.value(), "create the parent of the data directory", dir);

@@ -7,6 +7,9 @@
 // Memory is bounded: at most max_clients are tracked, the least recently failing forgotten first
 // (a client with enough addresses can always spread its guesses; the throttle bounds what one
 // address can do). Thread-safe.
+//
+//   if (auto wait = throttle.retry_after(peer); wait > 0s) -> 429 with Retry-After: wait.count()
+//   else if (store.check_password(...)) throttle.record_success(peer); else throttle.record_failure(peer);
 #pragma once
 
 #include <chrono>

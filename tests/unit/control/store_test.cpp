@@ -1,94 +1,20 @@
 #include "control/store.h"
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
-#include <functional>
 #include <set>
 #include <thread>
 
 #include "base/error.h"
-#include "base/file.h"
 #include "control/sqlite.h"
-#include "temp_dir.h"
+#include "store_fixture.h"
 
-namespace gatehouse::control {
+namespace gatehouse::control::testing {
 namespace {
-
-namespace fs = std::filesystem;
-using testing::TempDir;
-
-const SecretString kKey(std::string(32, '\x17'));
-
-Error error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error;
-  }
-  ADD_FAILURE() << "no error thrown";
-  return Error(ErrorCode::internal, "none");
-}
-
-SecretOperation operation(SecretAction action, const std::string& name,
-                          std::map<std::string, std::string> data = {}, const std::string& type = "opaque") {
-  SecretOperation op{.name = name, .action = action, .type = action == SecretAction::remove ? "" : type, .data = {}};
-  for (auto& [key, value] : data) op.data.emplace(key, SecretString(value));
-  return op;
-}
-
-std::map<std::string, std::string> revealed(const ResolvedSecret& secret) {
-  std::map<std::string, std::string> out;
-  for (const auto& [key, value] : secret.data) out.emplace(key, value.reveal());
-  return out;
-}
-
-DeploymentRecord deployment(const std::string& uuid, const std::string& name) {
-  return DeploymentRecord{.uuid = uuid,
-                          .deployment_name = name,
-                          .canonical_name = name,
-                          .mode = "service",
-                          .recipe_id = std::nullopt,
-                          .recipe_json = R"({"recipe_mode":"service"})",
-                          .created_unix = 1700000000,
-                          .status = "scheduled",
-                          .directive = "commission",
-                          .public_host = name + ".127-0-0-1.nip.io",
-                          .last_error = "",
-                          .group_id = std::nullopt,
-                          .sub_deployment_name = std::nullopt};
-}
-
-mode_t mode_of(const fs::path& path) {
-  struct stat info {};
-  EXPECT_EQ(::stat(path.c_str(), &info), 0) << path;
-  return info.st_mode & 07777;
-}
-
-class StoreTest : public ::testing::Test {
- protected:
-  fs::path data_dir() const { return dir_.path() / "data"; }
-  void reopen() {
-    store_.reset();
-    store_ = std::make_unique<Store>(data_dir(), Vault::with_key(kKey));
-  }
-  // The database's files as they are on disk now, concatenated.
-  std::string database_bytes() const {
-    std::string bytes;
-    for (const char* suffix : {"", "-wal", "-shm"}) {
-      fs::path path = data_dir() / (std::string("gatehouse.db") + suffix);
-      if (fs::exists(path)) bytes += files::read_file(path);
-    }
-    return bytes;
-  }
-
-  TempDir dir_{"store-test"};
-  std::unique_ptr<Store> store_ = std::make_unique<Store>(data_dir(), Vault::with_key(kKey));
-};
 
 TEST_F(StoreTest, FilesArePrivateAndTheSchemaIsVersioned) {
   EXPECT_EQ(mode_of(data_dir()), 0700u);
@@ -364,113 +290,6 @@ TEST_F(StoreTest, ConcurrentSecretOperationsLeaveAConsistentStore) {
   EXPECT_EQ(values.integer(0), static_cast<int64_t>(expected.size() + (shared_exists ? 1 : 0)));
 }
 
-TEST_F(StoreTest, DeploymentsRoundTrip) {
-  DeploymentRecord record = deployment("0123456789abcdef0123456789abcdef", "vllm-from-hf");
-  record.recipe_id = "llm_inference_nvidia";
-  record.group_id = "group-1";
-  record.sub_deployment_name = "server";
-  store_->insert_deployment(record);
-  auto found = store_->find_deployment(record.uuid);
-  ASSERT_TRUE(found);
-  EXPECT_EQ(found->deployment_name, "vllm-from-hf");
-  EXPECT_EQ(found->recipe_id, "llm_inference_nvidia");
-  EXPECT_EQ(found->recipe_json, record.recipe_json);
-  EXPECT_EQ(found->public_host, record.public_host);
-  EXPECT_EQ(found->group_id, "group-1");
-  EXPECT_EQ(found->sub_deployment_name, "server");
-  EXPECT_EQ(found->created_unix, 1700000000);
-
-  store_->set_status(record.uuid, "failed", "gated repo: 401");
-  found = store_->find_deployment(record.uuid);
-  EXPECT_EQ(found->status, "failed");
-  EXPECT_EQ(found->last_error, "gated repo: 401");
-  EXPECT_FALSE(store_->find_deployment("nope"));
-  EXPECT_EQ(error_of([&] { store_->set_status("nope", "active", ""); }).code(), ErrorCode::not_found);
-  EXPECT_EQ(error_of([&] { store_->set_directive("nope", "decommission"); }).code(), ErrorCode::not_found);
-  EXPECT_EQ(error_of([&] { store_->insert_deployment(deployment(record.uuid, "another-name")); }).code(),
-            ErrorCode::conflict);
-}
-
-TEST_F(StoreTest, ACommissionedNameHasOneOwnerUntilDecommissioned) {
-  constexpr int kThreads = 8;
-  std::atomic<int> wins{0};
-  std::vector<std::string> messages(kThreads);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      try {
-        store_->insert_deployment(deployment("uuid-" + std::to_string(t), "same-name"));
-        wins++;
-      } catch (const Error& error) {
-        EXPECT_EQ(error.code(), ErrorCode::conflict);
-        messages[t] = error.what();
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  EXPECT_EQ(wins.load(), 1);
-  auto all = store_->list_deployments();
-  ASSERT_EQ(all.size(), 1u);
-  const std::string winner = all[0].uuid;
-  for (const auto& message : messages) {
-    if (message.empty()) continue;
-    EXPECT_EQ(message, "a deployment named 'same-name' already exists (uuid " + winner +
-                           "); undeploy it first or choose another deployment_name");
-  }
-
-  store_->set_directive(winner, "decommission");
-  store_->insert_deployment(deployment("uuid-next", "same-name"));
-  EXPECT_EQ(store_->list_deployments().size(), 2u);
-  // Bringing the old one back would make two owners.
-  EXPECT_EQ(error_of([&] { store_->set_directive(winner, "commission"); }).code(), ErrorCode::conflict);
-}
-
-TEST_F(StoreTest, GroupsRoundTrip) {
-  store_->insert_group(GroupRecord{.id = "g1", .name = "pair", .created_unix = 5, .spec_json = R"({"deployments":[]})"});
-  store_->insert_group(GroupRecord{.id = "g2", .name = "other", .created_unix = 6, .spec_json = "{}"});
-  auto groups = store_->list_groups();
-  ASSERT_EQ(groups.size(), 2u);
-  EXPECT_EQ(groups[0].id, "g1");
-  EXPECT_EQ(groups[0].spec_json, R"({"deployments":[]})");
-  EXPECT_EQ(store_->find_group("g2")->name, "other");
-  EXPECT_FALSE(store_->find_group("g3"));
-  EXPECT_EQ(error_of([&] { store_->insert_group(GroupRecord{.id = "g1", .name = "x", .created_unix = 0, .spec_json = "{}"}); })
-                .code(),
-            ErrorCode::conflict);
-}
-
-TEST_F(StoreTest, LogsAreReadAfterASeqAndByTail) {
-  std::vector<uint64_t> seqs;
-  for (int i = 0; i < 10; ++i) {
-    seqs.push_back(store_->append_log(LifecycleEvent{
-        .uuid = i % 2 == 0 ? "even" : "odd", .step = "Step", .status = "ok", .message = std::to_string(i)}));
-  }
-  EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end()));
-  auto messages = [](const std::vector<LogEntry>& entries) {
-    std::vector<std::string> out;
-    for (const auto& entry : entries) out.push_back(entry.event.message);
-    return out;
-  };
-  EXPECT_EQ(messages(store_->logs("", 0, 100)), (std::vector<std::string>{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}));
-  EXPECT_EQ(messages(store_->logs("even", 0, 100)), (std::vector<std::string>{"0", "2", "4", "6", "8"}));
-  EXPECT_EQ(messages(store_->logs("even", 0, 2)), (std::vector<std::string>{"6", "8"}));
-  EXPECT_EQ(messages(store_->logs("odd", seqs[5], 100)), (std::vector<std::string>{"7", "9"}));
-  EXPECT_EQ(messages(store_->logs("", seqs[7], 1)), (std::vector<std::string>{"9"}));
-  EXPECT_TRUE(store_->logs("", seqs[9], 100).empty());
-  EXPECT_TRUE(store_->logs("", 0, 0).empty());
-  EXPECT_TRUE(store_->logs("nobody", 0, 100).empty());
-  EXPECT_EQ(store_->logs("", 0, SIZE_MAX).size(), 10u);
-  auto entry = store_->logs("odd", 0, 1).at(0);
-  EXPECT_EQ(entry.seq, seqs[9]);
-  EXPECT_EQ(entry.event.uuid, "odd");
-  EXPECT_EQ(entry.event.step, "Step");
-  EXPECT_EQ(entry.event.status, "ok");
-  auto now_millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  EXPECT_LE(entry.unix_millis, now_millis);
-  EXPECT_GT(entry.unix_millis, now_millis - 60'000);
-}
-
 TEST_F(StoreTest, EverythingSurvivesAReopen) {
   store_->ensure_admin(SecretString("pw"));
   SecretString token = store_->issue_token("admin");
@@ -491,4 +310,4 @@ TEST_F(StoreTest, EverythingSurvivesAReopen) {
 }
 
 }  // namespace
-}  // namespace gatehouse::control
+}  // namespace gatehouse::control::testing

@@ -1,7 +1,6 @@
 #include "control/vault.h"
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <fstream>
 #include <functional>
@@ -11,43 +10,21 @@
 #include "../hub/scoped_env.h"
 #include "base/error.h"
 #include "base/file.h"
-#include "temp_dir.h"
+#include "control_testing.h"
 
 namespace gatehouse::control {
 namespace {
 
 namespace fs = std::filesystem;
 using hub::testing::ScopedEnv;
+using testing::mode_of;
 using testing::TempDir;
 
 const SecretString kKey(std::string(32, '\x42'));
 const std::string kHexKey = "4242424242424242424242424242424242424242424242424242424242424242";
 
-ErrorCode code_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.code();
-  }
-  ADD_FAILURE() << "no error thrown";
-  return ErrorCode::internal;
-}
-
-std::string message_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "no error thrown";
-  return {};
-}
-
-mode_t mode_of(const fs::path& path) {
-  struct stat info {};
-  EXPECT_EQ(::stat(path.c_str(), &info), 0) << path;
-  return info.st_mode & 07777;
-}
+ErrorCode code_of(const std::function<void()>& action) { return testing::error_of(action).code(); }
+std::string message_of(const std::function<void()>& action) { return testing::error_of(action).what(); }
 
 class VaultTest : public ::testing::Test {
  protected:
@@ -112,6 +89,12 @@ TEST_F(VaultTest, KeyFileIsCreatedPrivateAndReused) {
   // The file holds the key itself: a vault made from its bytes opens what the first one sealed.
   EXPECT_EQ(Vault::with_key(SecretString(key_bytes)).open(first.seal(SecretString("x"), "ad"), "ad").reveal(), "x");
   EXPECT_EQ(std::distance(fs::directory_iterator(data_dir), fs::directory_iterator()), 1) << "no temporary file left";
+}
+
+TEST_F(VaultTest, DataDirectoryWithParentsAndATrailingSlashIsPrivate) {
+  Vault::open(dir_.path() / "parent" / "data/");
+  EXPECT_EQ(mode_of(dir_.path() / "parent" / "data"), 0700u);
+  EXPECT_EQ(mode_of(dir_.path() / "parent" / "data" / "master.key"), 0600u);
 }
 
 TEST_F(VaultTest, ConcurrentOpensAgreeOnOneKey) {

@@ -1,12 +1,17 @@
-// Test helper: a fresh directory under the system's temporary directory, removed with everything
-// in it when the helper goes.
+// Test helpers for the control module: a temporary directory removed with everything in it, the
+// Error an action throws, and a file's permission bits.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <string>
+
+#include "base/error.h"
 
 namespace gatehouse::control::testing {
 
@@ -28,5 +33,22 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The Error `action` throws; a test failure (and an internal error) when it throws none.
+inline Error error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& error) {
+    return error;
+  }
+  ADD_FAILURE() << "no error thrown";
+  return Error(ErrorCode::internal, "no error thrown");
+}
+
+inline mode_t mode_of(const std::filesystem::path& path) {
+  struct stat info {};
+  EXPECT_EQ(::stat(path.c_str(), &info), 0) << path;
+  return info.st_mode & 07777;
+}
 
 }  // namespace gatehouse::control::testing
