@@ -18,5 +18,6 @@ void add_download_command(CLI::App& app, Handler& handler);
 void add_generate_command(CLI::App& app, Handler& handler);
 void add_bench_command(CLI::App& app, Handler& handler);
 void add_serve_command(CLI::App& app, Handler& handler);
+void add_demo_repo_command(CLI::App& app, Handler& handler);  // hidden from --help
 
 }  // namespace gatehouse::cli
