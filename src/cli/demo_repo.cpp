@@ -55,7 +55,8 @@ void add_demo_repo_command(CLI::App& app, Handler& handler) {
   CLI::App* command = app.add_subcommand("demo-repo", "Write the demo model repo (a tiny random Llama) into a folder");
   command->group("");  // internal: `gatehouse up` serves this repo itself
   command->add_option("--out", options->out, "Folder to write (created when missing)")->required();
-  command->add_option("--seed", options->seed, "Seed of the random weights (default 0)");
+  command->add_option("--seed", options->seed, "Seed of the random weights (default 0)")
+      ->check(CLI::NonNegativeNumber);
   command->callback([options, &handler] {
     handler = [options] {
       write_demo_repo(options->out, options->seed);
