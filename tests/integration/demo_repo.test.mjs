@@ -102,6 +102,16 @@ test('the same seed writes the same bytes, another seed other weights only, in w
   assert.match(blocked.stderr, /^gatehouse: error: cannot create the demo repo folder .*config\.json\/x: .*choose another folder\n$/);
 });
 
+test('demo-repo is internal: --help and the unknown-subcommand message do not list it', () => {
+  const help = spawnSync(bin, ['--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /serve/);
+  assert.doesNotMatch(help.stdout, /demo-repo/);
+  const unknown = spawnSync(bin, ['nope'], { encoding: 'utf8' });
+  assert.match(unknown.stderr, /the subcommands are: tokenize, .*serve/);
+  assert.doesNotMatch(unknown.stderr, /demo-repo/);
+});
+
 test('tokenizer.json: ids and decodes identical to the tokenizers oracle over the conformance corpus', async () => {
   await checkTokenizer(repo, 'demo');
 });
