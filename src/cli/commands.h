@@ -20,5 +20,6 @@ void add_bench_command(CLI::App& app, Handler& handler);
 void add_serve_command(CLI::App& app, Handler& handler);
 void add_up_command(CLI::App& app, Handler& handler);
 void add_render_command(CLI::App& app, Handler& handler);
+void add_demo_repo_command(CLI::App& app, Handler& handler);  // hidden from --help
 
 }  // namespace gatehouse::cli
