@@ -3,6 +3,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/json.hpp>
@@ -24,6 +25,9 @@ using namespace asio::experimental::awaitable_operators;
 // The body goes through in pieces of at most this size, each written to the client before the next
 // is read: what one exchange holds in memory whatever the body's size.
 constexpr size_t kPieceBytes = 64 << 10;
+// Upstream reads start this small (most answers are) and double while they fill up, to kPieceBytes:
+// a 64 KiB buffer allocated and freed per request costs more than the whole exchange otherwise.
+constexpr size_t kFirstReadBytes = 8 << 10;
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
@@ -141,8 +145,7 @@ class Relay {
         key_(target.upstream.host, target.upstream.port),
         name_(target.upstream.host + ":" + std::to_string(target.upstream.port)),
         upstream_(executor),
-        timer_(executor),
-        piece_(kPieceBytes) {}
+        timer_(executor) {}
   // The exchange is over, however it ended (the server stopping included): the upstream connection
   // closes (unless it went back to the pool), then on_done learns how it went.
   ~Relay();
@@ -175,6 +178,7 @@ class Relay {
   std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_;
   std::vector<char> piece_;  // the body bytes parsed and not yet written to the client
   size_t filled_ = 0;
+  size_t read_bytes_ = kFirstReadBytes;
   size_t received_ = 0;       // upstream bytes on this connection
   bool watch_client_ = true;  // off once the client's next request is waiting in its socket
   std::string why_;           // what went wrong upstream, for messages
@@ -270,8 +274,9 @@ asio::awaitable<Relay::Read> Relay::read_more() {
   tcp::socket& client = client_.stream.socket();
   while (true) {
     boost::system::error_code ec;
-    const size_t bytes = upstream_.read_some(buffer_.prepare(kPieceBytes), ec);
+    const size_t bytes = upstream_.read_some(buffer_.prepare(read_bytes_), ec);
     if (!ec) {
+      if (bytes == read_bytes_) read_bytes_ = std::min(2 * read_bytes_, kPieceBytes);
       buffer_.commit(bytes);
       received_ += bytes;
       co_return Read::data;
@@ -306,6 +311,11 @@ bool Relay::parse() {
     auto& body = parser_->get().body();
     const bool header_done = parser_->is_header_done();
     if (header_done) {
+      if (piece_.empty()) {
+        // As large as the body when it is smaller than a piece.
+        const auto length = parser_->content_length_remaining();
+        piece_.resize(length ? std::clamp<size_t>(*length, 1, kPieceBytes) : kPieceBytes);
+      }
       if (filled_ == piece_.size()) return true;
       body.data = piece_.data() + filled_;
       body.size = piece_.size() - filled_;
