@@ -236,3 +236,49 @@ test('kill -9 of gatehouse up leaves no orphan; a restart brings secrets and dep
   const models = await fetch(`${plane.url}/deployments/planted-model/v1/models`);
   assert.equal(models.status, 200);
 });
+
+test('a deployment without a ready replica answers 503, and logs can be followed to the end of a job', async () => {
+  const root = path.join(dir, 'empty-hub');
+  fs.mkdirSync(root, { recursive: true });
+  const neverReady = {
+    recipe_mode: 'service', deployment_name: 'never-ready', recipe_image_uri: 'gatehouse', recipe_container_port: '8000',
+    recipe_container_command_args: ['hub', 'serve', '--root', root],
+    recipe_readiness_probe_params: { endpoint_path: '/api/models/no/such-repo' },
+  };
+  const deployed = await api(plane.url, token, 'POST', '/deployment/', neverReady);
+  assert.equal(deployed.status, 201, deployed.text);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const answer = await fetch(`${plane.url}/deployments/never-ready/api/models`);
+  assert.equal(answer.status, 503);
+  assert.equal(answer.headers.get('retry-after'), '1');
+  assert.match((await answer.json()).error.message, /never-ready.*no ready replica/);
+  assert.equal((await api(plane.url, token, 'POST', '/undeploy/', { deployment_uuid: deployed.json.deployment_uuid })).status, 200);
+
+  const job = { recipe_mode: 'job', deployment_name: 'say-version', recipe_image_uri: 'gatehouse', recipe_container_command_args: ['--version'] };
+  const started = await api(plane.url, token, 'POST', '/deployment/', job);
+  assert.equal(started.status, 201, started.text);
+  const followed = await fetch(`${plane.url}/deployment_logs/${started.json.deployment_uuid}/?follow=true`,
+    { headers: { Authorization: `Token ${token}` }, signal: AbortSignal.timeout(30_000) });
+  assert.equal(followed.headers.get('content-type'), 'application/x-ndjson');
+  const entries = (await followed.text()).trim().split('\n').map((line) => JSON.parse(line));
+  assert.ok(entries.some((e) => e.type === 'lifecycle' && e.step === 'Status' && e.status === 'completed'), JSON.stringify(entries));
+  assert.ok(entries.some((e) => e.type === 'output' && /^gatehouse \d/.test(e.message)), JSON.stringify(entries));
+  const tail = await api(plane.url, token, 'GET', `/deployment_logs/${started.json.deployment_uuid}/?tail=2`);
+  assert.equal(tail.json.lifecycle.length, 2);
+  assert.equal((await api(plane.url, token, 'GET', `/deployment_logs/${started.json.deployment_uuid}/?tail=x`)).status, 400);
+});
+
+test('without GATEHOUSE_ADMIN_PASSWORD a password is generated and printed on the first start only', async () => {
+  const fresh = path.join(dir, 'fresh-data');
+  const first = await startControlPlane(fresh, [], { env: { GATEHOUSE_ADMIN_PASSWORD: '' } });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const match = first.stdout().match(/admin \/ (\S+)\s+\(shown once/);
+  assert.ok(match, first.stdout());
+  await login(first.url, match[1]);
+  await first.stop();
+  const second = await startControlPlane(fresh, [], { env: { GATEHOUSE_ADMIN_PASSWORD: '' } });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.ok(!second.stdout().includes(match[1]));
+  await login(second.url, match[1]);
+  await second.stop();
+});

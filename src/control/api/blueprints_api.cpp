@@ -338,7 +338,7 @@ http::Response BlueprintsApi::logs(const http::Request& request, const Params& p
 
 // Newline-delimited JSON, one object per lifecycle entry ("type": "lifecycle") or output line
 // ("type": "output"), starting with the last `tail` of each, until the client leaves or the
-// deployment is gone and everything was sent.
+// deployment is undeployed or finished and everything was sent.
 http::Response BlueprintsApi::follow_logs(const DeploymentRecord& record, size_t tail) {
   auto stream = std::make_shared<http::ResponseStream>();
   {
@@ -368,8 +368,10 @@ http::Response BlueprintsApi::follow_logs(const DeploymentRecord& record, size_t
       }
       first_tail = size_t(-1);
       if (!chunk.empty()) stream->write(std::move(chunk));
+      // Done once the deployment is gone or finished and everything it wrote was sent.
       std::optional<DeploymentRecord> now = store_.find_deployment(uuid);
-      if (!now || (now->directive == "decommission" && chunk.empty())) break;
+      const bool over = !now || now->directive == "decommission" || now->status == "completed" || now->status == "failed";
+      if (over && chunk.empty()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     stream->close();
