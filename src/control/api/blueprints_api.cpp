@@ -388,7 +388,9 @@ bj::object BlueprintsApi::digest(const DeploymentRecord& record) const {
   bj::object recipe = json::parse(record.recipe_json, "recipe").as_object();
   bj::array not_applied;
   try {
-    for (const std::string& field : parse_recipe(recipe).oci_only_fields) not_applied.emplace_back(field);
+    for (const std::string& field : controller_.executor().unapplied_fields(parse_recipe(recipe))) {
+      not_applied.emplace_back(field);
+    }
   } catch (const Error&) {
     // a group member's recipe still holding placeholders: nothing more to say about it
   }
@@ -396,8 +398,8 @@ bj::object BlueprintsApi::digest(const DeploymentRecord& record) const {
                   {"canonical_name", record.canonical_name},
                   {"executor", std::string(controller_.executor().name())},
                   {"not_applied_fields", std::move(not_applied)},
-                  {"not_applied_reason", "these fields manage OCI resources (shapes, node pools, OCIDs, boot volumes, "
-                                         "object storage), which this executor does not create"}};
+                  {"not_applied_reason", "this executor does not act on these fields: OCI resources (shapes, node "
+                                         "pools, OCIDs, boot volumes, object storage) and what it has no equivalent for"}};
   if (!record.last_error.empty()) data["last_error"] = record.last_error;
   return bj::object{{"deployment_uuid", record.uuid},
                     {"deployment_name", record.deployment_name},
