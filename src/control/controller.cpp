@@ -125,6 +125,12 @@ Deployed Controller::deploy(const bj::value& body) {
   if (object && object->contains("deployment_group")) {
     DeploymentGroupSpec spec = parse_deployment_group(body);
     GroupRecord group{.id = new_id(), .name = spec.name, .created_unix = now_unix(), .spec_json = json::serialize(body)};
+    // Members come dependencies first; errors name a member by its place in the body.
+    std::map<std::string, std::string, std::less<>> field_of;
+    const bj::array& posted = body.at("deployment_group").at("deployments").as_array();
+    for (size_t i = 0; i < posted.size(); ++i) {
+      field_of[std::string(posted[i].at("name").as_string())] = "deployment_group.deployments[" + std::to_string(i) + "].recipe.";
+    }
     for (size_t i = 0; i < spec.members.size(); ++i) {
       const GroupMember& member = spec.members[i];
       // Placeholders are filled when the member starts; to check the recipe now, each stands for
@@ -132,7 +138,7 @@ Deployed Controller::deploy(const bj::value& body) {
       bj::object probe = substitute_placeholders(member.recipe, [](std::string_view, std::string_view) {
         return std::optional<std::string>("placeholder");
       });
-      const std::string prefix = "deployment_group.deployments[" + std::to_string(i) + "].recipe.";
+      const std::string& prefix = field_of.at(member.name);
       Recipe recipe;
       try {
         recipe = parse_recipe(probe);
@@ -140,12 +146,8 @@ Deployed Controller::deploy(const bj::value& body) {
         rethrow_in(error, prefix);
       }
       check_runnable(recipe, prefix);
+      // parse_deployment_group checked that these names are unique DNS labels.
       DeploymentRecord record = record_for(recipe, recipe.deployment_name + "-" + spec.name, json::serialize(member.recipe));
-      if (record.canonical_name.size() > 63) {
-        throw InvalidParameter(prefix + "deployment_name", "'" + record.canonical_name +
-                                                               "' (the member's name, '-', the group's name) is longer "
-                                                               "than a DNS label (63 characters)");
-      }
       record.group_id = group.id;
       record.sub_deployment_name = member.name;
       deployed.deployments.push_back(std::move(record));
@@ -160,8 +162,7 @@ Deployed Controller::deploy(const bj::value& body) {
           store_.set_status(deployed.deployments[j].uuid, std::string(kFailed), "another member's name was taken");
           store_.set_directive(deployed.deployments[j].uuid, "decommission");
         }
-        throw InvalidParameter("deployment_group.deployments[" + std::to_string(i) + "].recipe.deployment_name",
-                               error.what());
+        throw InvalidParameter(field_of.at(*deployed.deployments[i].sub_deployment_name) + "deployment_name", error.what());
       }
     }
     deployed.group = std::move(group);
@@ -236,11 +237,6 @@ void Controller::run() {
 void Controller::reconcile() {
   const std::vector<DeploymentRecord> all = store_.list_deployments();
   for (const DeploymentRecord& record : all) {
-    bool started;
-    {
-      std::lock_guard lock(mutex_);
-      started = started_.count(record.uuid) > 0;
-    }
     if (record.directive == "decommission") {
       bool stop;
       {
@@ -250,7 +246,7 @@ void Controller::reconcile() {
       if (stop) decommission(record);
       continue;
     }
-    if (finished(record.status) && !started) continue;
+    if (finished(record.status)) continue;  // nothing changes any more until it is undeployed
     reconcile_one(record, all);
   }
   if (options_.on_reconciled) options_.on_reconciled(store_.list_deployments());
