@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -30,6 +32,7 @@ struct UpOptions {
   std::string data_dir;
   std::string hub_root;
   std::string hub_access;
+  double poll_interval_s = 0;  // 0: the executor's default
   bool demo = false;
 };
 
@@ -127,6 +130,10 @@ void add_up_command(CLI::App& app, Handler& handler) {
   up->add_option("--threads", options->plane.threads, "Server threads")->check(CLI::Range(1, 256));
   up->add_option("--kube-context", options->plane.kube_context, "kubectl context for --executor kubernetes");
   up->add_option("--namespace", options->plane.kube_namespace, "Kubernetes namespace for --executor kubernetes");
+  up->add_option("--poll-interval", options->poll_interval_s,
+                 "Seconds between looks at running deployments (default: 0.05 local, 5 kubernetes, where each look "
+                 "is a kubectl get)")
+      ->check(CLI::Range(0.001, 3600.0));
   up->add_flag("--demo", options->demo,
                "Also serve a generated tiny model as the gated repo " + std::string(kDemoRepo) +
                    ", store the mirror's token as secret hf-secret and deploy a Blueprints recipe for it");
@@ -138,6 +145,9 @@ void add_up_command(CLI::App& app, Handler& handler) {
       plane.gatehouse_binary = fs::read_symlink("/proc/self/exe");
       plane.hub_root = options->hub_root;
       plane.hub_access = options->hub_access;
+      if (options->poll_interval_s > 0) {
+        plane.poll_interval = std::chrono::milliseconds(std::llround(options->poll_interval_s * 1000));
+      }
       const char* password = std::getenv("GATEHOUSE_ADMIN_PASSWORD");
       if (password && *password) plane.admin_password = SecretString(password);
       std::optional<SecretString> demo_token;

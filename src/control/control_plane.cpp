@@ -111,7 +111,11 @@ ControlPlane::ControlPlane(ControlPlaneOptions options) : impl_(std::make_unique
   ControllerOptions controller_options;
   controller_options.public_base = opts.public_base;
   controller_options.local_url = impl.url;
-  if (opts.executor == "kubernetes") controller_options.poll_interval = std::chrono::seconds(5);
+  if (opts.poll_interval) {
+    controller_options.poll_interval = *opts.poll_interval;
+  } else if (opts.executor == "kubernetes") {
+    controller_options.poll_interval = std::chrono::seconds(5);
+  }
   controller_options.on_reconciled = [&impl](const std::vector<DeploymentRecord>& all) { impl.ingress->update(all); };
   impl.controller = std::make_unique<Controller>(*impl.store, *impl.executor, std::move(controller_options));
   impl.ingress->update(impl.store->list_deployments());

@@ -5,6 +5,7 @@
 // builds; destroying it stops the server, then the workloads (children never outlive it).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -30,6 +31,9 @@ struct ControlPlaneOptions {
   // Kubernetes executor: kubectl context and namespace.
   std::string kube_context;
   std::string kube_namespace = "default";
+  // How often running deployments are looked at; unset: 50 ms locally, 5 s on Kubernetes (each
+  // look is a kubectl call against the cluster's API server).
+  std::optional<std::chrono::milliseconds> poll_interval;
 };
 
 class ControlPlane {

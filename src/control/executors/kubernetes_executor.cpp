@@ -25,6 +25,12 @@ const std::set<std::string, std::less<>> kStuckReasons = {
 
 constexpr size_t kMaxQuotedStderr = 4000;
 
+// A Deployment with no ready replica whose pod is in CrashLoopBackOff after this many restarts has
+// failed, as a local service replica that exits three times in a row without becoming ready does
+// (LocalExecutorOptions::crash_loop_exits); the cluster itself would only say so when the
+// Deployment's progress deadline (10 minutes by default) passes.
+constexpr int kCrashLoopRestarts = 3;
+
 std::string text(const bj::object& object, std::string_view key) {
   const bj::value* value = json::find(object, key);
   return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
@@ -208,6 +214,10 @@ WorkloadStatus parse_workload_status(const bj::value& list, const std::string& o
         owner_problem = "Deployment failed: " + join_reason("ProgressDeadlineExceeded", text(condition, "message"));
       }
     }
+    const bool crash_looping = std::any_of(out.replicas.begin(), out.replicas.end(), [](const ReplicaStatus& pod) {
+      return pod.state == "restarting" && pod.restarts >= kCrashLoopRestarts;
+    });
+    if (crash_looping && out.ready_replicas == 0) out.phase = WorkloadPhase::failed;
   }
   out.last_error = owner_problem.empty() ? pod_problem
                    : pod_problem.empty() ? owner_problem

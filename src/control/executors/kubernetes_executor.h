@@ -64,7 +64,7 @@ class KubernetesExecutor : public Executor {
 
 // What WorkloadStatus a `kubectl get deployments|jobs,pods -o json` List says about one workload
 // (exposed for tests). Deployment: desired/ready replicas, failed when its Progressing condition
-// says the deadline passed; Job: completed or failed from its conditions; pods: each a
+// says the deadline passed or, with no replica ready, a pod crash-loops (3 restarts); Job: completed or failed from its conditions; pods: each a
 // ReplicaStatus, and a container waiting for a reason that needs a person (CrashLoopBackOff,
 // ImagePullBackOff, ...) or a failed run's reason in last_error.
 WorkloadStatus parse_workload_status(const boost::json::value& list, const std::string& object_name, RecipeMode mode);

@@ -159,13 +159,24 @@ TEST_F(KubernetesExecutorTest, StatusComesFromTheRecordedCluster) {
 
   record("get.json", "deployment_crashloop.json");
   status = kubernetes.status(kUuid);
-  EXPECT_EQ(status.phase, WorkloadPhase::starting);
+  EXPECT_EQ(status.phase, WorkloadPhase::failed);  // 4 restarts, none ready
   EXPECT_EQ(status.ready_replicas, 0);
   EXPECT_EQ(status.replicas[0].state, "restarting");
   EXPECT_EQ(status.replicas[0].restarts, 4);
   EXPECT_NE(status.last_error.find("pod recipe-vllm-from-hf-7d9c8b6f5-x2k4q: CrashLoopBackOff: back-off 1m20s"),
             std::string::npos) << status.last_error;
   EXPECT_NE(status.last_error.find("(last exit code 1, Error)"), std::string::npos) << status.last_error;
+  // Two restarts are not yet a crash loop: the pod may still come up.
+  std::string crashed_twice = files::read_file(kFixtures / "kubectl" / "deployment_crashloop.json");
+  const std::string four = "\"restartCount\": 4";
+  const size_t count = crashed_twice.find(four);
+  ASSERT_NE(count, std::string::npos);
+  crashed_twice.replace(count, four.size(), "\"restartCount\": 2");
+  write("get.json", crashed_twice);
+  status = kubernetes.status(kUuid);
+  EXPECT_EQ(status.phase, WorkloadPhase::starting);
+  EXPECT_EQ(status.replicas[0].restarts, 2);
+  EXPECT_NE(status.last_error.find("CrashLoopBackOff"), std::string::npos) << status.last_error;
 
   record("get.json", "deployment_unschedulable.json");
   status = kubernetes.status(kUuid);
