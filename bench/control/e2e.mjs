@@ -17,7 +17,10 @@
 // makes the figures noisy: compare the sides of one run, not runs.
 // Usage: node bench/control/e2e.mjs --bin build/bin/gatehouse [--rounds 3] [--streams 64]
 //   [--requests-per-stream 2] [--prompt-tokens 32] [--output-tokens 64] [--replica-threads 1] [--rate 2000]
-//   [--seconds 5] [--connections 4] [--starts 5] [--deploys 3] [--dir /dev/shm/gatehouse-bench-control] [--quick]
+//   [--seconds 5] [--connections 4] [--starts 5] [--deploys 3] [--plane-threads N (gatehouse up --threads; default:
+//   its own)] [--perf PREFIX] [--dir /dev/shm/gatehouse-bench-control] [--quick]
+// --perf PREFIX records `perf record --call-graph dwarf` of `gatehouse up` during the first ingress round of each measure, into
+// PREFIX-<measure>.data (read with perf report -i FILE --no-children).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -36,6 +39,7 @@ const { values: args } = parseArgs({ options: {
   'prompt-tokens': { type: 'string' }, 'output-tokens': { type: 'string' }, 'replica-threads': { type: 'string', default: '1' },
   rate: { type: 'string', default: '2000' }, seconds: { type: 'string' }, connections: { type: 'string', default: '4' },
   starts: { type: 'string' }, deploys: { type: 'string' }, seed: { type: 'string', default: '1' },
+  'plane-threads': { type: 'string' }, perf: { type: 'string' },
   quick: { type: 'boolean', default: false },
 } });
 if (!args.bin) throw new Error('usage: node bench/control/e2e.mjs --bin PATH_TO_GATEHOUSE [--quick] [--rounds 3] ...');
@@ -84,7 +88,8 @@ async function freePort() {
 
 // Spawns `gatehouse up` on `port` (0: any); resolves once it prints its address.
 async function startPlane(dataDir, port = 0) {
-  const child = spawn(bin, ['up', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir], {
+  const threads = args['plane-threads'] ? ['--threads', args['plane-threads']] : [];
+  const child = spawn(bin, ['up', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...threads], {
     env: { ...process.env, GATEHOUSE_ADMIN_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -260,12 +265,24 @@ async function streamingRound(base) {
   return { tokPerS: tokens / elapsed, ttftP50: at(0.5), ttftP99: at(0.99) };
 }
 
-// Runs `measure(side)` for each side, `rounds` times, alternating which side goes first.
-async function alternate(sides, measure) {
+// `perf record --call-graph dwarf -p pid` until the returned function is called (and resolves once perf has written `file`).
+function recordPerf(pid, file) {
+  const perf = spawn('perf', ['record', '-F', '499', '--call-graph', 'dwarf,8192', '-p', String(pid), '-o', file], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => perf.on('exit', resolve));
+  return async () => { perf.kill('SIGINT'); await exited; console.error(`perf: ${file}`); };
+}
+
+// Runs `measure(side)` for each side, `rounds` times, alternating which side goes first; with --perf, the first
+// ingress round runs under perf.
+async function alternate(label, sides, measure) {
   const results = Object.fromEntries(Object.keys(sides).map((name) => [name, []]));
   const names = Object.keys(sides);
   for (let round = 0; round < rounds; round++) {
-    for (const name of round % 2 ? names.slice().reverse() : names) results[name].push(await measure(sides[name]));
+    for (const name of round % 2 ? names.slice().reverse() : names) {
+      const stopPerf = args.perf && round === 0 && name === 'ingress' ? recordPerf(plane.pid, `${args.perf}-${label}.data`) : null;
+      results[name].push(await measure(sides[name]));
+      await stopPerf?.();
+    }
   }
   return results;
 }
@@ -327,7 +344,7 @@ for (let i = 0; i < deploys; i++) {
 // 1. Streaming through the ingress and direct.
 const llmSides = { ingress: `${plane.url}/deployments/bench-llm`, direct: `http://${llm.address}` };
 await streamingRound(llmSides.direct);  // warm-up: first-touch of the model's pages, the KV cache
-const streaming = await alternate(llmSides, streamingRound);
+const streaming = await alternate('streaming', llmSides, streamingRound);
 console.error(`streaming: tok/s ingress ${streaming.ingress.map((r) => f(r.tokPerS)).join(', ')}; direct ${streaming.direct.map((r) => f(r.tokPerS)).join(', ')}`);
 await undeploy(plane, llm.uuid);
 
@@ -343,15 +360,16 @@ for (const [side, url] of Object.entries(fixedSides)) {
   const answer = await request(url);
   if (answer.status !== 200 || answer.text !== smallFile) throw new Error(`${side} ${url}: ${answer.status} ${answer.text.slice(0, 200)}`);
 }
-const paced = await alternate(fixedSides, (url) => fixedRate(url, { rate, seconds }));
+const paced = await alternate('fixed-rate', fixedSides, (url) => fixedRate(url, { rate, seconds }));
 const errors = [...paced.ingress, ...paced.direct].reduce((sum, r) => sum + r.errors, 0);
-const maxed = await alternate(fixedSides, async (url) => wrk(url, { connections: Number(args.connections), seconds }));
+const maxed = await alternate('wrk', fixedSides, async (url) => wrk(url, { connections: Number(args.connections), seconds }));
 await undeploy(plane, responder.uuid);
 await plane.stop();
 
 // ---- report ----
 console.log(`\`gatehouse up\` end to end: ingress (/deployments/<name>/ on the control plane's port) beside the replica's own ` +
-  `address, ${rounds} rounds alternating, medians; ${os.cpus().length} CPUs shared by the replica, the control plane and the ` +
+  `address, ${rounds} rounds alternating, medians; gatehouse up --threads ${args['plane-threads'] ?? '(default)'}, replica ` +
+  `--threads ${args['replica-threads']}; ${os.cpus().length} CPUs shared by the replica, the control plane and the ` +
   `load generators (load average ${f(loadBefore, 2)} before, ${f(os.loadavg()[0], 2)} after)\n`);
 const header = ['measure', 'direct', 'ingress (ours)', 'ingress / direct', 'added', 'goal'];
 console.log(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
