@@ -58,6 +58,7 @@ bench: build
 	node bench/hub/run.mjs --bin $(abspath $(GATEHOUSE))
 	node bench/engine/run.mjs --bin $(abspath $(GATEHOUSE))
 	node bench/serve/run.mjs --bin $(abspath $(GATEHOUSE))
+	node bench/control/e2e.mjs --bin $(abspath $(GATEHOUSE))
 
 clean:
 	rm -rf $(BUILD_DIR)
