@@ -74,6 +74,23 @@ test('no route works without a valid token', async () => {
   assert.equal(noSlash.json.results[0].status, 'error');
 });
 
+test('login takes urlencoded, multipart and JSON bodies, as DRF does', async () => {
+  const viaJson = await fetch(`${plane.url}/login/`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+  });
+  assert.equal(viaJson.status, 200);
+  assert.match((await viaJson.json()).token, /^[0-9a-f]{40}$/);
+  const form = new FormData();
+  form.append('username', 'admin');
+  form.append('password', ADMIN_PASSWORD);
+  const viaMultipart = await fetch(`${plane.url}/login/`, { method: 'POST', body: form });
+  assert.equal(viaMultipart.status, 200);
+  const brokenJson = await fetch(`${plane.url}/login/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"username":' });
+  assert.equal(brokenJson.status, 400);
+  assert.match((await brokenJson.json()).detail, /JSON parse error/);
+});
+
 test('repeated bad logins from one client are slowed down: 429 with Retry-After', async () => {
   const statuses = [];
   for (let i = 0; i < 8; i++) {

@@ -162,7 +162,8 @@ http::Response BlueprintsApi::login(const http::Request& request) {
   http::FormFields fields;
   const std::string* type = request.header("content-type");
   if (type && type->rfind("application/json", 0) == 0) {
-    for (const auto& [key, value] : require_object(json_body(request))) {
+    const bj::value body = json_body(request);
+    for (const auto& [key, value] : require_object(body)) {
       if (value.is_string()) fields.emplace_back(std::string(key), std::string(value.as_string()));
     }
   } else {
