@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
   gatehouse::cli::add_generate_command(app, handler);
   gatehouse::cli::add_bench_command(app, handler);
   gatehouse::cli::add_serve_command(app, handler);
+  gatehouse::cli::add_secrets_command(app, handler);
+  gatehouse::cli::add_deploy_commands(app, handler);
   try {
     check_subcommand(app, argc, argv);
     app.parse(argc, argv);
