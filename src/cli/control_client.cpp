@@ -43,22 +43,15 @@ ErrorCode code_for_status(int status) {
   }
 }
 
-// The messages of a DRF error body, "field: message" for field maps (nested fields dotted),
-// "name: message" for the failed results of POST /secrets/.
+// The messages of a DRF error body: detail and non_field_errors as they are, "field: message"
+// for field maps (nested fields dotted).
 void describe(const bj::value& body, const std::string& where, std::vector<std::string>& out) {
   if (body.is_string()) {
     out.push_back((where.empty() ? "" : where + ": ") + std::string(body.as_string()));
   } else if (body.is_array()) {
     for (const bj::value& item : body.as_array()) describe(item, where, out);
   } else if (body.is_object()) {
-    const bj::object& object = body.as_object();
-    if (const bj::value& results = field(body, "results"); results.is_array()) {
-      for (const bj::value& result : results.as_array()) {
-        if (cell(field(result, "status")) != "success") describe(field(result, "message"), cell(field(result, "name")), out);
-      }
-      return;
-    }
-    for (const auto& [key, value] : object) {
+    for (const auto& [key, value] : body.as_object()) {
       const bool unnamed = key == "detail" || key == "non_field_errors";
       describe(value, unnamed ? where : (where.empty() ? std::string(key) : where + "." + std::string(key)), out);
     }

@@ -99,7 +99,8 @@ bj::object secret_item(const WriteOptions& options, const char* action) {
   return bj::object{{"name", options.name}, {"action", action}, {"type", type}, {"data", std::move(data)}};
 }
 
-// Sends a secrets_payload; prints each success on stdout and each failure on stderr.
+// Sends a secrets_payload; prints each result's message (they name their secret), successes on
+// stdout and failures on stderr; 1 when any failed.
 int send_payload(const ConnectionOptions& connection, std::string body) {
   ControlClient client(connection);
   ApiAnswer answer = client.request("POST", "/secrets/", std::move(body));
@@ -114,7 +115,7 @@ int send_payload(const ConnectionOptions& connection, std::string body) {
       write_out(cell(field(result, "message")) + "\n");
     } else {
       ++failed;
-      std::fprintf(stderr, "gatehouse: error: %s: %s\n", cell(field(result, "name")).c_str(), cell(field(result, "message")).c_str());
+      std::fprintf(stderr, "gatehouse: error: %s\n", cell(field(result, "message")).c_str());
     }
   }
   return failed > 0 || answer.status >= 400 ? 1 : 0;
