@@ -89,9 +89,8 @@ SecretString ControlClient::log_in(const std::string& username) {
   const SecretString secret(std::move(password));
   ApiAnswer answer = request("POST", "/login/", json::serialize(bj::object{{"username", username}, {"password", secret.reveal()}}));
   if (answer.status == 400) {
-    throw Error(ErrorCode::unauthenticated, error_for(answer, "the control plane at " + url_ + " refused the login of '" +
-                                                                  username + "'").what() +
-                                                std::string(" (check GATEHOUSE_PASSWORD, or set GATEHOUSE_API_TOKEN)"));
+    const Error refusal = error_for(answer, "the control plane at " + url_ + " refused the login of '" + username + "'");
+    throw Error(ErrorCode::unauthenticated, std::string(refusal.what()) + "; check GATEHOUSE_PASSWORD, or set GATEHOUSE_API_TOKEN");
   }
   if (answer.status != 200) throw error_for(answer, "login at " + url_);
   const bj::value& token = field(answer.body, "token");
@@ -204,7 +203,9 @@ std::string url_component(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                            c == '.' || c == '_' || c == '~';
+    if (unreserved) {
       out += char(c);
     } else {
       out += '%';

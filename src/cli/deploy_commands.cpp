@@ -68,7 +68,9 @@ void wait_until_up(ControlClient& client, std::vector<Member> pending, double ti
         std::fprintf(stderr, "%s: %s\n", member->name.c_str(), status.c_str());
       }
       if (status == "failed") {
-        throw Error(ErrorCode::unavailable, "deployment '" + member->name + "' failed: " + cell(field(item, "last_error")) +
+        const bj::value& error = field(item, "last_error");
+        throw Error(ErrorCode::unavailable, "deployment '" + member->name + "' failed: " +
+                                                (error.is_string() ? cell(error) : "the control plane recorded no error") +
                                                 " (gatehouse logs " + member->uuid + " shows more)");
       }
       if (cell(field(item, "deployment_directive")) == "decommission") {

@@ -212,6 +212,19 @@ describe('deployments', () => {
     assert.match(fails(['logs', uuid]), /HTTP 404/);
   });
 
+  test('deploy --wait of a job that fails exits 1 with the deployment\'s last error', () => {
+    const recipe = writeJson('broken.json', {
+      recipe_mode: 'job', deployment_name: 'broken', recipe_image_uri: 'gatehouse',
+      recipe_container_command_args: ['tokenize', '--no-such-flag'],
+    });
+    const result = run(['deploy', recipe, '--wait', '--timeout', '60']);
+    assert.equal(result.status, 1, result.stderr);
+    const uuid = result.stdout.trim();
+    assert.match(uuid, /^[0-9a-f-]{36}$/);
+    assert.match(result.stderr, new RegExp(`deployment 'broken' failed: .+ \\(gatehouse logs ${uuid} shows more\\)`));
+    ok(['undeploy', uuid]);
+  });
+
   test('deploy --wait, list, logs, follow until undeployed', async () => {
     const recipe = writeJson('hello.json', {
       recipe_mode: 'job', deployment_name: 'hello', recipe_image_uri: 'gatehouse',
