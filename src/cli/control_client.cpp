@@ -27,7 +27,8 @@ std::string normalize_url(std::string url) {
     throw InvalidParameter("--url", "the control plane's URL must start with http:// or https:// (got '" +
                                         http::redact_url(url) + "'); set --url or GATEHOUSE_URL");
   }
-  while (url.ends_with('/') && !url.ends_with("//")) url.pop_back();
+  const size_t host = url.find("://") + 3;
+  while (url.size() > host && url.back() == '/') url.pop_back();
   return url;
 }
 
