@@ -5,15 +5,31 @@ GATEHOUSE := $(BUILD_DIR)/bin/gatehouse
 DEMO_DIR := $(BUILD_DIR)/demo/llama-tokenizer
 DEMO_MODEL := $(BUILD_DIR)/demo/tiny-llama
 
-.PHONY: all deps configure build test unit-test integration-test fuzz-test run bench clean
+.PHONY: all deps deps-run deps-test configure configure-run build build-run test unit-test integration-test \
+	fuzz-test run bench clean
 
 all: build
 
-deps:
-	@scripts/install_deps.sh
+# `make run` installs only what building and running needs; testing needs more (GoogleTest, Node.js
+# and the oracles, PyTorch, clang, wrk). `make deps` installs everything.
+deps: deps-test
 
-configure: deps
-	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
+deps-run:
+	@scripts/install_deps.sh run
+
+deps-test:
+	@scripts/install_deps.sh test
+
+# The run build leaves the unit tests out (GoogleTest may be missing) and builds the binary only;
+# the test build puts them back. Both share BUILD_DIR: switching reconfigures, and rebuilds nothing.
+configure-run: deps-run
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DGATEHOUSE_TESTS=OFF >/dev/null
+
+build-run: configure-run
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target gatehouse
+
+configure: deps-test
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DGATEHOUSE_TESTS=ON >/dev/null
 
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
@@ -25,7 +41,7 @@ integration-test: build
 	GATEHOUSE_BIN=$(abspath $(GATEHOUSE)) node --test --test-concurrency=1 tests/integration/
 
 # libFuzzer targets (clang, ASan+UBSan), each run briefly; FUZZ_SECONDS sets how long.
-fuzz-test: deps
+fuzz-test: deps-test
 	scripts/run_fuzzers.sh
 
 test: build
@@ -34,7 +50,7 @@ test: build
 # Until the control plane exists, the most useful things Gatehouse does: tokenize with the original
 # LLaMA tokenizer (converted from the llama-tokenizer-js package) and with Llama 3's, render a
 # conversation with Qwen3's chat template, and generate with a tiny random-weight Llama.
-run: build
+run: build-run
 	@node scripts/convert_llama_tokenizer.mjs $(DEMO_DIR) >/dev/null
 	@echo '$$ gatehouse tokenize --tokenizer $(DEMO_DIR) "Hello world!"'
 	@$(GATEHOUSE) tokenize --tokenizer $(DEMO_DIR) "Hello world!"

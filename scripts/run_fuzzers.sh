@@ -40,8 +40,10 @@ for fuzzer in $(sed -n 's/^gatehouse_fuzzer(\([a-z_]*\) .*/\1/p' tests/fuzz/CMak
     printf '{"model":"m","messages":[{"role":"user","content":"Hi"}],"top_p":1,"n":1,"max_tokens":100,"stream":false,"frequency_penalty":1.0,"stop":["hello"]}' >"$work/chat"
     printf '{"prompt":[[1,2],[3]],"echo":true,"logprobs":2,"stream":true,"stream_options":{"include_usage":true},"logit_bias":{"5":-100}}' >"$work/completion"
     printf '{"inputs":"Hello","parameters":{"max_new_tokens":20,"do_sample":true,"best_of":2,"details":true,"top_n_tokens":3,"stop":["x"]}}' >"$work/tgi"
+  elif [ -d "tests/fuzz/corpus/${fuzzer%_fuzzer}" ]; then
+    cp "tests/fuzz/corpus/${fuzzer%_fuzzer}"/* "$work"/  # recipe and secrets_payload: their own seeds
   else
-    cp tests/fuzz/corpus/* "$work"/ 2>/dev/null || true
+    find tests/fuzz/corpus -maxdepth 1 -type f -exec cp {} "$work"/ \;
   fi
   echo "fuzz: $fuzzer for ${seconds}s"
   "$build/tests/fuzz/$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 "${extra[@]}" \

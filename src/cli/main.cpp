@@ -25,6 +25,7 @@ void check_subcommand(const CLI::App& app, int argc, char** argv) {
     std::string names;
     for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; })) {
       if (command->check_name(word)) return;
+      if (command->get_group().empty()) continue;  // hidden, as in --help
       names += (names.empty() ? "" : ", ") + command->get_name();
     }
     throw CLI::ExtrasError("unknown subcommand \"" + word + "\"; the subcommands are: " + names, CLI::ExitCodes::ExtrasError);
@@ -54,8 +55,11 @@ int main(int argc, char** argv) {
   gatehouse::cli::add_generate_command(app, handler);
   gatehouse::cli::add_bench_command(app, handler);
   gatehouse::cli::add_serve_command(app, handler);
+  gatehouse::cli::add_up_command(app, handler);
   gatehouse::cli::add_secrets_command(app, handler);
   gatehouse::cli::add_deploy_commands(app, handler);
+  gatehouse::cli::add_render_command(app, handler);
+  gatehouse::cli::add_demo_repo_command(app, handler);
   try {
     check_subcommand(app, argc, argv);
     app.parse(argc, argv);

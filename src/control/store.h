@@ -22,7 +22,7 @@ struct SecretInfo {
   std::string name;
   std::string namespace_name;  // "default"
   std::string type;            // "opaque" or "container_registry"
-  std::vector<std::string> data_keys;
+  std::vector<std::string> data_keys;  // sorted, as Kubernetes lists a Secret's keys
   int64_t created_unix = 0;
 };
 
@@ -73,10 +73,12 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   // Users. On first start, creates "admin" with `password` or, when none is given, a generated
-  // one, which is returned so the caller can print it once; nullopt when admin already exists.
+  // one, and returns the password set (the generated one so the caller can print it once); nullopt
+  // when admin already exists. Throws invalid_argument for an empty password.
   std::optional<SecretString> ensure_admin(const std::optional<SecretString>& password);
   bool check_password(const std::string& username, const SecretString& password) const;
-  // A new random API token (40 hex digits) for the user; only its hash is stored.
+  // A new random API token (40 hex digits) for the user; only its hash is stored, and a user keeps
+  // its 100 newest tokens. Throws not_found for an unknown user.
   SecretString issue_token(const std::string& username);
   // The user a token belongs to, or nullopt.
   std::optional<std::string> user_for_token(const SecretString& token) const;

@@ -1,4 +1,4 @@
-// The one translation unit that includes Boost.Beast and Asio for serving.
+// The server's connections (Boost.Beast and Asio); proxied exchanges are in proxy_relay.cpp.
 #include "http/server.h"
 
 #include <fcntl.h>
@@ -20,6 +20,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "http/cors.h"
+#include "http/proxy_relay.h"
 
 namespace gatehouse::http {
 namespace {
@@ -34,6 +35,9 @@ using namespace asio::experimental::awaitable_operators;
 // chunked ones) through a buffer of kBodyReadBytes.
 constexpr size_t kSmallBodyBytes = 16 << 10;
 constexpr size_t kBodyReadBytes = 256 << 10;
+// Idle connections kept per proxy upstream, and for how long.
+constexpr size_t kIdleUpstreamConnections = 32;
+constexpr auto kIdleUpstreamTime = std::chrono::seconds(30);
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -134,6 +138,12 @@ Response& Response::set_header(std::string name, std::string value) {
   return *this;
 }
 
+Response Response::proxied(ProxyTarget target) {
+  Response response;
+  response.proxy = std::make_shared<const ProxyTarget>(std::move(target));
+  return response;
+}
+
 Response Response::with_body(int status, std::string body, std::string content_type) {
   Response response;
   response.status = status;
@@ -219,6 +229,7 @@ struct Server::Impl {
   Handler handler;
   asio::io_context io;
   tcp::acceptor acceptor{io};
+  UpstreamPool upstreams{kIdleUpstreamConnections, kIdleUpstreamTime};
 
   asio::awaitable<void> accept_loop() {
     while (true) {
@@ -231,6 +242,9 @@ struct Server::Impl {
         GH_LOG(warn) << "accept failed: " << ec.message();
         continue;
       }
+      // Every answer is written whole or in pieces meant to go at once (a stream's chunks): Nagle's
+      // algorithm would only hold them back until the peer's delayed acknowledgement.
+      socket.set_option(tcp::no_delay(true), ec);
       asio::co_spawn(strand, session(std::move(socket)), asio::detached);
     }
   }
@@ -340,6 +354,7 @@ struct Server::Impl {
 
   // Sends a response; returns false when the connection broke.
   asio::awaitable<bool> send(beast::tcp_stream& stream, Response response, const Exchange& exchange) {
+    if (response.proxy) co_return co_await send_proxied(stream, std::move(response), exchange);
     if (response.stream) co_return co_await send_stream(stream, std::move(response), exchange);
     bhttp::response<bhttp::string_body> message{bhttp::int_to_status(unsigned(response.status)), 11};
     finish_header(message, response, exchange, exchange.keep_alive);
@@ -459,6 +474,25 @@ struct Server::Impl {
     }
   }
 
+  // A proxied answer (http/proxy_relay.h): relayed as it comes, or the target's error response when
+  // the upstream failed before answering.
+  asio::awaitable<bool> send_proxied(beast::tcp_stream& stream, Response response, const Exchange& exchange) {
+    const std::shared_ptr<const ProxyTarget> target = std::move(response.proxy);
+    ProxyClient client{.stream = stream,
+                       .request = *exchange.request,
+                       .head = exchange.head,
+                       .http10 = exchange.http10,
+                       .keep_alive = exchange.keep_alive,
+                       .send_timeout = options.send_timeout,
+                       .max_header_bytes = options.max_header_bytes,
+                       .finish_header = [&](ProxiedHeader& message, Response& head, bool keep_alive) {
+                         finish_header(message, head, exchange, keep_alive);
+                       }};
+    Relayed relayed = co_await relay(std::move(client), *target, upstreams);
+    if (relayed.answer) co_return co_await send(stream, std::move(*relayed.answer), exchange);
+    co_return relayed.keep_alive;
+  }
+
   Response call_handler(const Request& request) {
     try {
       return handler(request);
@@ -472,11 +506,14 @@ struct Server::Impl {
   }
 
   asio::awaitable<void> session(tcp::socket socket) {
+    boost::system::error_code ec;
+    const std::string peer = socket.remote_endpoint(ec).address().to_string();
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     for (bool first = true;; first = false) {
       std::optional<Incoming> incoming = co_await read_request(stream, buffer, first);
       if (!incoming) break;
+      incoming->request.peer = peer;
       const Request& request = incoming->request;
       std::optional<Response> preflight = options.cors ? options.cors->preflight(request) : std::nullopt;
       Exchange exchange{.head = request.method == "HEAD",

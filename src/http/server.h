@@ -34,7 +34,7 @@ struct Request {
   std::string query;   // the target after '?', or empty
   Headers headers;     // names lower-cased
   std::string body;
-  std::string peer;  // the client's address, for logs
+  std::string peer;  // the client's IP address (logs, X-Forwarded-For)
 
   // The first header with this (lower-case) name, or nullptr.
   const std::string* header(std::string_view name) const;
@@ -50,6 +50,42 @@ struct FileRegion {
 
 class ResponseStream;
 class CorsPolicy;
+struct Response;
+
+// A server to forward a request to: an IP literal (loopback in practice) and a port.
+struct Upstream {
+  std::string host;
+  uint16_t port = 0;
+};
+
+// How a proxied exchange ended, for ProxyTarget::on_done.
+enum class ProxyOutcome {
+  completed,             // the whole answer reached the client
+  upstream_unreachable,  // no connection could be made
+  upstream_failed,       // the upstream broke the exchange (closed, reset, malformed answer)
+  client_gone,           // the client left first; the upstream connection was closed
+  timed_out,             // no upstream byte for response_timeout
+};
+
+// Where and how the server forwards a request instead of answering it (Response::proxied). The
+// request goes out with its method, `target`, its headers less the hop-by-hop ones (and Expect:
+// the body is sent whole), X-Forwarded-For (appended to), X-Forwarded-Proto and X-Forwarded-Host,
+// over a keep-alive connection from a small per-upstream pool. The answer is relayed to the client
+// as it arrives, one bounded piece at a time: a slow reader slows the upstream, and a client that
+// leaves closes the upstream connection (which is how the upstream learns to stop).
+struct ProxyTarget {
+  Upstream upstream;
+  std::string target;    // path and query sent upstream; empty: the request's own
+  Headers extra_headers;  // set on the forwarded request, replacing any of the same name
+  std::chrono::seconds response_timeout{600};  // no upstream byte for this long ends the exchange
+  // Called exactly once, on a server thread, when the exchange is over.
+  std::function<void(ProxyOutcome)> on_done;
+  // The answer when the upstream cannot be reached, fails or times out before its status line
+  // (`detail` says what happened, naming the upstream). Default: 502 (504 for a timeout) with
+  // {"error": detail}. An upstream that fails later ends the client's connection instead, without
+  // the end of the chunked body, so the client sees an error rather than a truncated answer.
+  std::function<Response(ProxyOutcome, const std::string& detail)> error_response;
+};
 
 struct Response {
   int status = 200;
@@ -59,6 +95,9 @@ struct Response {
   // When set, the answer comes later from this stream: either chunks sent after this response's
   // status and headers (chunked transfer encoding), or a whole response given by finish().
   std::shared_ptr<ResponseStream> stream;
+  // When set, the server forwards the request there and relays the answer (status, headers and
+  // body are the upstream's); the fields above are ignored.
+  std::shared_ptr<const ProxyTarget> proxy;
 
   // Replaces any header of that name.
   Response& set_header(std::string name, std::string value);
@@ -67,6 +106,7 @@ struct Response {
   static Response text(int status, std::string body) {
     return with_body(status, std::move(body), "text/plain; charset=utf-8");
   }
+  static Response proxied(ProxyTarget target);
 };
 
 // The producer side of a deferred answer; thread-safe. The producer either write()s chunks and then

@@ -1,7 +1,6 @@
 #include "serve/api_server.h"
 
 #include <malloc.h>
-#include <openssl/crypto.h>
 
 #include <boost/json.hpp>
 
@@ -10,6 +9,7 @@
 #include "base/log.h"
 #include "base/version.h"
 #include "http/api_error.h"
+#include "http/auth.h"
 #include "serve/openai_format.h"
 #include "serve/openai_generation.h"
 #include "serve/openai_request.h"
@@ -69,11 +69,10 @@ http::Response ApiServer::handle(const http::Request& request) {
 
 bool ApiServer::authorized(const http::Request& request) const {
   if (api_keys_.empty()) return true;
-  const std::string* header = request.header("authorization");
-  if (!header || !starts_with(*header, "Bearer ")) return false;
-  const std::string_view given = std::string_view(*header).substr(7);
+  const std::optional<std::string_view> given = http::authorization_credentials(request, {"Bearer"});
+  if (!given) return false;
   for (const SecretString& key : api_keys_) {
-    if (given.size() == key.reveal().size() && CRYPTO_memcmp(given.data(), key.reveal().data(), given.size()) == 0) return true;
+    if (http::constant_time_equals(*given, key.reveal())) return true;
   }
   return false;
 }

@@ -8,6 +8,7 @@
 #include "base/hash.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "http/auth.h"
 #include "hub/mirror/byte_range.h"
 
 namespace gatehouse::hub {
@@ -56,12 +57,6 @@ std::string join(const std::vector<std::string>& segments, size_t from) {
   std::string out;
   for (size_t i = from; i < segments.size(); ++i) out += (i > from ? "/" : "") + segments[i];
   return out;
-}
-
-std::string bearer_token(const http::Request& request) {
-  const std::string* header = request.header("authorization");
-  if (!header || header->size() < 7 || strncasecmp(header->c_str(), "Bearer ", 7) != 0) return "";
-  return header->substr(7);
 }
 
 // The key=value pairs of a query string or a form body, values percent-decoded ('+' as space).
@@ -266,7 +261,7 @@ http::CorsOptions mirror_cors_options() {
 http::Response MirrorService::handle(const http::Request& request) const {
   http::Response response;
   try {
-    Call call{request, split_path(request.path), bearer_token(request), {}, {}};
+    Call call{request, split_path(request.path), std::string(http::authorization_credentials(request, {"Bearer"}).value_or("")), {}, {}};
     response = route(call);
   } catch (const HubError& error) {
     response = error_response(error);

@@ -1,0 +1,130 @@
+#include "http/form.h"
+
+#include <strings.h>
+
+#include <algorithm>
+
+#include "base/error.h"
+
+namespace gatehouse::http {
+namespace {
+
+[[noreturn]] void invalid(const std::string& message) { throw Error(ErrorCode::invalid_argument, message); }
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool starts_with_nocase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && strncasecmp(text.data(), prefix.data(), prefix.size()) == 0;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// The value of parameter `name` in a header value such as `form-data; name="x"` or
+// `multipart/form-data; boundary=abc`, quotes removed; empty when absent.
+std::string header_parameter(std::string_view value, std::string_view name) {
+  size_t start = value.find(';');
+  while (start != std::string_view::npos) {
+    std::string_view rest = value.substr(start + 1);
+    size_t end = std::min(rest.find(';'), rest.size());
+    std::string_view parameter = trim(rest.substr(0, end));
+    const size_t equals = parameter.find('=');
+    if (equals != std::string_view::npos && trim(parameter.substr(0, equals)).size() == name.size() &&
+        strncasecmp(trim(parameter.substr(0, equals)).data(), name.data(), name.size()) == 0) {
+      std::string_view found = trim(parameter.substr(equals + 1));
+      if (found.size() >= 2 && found.front() == '"' && found.back() == '"') found = found.substr(1, found.size() - 2);
+      return std::string(found);
+    }
+    start = end < rest.size() ? start + 1 + end : std::string_view::npos;
+  }
+  return "";
+}
+
+FormFields parse_multipart(std::string_view body, const std::string& boundary) {
+  if (boundary.empty()) invalid("multipart/form-data body without a boundary parameter in its Content-Type");
+  const std::string delimiter = "--" + boundary;
+  FormFields fields;
+  size_t position = body.find(delimiter);
+  if (position == std::string_view::npos) invalid("multipart/form-data body without its boundary line");
+  while (true) {
+    position += delimiter.size();
+    if (body.substr(position, 2) == "--") return fields;  // the closing delimiter
+    if (body.substr(position, 2) != "\r\n") invalid("malformed multipart/form-data body: a boundary line must end in CRLF");
+    position += 2;
+    const size_t headers_end = body.find("\r\n\r\n", position);
+    if (headers_end == std::string_view::npos) invalid("malformed multipart/form-data body: a part has no blank line after its headers");
+    std::string name;
+    std::string_view headers = body.substr(position, headers_end - position);
+    while (!headers.empty()) {
+      const size_t line_end = std::min(headers.find("\r\n"), headers.size());
+      std::string_view line = headers.substr(0, line_end);
+      headers.remove_prefix(std::min(line_end + 2, headers.size()));
+      if (starts_with_nocase(line, "content-disposition:")) name = header_parameter(line, "name");
+    }
+    const size_t content_start = headers_end + 4;
+    const size_t next = body.find("\r\n" + delimiter, content_start);
+    if (next == std::string_view::npos) invalid("malformed multipart/form-data body: a part does not end with the boundary");
+    if (!name.empty()) fields.emplace_back(std::move(name), std::string(body.substr(content_start, next - content_start)));
+    position = next + 2;
+  }
+}
+
+}  // namespace
+
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (i + 2 >= text.size() || hex_value(text[i + 1]) < 0 || hex_value(text[i + 2]) < 0) {
+      invalid("malformed percent-escape at byte " + std::to_string(i) + ": '%' must be followed by two hex digits");
+    }
+    out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+    i += 2;
+  }
+  return out;
+}
+
+FormFields parse_urlencoded(std::string_view text) {
+  FormFields fields;
+  while (!text.empty()) {
+    std::string_view pair = text.substr(0, text.find('&'));
+    text.remove_prefix(std::min(text.size(), pair.size() + 1));
+    if (pair.empty()) continue;
+    const size_t equals = pair.find('=');
+    std::string name(pair.substr(0, equals));
+    std::string value(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
+    std::replace(name.begin(), name.end(), '+', ' ');
+    std::replace(value.begin(), value.end(), '+', ' ');
+    fields.emplace_back(percent_decode(name), percent_decode(value));
+  }
+  return fields;
+}
+
+FormFields parse_form_body(const Request& request) {
+  const std::string* type = request.header("content-type");
+  if (!type) return parse_urlencoded(request.body);  // curl -d without a type is urlencoded
+  if (starts_with_nocase(*type, "application/x-www-form-urlencoded")) return parse_urlencoded(request.body);
+  if (starts_with_nocase(*type, "multipart/form-data")) return parse_multipart(request.body, header_parameter(*type, "boundary"));
+  return {};
+}
+
+const std::string* form_value(const FormFields& fields, std::string_view name) {
+  for (const auto& [key, value] : fields) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+}  // namespace gatehouse::http

@@ -1,0 +1,453 @@
+#include "http/proxy_relay.h"
+
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/json.hpp>
+#include <cerrno>
+#include <vector>
+
+#include "base/error.h"
+#include "base/log.h"
+
+namespace gatehouse::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+
+// The body goes through in pieces of at most this size, each written to the client before the next
+// is read: what one exchange holds in memory whatever the body's size.
+constexpr size_t kPieceBytes = 64 << 10;
+// Upstream reads start this small (most answers are) and double while they fill up, to kPieceBytes:
+// a 64 KiB buffer allocated and freed per request costs more than the whole exchange otherwise.
+constexpr size_t kFirstReadBytes = 8 << 10;
+constexpr auto kConnectTimeout = std::chrono::seconds(10);
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// The header names that describe one connection rather than the message (RFC 9110 7.6.1): a fixed
+// list, and those the message's Connection header names.
+class HopByHop {
+ public:
+  void add_connection_header(std::string_view list) {
+    while (!list.empty()) {
+      const size_t comma = std::min(list.find(','), list.size());
+      std::string_view token = list.substr(0, comma);
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+      if (!token.empty()) listed_.emplace_back(token);
+      list.remove_prefix(std::min(comma + 1, list.size()));
+    }
+  }
+
+  bool contains(std::string_view name) const {
+    static constexpr std::string_view kFixed[] = {"connection", "keep-alive", "proxy-connection",
+                                                  "proxy-authenticate", "proxy-authorization", "te",
+                                                  "trailer", "transfer-encoding", "upgrade"};
+    for (std::string_view fixed : kFixed) {
+      if (iequals(name, fixed)) return true;
+    }
+    for (const std::string& listed : listed_) {
+      if (iequals(name, listed)) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::vector<std::string> listed_;
+};
+
+bool has_control_characters(std::string_view text, bool allow_space) {
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && !(allow_space && byte == '\t')) || byte == 0x7f || (byte == ' ' && !allow_space)) return true;
+  }
+  return false;
+}
+
+// The request line and headers sent upstream (the body follows as received). Sets `problem` when the
+// target or an extra header could not be sent as given.
+std::string forwarded_head(const Request& request, const ProxyTarget& target, std::string& problem) {
+  const std::string& path = target.target.empty() ? request.target : target.target;
+  if (path.empty() || has_control_characters(path, false)) {
+    problem = "the proxy target \"" + path + "\" is not a request target";
+    return "";
+  }
+  HopByHop hop_by_hop;
+  for (const auto& [name, value] : request.headers) {
+    if (name == "connection") hop_by_hop.add_connection_header(value);
+  }
+  auto replaced = [&](std::string_view name) {
+    for (const auto& extra : target.extra_headers) {
+      if (iequals(extra.first, name)) return true;
+    }
+    return false;
+  };
+  std::string head = request.method + " " + path + " HTTP/1.1\r\n";
+  auto add = [&head](std::string_view name, std::string_view value) {
+    head.append(name).append(": ").append(value).append("\r\n");
+  };
+  std::string forwarded_for;
+  for (const auto& [name, value] : request.headers) {
+    // Expect: the body goes out whole, with the headers; Content-Length: set below for that body.
+    if (hop_by_hop.contains(name) || name == "expect" || name == "content-length" || name == "x-forwarded-proto" ||
+        name == "x-forwarded-host" || replaced(name)) {
+      continue;
+    }
+    if (name == "x-forwarded-for") {
+      forwarded_for += (forwarded_for.empty() ? "" : ", ") + value;
+      continue;
+    }
+    add(name, value);
+  }
+  if (!request.peer.empty()) forwarded_for += (forwarded_for.empty() ? "" : ", ") + request.peer;
+  if (!forwarded_for.empty() && !replaced("x-forwarded-for")) add("x-forwarded-for", forwarded_for);
+  if (!replaced("x-forwarded-proto")) add("x-forwarded-proto", "http");
+  const std::string* host = request.header("host");
+  if (host && !replaced("x-forwarded-host")) add("x-forwarded-host", *host);
+  for (const auto& [name, value] : target.extra_headers) {
+    if (name.empty() || has_control_characters(name, false) || name.find(':') != std::string::npos ||
+        has_control_characters(value, true)) {
+      problem = "the proxy's extra header \"" + name + "\" cannot be sent: a name is a token, a value one line";
+      return "";
+    }
+    add(name, value);
+  }
+  const bool body_expected = request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
+  if (!request.body.empty() || body_expected) add("content-length", std::to_string(request.body.size()));
+  head += "\r\n";
+  return head;
+}
+
+Response default_error_response(ProxyOutcome outcome, const std::string& detail) {
+  return Response::json(outcome == ProxyOutcome::timed_out ? 504 : 502,
+                        boost::json::serialize(boost::json::object{{"error", detail}}));
+}
+
+// One exchange: the state of the upstream connection and of the answer passing through.
+class Relay {
+ public:
+  Relay(ProxyClient& client, const ProxyTarget& target, UpstreamPool& pool, const asio::any_io_executor& executor)
+      : client_(client),
+        target_(target),
+        pool_(pool),
+        key_(target.upstream.host, target.upstream.port),
+        name_(target.upstream.host + ":" + std::to_string(target.upstream.port)),
+        upstream_(executor),
+        timer_(executor) {}
+  // The exchange is over, however it ended (the server stopping included): the upstream connection
+  // closes (unless it went back to the pool), then on_done learns how it went.
+  ~Relay();
+
+  asio::awaitable<Relayed> run();
+
+ private:
+  enum class Read { data, end, failed, malformed, timed_out, client_gone };
+
+  asio::awaitable<bool> connect(const tcp::endpoint& endpoint);
+  asio::awaitable<Read> send_request_and_read_header();
+  asio::awaitable<Read> read_more();
+  asio::awaitable<Relayed> relay_answer();
+  void new_parser();
+  bool parse();
+  // Puts a connection whose answer is complete (and may carry another) back in the pool.
+  void release_upstream();
+  Relayed fail(ProxyOutcome outcome, const std::string& detail);
+  Relayed failed_before_answer(Read read);
+
+  ProxyClient& client_;
+  const ProxyTarget& target_;
+  UpstreamPool& pool_;
+  const UpstreamPool::Key key_;
+  const std::string name_;  // "127.0.0.1:8001", for messages
+  std::string head_;        // the forwarded request line and headers
+  tcp::socket upstream_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;  // upstream bytes not parsed yet
+  std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_;
+  std::vector<char> piece_;  // the body bytes parsed and not yet written to the client
+  size_t filled_ = 0;
+  size_t read_bytes_ = kFirstReadBytes;
+  size_t received_ = 0;       // upstream bytes on this connection
+  bool watch_client_ = true;  // off once the client's next request is waiting in its socket
+  std::string why_;           // what went wrong upstream, for messages
+  // What the exchange comes to if it is abandoned (the server stopping) before it ends.
+  ProxyOutcome outcome_ = ProxyOutcome::client_gone;
+};
+
+asio::awaitable<Relayed> Relay::run() {
+  boost::system::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(target_.upstream.host, ec);
+  if (ec) co_return fail(ProxyOutcome::upstream_unreachable, "upstream " + name_ + " is not an IP address and port");
+  const tcp::endpoint endpoint(address, target_.upstream.port);
+  std::string problem;
+  head_ = forwarded_head(client_.request, target_, problem);
+  if (!problem.empty()) co_return fail(ProxyOutcome::upstream_failed, problem);
+  for (bool first = true;; first = false) {
+    // A pooled connection the upstream closed meanwhile is tried once more on a fresh one, as long
+    // as nothing came back on it (so the request cannot have been answered).
+    bool reused = false;
+    if (first) {
+      files::UniqueFd idle = pool_.take(key_);
+      if (idle.get() >= 0) {
+        upstream_.assign(endpoint.protocol(), idle.release(), ec);
+        reused = !ec;
+      }
+    }
+    if (!reused && !co_await connect(endpoint)) {
+      co_return fail(ProxyOutcome::upstream_unreachable, "upstream " + name_ + " cannot be reached: " + why_);
+    }
+    upstream_.non_blocking(true, ec);
+    const Read read = co_await send_request_and_read_header();
+    if (read == Read::data) break;
+    if (reused && received_ == 0 && (read == Read::end || read == Read::failed)) {
+      upstream_.close(ec);
+      buffer_.clear();
+      continue;
+    }
+    co_return failed_before_answer(read);
+  }
+  co_return co_await relay_answer();
+}
+
+asio::awaitable<bool> Relay::connect(const tcp::endpoint& endpoint) {
+  upstream_ = tcp::socket(upstream_.get_executor());
+  received_ = 0;
+  timer_.expires_after(kConnectTimeout);
+  auto result = co_await (upstream_.async_connect(endpoint, kTuple) || timer_.async_wait(kTuple));
+  if (result.index() == 1) {
+    why_ = "no connection within " + std::to_string(kConnectTimeout.count()) + " s";
+    co_return false;
+  }
+  if (auto [ec] = std::get<0>(result); ec) {
+    why_ = ec.message();
+    co_return false;
+  }
+  boost::system::error_code ignored;
+  upstream_.set_option(tcp::no_delay(true), ignored);
+  co_return true;
+}
+
+void Relay::new_parser() {
+  parser_.emplace();
+  parser_->body_limit(boost::none);
+  parser_->header_limit(std::uint32_t(client_.max_header_bytes));
+  parser_->skip(client_.head);  // the answer to HEAD has headers only, whatever they say
+}
+
+asio::awaitable<Relay::Read> Relay::send_request_and_read_header() {
+  timer_.expires_after(target_.response_timeout);
+  const std::array<asio::const_buffer, 2> request{asio::buffer(head_), asio::buffer(client_.request.body)};
+  auto sent = co_await (asio::async_write(upstream_, request, kTuple) || timer_.async_wait(kTuple));
+  if (sent.index() == 1) co_return Read::timed_out;
+  if (auto [ec, bytes] = std::get<0>(sent); ec) {
+    why_ = ec.message();
+    co_return Read::failed;
+  }
+  new_parser();
+  while (true) {
+    if (!parse()) co_return Read::malformed;
+    if (parser_->is_header_done()) {
+      if (parser_->get().result_int() / 100 != 1) co_return Read::data;
+      new_parser();  // an interim answer (100 Continue, 103 Early Hints): the final one follows
+      continue;
+    }
+    const Read read = co_await read_more();
+    if (read != Read::data) co_return read;
+  }
+}
+
+// Reads what the upstream has sent into buffer_, waiting for it (at most response_timeout) while
+// watching for the client leaving: a socket that turns readable with nothing to read.
+asio::awaitable<Relay::Read> Relay::read_more() {
+  tcp::socket& client = client_.stream.socket();
+  while (true) {
+    boost::system::error_code ec;
+    const size_t bytes = upstream_.read_some(buffer_.prepare(read_bytes_), ec);
+    if (!ec) {
+      if (bytes == read_bytes_) read_bytes_ = std::min(2 * read_bytes_, kPieceBytes);
+      buffer_.commit(bytes);
+      received_ += bytes;
+      co_return Read::data;
+    }
+    if (ec == asio::error::eof) co_return Read::end;
+    if (ec != asio::error::would_block && ec != asio::error::try_again) {
+      why_ = ec.message();
+      co_return Read::failed;
+    }
+    timer_.expires_after(target_.response_timeout);
+    if (!watch_client_) {
+      auto woken = co_await (upstream_.async_wait(tcp::socket::wait_read, kTuple) || timer_.async_wait(kTuple));
+      if (woken.index() == 1) co_return Read::timed_out;
+      continue;
+    }
+    auto woken = co_await (upstream_.async_wait(tcp::socket::wait_read, kTuple) ||
+                           client.async_wait(tcp::socket::wait_read, kTuple) || timer_.async_wait(kTuple));
+    if (woken.index() == 2) co_return Read::timed_out;
+    if (woken.index() == 1) {
+      char byte;
+      const ssize_t peeked = ::recv(client.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EINTR)) co_return Read::client_gone;
+      if (peeked > 0) watch_client_ = false;  // a pipelined request: it waits its turn
+    }
+  }
+}
+
+// Feeds the buffered upstream bytes to the parser, the body going into piece_ after filled_; stops
+// when all is parsed, the piece is full or the answer is complete. False for a malformed answer.
+bool Relay::parse() {
+  while (buffer_.size() > 0 && !parser_->is_done()) {
+    auto& body = parser_->get().body();
+    const bool header_done = parser_->is_header_done();
+    if (header_done) {
+      if (piece_.empty()) {
+        // As large as the body when it is smaller than a piece.
+        const auto length = parser_->content_length_remaining();
+        piece_.resize(length ? std::clamp<size_t>(*length, 1, kPieceBytes) : kPieceBytes);
+      }
+      if (filled_ == piece_.size()) return true;
+      body.data = piece_.data() + filled_;
+      body.size = piece_.size() - filled_;
+    }
+    beast::error_code ec;
+    const size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (header_done) filled_ = piece_.size() - body.size;
+    if (ec == bhttp::error::need_more) return true;
+    if (ec && ec != bhttp::error::need_buffer) {
+      why_ = ec.message();
+      return false;
+    }
+    if (used == 0 && !ec) return true;
+  }
+  return true;
+}
+
+Relayed Relay::fail(ProxyOutcome outcome, const std::string& detail) {
+  outcome_ = outcome;
+  Response answer = target_.error_response ? target_.error_response(outcome, detail) : default_error_response(outcome, detail);
+  GH_CHECK(!answer.proxy);
+  return Relayed{.keep_alive = client_.keep_alive, .answer = std::move(answer)};
+}
+
+Relayed Relay::failed_before_answer(Read read) {
+  switch (read) {
+    case Read::client_gone: outcome_ = ProxyOutcome::client_gone; return Relayed{};
+    case Read::timed_out:
+      return fail(ProxyOutcome::timed_out, "upstream " + name_ + " sent no answer within " +
+                                               std::to_string(target_.response_timeout.count()) + " s");
+    case Read::end: return fail(ProxyOutcome::upstream_failed, "upstream " + name_ + " closed the connection without answering");
+    case Read::malformed: return fail(ProxyOutcome::upstream_failed, "upstream " + name_ + " sent a malformed answer: " + why_);
+    case Read::failed:
+    case Read::data: break;
+  }
+  return fail(ProxyOutcome::upstream_failed, "upstream " + name_ + " failed: " + why_);
+}
+
+// Sends the upstream's status and headers, then the body piece by piece as it arrives.
+asio::awaitable<Relayed> Relay::relay_answer() {
+  const auto& upstream = parser_->get();
+  Response head;
+  head.status = int(upstream.result_int());
+  HopByHop hop_by_hop;
+  for (const auto& field : upstream) {
+    if (field.name() == bhttp::field::connection) hop_by_hop.add_connection_header(field.value());
+  }
+  for (const auto& field : upstream) {
+    if (!hop_by_hop.contains(field.name_string())) head.headers.emplace_back(field.name_string(), field.value());
+  }
+  const bool bodyless = client_.head || head.status == 204 || head.status == 304;
+  bool keep_alive = client_.keep_alive;
+  bool chunked = false;
+  if (!bodyless && !parser_->content_length()) {
+    chunked = !client_.http10;
+    keep_alive = keep_alive && chunked;  // otherwise only the end of the connection ends the body
+  }
+  ProxiedHeader message;
+  message.version(11);
+  message.result(unsigned(head.status));
+  message.reason(upstream.reason());
+  client_.finish_header(message, head, keep_alive);
+  if (chunked) message.chunked(true);
+  bhttp::response_serializer<bhttp::buffer_body> serializer(message);
+  while (true) {
+    if (!parse()) {
+      outcome_ = ProxyOutcome::upstream_failed;
+      co_return Relayed{};
+    }
+    const bool done = parser_->is_done();
+    if (done) release_upstream();  // before the client has the end, so its next request can reuse it
+    if (filled_ > 0 || done || !serializer.is_header_done()) {
+      // Whatever has arrived goes out at once (with the header, the first time).
+      message.body().data = filled_ > 0 ? piece_.data() : nullptr;
+      message.body().size = filled_;
+      message.body().more = !done;
+      client_.stream.expires_after(client_.send_timeout);
+      // With no body yet, the header alone (a serializer with no data to give writes nothing).
+      const bool header_only = filled_ == 0 && !done;
+      serializer.split(header_only);
+      auto [ec, bytes] = header_only ? co_await bhttp::async_write_header(client_.stream, serializer, kTuple)
+                                     : co_await bhttp::async_write(client_.stream, serializer, kTuple);
+      filled_ = 0;
+      if (ec && ec != bhttp::error::need_buffer) {
+        outcome_ = ProxyOutcome::client_gone;
+        co_return Relayed{};
+      }
+      if (done) break;
+      continue;
+    }
+    Read read = co_await read_more();
+    if (read == Read::end && parser_->need_eof()) {
+      beast::error_code ec;
+      parser_->put_eof(ec);
+      if (!ec) continue;
+    }
+    if (read != Read::data) {
+      // Mid-body: the client's connection ends without the body's end, so it sees the failure.
+      outcome_ = read == Read::client_gone ? ProxyOutcome::client_gone
+                 : read == Read::timed_out ? ProxyOutcome::timed_out
+                                           : ProxyOutcome::upstream_failed;
+      co_return Relayed{};
+    }
+  }
+  outcome_ = ProxyOutcome::completed;
+  co_return Relayed{.keep_alive = keep_alive, .answer = std::nullopt};
+}
+
+void Relay::release_upstream() {
+  if (!upstream_.is_open() || !parser_->keep_alive() || buffer_.size() > 0) return;
+  boost::system::error_code ec;
+  const int socket = upstream_.release(ec);
+  if (!ec) pool_.give_back(key_, files::UniqueFd(socket));
+}
+
+Relay::~Relay() {
+  boost::system::error_code ignored;
+  upstream_.close(ignored);
+  if (!target_.on_done) return;
+  try {
+    target_.on_done(outcome_);
+  } catch (const std::exception& error) {
+    GH_LOG(error) << "proxy on_done: " << error.what();
+  }
+}
+
+}  // namespace
+
+asio::awaitable<Relayed> relay(ProxyClient client, const ProxyTarget& target, UpstreamPool& pool) {
+  Relay relay(client, target, pool, co_await asio::this_coro::executor);
+  co_return co_await relay.run();
+}
+
+}  // namespace gatehouse::http
