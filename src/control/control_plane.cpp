@@ -55,10 +55,10 @@ struct ControlPlane::Impl {
   // The mirror sees its own paths: "/hub/api/models/x" arrives as "/api/models/x".
   http::Response handle_hub(const http::Request& request) {
     http::Request inner = request;
-    inner.path = request.path.substr(kHubPrefix.size());
-    inner.target = request.target.substr(kHubPrefix.size());
-    if (inner.path.empty()) inner.path = "/";
-    if (inner.target.empty() || inner.target.front() != '/') inner.target.insert(0, "/");
+    const std::string_view path = std::string_view(request.path).substr(kHubPrefix.size());
+    const std::string_view target = std::string_view(request.target).substr(kHubPrefix.size());
+    inner.path = path.empty() ? "/" : std::string(path);
+    inner.target = target.starts_with('/') ? std::string(target) : std::string("/").append(target);
     if (std::optional<http::Response> preflight = mirror_cors->preflight(inner)) return std::move(*preflight);
     http::Response response = mirror->handle(inner);
     mirror_cors->apply(inner, response);
@@ -100,10 +100,10 @@ ControlPlane::ControlPlane(ControlPlaneOptions options) : impl_(std::make_unique
     local.events = events;
     impl.executor = std::make_unique<LocalExecutor>(std::move(local));
   } else {
-    KubernetesOptions kube;
-    kube.context = opts.kube_context;
-    kube.namespace_name = opts.kube_namespace;
-    kube.base_domain = opts.public_base;
+    KubernetesExecutorOptions kube;
+    if (!opts.kube_context.empty()) kube.context = opts.kube_context;
+    kube.manifests.namespace_name = opts.kube_namespace;
+    kube.manifests.base_domain = opts.public_base;
     kube.events = events;
     impl.executor = std::make_unique<KubernetesExecutor>(std::move(kube));
   }

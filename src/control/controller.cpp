@@ -375,13 +375,8 @@ std::optional<std::string> Controller::export_value(const DeploymentRecord& memb
 
 void Controller::set_status(const DeploymentRecord& record, const std::string& status, const std::string& error) {
   store_.set_status(record.uuid, status, error);
-  if (status == kFailed) {
-    store_.append_log({record.uuid, "Monitor", "error", error});
-  } else if (status == kMonitoring) {
-    store_.append_log({record.uuid, "Monitor", "nominal", "serving at " + record.public_host});
-  } else if (status == kCompleted) {
-    store_.append_log({record.uuid, "Directive", "commission/completed", "job finished"});
-  }
+  // Every change of status is a step of the log; the executor logs its own steps besides.
+  store_.append_log({record.uuid, "Status", status, error.empty() ? "deployment '" + record.deployment_name + "' is " + status : error});
 }
 
 }  // namespace gatehouse::control

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -96,6 +97,12 @@ class Executor {
   virtual std::vector<ReplicaAddress> ready_replicas(const std::string& uuid) const = 0;
   // Output lines numbered above `after_seq`, at most the last `tail` of them.
   virtual std::vector<OutputLine> output(const std::string& uuid, uint64_t after_seq, size_t tail) const = 0;
+  // The fields of the recipe this executor does not act on, for the digest: the OCI-only ones and
+  // those it has no equivalent for.
+  virtual std::vector<std::string> unapplied_fields(const Recipe& recipe) const = 0;
 };
+
+// recipe.oci_only_fields, then those of `ignored` that the recipe holds.
+std::vector<std::string> unapplied_fields(const Recipe& recipe, std::initializer_list<std::string_view> ignored);
 
 }  // namespace gatehouse::control

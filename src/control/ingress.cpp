@@ -80,9 +80,9 @@ std::optional<http::Response> Ingress::route(const http::Request& request) {
     if (found == table->by_name.end()) {
       return http::openai_error(404, "no deployment named '" + name + "'; GET /deployment/ lists the deployments");
     }
-    std::string target(rest.substr(end));
-    if (target.empty() || target.front() != '/') target.insert(0, "/");
-    return forward(request, found->second, std::move(target));
+    const std::string_view target = rest.substr(end);
+    return forward(request, found->second,
+                   target.starts_with('/') ? std::string(target) : std::string("/").append(target));
   }
   return std::nullopt;
 }

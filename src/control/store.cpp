@@ -67,9 +67,11 @@ CREATE TABLE deployments (
   group_id TEXT,
   sub_deployment_name TEXT
 );
--- Names are unique among commissioned deployments; decommissioning frees a name. An index rather
--- than a check in code, so that two concurrent inserts cannot both win.
+-- Names, and the host names they become, are unique among commissioned deployments;
+-- decommissioning frees them. Indexes rather than a check in code, so that two concurrent inserts
+-- cannot both win.
 CREATE UNIQUE INDEX deployments_commissioned_name ON deployments(deployment_name) WHERE directive = 'commission';
+CREATE UNIQUE INDEX deployments_commissioned_host ON deployments(canonical_name) WHERE directive = 'commission';
 CREATE TABLE lifecycle_log (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   uuid TEXT NOT NULL,

@@ -34,16 +34,26 @@ GroupRecord read_group(const sqlite::Query& query) {
       .id = query.text(0), .name = query.text(1), .created_unix = query.integer(2), .spec_json = query.text(3)};
 }
 
-// The commissioned deployment holding `name`, if any.
-std::optional<std::string> commissioned_uuid(sqlite::Database& db, const std::string& name) {
-  auto query = db.query("SELECT uuid FROM deployments WHERE deployment_name = ? AND directive = 'commission'");
-  if (!query.bind(1, name).step()) return std::nullopt;
-  return query.text(0);
+// The commissioned deployment holding `name`, or the host name `canonical`, if any: its name and uuid.
+std::optional<std::pair<std::string, std::string>> commissioned_holder(sqlite::Database& db, const std::string& name,
+                                                                       const std::string& canonical) {
+  auto query = db.query(
+      "SELECT deployment_name, uuid FROM deployments WHERE (deployment_name = ? OR canonical_name = ?) AND "
+      "directive = 'commission'");
+  if (!query.bind(1, name).bind(2, canonical).step()) return std::nullopt;
+  return std::pair(query.text(0), query.text(1));
 }
 
-[[noreturn]] void name_taken(const std::string& name, const std::string& uuid) {
-  throw Error(ErrorCode::conflict, "a deployment named '" + name + "' already exists (uuid " + uuid +
-                                       "); undeploy it first or choose another deployment_name");
+[[noreturn]] void name_taken(const std::string& name, const std::string& canonical,
+                             const std::pair<std::string, std::string>& holder) {
+  const auto& [held_name, uuid] = holder;
+  if (held_name == name) {
+    throw Error(ErrorCode::conflict, "a deployment named '" + name + "' already exists (uuid " + uuid +
+                                         "); undeploy it first or choose another deployment_name");
+  }
+  throw Error(ErrorCode::conflict, "deployment '" + held_name + "' (uuid " + uuid + ") already has the host name '" +
+                                       canonical + "' that '" + name +
+                                       "' becomes; undeploy it first or choose another deployment_name");
 }
 
 [[noreturn]] void no_deployment(const std::string& uuid) {
@@ -64,7 +74,9 @@ void Store::insert_deployment(const DeploymentRecord& record) {
   // The partial unique index is what guarantees one commissioned holder of a name; this look-up
   // only finds which deployment holds it, for the message.
   if (record.directive == "commission") {
-    if (auto holder = commissioned_uuid(impl_->db, record.deployment_name)) name_taken(record.deployment_name, *holder);
+    if (auto holder = commissioned_holder(impl_->db, record.deployment_name, record.canonical_name)) {
+      name_taken(record.deployment_name, record.canonical_name, *holder);
+    }
   }
   if (impl_->db.query("SELECT 1 FROM deployments WHERE uuid = ?").bind(1, record.uuid).step()) {
     throw Error(ErrorCode::conflict, "a deployment with uuid '" + record.uuid + "' already exists");
@@ -120,11 +132,12 @@ void Store::set_status(const std::string& uuid, const std::string& status, const
 void Store::set_directive(const std::string& uuid, const std::string& directive) {
   std::lock_guard lock(impl_->mutex);
   sqlite::Transaction transaction(impl_->db);
-  auto current = impl_->db.query("SELECT deployment_name, directive FROM deployments WHERE uuid = ?");
+  auto current = impl_->db.query("SELECT deployment_name, directive, canonical_name FROM deployments WHERE uuid = ?");
   if (!current.bind(1, uuid).step()) no_deployment(uuid);
   const std::string name = current.text(0);
   if (directive == "commission" && current.text(1) != "commission") {
-    if (auto holder = commissioned_uuid(impl_->db, name)) name_taken(name, *holder);
+    const std::string canonical = current.text(2);
+    if (auto holder = commissioned_holder(impl_->db, name, canonical)) name_taken(name, canonical, *holder);
   }
   impl_->db.query("UPDATE deployments SET directive = ? WHERE uuid = ?").bind(1, directive).bind(2, uuid).run();
   transaction.commit();

@@ -5,18 +5,12 @@
 #include <algorithm>
 
 #include "base/error.h"
+#include "http/percent_encoding.h"
 
 namespace gatehouse::http {
 namespace {
 
 [[noreturn]] void invalid(const std::string& message) { throw Error(ErrorCode::invalid_argument, message); }
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool starts_with_nocase(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && strncasecmp(text.data(), prefix.data(), prefix.size()) == 0;
@@ -78,23 +72,6 @@ FormFields parse_multipart(std::string_view body, const std::string& boundary) {
 }
 
 }  // namespace
-
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size() || hex_value(text[i + 1]) < 0 || hex_value(text[i + 2]) < 0) {
-      invalid("malformed percent-escape at byte " + std::to_string(i) + ": '%' must be followed by two hex digits");
-    }
-    out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
-    i += 2;
-  }
-  return out;
-}
 
 FormFields parse_urlencoded(std::string_view text) {
   FormFields fields;

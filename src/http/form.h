@@ -13,9 +13,6 @@ namespace gatehouse::http {
 
 using FormFields = std::vector<std::pair<std::string, std::string>>;
 
-// Decodes %XX escapes ('+' stays '+'); throws invalid_argument on a malformed escape.
-std::string percent_decode(std::string_view text);
-
 // "a=1&b=x+y" -> {a: "1", b: "x y"}: names and values percent-decoded, '+' as a space.
 FormFields parse_urlencoded(std::string_view text);
 

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "base/error.h"
+#include "http/percent_encoding.h"
 
 namespace gatehouse::http {
 namespace {
@@ -23,30 +24,6 @@ std::vector<std::string_view> split_segments(std::string_view path) {
   }
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// nullopt for a malformed escape ('%' not followed by two hex digits).
-std::optional<std::string> percent_decoded(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    const int high = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-    const int low = high >= 0 ? hex_value(text[i + 2]) : -1;
-    if (low < 0) return std::nullopt;
-    out.push_back(char(high * 16 + low));
-    i += 2;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -100,7 +77,7 @@ bool Router::matches(const Route& route, const std::vector<std::string_view>& se
     }
     if (segments[i].empty()) return false;
     if (!params) continue;
-    std::optional<std::string> value = percent_decoded(segments[i]);
+    std::optional<std::string> value = try_percent_decode(segments[i]);
     if (!value) return false;
     params->values.emplace_back(expected.text, std::move(*value));
   }

@@ -13,7 +13,6 @@ constexpr size_t kMaxPathLength = 4096;
 [[noreturn]] void invalid(const std::string& message) { throw Error(ErrorCode::invalid_argument, message); }
 
 bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
-bool is_hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
 bool has_control(std::string_view text) {
   for (char c : text) if (is_control(c)) return true;
@@ -218,28 +217,6 @@ std::string percent_encode(std::string_view text, bool keep_slash) {
       out.push_back(kDigits[byte >> 4]);
       out.push_back(kDigits[byte & 0xF]);
     }
-  }
-  return out;
-}
-
-std::string percent_decode(std::string_view text) {
-  auto value = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return c - 'A' + 10;
-  };
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size() || !is_hex_digit(text[i + 1]) || !is_hex_digit(text[i + 2])) {
-      invalid("malformed percent-escape in " + quoted_for_message(text) + ": '%' must be followed by two hex digits");
-    }
-    out.push_back(static_cast<char>(value(text[i + 1]) * 16 + value(text[i + 2])));
-    i += 2;
   }
   return out;
 }

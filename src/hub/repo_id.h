@@ -58,7 +58,5 @@ std::string quoted_for_message(std::string_view text);
 // Python's urllib.parse.quote: keeps A-Za-z0-9 and "_.-~" (plus '/' when keep_slash) and writes
 // every other byte as %XX (uppercase hex).
 std::string percent_encode(std::string_view text, bool keep_slash);
-// Decodes %XX escapes ('+' stays '+'); throws invalid_argument on a malformed escape.
-std::string percent_decode(std::string_view text);
 
 }  // namespace gatehouse::hub

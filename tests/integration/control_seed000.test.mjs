@@ -149,10 +149,13 @@ test('the seed: secret, recipe, chat through the ingress with the openai SDK', a
 test('the seed recipe with a token that has no access ends failed with a readable gated-repo error', async () => {
   const secret = { secrets_payload: [{ name: 'wrong-secret', action: 'create', type: 'opaque', data: { 'hf-token': OTHER_TOKEN } }] };
   assert.equal((await api(plane.url, token, 'POST', '/secrets/', secret)).status, 200);
+  // A cache of its own: with the first test's files cached, huggingface_hub (and Gatehouse) would serve them after the
+  // Hub refused the token, as a container with its own disk would not.
   const recipe = seedRecipe({
     deployment_name: 'vllm-wrong-token',
     recipe_environment_secrets: [{ envvar_name: 'HF_TOKEN', secret_name: 'wrong-secret', secret_key: 'hf-token' }],
   });
+  recipe.recipe_container_env.push({ key: 'HF_HUB_CACHE', value: path.join(dataDir, '..', 'wrong-token-cache') });
   const deployed = await api(plane.url, token, 'POST', '/deployment/', recipe);
   assert.equal(deployed.status, 201, deployed.text);
   const uuid = deployed.json.deployment_uuid;

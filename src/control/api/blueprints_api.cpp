@@ -120,13 +120,14 @@ http::Response BlueprintsApi::handle(const http::Request& request) {
     return field_error(error.parameter(), error.what());
   } catch (const Error& error) {
     const int status = http::status_for(error.code());
-    if (status >= 500) GH_LOG(error) << request.method << " " << request.path << ": " << error.what();
+    if (status >= 500) {
+      GH_LOG(error) << request.method << " " << request.path << ": " << error.what();
+    }
     return detail(status, error.what());
   }
 }
 
 http::Response BlueprintsApi::dispatch(const http::Request& request) {
-  std::optional<http::RouteMatch> match = router_.match(request);
   const bool is_login = request.path == "/login" || request.path == "/login/";
   if (is_login) {
     if (request.method != "POST") return detail(405, "Method \"" + request.method + "\" not allowed.");
@@ -135,21 +136,27 @@ http::Response BlueprintsApi::dispatch(const http::Request& request) {
   std::optional<std::string_view> token = http::authorization_credentials(request, {"Token", "Bearer"});
   if (!token) return unauthenticated("Authentication credentials were not provided.");
   if (!store_.user_for_token(SecretString(std::string(*token)))) return unauthenticated("Invalid token.");
-  if (!match) return detail(404, "Not found.");
-  if (!match->handler) {
-    http::Response response = detail(405, "Method \"" + request.method + "\" not allowed.");
-    response.set_header("Allow", match->allowed_methods);
-    return response;
+  http::RouteMatch match = router_.find(request.method, request.path);
+  switch (match.kind) {
+    case http::RouteMatch::Kind::found:
+      return (*match.handler)(request, match.params);
+    case http::RouteMatch::Kind::method_not_allowed: {
+      http::Response response = detail(405, "Method \"" + request.method + "\" not allowed.");
+      response.set_header("Allow", match.allow_header());
+      return response;
+    }
+    case http::RouteMatch::Kind::no_such_path:
+      break;
   }
-  return (*match->handler)(request, match->params);
+  return detail(404, "Not found.");
 }
 
 http::Response BlueprintsApi::login(const http::Request& request) {
-  const std::string client = request.peer.substr(0, request.peer.rfind(':'));
-  if (std::optional<std::chrono::seconds> wait = throttle_.retry_after(client)) {
+  const std::string& client = request.peer;
+  if (const std::chrono::seconds wait = throttle_.retry_after(client); wait.count() > 0) {
     http::Response response = detail(429, "Request was throttled. Expected available in " +
-                                              std::to_string(wait->count()) + " seconds.");
-    response.set_header("Retry-After", std::to_string(wait->count()));
+                                              std::to_string(wait.count()) + " seconds.");
+    response.set_header("Retry-After", std::to_string(wait.count()));
     return response;
   }
   http::FormFields fields;
@@ -279,7 +286,7 @@ http::Response BlueprintsApi::post_deployment(const http::Request& request, cons
 http::Response BlueprintsApi::undeploy(const http::Request& request, const Params& params) {
   std::string uuid;
   std::string group_id;
-  if (auto found = params.find("uuid"); found != params.end()) uuid = found->second;
+  if (const std::string* found = params.find("uuid")) uuid = *found;
   if (!request.body.empty()) {
     bj::value body = json_body(request);
     const bj::object& object = require_object(body);
@@ -308,13 +315,13 @@ http::Response BlueprintsApi::undeploy(const http::Request& request, const Param
 
 http::Response BlueprintsApi::logs(const http::Request& request, const Params& params) {
   const size_t tail = tail_parameter(request, 1000);
-  auto found = params.find("uuid");
-  if (found == params.end()) {
+  const std::string* uuid = params.find("uuid");
+  if (!uuid) {
     bj::array items;
     for (const LogEntry& entry : store_.logs("", 0, tail)) items.push_back(log_item(entry));
     return json_response(200, items);
   }
-  DeploymentRecord record = find_deployment(found->second);
+  DeploymentRecord record = find_deployment(*uuid);
   if (truthy(query_value(request, "follow"))) return follow_logs(record, tail);
   bj::array lifecycle;
   for (const LogEntry& entry : store_.logs(record.uuid, 0, tail)) lifecycle.push_back(log_item(entry));
@@ -331,7 +338,7 @@ http::Response BlueprintsApi::logs(const http::Request& request, const Params& p
 
 // Newline-delimited JSON, one object per lifecycle entry ("type": "lifecycle") or output line
 // ("type": "output"), starting with the last `tail` of each, until the client leaves or the
-// deployment is gone and everything was sent.
+// deployment is undeployed or finished and everything was sent.
 http::Response BlueprintsApi::follow_logs(const DeploymentRecord& record, size_t tail) {
   auto stream = std::make_shared<http::ResponseStream>();
   {
@@ -361,8 +368,10 @@ http::Response BlueprintsApi::follow_logs(const DeploymentRecord& record, size_t
       }
       first_tail = size_t(-1);
       if (!chunk.empty()) stream->write(std::move(chunk));
+      // Done once the deployment is gone or finished and everything it wrote was sent.
       std::optional<DeploymentRecord> now = store_.find_deployment(uuid);
-      if (!now || (now->directive == "decommission" && chunk.empty())) break;
+      const bool over = !now || now->directive == "decommission" || now->status == "completed" || now->status == "failed";
+      if (over && chunk.empty()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     stream->close();
@@ -379,7 +388,9 @@ bj::object BlueprintsApi::digest(const DeploymentRecord& record) const {
   bj::object recipe = json::parse(record.recipe_json, "recipe").as_object();
   bj::array not_applied;
   try {
-    for (const std::string& field : parse_recipe(recipe).oci_only_fields) not_applied.emplace_back(field);
+    for (const std::string& field : controller_.executor().unapplied_fields(parse_recipe(recipe))) {
+      not_applied.emplace_back(field);
+    }
   } catch (const Error&) {
     // a group member's recipe still holding placeholders: nothing more to say about it
   }
@@ -387,8 +398,8 @@ bj::object BlueprintsApi::digest(const DeploymentRecord& record) const {
                   {"canonical_name", record.canonical_name},
                   {"executor", std::string(controller_.executor().name())},
                   {"not_applied_fields", std::move(not_applied)},
-                  {"not_applied_reason", "these fields manage OCI resources (shapes, node pools, OCIDs, boot volumes, "
-                                         "object storage), which this executor does not create"}};
+                  {"not_applied_reason", "this executor does not act on these fields: OCI resources (shapes, node "
+                                         "pools, OCIDs, boot volumes, object storage) and what it has no equivalent for"}};
   if (!record.last_error.empty()) data["last_error"] = record.last_error;
   return bj::object{{"deployment_uuid", record.uuid},
                     {"deployment_name", record.deployment_name},
@@ -397,9 +408,7 @@ bj::object BlueprintsApi::digest(const DeploymentRecord& record) const {
 }
 
 http::Response BlueprintsApi::digests(const http::Request&, const Params& params) {
-  if (auto found = params.find("uuid"); found != params.end()) {
-    return json_response(200, digest(find_deployment(found->second)));
-  }
+  if (const std::string* uuid = params.find("uuid")) return json_response(200, digest(find_deployment(*uuid)));
   bj::array items;
   for (const DeploymentRecord& record : store_.list_deployments()) items.push_back(digest(record));
   return json_response(200, items);
@@ -438,9 +447,9 @@ bj::object BlueprintsApi::group_item(const GroupRecord& group, const std::vector
 
 http::Response BlueprintsApi::groups(const http::Request&, const Params& params) {
   const std::vector<DeploymentRecord> all = store_.list_deployments();
-  if (auto found = params.find("id"); found != params.end()) {
-    std::optional<GroupRecord> group = store_.find_group(found->second);
-    if (!group) return detail(404, "No deployment group with id '" + found->second + "'.");
+  if (const std::string* id = params.find("id")) {
+    std::optional<GroupRecord> group = store_.find_group(*id);
+    if (!group) return detail(404, "No deployment group with id '" + *id + "'.");
     return json_response(200, group_item(*group, all));
   }
   bj::array items;

@@ -315,4 +315,12 @@ std::vector<OutputLine> KubernetesExecutor::output(const std::string& uuid, uint
   return lines;
 }
 
+// What render_manifests() has no object for yet.
+std::vector<std::string> KubernetesExecutor::unapplied_fields(const Recipe& recipe) const {
+  return control::unapplied_fields(
+      recipe, {"recipe_additional_ingress_ports", "recipe_node_selector_arch", "recipe_pod_autoscaling_params",
+               "recipe_secret_mounts", "recipe_configmaps", "pvcs", "recipe_storage_group_id",
+               "recipe_additional_ingress_annotations", "service_endpoint_subdomain", "recipe_disable_ingress"});
+}
+
 }  // namespace gatehouse::control

@@ -44,6 +44,7 @@ class KubernetesExecutor : public Executor {
   std::vector<ReplicaAddress> ready_replicas(const std::string& uuid) const override;
   // The pods' log lines (kubectl logs --timestamps), numbered by their time in nanoseconds.
   std::vector<OutputLine> output(const std::string& uuid, uint64_t after_seq, size_t tail) const override;
+  std::vector<std::string> unapplied_fields(const Recipe& recipe) const override;
 
  private:
   struct Known {

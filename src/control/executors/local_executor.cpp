@@ -75,4 +75,18 @@ std::vector<OutputLine> LocalExecutor::output(const std::string& uuid, uint64_t 
   return workload ? workload->output(after_seq, tail) : std::vector<OutputLine>{};
 }
 
+// Local processes have no cluster around them: no image pulls, GPUs, memory or storage limits,
+// volumes other than host folders, autoscaler, Prometheus or per-deployment ingress settings; and
+// only the readiness probe decides anything (a replica that dies is restarted anyway).
+std::vector<std::string> LocalExecutor::unapplied_fields(const Recipe& recipe) const {
+  return control::unapplied_fields(
+      recipe, {"recipe_container_secret_name", "recipe_host_port", "recipe_additional_ingress_ports",
+               "recipe_container_memory_size", "recipe_nvidia_gpu_count", "recipe_amd_gpu_count",
+               "recipe_ephemeral_storage_size", "recipe_shared_memory_volume_size_limit_in_mb",
+               "recipe_prometheus_enabled", "recipe_node_selector_arch", "recipe_startup_probe_params",
+               "recipe_liveness_probe_params", "recipe_pod_autoscaling_params", "recipe_secret_mounts",
+               "recipe_configmaps", "pvcs", "recipe_storage_group_id", "recipe_additional_ingress_annotations",
+               "service_endpoint_subdomain", "recipe_disable_ingress"});
+}
+
 }  // namespace gatehouse::control

@@ -53,6 +53,7 @@ class LocalExecutor : public Executor {
   // Empty for an unknown uuid.
   std::vector<ReplicaAddress> ready_replicas(const std::string& uuid) const override;
   std::vector<OutputLine> output(const std::string& uuid, uint64_t after_seq, size_t tail) const override;
+  std::vector<std::string> unapplied_fields(const Recipe& recipe) const override;
 
  private:
   std::shared_ptr<LocalWorkload> find_or_null(const std::string& uuid) const;

@@ -163,7 +163,8 @@ void LocalWorkload::prepare() {
   std::string line = "gatehouse " + join(args_, " ");
   if (!command.ignored_flags.empty()) line += " (accepted without effect here: " + join(command.ignored_flags, ", ") + ")";
   emit("Command", "initializing", line);
-  emit("Deployment", "created", is_service() ? std::to_string(replicas_.size()) + " replicas starting" : "job starting");
+  emit("Deployment", "created", is_service() ? std::to_string(replicas_.size()) + (replicas_.size() == 1 ? " replica" : " replicas") + " starting"
+                                   : "job starting");
 }
 
 void LocalWorkload::supervise() {

@@ -9,6 +9,8 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "http/auth.h"
+#include "http/form.h"
+#include "http/percent_encoding.h"
 #include "hub/mirror/byte_range.h"
 
 namespace gatehouse::hub {
@@ -40,7 +42,7 @@ std::vector<std::string> split_path(const std::string& path) {
   while (start <= path.size()) {
     size_t slash = path.find('/', start);
     std::string segment = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    segments.push_back(percent_decode(segment));
+    segments.push_back(http::percent_decode(segment));
     if (slash == std::string::npos) break;
     start = slash + 1;
   }
@@ -59,22 +61,8 @@ std::string join(const std::vector<std::string>& segments, size_t from) {
   return out;
 }
 
-// The key=value pairs of a query string or a form body, values percent-decoded ('+' as space).
-std::vector<std::pair<std::string, std::string>> form_fields(std::string_view text) {
-  std::vector<std::pair<std::string, std::string>> fields;
-  while (!text.empty()) {
-    std::string_view pair = text.substr(0, text.find('&'));
-    text.remove_prefix(std::min(text.size(), pair.size() + 1));
-    size_t equals = pair.find('=');
-    std::string value(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
-    std::replace(value.begin(), value.end(), '+', ' ');
-    fields.emplace_back(std::string(pair.substr(0, equals)), percent_decode(value));
-  }
-  return fields;
-}
-
 std::string query_value(const std::string& query, std::string_view key) {
-  for (auto& [name, value] : form_fields(query)) {
+  for (auto& [name, value] : http::parse_urlencoded(query)) {
     if (name == key) return value;
   }
   return "";
@@ -406,7 +394,7 @@ http::Response MirrorService::paths_info(Call& call) const {
     for (size_t i = 0; i < list.size(); ++i) paths.emplace_back(json::as_string(list[i], (where / "paths")[i]));
     expand = json::get_bool(object, "expand", where, false);
   } else {  // huggingface_hub sends a form: paths=a&paths=b&expand=True
-    for (auto& [key, value] : form_fields(body)) {
+    for (auto& [key, value] : http::parse_urlencoded(body)) {
       if (key == "paths") paths.push_back(std::move(value));
       if (key == "expand") expand = truthy(value);
     }

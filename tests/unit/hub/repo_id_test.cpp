@@ -1,4 +1,5 @@
 #include "hub/repo_id.h"
+#include "http/percent_encoding.h"
 
 #include <gtest/gtest.h>
 
@@ -189,13 +190,13 @@ TEST(PercentTest, EncodesLikePythonQuote) {
 }
 
 TEST(PercentTest, DecodesAndRejectsMalformed) {
-  EXPECT_EQ(percent_decode("refs%2Fpr%2F1"), "refs/pr/1");
-  EXPECT_EQ(percent_decode("refs%2fpr%2f1"), "refs/pr/1");
-  EXPECT_EQ(percent_decode("a+b"), "a+b");
-  EXPECT_EQ(percent_decode("%C3%A9"), "\xc3\xa9");
-  EXPECT_EQ(percent_decode(percent_encode("any / thing %", false)), "any / thing %");
+  EXPECT_EQ(http::percent_decode("refs%2Fpr%2F1"), "refs/pr/1");
+  EXPECT_EQ(http::percent_decode("refs%2fpr%2f1"), "refs/pr/1");
+  EXPECT_EQ(http::percent_decode("a+b"), "a+b");
+  EXPECT_EQ(http::percent_decode("%C3%A9"), "\xc3\xa9");
+  EXPECT_EQ(http::percent_decode(percent_encode("any / thing %", false)), "any / thing %");
   for (const char* bad : {"%", "%2", "a%zz", "%G1", "abc%"}) {
-    expect_invalid([&] { percent_decode(bad); }, "percent-escape", bad);
+    expect_invalid([&] { http::percent_decode(bad); }, "percent-escape", bad);
   }
 }
 
