@@ -88,7 +88,9 @@ SecretString ControlClient::log_in(const std::string& username) {
     password = read_hidden_line(("Password of '" + username + "' at " + url_ + " (input is hidden): ").c_str());
   }
   const SecretString secret(std::move(password));
-  ApiAnswer answer = request("POST", "/login/", json::serialize(bj::object{{"username", username}, {"password", secret.reveal()}}));
+  // A form, as DRF's obtain_auth_token is usually called.
+  ApiAnswer answer = request("POST", "/login/", "username=" + url_component(username) + "&password=" + url_component(secret.reveal()),
+                             "application/x-www-form-urlencoded");
   if (answer.status == 400) {
     const Error refusal = error_for(answer, "the control plane at " + url_ + " refused the login of '" + username + "'");
     throw Error(ErrorCode::unauthenticated, std::string(refusal.what()) + "; check GATEHOUSE_PASSWORD, or set GATEHOUSE_API_TOKEN");
@@ -101,23 +103,25 @@ SecretString ControlClient::log_in(const std::string& username) {
   return SecretString(std::string(token.as_string()));
 }
 
-http::ClientRequest ControlClient::make_request(const std::string& method, std::string_view path, std::string body) const {
+http::ClientRequest ControlClient::make_request(const std::string& method, std::string_view path, std::string body,
+                                                std::string_view content_type) const {
   http::ClientRequest request;
   request.method = method;
   request.url = http::url_join(url_, path);
   request.headers.emplace_back("Accept", "application/json");
   if (!token_.empty()) request.headers.emplace_back("Authorization", "Token " + token_.reveal());
-  if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+  if (!body.empty()) request.headers.emplace_back("Content-Type", std::string(content_type));
   request.body = std::move(body);
   request.max_body_bytes = kMaxAnswerBytes;
   request.low_speed_timeout = std::chrono::seconds(120);  // a deploy may take a while to answer
   return request;
 }
 
-ApiAnswer ControlClient::request(const std::string& method, std::string_view path, std::string body) {
+ApiAnswer ControlClient::request(const std::string& method, std::string_view path, std::string body,
+                                 std::string_view content_type) {
   http::ClientResponse response;
   try {
-    response = http_.send(make_request(method, path, std::move(body)));
+    response = http_.send(make_request(method, path, std::move(body), content_type));
   } catch (const Error& error) {
     if (error.code() != ErrorCode::unavailable) throw;
     throw Error(ErrorCode::unavailable, "cannot reach the control plane at " + url_ +
@@ -150,7 +154,7 @@ bj::value ControlClient::post(std::string_view path, std::string body) {
 }
 
 void ControlClient::follow(std::string_view path, const std::function<void(const bj::value&)>& on_item) {
-  http::ClientRequest request = make_request("GET", path, "");
+  http::ClientRequest request = make_request("GET", path, "", "");
   request.low_speed_timeout = std::chrono::milliseconds(0);  // a quiet deployment sends nothing for long
   std::string pending;  // a line not yet complete, or an error answer's body
   int status = 0;

