@@ -1,4 +1,5 @@
-// Buffered stdin line reading and stdout writing for the --jsonl batch modes.
+// Buffered stdin line reading and stdout writing for the --jsonl batch modes, and the hidden prompt
+// that reads a token or password.
 #pragma once
 
 #include <cstdio>
