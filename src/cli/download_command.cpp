@@ -1,8 +1,5 @@
 // gatehouse download / login / whoami: the Hub client from the shell, like `hf download`,
 // `hf auth login` and `hf auth whoami`.
-#include <termios.h>
-#include <unistd.h>
-
 #include <boost/json.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -85,26 +82,6 @@ int run_download(const DownloadOptions& options) {
   return 0;
 }
 
-// The token from stdin: the terminal with echo off, or the first line of a pipe.
-std::string read_token_from_stdin() {
-  bool terminal = isatty(STDIN_FILENO);
-  termios saved{};
-  if (terminal) {
-    std::fprintf(stderr, "Hugging Face token (input is hidden): ");
-    tcgetattr(STDIN_FILENO, &saved);
-    termios quiet = saved;
-    quiet.c_lflag &= ~tcflag_t(ECHO);
-    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  }
-  std::string line;
-  read_line(stdin, line);
-  if (terminal) {
-    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-    std::fprintf(stderr, "\n");
-  }
-  return line;
-}
-
 // GET /api/whoami-v2 with the token; the account's name.
 std::string whoami(const hub::HubClientOptions& options) {
   if (!options.token) {
@@ -154,7 +131,7 @@ void add_download_command(CLI::App& app, Handler& handler) {
   CLI::App* login = app.add_subcommand("login", "Save a Hugging Face token where huggingface_hub looks for it");
   login->callback([&handler] {
     handler = [] {
-      std::optional<SecretString> token = hub::clean_token(read_token_from_stdin());
+      std::optional<SecretString> token = hub::clean_token(read_hidden_line("Hugging Face token (input is hidden): "));
       if (!token) throw Error(ErrorCode::invalid_argument, "no token given on standard input");
       hub::store_token(*token);
       std::fprintf(stderr, "token saved to %s\n", hub::token_path().c_str());

@@ -1,6 +1,8 @@
 #include "cli/line_io.h"
 
 #include <stdio.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <charconv>
@@ -53,6 +55,25 @@ int run_jsonl_lines(const std::function<std::string(std::string& line, const std
     write_out(out);
   }
   return failed ? 1 : 0;
+}
+
+std::string read_hidden_line(const char* prompt) {
+  const bool terminal = isatty(STDIN_FILENO);
+  termios saved{};
+  if (terminal) {
+    std::fprintf(stderr, "%s", prompt);
+    tcgetattr(STDIN_FILENO, &saved);
+    termios quiet = saved;
+    quiet.c_lflag &= ~tcflag_t(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  read_line(stdin, line);
+  if (terminal) {
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    std::fprintf(stderr, "\n");
+  }
+  return line;
 }
 
 }  // namespace gatehouse::cli

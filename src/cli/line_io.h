@@ -1,4 +1,5 @@
-// Buffered stdin line reading and stdout writing for the --jsonl batch modes.
+// Buffered stdin line reading and stdout writing for the --jsonl batch modes, and the hidden prompt
+// that reads a token or password.
 #pragma once
 
 #include <cstdio>
@@ -18,6 +19,10 @@ bool read_line(std::FILE* in, std::string& line);
 void append_id_array(std::string& out, const std::vector<uint32_t>& ids);
 
 void write_out(std::string_view text);
+
+// The first line of stdin: on a terminal, typed after `prompt` (written to stderr) with echo off;
+// from a pipe, read as it is.
+std::string read_hidden_line(const char* prompt);
 
 // The --jsonl batch loop: `handle` turns one stdin line (named `document`, e.g. "stdin line 3", for
 // error messages) into one output line. A line whose handler throws gatehouse::Error gets
