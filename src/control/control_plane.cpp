@@ -1,6 +1,7 @@
 #include "control/control_plane.h"
 
 #include <boost/json.hpp>
+#include <thread>
 
 #include "base/error.h"
 #include "base/json.h"
@@ -81,7 +82,7 @@ ControlPlane::ControlPlane(ControlPlaneOptions options) : impl_(std::make_unique
   http::ServerOptions server_options;
   server_options.host = opts.host;
   server_options.port = opts.port;
-  server_options.threads = opts.threads;
+  server_options.threads = opts.threads > 0 ? opts.threads : int(std::max(1u, std::thread::hardware_concurrency()));
   impl.server = std::make_unique<http::Server>(server_options, [&impl](const http::Request& request) {
     return impl.handle(request);
   });
