@@ -32,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { fixedRate, median, medians, wrk } from './load.mjs';
+import { seededRandom } from '../seeded_random.mjs';
 
 const { values: args } = parseArgs({ options: {
   bin: { type: 'string' }, dir: { type: 'string', default: '/dev/shm/gatehouse-bench-control' },
@@ -196,14 +197,7 @@ async function undeploy(plane, uuid) {
 }
 
 // ---- streaming load ----
-let state = Number(args.seed) >>> 0;
-function random() {  // mulberry32
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const random = seededRandom(args.seed);
 const promptIds = () => Array.from({ length: promptTokens }, () => 10 + Math.floor(random() * (Math.min(vocab, 128000) - 10)));
 
 // One streaming completion; resolves to {ttft ms, tokens}.

@@ -27,6 +27,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { seededRandom } from '../seeded_random.mjs';
 
 const { values: args } = parseArgs({ options: {
   bin: { type: 'string' }, dir: { type: 'string', default: '/dev/shm/gatehouse-bench' },
@@ -71,14 +72,7 @@ const model = checkpoint(shape);
 const vocab = JSON.parse(fs.readFileSync(path.join(model, 'config.json'), 'utf8')).vocab_size;
 
 // Deterministic prompts: P distinct ids each, below Llama 3's special tokens and above the tiny model's.
-let state = Number(args.seed) >>> 0;
-function random() {  // mulberry32
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const random = seededRandom(args.seed);
 function prompt() {
   const lo = 10;
   const hi = Math.min(vocab, 128000);

@@ -1,14 +1,13 @@
 // Shared by the control plane tests: `gatehouse up` started on a free port with its own data directory (and
 // stopped by the test), logging in, calling the Blueprints API, and waiting for a deployment's status.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
-import { bin } from './helpers.mjs';
+import { startListening } from './helpers.mjs';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple 42';
 export const examplesDir = fileURLToPath(new URL('../../../shared/blueprints-examples/', import.meta.url));
@@ -17,43 +16,11 @@ export function readExample(name) {
   return JSON.parse(fs.readFileSync(path.join(examplesDir, name), 'utf8'));
 }
 
-// Starts `gatehouse up --host 127.0.0.1 --port 0 --data-dir DATA ARGS`; resolves to
-// {url, port, process, stop(), kill(signal), stdout(), stderr()} once it prints `listening on URL`.
-export async function startControlPlane(dataDir, args = [], { env = {}, startupMs = 30_000 } = {}) {
-  if (!bin) throw new Error('GATEHOUSE_BIN is not set: build gatehouse and point GATEHOUSE_BIN at the binary');
-  const child = spawn(bin, ['up', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, ...args], {
-    env: { ...process.env, GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+// Starts `gatehouse up --host 127.0.0.1 --port 0 --data-dir DATA ARGS` with the admin password set (see startListening).
+export function startControlPlane(dataDir, args = [], { env = {}, startupMs = 30_000 } = {}) {
+  return startListening(['up', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, ...args], {
+    env: { GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env }, startupMs, stopMs: 10_000,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk) => { stderr += chunk; });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gatehouse up did not listen within ${startupMs} ms: ${stderr}`)), startupMs);
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      stdout += chunk;
-      const match = stdout.match(/listening on (http:\/\/\S+)/);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`gatehouse up exited ${code ?? signal} before listening: ${stderr}`));
-    });
-  }).catch(async (error) => { await stop(); throw error; });
-  return {
-    url, port: Number(new URL(url).port), process: child, stop, exited,
-    kill: (signal) => child.kill(signal), stdout: () => stdout, stderr: () => stderr,
-  };
 }
 
 // POST /login/ with a form; resolves to the token.

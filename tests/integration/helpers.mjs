@@ -1,7 +1,7 @@
-// Shared by the integration tests: the pinned oracle packages, the tokenizer folders they ship, and
-// running the gatehouse binary in its batch (--jsonl) mode.
+// Shared by the integration tests: the pinned oracle packages, the tokenizer folders they ship,
+// running the gatehouse binary in its batch (--jsonl) mode, and starting its servers.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,3 +83,50 @@ export async function checkTokenizer(folder, label, texts = corpus) {
   }
 }
 
+
+// Starts `gatehouse ARGS` (a server that prints `listening on URL` once it listens); resolves to
+// {url, port, process, exited, stop(), kill(signal), stdout(), stderr()}. stop() sends SIGTERM, then SIGKILL after
+// `stopMs`, and resolves when the process has exited. A server that exits or stays silent past `startupMs` is
+// stopped and the promise rejects with its stderr.
+export async function startListening(args, { env = {}, startupMs = 60_000, stopMs = 5000 } = {}) {
+  if (!bin) throw new Error('GATEHOUSE_BIN is not set: build gatehouse and point GATEHOUSE_BIN at the binary');
+  const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk) => { stdout += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk) => { stderr += chunk; });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), stopMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  let url;
+  try {
+    url = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`gatehouse ${args[0]} did not listen within ${startupMs} ms: ${stderr}`)),
+        startupMs);
+      child.stdout.on('data', () => {
+        const match = stdout.match(/listening on (http:\/\/\S+)/);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1].replace(/\/+$/, ''));
+        }
+      });
+      child.on('error', (error) => { clearTimeout(timer); reject(error); });
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`gatehouse ${args[0]} exited ${code ?? signal} before listening: ${stderr}`));
+      });
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    url, port: Number(new URL(url).port), process: child, exited, stop,
+    kill: (signal) => child.kill(signal), stdout: () => stdout, stderr: () => stderr,
+  };
+}

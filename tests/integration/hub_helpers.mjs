@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { bin } from './helpers.mjs';
+import { bin, startListening } from './helpers.mjs';
 
 // Tokens in the mirror's format: hf_ and 34 or more letters and digits.
 export const ALLOWED_TOKEN = 'hf_' + 'Allowed0123456789abcdefghijklmnopqrstu';
@@ -48,28 +48,9 @@ export function writeLlama2Repo(root) {
   return folder;
 }
 
-// Starts `gatehouse hub serve` with `args`; resolves to {url, port, process, stop()} once it listens.
-export async function startMirror(args, env = {}) {
-  const child = spawn(bin, ['hub', 'serve', '--port', '0', ...args], {
-    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
-  const url = await new Promise((resolve, reject) => {
-    let stdout = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const match = stdout.match(/listening on (http:\/\/[^\s]+)/);
-      if (match) resolve(match[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`gatehouse hub serve exited ${code}: ${stderr}`)));
-  });
-  const stop = () => new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.on('exit', resolve);
-    child.kill('SIGTERM');
-  });
-  return { url, port: Number(new URL(url).port), process: child, stop, stderr: () => stderr };
+// Starts `gatehouse hub serve --port 0 ARGS` (see startListening).
+export function startMirror(args, env = {}) {
+  return startListening(['hub', 'serve', '--port', '0', ...args], { env });
 }
 
 function gatehouseEnvironment({ endpoint, cache, token, env = {} }) {

