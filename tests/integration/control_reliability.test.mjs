@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { scratch } from './hub_helpers.mjs';
-import { makeLlamaCheckpoint } from './serve_helpers.mjs';
+import { makeLlamaCheckpoint, metricValue, parseMetrics } from './serve_helpers.mjs';
 import { ADMIN_PASSWORD, api, login, startControlPlane, waitForStatus } from './control_helpers.mjs';
 
 const PLANTED = 'hf_' + 'Planted7Secret9Value0123456789abcdefXYZ';
@@ -184,6 +184,20 @@ test('a planted secret value appears in no answer, log, command line or database
   assert.equal(deployed.status, 201, deployed.text);
   const uuid = deployed.json.deployment_uuid;
   const ready = await waitForStatus(plane.url, token, uuid, ['monitoring']);
+  // A client that leaves mid-stream ends the generation upstream (the ingress closes its connection).
+  const running = async () => metricValue(parseMetrics(await (await fetch(`${plane.url}/deployments/planted-model/metrics`)).text()),
+    'vllm:num_requests_running');
+  const leaving = new AbortController();
+  const left = await fetch(`${plane.url}/deployments/planted-model/v1/completions`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, signal: leaving.signal,
+    body: JSON.stringify({ model, prompt: 'Once upon a time', max_tokens: 2000, stream: true, ignore_eos: true }),
+  });
+  await left.body.getReader().read();
+  assert.equal(await running(), 1);
+  leaving.abort();
+  const cancelDeadline = Date.now() + 2000;
+  while (await running() !== 0 && Date.now() < cancelDeadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(await running(), 0, 'the generation went on after its client left');
   // A streaming request, then the replica is killed mid-stream: the client sees an error, not a clean end.
   const response = await fetch(`${plane.url}/deployments/planted-model/v1/completions`, {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
