@@ -132,7 +132,8 @@ std::vector<std::string> map_tgi_flags(const Recipe& recipe, const std::vector<s
   std::vector<std::string_view> given;
   for (size_t i = 0; i < launcher_args.size(); ++i) {
     auto [flag, inline_value] = split_flag(launcher_args[i]);
-    const auto* known = std::find_if(kTgiFlags.begin(), kTgiFlags.end(), [&](const TgiFlag& f) { return f.flag == flag; });
+    const auto* known = std::find_if(kTgiFlags.begin(), kTgiFlags.end(),
+                                     [&flag = flag](const TgiFlag& f) { return f.flag == flag; });
     if (known == kTgiFlags.end()) {
       throw InvalidParameter(std::string(kArgsField),
                              "'" + launcher_args[i] + "' is not a text-generation-launcher flag the local executor knows; it maps "
