@@ -181,11 +181,22 @@ void write_double(std::string& out, double value) {
     out += "null";
     return;
   }
+  // Python's repr: the shortest digits that read back the same, written out in full for
+  // exponents from -4 to 15 (500000.0, 0.0001) and in scientific notation beyond (1e+16, 1e-05).
   char text[32];
-  const auto result = std::to_chars(text, text + sizeof text, value);
+  const auto scientific = std::to_chars(text, text + sizeof text, value, std::chars_format::scientific);
+  const char* exponent_text = std::find(text, scientific.ptr, 'e') + 1;
+  if (*exponent_text == '+') ++exponent_text;  // from_chars takes a '-' only
+  int exponent = 0;
+  std::from_chars(exponent_text, scientific.ptr, exponent);
   const size_t start = out.size();
-  out.append(text, result.ptr);
-  if (out.find_first_of(".e", start) == std::string::npos) out += ".0";
+  if (exponent >= -4 && exponent < 16) {
+    const auto fixed = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed);
+    out.append(text, fixed.ptr);
+    if (out.find('.', start) == std::string::npos) out += ".0";
+  } else {
+    out.append(text, scientific.ptr);
+  }
 }
 
 void write(std::string& out, const bj::value& value);

@@ -82,6 +82,12 @@ TEST(JsonTest, SerializeWritesDoublesAsPythonDoes) {
   EXPECT_EQ(serialize(value), R"({"a":1.0,"b":-0.25,"c":-7.317563056945801,"d":1e-05,"e":[3,18446744073709551615,-2],)"
                               R"("f":"x\")" "\xc3\xa9" R"(\n","g":null,"h":true,"i":{}})");
   EXPECT_EQ(serialize(bj::value(std::numeric_limits<double>::infinity())), "null");
+  // Python's repr switches to scientific notation below 1e-4 and from 1e16 on.
+  for (const auto& [number, text] : std::vector<std::pair<double, std::string>>{
+           {500000.0, "500000.0"}, {0.0001, "0.0001"}, {1e15, "1000000000000000.0"}, {1e16, "1e+16"},
+           {1.5e-5, "1.5e-05"}, {-123456789012345680.0, "-1.2345678901234568e+17"}, {0.1, "0.1"}, {-0.0, "-0.0"}}) {
+    EXPECT_EQ(serialize(bj::value(number)), text);
+  }
   // What it writes reads back as the same value.
   EXPECT_EQ(bj::parse(serialize(value)), value);
 }
