@@ -1,5 +1,5 @@
 // Internal to the server (server.cpp and proxy_relay.cpp include it): one proxied exchange
-// (ProxyTarget in http/server.h), run by the client connection's coroutine on its strand.
+// (ProxyTarget in http/server.h), run by the client connection's coroutine on its thread.
 #pragma once
 
 #include <boost/asio.hpp>
