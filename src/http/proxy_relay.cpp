@@ -8,6 +8,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/json.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <memory>
 #include <vector>
 
@@ -172,6 +173,9 @@ class Relay {
   // ends a wait by cancelling it, so a wait costs no timer and no parallel group.
   void arm_deadline(Clock::time_point at);
   void watch_client();
+  // Writes to the client at once when its socket has room (no operation, timer or wake-up), the rest
+  // through its stream (at most send_timeout without progress). False when the client is gone.
+  asio::awaitable<bool> send_to_client(const std::array<asio::const_buffer, 5>& buffers);
   asio::awaitable<Relayed> relay_answer();
   void new_parser();
   bool parse();
@@ -415,6 +419,19 @@ Relayed Relay::failed_before_answer(Read read) {
 }
 
 // Sends the upstream's status and headers, then the body piece by piece as it arrives.
+asio::awaitable<bool> Relay::send_to_client(const std::array<asio::const_buffer, 5>& buffers) {
+  tcp::socket& socket = client_.stream.socket();
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  beast::buffers_suffix unsent(buffers);
+  if (!ec) unsent.consume(socket.write_some(unsent, ec));
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return false;
+  if (beast::buffer_bytes(unsent) == 0) co_return true;
+  client_.stream.expires_after(client_.send_timeout);
+  std::tie(ec, std::ignore) = co_await asio::async_write(client_.stream, unsent, kTuple);
+  co_return !ec;
+}
+
 asio::awaitable<Relayed> Relay::relay_answer() {
   const auto& upstream = parser_->get();
   Response head;
@@ -439,7 +456,10 @@ asio::awaitable<Relayed> Relay::relay_answer() {
   message.reason(upstream.reason());
   client_.finish_header(message, head, keep_alive);
   if (chunked) message.chunked(true);
-  bhttp::response_serializer<bhttp::buffer_body> serializer(message);
+  std::string header = "HTTP/1.1 " + std::to_string(message.result_int()) + " " + std::string(message.reason()) + "\r\n";
+  for (const auto& field : message) header.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+  header += "\r\n";
+  bool header_sent = false;
   while (true) {
     if (!parse()) {
       outcome_ = ProxyOutcome::upstream_failed;
@@ -447,19 +467,25 @@ asio::awaitable<Relayed> Relay::relay_answer() {
     }
     const bool done = parser_->is_done();
     if (done) release_upstream();  // before the client has the end, so its next request can reuse it
-    if (filled_ > 0 || done || !serializer.is_header_done()) {
-      // Whatever has arrived goes out at once (with the header, the first time).
-      message.body().data = filled_ > 0 ? piece_.data() : nullptr;
-      message.body().size = filled_;
-      message.body().more = !done;
-      client_.stream.expires_after(client_.send_timeout);
-      // With no body yet, the header alone (a serializer with no data to give writes nothing).
-      const bool header_only = filled_ == 0 && !done;
-      serializer.split(header_only);
-      auto [ec, bytes] = header_only ? co_await bhttp::async_write_header(client_.stream, serializer, kTuple)
-                                     : co_await bhttp::async_write(client_.stream, serializer, kTuple);
+    if (filled_ > 0 || done || !header_sent) {
+      // Whatever has arrived goes out at once, in one write: the header the first time, the body
+      // parsed so far (as one chunk when chunked), the last chunk at the end.
+      static constexpr std::string_view kCrlf = "\r\n", kLastChunk = "0\r\n\r\n";
+      std::array<char, 20> size_line;
+      std::array<asio::const_buffer, 5> out{};
+      if (!header_sent) out[0] = asio::buffer(header);
+      if (filled_ > 0) {
+        out[2] = asio::buffer(piece_.data(), filled_);
+        if (chunked) {
+          const int length = std::snprintf(size_line.data(), size_line.size(), "%zx\r\n", filled_);
+          out[1] = asio::buffer(size_line.data(), size_t(length));
+          out[3] = asio::buffer(kCrlf);
+        }
+      }
+      if (done && chunked) out[4] = asio::buffer(kLastChunk);
+      header_sent = true;
       filled_ = 0;
-      if (ec && ec != bhttp::error::need_buffer) {
+      if (!co_await send_to_client(out)) {
         outcome_ = ProxyOutcome::client_gone;
         co_return Relayed{};
       }

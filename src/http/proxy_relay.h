@@ -14,7 +14,7 @@
 
 namespace gatehouse::http {
 
-using ProxiedHeader = boost::beast::http::response<boost::beast::http::buffer_body>;
+using ProxiedHeader = boost::beast::http::response<boost::beast::http::empty_body>;
 
 // The client's side of the exchange, as the server read it.
 struct ProxyClient {
