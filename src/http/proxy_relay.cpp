@@ -8,6 +8,8 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/json.hpp>
 #include <cerrno>
+#include <cstdio>
+#include <memory>
 #include <vector>
 
 #include "base/error.h"
@@ -155,9 +157,25 @@ class Relay {
  private:
   enum class Read { data, end, failed, malformed, timed_out, client_gone };
 
+  using Clock = asio::steady_timer::clock_type;
+  // Shared with the watch's pending handlers, which may run after the exchange is over.
+  struct Watch {
+    Relay* relay;  // null once the exchange is over
+  };
+
   asio::awaitable<bool> connect(const tcp::endpoint& endpoint);
   asio::awaitable<Read> send_request_and_read_header();
   asio::awaitable<Read> read_more();
+  // Waits until the upstream socket is ready to `what` (Read::data), or the watch ends the wait.
+  asio::awaitable<Read> wait_upstream(tcp::socket::wait_type what);
+  // The watch, started by the exchange's first wait and kept until its end: one deadline (timer_,
+  // re-armed only when it expires) and one wait for the client's socket turning readable. Either
+  // ends a wait by cancelling it, so a wait costs no timer and no parallel group.
+  void arm_deadline(Clock::time_point at);
+  void watch_client();
+  // Writes to the client at once when its socket has room (no operation, timer or wake-up), the rest
+  // through its stream (at most send_timeout without progress). False when the client is gone.
+  asio::awaitable<bool> send_to_client(const std::array<asio::const_buffer, 5>& buffers);
   asio::awaitable<Relayed> relay_answer();
   void new_parser();
   bool parse();
@@ -180,8 +198,12 @@ class Relay {
   size_t filled_ = 0;
   size_t read_bytes_ = kFirstReadBytes;
   size_t received_ = 0;       // upstream bytes on this connection
-  bool watch_client_ = true;  // off once the client's next request is waiting in its socket
-  std::string why_;           // what went wrong upstream, for messages
+  std::shared_ptr<Watch> watch_;
+  bool waiting_ = false;  // for the upstream, since wait_started_
+  Clock::time_point wait_started_;
+  bool client_gone_ = false;
+  bool timed_out_ = false;
+  std::string why_;  // what went wrong upstream, for messages
   // What the exchange comes to if it is abandoned (the server stopping) before it ends.
   ProxyOutcome outcome_ = ProxyOutcome::client_gone;
 };
@@ -224,8 +246,9 @@ asio::awaitable<Relayed> Relay::run() {
 asio::awaitable<bool> Relay::connect(const tcp::endpoint& endpoint) {
   upstream_ = tcp::socket(upstream_.get_executor());
   received_ = 0;
-  timer_.expires_after(kConnectTimeout);
-  auto result = co_await (upstream_.async_connect(endpoint, kTuple) || timer_.async_wait(kTuple));
+  // Once per upstream connection, not per exchange: a timer of its own is cheap enough.
+  asio::steady_timer timer(upstream_.get_executor(), kConnectTimeout);
+  auto result = co_await (upstream_.async_connect(endpoint, kTuple) || timer.async_wait(kTuple));
   if (result.index() == 1) {
     why_ = "no connection within " + std::to_string(kConnectTimeout.count()) + " s";
     co_return false;
@@ -247,13 +270,17 @@ void Relay::new_parser() {
 }
 
 asio::awaitable<Relay::Read> Relay::send_request_and_read_header() {
-  timer_.expires_after(target_.response_timeout);
   const std::array<asio::const_buffer, 2> request{asio::buffer(head_), asio::buffer(client_.request.body)};
-  auto sent = co_await (asio::async_write(upstream_, request, kTuple) || timer_.async_wait(kTuple));
-  if (sent.index() == 1) co_return Read::timed_out;
-  if (auto [ec, bytes] = std::get<0>(sent); ec) {
-    why_ = ec.message();
-    co_return Read::failed;
+  // Written at once when the socket has room (it has, for all but large bodies).
+  for (beast::buffers_suffix unsent(request); beast::buffer_bytes(unsent) > 0;) {
+    boost::system::error_code ec;
+    unsent.consume(upstream_.write_some(unsent, ec));
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      if (const Read wait = co_await wait_upstream(tcp::socket::wait_write); wait != Read::data) co_return wait;
+    } else if (ec) {
+      why_ = ec.message();
+      co_return Read::failed;
+    }
   }
   new_parser();
   while (true) {
@@ -269,9 +296,8 @@ asio::awaitable<Relay::Read> Relay::send_request_and_read_header() {
 }
 
 // Reads what the upstream has sent into buffer_, waiting for it (at most response_timeout) while
-// watching for the client leaving: a socket that turns readable with nothing to read.
+// watching for the client leaving.
 asio::awaitable<Relay::Read> Relay::read_more() {
-  tcp::socket& client = client_.stream.socket();
   while (true) {
     boost::system::error_code ec;
     const size_t bytes = upstream_.read_some(buffer_.prepare(read_bytes_), ec);
@@ -286,22 +312,59 @@ asio::awaitable<Relay::Read> Relay::read_more() {
       why_ = ec.message();
       co_return Read::failed;
     }
-    timer_.expires_after(target_.response_timeout);
-    if (!watch_client_) {
-      auto woken = co_await (upstream_.async_wait(tcp::socket::wait_read, kTuple) || timer_.async_wait(kTuple));
-      if (woken.index() == 1) co_return Read::timed_out;
-      continue;
-    }
-    auto woken = co_await (upstream_.async_wait(tcp::socket::wait_read, kTuple) ||
-                           client.async_wait(tcp::socket::wait_read, kTuple) || timer_.async_wait(kTuple));
-    if (woken.index() == 2) co_return Read::timed_out;
-    if (woken.index() == 1) {
-      char byte;
-      const ssize_t peeked = ::recv(client.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EINTR)) co_return Read::client_gone;
-      if (peeked > 0) watch_client_ = false;  // a pipelined request: it waits its turn
-    }
+    if (const Read wait = co_await wait_upstream(tcp::socket::wait_read); wait != Read::data) co_return wait;
   }
+}
+
+asio::awaitable<Relay::Read> Relay::wait_upstream(tcp::socket::wait_type what) {
+  if (!watch_) {
+    watch_ = std::make_shared<Watch>(Watch{this});
+    arm_deadline(Clock::now() + target_.response_timeout);
+    watch_client();
+  }
+  if (client_gone_) co_return Read::client_gone;
+  waiting_ = true;
+  wait_started_ = Clock::now();
+  auto [ec] = co_await upstream_.async_wait(what, kTuple);
+  waiting_ = false;
+  if (client_gone_) co_return Read::client_gone;
+  if (timed_out_) co_return Read::timed_out;
+  if (ec) {
+    why_ = ec.message();
+    co_return Read::failed;
+  }
+  co_return Read::data;
+}
+
+void Relay::arm_deadline(Clock::time_point at) {
+  timer_.expires_at(at);
+  timer_.async_wait([watch = watch_](const boost::system::error_code& ec) {
+    Relay* relay = watch->relay;
+    if (ec || !relay) return;
+    const Clock::time_point due = relay->wait_started_ + relay->target_.response_timeout;
+    if (!relay->waiting_) return relay->arm_deadline(Clock::now() + relay->target_.response_timeout);
+    if (Clock::now() < due) return relay->arm_deadline(due);
+    relay->timed_out_ = true;
+    boost::system::error_code ignored;
+    relay->upstream_.cancel(ignored);
+  });
+}
+
+// A client that leaves turns its socket readable with nothing to read. The wait is left pending when
+// the exchange ends: the next request's arrival completes it, and it finds the exchange over.
+void Relay::watch_client() {
+  tcp::socket& client = client_.stream.socket();
+  client.async_wait(tcp::socket::wait_read, [watch = watch_, &client](const boost::system::error_code& ec) {
+    Relay* relay = watch->relay;
+    if (ec || !relay) return;
+    char byte;
+    const ssize_t peeked = ::recv(client.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (peeked > 0) return;  // a pipelined request: it waits its turn
+    if (peeked < 0 && (errno == EAGAIN || errno == EINTR)) return relay->watch_client();
+    relay->client_gone_ = true;
+    boost::system::error_code ignored;
+    relay->upstream_.cancel(ignored);
+  });
 }
 
 // Feeds the buffered upstream bytes to the parser, the body going into piece_ after filled_; stops
@@ -356,6 +419,19 @@ Relayed Relay::failed_before_answer(Read read) {
 }
 
 // Sends the upstream's status and headers, then the body piece by piece as it arrives.
+asio::awaitable<bool> Relay::send_to_client(const std::array<asio::const_buffer, 5>& buffers) {
+  tcp::socket& socket = client_.stream.socket();
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  beast::buffers_suffix unsent(buffers);
+  if (!ec) unsent.consume(socket.write_some(unsent, ec));
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return false;
+  if (beast::buffer_bytes(unsent) == 0) co_return true;
+  client_.stream.expires_after(client_.send_timeout);
+  std::tie(ec, std::ignore) = co_await asio::async_write(client_.stream, unsent, kTuple);
+  co_return !ec;
+}
+
 asio::awaitable<Relayed> Relay::relay_answer() {
   const auto& upstream = parser_->get();
   Response head;
@@ -380,7 +456,10 @@ asio::awaitable<Relayed> Relay::relay_answer() {
   message.reason(upstream.reason());
   client_.finish_header(message, head, keep_alive);
   if (chunked) message.chunked(true);
-  bhttp::response_serializer<bhttp::buffer_body> serializer(message);
+  std::string header = "HTTP/1.1 " + std::to_string(message.result_int()) + " " + std::string(message.reason()) + "\r\n";
+  for (const auto& field : message) header.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+  header += "\r\n";
+  bool header_sent = false;
   while (true) {
     if (!parse()) {
       outcome_ = ProxyOutcome::upstream_failed;
@@ -388,19 +467,25 @@ asio::awaitable<Relayed> Relay::relay_answer() {
     }
     const bool done = parser_->is_done();
     if (done) release_upstream();  // before the client has the end, so its next request can reuse it
-    if (filled_ > 0 || done || !serializer.is_header_done()) {
-      // Whatever has arrived goes out at once (with the header, the first time).
-      message.body().data = filled_ > 0 ? piece_.data() : nullptr;
-      message.body().size = filled_;
-      message.body().more = !done;
-      client_.stream.expires_after(client_.send_timeout);
-      // With no body yet, the header alone (a serializer with no data to give writes nothing).
-      const bool header_only = filled_ == 0 && !done;
-      serializer.split(header_only);
-      auto [ec, bytes] = header_only ? co_await bhttp::async_write_header(client_.stream, serializer, kTuple)
-                                     : co_await bhttp::async_write(client_.stream, serializer, kTuple);
+    if (filled_ > 0 || done || !header_sent) {
+      // Whatever has arrived goes out at once, in one write: the header the first time, the body
+      // parsed so far (as one chunk when chunked), the last chunk at the end.
+      static constexpr std::string_view kCrlf = "\r\n", kLastChunk = "0\r\n\r\n";
+      std::array<char, 20> size_line;
+      std::array<asio::const_buffer, 5> out{};
+      if (!header_sent) out[0] = asio::buffer(header);
+      if (filled_ > 0) {
+        out[2] = asio::buffer(piece_.data(), filled_);
+        if (chunked) {
+          const int length = std::snprintf(size_line.data(), size_line.size(), "%zx\r\n", filled_);
+          out[1] = asio::buffer(size_line.data(), size_t(length));
+          out[3] = asio::buffer(kCrlf);
+        }
+      }
+      if (done && chunked) out[4] = asio::buffer(kLastChunk);
+      header_sent = true;
       filled_ = 0;
-      if (ec && ec != bhttp::error::need_buffer) {
+      if (!co_await send_to_client(out)) {
         outcome_ = ProxyOutcome::client_gone;
         co_return Relayed{};
       }
@@ -433,6 +518,7 @@ void Relay::release_upstream() {
 }
 
 Relay::~Relay() {
+  if (watch_) watch_->relay = nullptr;
   boost::system::error_code ignored;
   upstream_.close(ignored);
   if (!target_.on_done) return;

@@ -1,5 +1,5 @@
 // Internal to the server (server.cpp and proxy_relay.cpp include it): one proxied exchange
-// (ProxyTarget in http/server.h), run by the client connection's coroutine on its strand.
+// (ProxyTarget in http/server.h), run by the client connection's coroutine on its thread.
 #pragma once
 
 #include <boost/asio.hpp>
@@ -14,7 +14,7 @@
 
 namespace gatehouse::http {
 
-using ProxiedHeader = boost::beast::http::response<boost::beast::http::buffer_body>;
+using ProxiedHeader = boost::beast::http::response<boost::beast::http::empty_body>;
 
 // The client's side of the exchange, as the server read it.
 struct ProxyClient {

@@ -227,25 +227,29 @@ std::string_view status_reason(int status) {
 struct Server::Impl {
   ServerOptions options;
   Handler handler;
-  asio::io_context io;
-  tcp::acceptor acceptor{io};
+  // One single-threaded io_context per server thread, each with its own epoll set: a connection lives
+  // on one of them from accept to close, so its completions never hand off to another thread (a
+  // shared io_context on few CPUs spent more time waking threads than serving). contexts[0] also
+  // accepts.
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::unique_ptr<tcp::acceptor> acceptor;
   UpstreamPool upstreams{kIdleUpstreamConnections, kIdleUpstreamTime};
 
+  // Accepted connections go to the contexts in turn (round-robin: even with a few keep-alive
+  // connections each thread gets its share, which SO_REUSEPORT's hashing does not promise).
   asio::awaitable<void> accept_loop() {
-    while (true) {
-      // Each connection runs on a strand, so a producer's wake-up (posted from another thread) never
-      // runs beside the session's own code.
-      auto strand = asio::make_strand(io);
-      auto [ec, socket] = co_await acceptor.async_accept(strand, asio::as_tuple(asio::use_awaitable));
+    for (size_t next = 0;; next = (next + 1) % contexts.size()) {
+      asio::io_context& context = *contexts[next];
+      auto [ec, socket] = co_await acceptor->async_accept(context, asio::as_tuple(asio::use_awaitable));
       if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
         GH_LOG(warn) << "accept failed: " << ec.message();
         continue;
       }
       // Every answer is written whole or in pieces meant to go at once (a stream's chunks): Nagle's
       // algorithm would only hold them back until the peer's delayed acknowledgement.
       socket.set_option(tcp::no_delay(true), ec);
-      asio::co_spawn(strand, session(std::move(socket)), asio::detached);
+      asio::co_spawn(context, session(std::move(socket)), asio::detached);
     }
   }
 
@@ -535,7 +539,11 @@ Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<
   std::signal(SIGPIPE, SIG_IGN);
   impl_->options = std::move(options);
   impl_->handler = std::move(handler);
-  auto& acceptor = impl_->acceptor;
+  for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
+    impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
+  }
+  impl_->acceptor = std::make_unique<tcp::acceptor>(*impl_->contexts[0]);
+  auto& acceptor = *impl_->acceptor;
   boost::system::error_code ec;
   auto address = asio::ip::make_address(impl_->options.host, ec);
   if (ec) throw Error(ErrorCode::invalid_argument, "not an IP address to listen on: " + impl_->options.host);
@@ -550,18 +558,30 @@ Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<
   }
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+  // The acceptor first (its pending accept may hold a socket of another context), then the
+  // connections, each context destroying the coroutines still waiting on it.
+  impl_->acceptor.reset();
+  while (!impl_->contexts.empty()) impl_->contexts.pop_back();
+}
 
-uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+uint16_t Server::port() const { return impl_->acceptor->local_endpoint().port(); }
 
 void Server::run() {
-  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+  auto& contexts = impl_->contexts;
+  asio::co_spawn(*contexts[0], impl_->accept_loop(), asio::detached);
+  // Each context serves, even while it has no connection, until stop().
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> serving;
+  for (auto& context : contexts) serving.push_back(asio::make_work_guard(*context));
   std::vector<std::thread> threads;
-  for (int i = 1; i < std::max(1, impl_->options.threads); ++i) threads.emplace_back([this] { impl_->io.run(); });
-  impl_->io.run();
+  for (size_t i = 1; i < contexts.size(); ++i) threads.emplace_back([context = contexts[i].get()] { context->run(); });
+  contexts[0]->run();
   for (auto& thread : threads) thread.join();
 }
 
-void Server::stop() { impl_->io.stop(); }
+void Server::stop() {
+  for (auto& context : impl_->contexts) context->stop();
+}
 
 }  // namespace gatehouse::http

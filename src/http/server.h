@@ -4,9 +4,12 @@
 // server-sent events, or an answer that takes a while). HTTP/1.0 clients get the same answers
 // without chunked framing (a stream ends with the connection); absolute-form targets
 // ("GET http://host/path") are routed on their path, their authority becoming the Host; a request
-// body in a transfer coding other than plain chunked is refused (501) before it is read. The
-// handler is called on the server's threads, concurrently; it must be thread-safe and should not
-// block. A Server owns its threads and sockets.
+// body in a transfer coding other than plain chunked is refused (501) before it is read.
+// Threads: each of the server's threads runs its own event loop, and each accepted connection is
+// given to one of them (in turn) for its whole life. The handler is called on those threads,
+// concurrently; it must be thread-safe. A handler that blocks (a password hash, a database call)
+// stalls every connection of its thread meanwhile, not the others: keep such work short or move it
+// to another thread and answer through a ResponseStream. A Server owns its threads and sockets.
 #pragma once
 
 #include <chrono>
@@ -148,7 +151,7 @@ using Handler = std::function<Response(const Request&)>;
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port (read it back with Server::port())
-  int threads = 4;
+  int threads = 4;  // event loops, one connection on one of them from accept to close
   size_t max_body_bytes = 16u << 20;
   size_t max_header_bytes = 64u << 10;
   std::chrono::seconds request_timeout{30};  // to receive one whole request

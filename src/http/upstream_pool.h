@@ -1,6 +1,6 @@
 // The idle keep-alive connections a server's proxy keeps to its upstreams (http/server.h,
 // ProxyTarget), as plain socket descriptors so that whichever connection takes one drives it on
-// its own strand. Bounded per upstream; a connection idle longer than the limit is closed at the
+// its own thread. Bounded per upstream; a connection idle longer than the limit is closed at the
 // next give_back() (any upstream's) or take() (its own). take() hands out only connections that
 // still look alive (no end of stream or stray bytes waiting). Thread-safe.
 #pragma once

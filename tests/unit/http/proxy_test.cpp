@@ -431,6 +431,36 @@ TEST(HttpProxy, AnUpstreamThatSaysNothingTimesOut) {
   EXPECT_EQ(proxy.outcomes.wait(1), std::vector{Outcome::timed_out});
 }
 
+TEST(HttpProxy, TheTimeoutCountsFromTheLastUpstreamByteAndEndsAStreamThatFallsSilent) {
+  Producers producers;
+  auto stream = std::make_shared<ResponseStream>();
+  RunningServer upstream({}, [&](const Request&) {
+    producers.spawn([stream] {
+      for (int i = 0; i < 4; ++i) {  // 1.8 s in all, never 1 s without a byte
+        stream->write("data: " + std::to_string(i) + "\n\n");
+        std::this_thread::sleep_for(600ms);
+      }
+    });
+    return streamed(stream);
+  });
+  Proxy proxy([&](const Request&) {
+    ProxyTarget target = to(upstream.port());
+    target.response_timeout = 1s;
+    return target;
+  });
+  Connection client(proxy.port());
+  client.send("GET /events HTTP/1.1\r\nHost: h\r\n\r\n");
+  const auto start = std::chrono::steady_clock::now();
+  const std::string response = client.read_all();  // returns when the proxy closes the connection
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_NE(response.find("data: 3\n\n"), std::string::npos) << response;
+  EXPECT_EQ(dechunked(body_of(response)), std::nullopt) << response;
+  EXPECT_GE(took, 2700ms);  // the last byte at 1.8 s, then 1 s of silence
+  EXPECT_LT(took, 4s);
+  EXPECT_EQ(proxy.outcomes.wait(1), std::vector{Outcome::timed_out});
+  stream->close();
+}
+
 TEST(HttpProxy, HeadAndNoContentAnswersHaveNoBody) {
   RunningServer upstream({}, [](const Request& request) {
     if (request.path == "/empty") return Response::text(204, "");
