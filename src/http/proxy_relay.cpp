@@ -422,7 +422,7 @@ Relayed Relay::failed_before_answer(Read read) {
 asio::awaitable<bool> Relay::send_to_client(const std::array<asio::const_buffer, 5>& buffers) {
   tcp::socket& socket = client_.stream.socket();
   boost::system::error_code ec;
-  socket.non_blocking(true, ec);
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);  // an ioctl each time otherwise
   beast::buffers_suffix unsent(buffers);
   if (!ec) unsent.consume(socket.write_some(unsent, ec));
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return false;
