@@ -48,11 +48,8 @@ fs::path default_data_dir() {
 // The demo's Hub: the tiny model as a gated repo, and an access file with one token allowed on it
 // (made once, kept 0600 in the data directory). Returns the token.
 SecretString prepare_demo_hub(const fs::path& demo_dir) {
-  const fs::path repo = demo_dir / "hub" / kDemoRepo;
-  if (!fs::exists(repo / "config.json")) {
-    fs::create_directories(repo);
-    write_demo_repo(repo, 0);
-  }
+  // Rewrites only files that differ: a repo left half-written, or by another version, is mended.
+  write_demo_repo(demo_dir / "hub" / kDemoRepo, 0);
   const fs::path access = demo_dir / "access.json";
   if (!fs::exists(access)) {
     std::string token = "hf_demo" + control::new_id();  // hf_ and 34+ letters and digits
@@ -60,8 +57,11 @@ SecretString prepare_demo_hub(const fs::path& demo_dir) {
     files::write_file_atomic(access, json::serialize(policy), 0600);
   }
   const bj::value policy = json::parse(files::read_file(access, files::kConfigFileLimit), access.string());
-  for (const auto& [token, repos] : policy.at("tokens").as_object()) return SecretString(std::string(token));
-  throw Error(ErrorCode::invalid_argument, access.string() + " has no token; delete it to have a new one made");
+  const json::JsonPath path(access.string());
+  const bj::object& tokens =
+      json::as_object(json::require(json::as_object(policy, path), "tokens", path), path / "tokens");
+  if (tokens.empty()) throw Error(ErrorCode::invalid_argument, access.string() + " has no token; delete it to have a new one made");
+  return SecretString(std::string(tokens.begin()->key()));
 }
 
 std::string demo_recipe(const std::string& hub_url, const fs::path& demo_dir) {
@@ -99,7 +99,11 @@ void print_welcome(const control::ControlPlane& plane, bool demo, bool password_
   } else {
     std::printf("  login            admin / %s\n", password_from_env ? "$GATEHOUSE_ADMIN_PASSWORD" : "the password printed on first start");
   }
-  std::printf("\n  TOKEN=$(curl -s -d username=admin -d password=... %s/login/ | jq -r .token)\n", url.c_str());
+  // The password goes to curl on its standard input, not its command line (which `ps` shows).
+  std::printf("\n  read -rs PASSWORD   # the admin password\n");
+  std::printf("  TOKEN=$(printf %%s \"$PASSWORD\" | curl -s --data-urlencode username=admin --data-urlencode password@- "
+              "%s/login/ | jq -r .token)\n",
+              url.c_str());
   std::printf("  curl -H \"Authorization: Token $TOKEN\" %s/deployment/\n", url.c_str());
   if (demo) {
     std::printf("  curl %s/deployments/vllm-from-hf/v1/chat/completions -H 'Content-Type: application/json' \\\n"
@@ -153,11 +157,13 @@ void add_up_command(CLI::App& app, Handler& handler) {
       std::optional<SecretString> demo_token;
       const fs::path demo_dir = plane.data_dir / "demo";
       if (options->demo) {
-        demo_token = prepare_demo_hub(demo_dir);
-        if (plane.hub_root.empty()) {
-          plane.hub_root = demo_dir / "hub";
-          plane.hub_access = demo_dir / "access.json";
+        if (!plane.hub_root.empty() || !plane.hub_access.empty()) {
+          throw Error(ErrorCode::invalid_argument, "--demo serves its own Hub mirror and token: leave out --hub-root and "
+                                                   "--hub-access, or --demo");
         }
+        demo_token = prepare_demo_hub(demo_dir);
+        plane.hub_root = demo_dir / "hub";
+        plane.hub_access = demo_dir / "access.json";
       }
       control::ControlPlane control_plane(std::move(plane));
       if (demo_token) {

@@ -125,29 +125,12 @@ Deployed Controller::deploy(const bj::value& body) {
   if (object && object->contains("deployment_group")) {
     DeploymentGroupSpec spec = parse_deployment_group(body);
     GroupRecord group{.id = new_id(), .name = spec.name, .created_unix = now_unix(), .spec_json = json::serialize(body)};
-    // Members come dependencies first; errors name a member by its place in the body.
-    std::map<std::string, std::string, std::less<>> field_of;
-    const bj::array& posted = body.at("deployment_group").at("deployments").as_array();
-    for (size_t i = 0; i < posted.size(); ++i) {
-      field_of[std::string(posted[i].at("name").as_string())] = "deployment_group.deployments[" + std::to_string(i) + "].recipe.";
-    }
-    for (size_t i = 0; i < spec.members.size(); ++i) {
-      const GroupMember& member = spec.members[i];
-      // Placeholders are filled when the member starts; to check the recipe now, each stands for
-      // a value of the right shape.
-      bj::object probe = substitute_placeholders(member.recipe, [](std::string_view, std::string_view) {
-        return std::optional<std::string>("placeholder");
-      });
-      const std::string& prefix = field_of.at(member.name);
-      Recipe recipe;
-      try {
-        recipe = parse_recipe(probe);
-      } catch (const InvalidParameter& error) {
-        rethrow_in(error, prefix);
-      }
-      check_runnable(recipe, prefix);
+    for (const GroupMember& member : spec.members) {
+      const std::string prefix = member.path + ".recipe.";
+      check_runnable(member.checked, prefix);
       // parse_deployment_group checked that these names are unique DNS labels.
-      DeploymentRecord record = record_for(recipe, recipe.deployment_name + "-" + spec.name, json::serialize(member.recipe));
+      DeploymentRecord record = record_for(member.checked, member.checked.deployment_name + "-" + spec.name,
+                                           json::serialize(member.recipe));
       record.group_id = group.id;
       record.sub_deployment_name = member.name;
       deployed.deployments.push_back(std::move(record));
@@ -162,7 +145,7 @@ Deployed Controller::deploy(const bj::value& body) {
           store_.set_status(deployed.deployments[j].uuid, std::string(kFailed), "another member's name was taken");
           store_.set_directive(deployed.deployments[j].uuid, "decommission");
         }
-        throw InvalidParameter(field_of.at(*deployed.deployments[i].sub_deployment_name) + "deployment_name", error.what());
+        throw InvalidParameter(spec.members[i].path + ".recipe.deployment_name", error.what());
       }
     }
     deployed.group = std::move(group);
@@ -186,10 +169,9 @@ Deployed Controller::deploy(const bj::value& body) {
 
 DeploymentRecord Controller::undeploy(const std::string& uuid) {
   std::optional<DeploymentRecord> record = store_.find_deployment(uuid);
-  if (!record || record->directive != "commission") {
+  if (!record || !store_.set_directive(uuid, "decommission")) {
     throw Error(ErrorCode::not_found, "no commissioned deployment with deployment_uuid '" + uuid + "'");
   }
-  store_.set_directive(uuid, "decommission");
   record->directive = "decommission";
   {
     std::lock_guard lock(mutex_);
@@ -205,9 +187,10 @@ std::vector<DeploymentRecord> Controller::undeploy_group(const std::string& grou
   for (DeploymentRecord& record : store_.list_deployments()) {
     if (record.group_id == group_id && record.directive == "commission") members.push_back(std::move(record));
   }
+  // Members another request undeploys meanwhile are theirs to report.
+  std::erase_if(members, [&](const DeploymentRecord& record) { return !store_.set_directive(record.uuid, "decommission"); });
   if (members.empty()) throw Error(ErrorCode::not_found, "deployment group '" + group_id + "' is already undeployed");
   for (DeploymentRecord& record : members) {
-    store_.set_directive(record.uuid, "decommission");
     record.directive = "decommission";
     {
       std::lock_guard lock(mutex_);

@@ -192,11 +192,10 @@ std::vector<GroupMember> order(std::vector<GroupMember> members, const std::stri
 // name an export its member lists, of a member this one depends on; the recipe, with stand-ins for
 // the placeholders, must pass parse_recipe; and the deployed names (<slug>-<group>) must be
 // distinct DNS labels.
-void check_recipes(const DeploymentGroupSpec& group, const std::vector<std::string>& paths) {
+void check_recipes(DeploymentGroupSpec& group) {
   std::set<std::string> deployed_names;
-  for (size_t i = 0; i < group.members.size(); ++i) {
-    const GroupMember& member = group.members[i];
-    const std::string recipe_path = paths[i] + ".recipe";
+  for (GroupMember& member : group.members) {
+    const std::string recipe_path = member.path + ".recipe";
     auto resolve = [&](std::string_view name, std::string_view export_name, const std::string& field) -> std::string {
       const std::string placeholder = "${" + std::string(name) + "." + std::string(export_name) + "}";
       const std::string where = recipe_path + "." + field;
@@ -212,7 +211,7 @@ void check_recipes(const DeploymentGroupSpec& group, const std::vector<std::stri
       }
       return std::string(name);  // a stand-in that fits wherever a name does
     };
-    Recipe recipe;
+    Recipe& recipe = member.checked;
     try {
       recipe = parse_recipe(substitute_object(member.recipe, resolve));
     } catch (const InvalidParameter& error) {
@@ -262,6 +261,7 @@ DeploymentGroupSpec parse_deployment_group(const boost::json::value& body) {
   for (size_t i = 0; i < items.size(); ++i) {
     const std::string member_path = list_path + "[" + std::to_string(i) + "]";
     GroupMember member = read_member(items[i], member_path);
+    member.path = member_path;
     for (const GroupMember& earlier : members) {
       if (earlier.name == member.name) reject(member_path + ".name", "'" + member.name + "' names another member too");
     }
@@ -275,16 +275,8 @@ DeploymentGroupSpec parse_deployment_group(const boost::json::value& body) {
     }
   }
 
-  // Paths follow the members as listed, not as ordered.
-  std::vector<std::string> names_in_order;
-  for (const GroupMember& member : members) names_in_order.push_back(member.name);
   spec.members = order(std::move(members), list_path);
-  std::vector<std::string> paths;
-  for (const GroupMember& member : spec.members) {
-    const size_t listed = size_t(std::find(names_in_order.begin(), names_in_order.end(), member.name) - names_in_order.begin());
-    paths.push_back(list_path + "[" + std::to_string(listed) + "]");
-  }
-  check_recipes(spec, paths);
+  check_recipes(spec);
   return spec;
 }
 

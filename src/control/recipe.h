@@ -106,6 +106,8 @@ struct GroupMember {
   std::vector<std::string> depends_on;
   std::vector<std::string> exports;
   boost::json::object recipe;           // unparsed: it may hold ${member.export} placeholders
+  std::string path;                     // where it was listed, for errors: "deployment_group.deployments[1]"
+  Recipe checked;                       // `recipe` as checked, each placeholder standing in as its member's name
 };
 
 struct DeploymentGroupSpec {

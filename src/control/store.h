@@ -97,7 +97,8 @@ class Store {
   std::vector<DeploymentRecord> list_deployments() const;
   std::optional<DeploymentRecord> find_deployment(const std::string& uuid) const;
   void set_status(const std::string& uuid, const std::string& status, const std::string& last_error);
-  void set_directive(const std::string& uuid, const std::string& directive);
+  // False when the deployment already had that directive: of concurrent undeploys, one wins.
+  bool set_directive(const std::string& uuid, const std::string& directive);
 
   void insert_group(const GroupRecord& group);
   std::vector<GroupRecord> list_groups() const;

@@ -129,18 +129,20 @@ void Store::set_status(const std::string& uuid, const std::string& status, const
   transaction.commit();
 }
 
-void Store::set_directive(const std::string& uuid, const std::string& directive) {
+bool Store::set_directive(const std::string& uuid, const std::string& directive) {
   std::lock_guard lock(impl_->mutex);
   sqlite::Transaction transaction(impl_->db);
   auto current = impl_->db.query("SELECT deployment_name, directive, canonical_name FROM deployments WHERE uuid = ?");
   if (!current.bind(1, uuid).step()) no_deployment(uuid);
   const std::string name = current.text(0);
-  if (directive == "commission" && current.text(1) != "commission") {
+  if (current.text(1) == directive) return false;
+  if (directive == "commission") {
     const std::string canonical = current.text(2);
     if (auto holder = commissioned_holder(impl_->db, name, canonical)) name_taken(name, canonical, *holder);
   }
   impl_->db.query("UPDATE deployments SET directive = ? WHERE uuid = ?").bind(1, directive).bind(2, uuid).run();
   transaction.commit();
+  return true;
 }
 
 void Store::insert_group(const GroupRecord& group) {

@@ -104,4 +104,13 @@ const std::string* form_value(const FormFields& fields, std::string_view name) {
   return nullptr;
 }
 
+std::string query_value(std::string_view query, std::string_view name) {
+  for (auto& [key, value] : parse_urlencoded(query)) {
+    if (key == name) return std::move(value);
+  }
+  return "";
+}
+
+bool is_true_flag(std::string_view value) { return value == "1" || value == "true" || value == "True"; }
+
 }  // namespace gatehouse::http

@@ -24,4 +24,10 @@ FormFields parse_form_body(const Request& request);
 // The first value of `name`, or nullptr.
 const std::string* form_value(const FormFields& fields, std::string_view name);
 
+// The first value of `name` in a query string, or "".
+std::string query_value(std::string_view query, std::string_view name);
+
+// Whether a flag's value says yes, as Python servers read them: "1", "true" or "True".
+bool is_true_flag(std::string_view value);
+
 }  // namespace gatehouse::http

@@ -37,16 +37,8 @@ http::Response unauthenticated(const std::string& message) {
   return response;
 }
 
-// The query parameter's value, or "".
-std::string query_value(const http::Request& request, std::string_view name) {
-  for (auto& [key, value] : http::parse_urlencoded(request.query)) {
-    if (key == name) return value;
-  }
-  return "";
-}
-
 size_t tail_parameter(const http::Request& request, size_t fallback) {
-  const std::string text = query_value(request, "tail");
+  const std::string text = http::query_value(request.query, "tail");
   if (text.empty()) return fallback;
   size_t value = 0;
   for (char c : text) {
@@ -55,8 +47,6 @@ size_t tail_parameter(const http::Request& request, size_t fallback) {
   }
   return value;
 }
-
-bool truthy(const std::string& text) { return text == "1" || text == "true" || text == "True" || text == "yes"; }
 
 // The JSON object a POST carries; DRF's messages for the wrong kinds of bodies.
 bj::value json_body(const http::Request& request) {
@@ -197,14 +187,14 @@ http::Response BlueprintsApi::api_root(const http::Request&, const Params&) {
 
 http::Response BlueprintsApi::list_secrets(const http::Request& request, const Params&) {
   std::optional<std::string> namespace_name;
-  if (std::string value = query_value(request, "namespace"); !value.empty()) namespace_name = value;
+  if (std::string value = http::query_value(request.query, "namespace"); !value.empty()) namespace_name = value;
   bj::array items;
   for (const SecretInfo& secret : store_.list_secrets(namespace_name)) items.push_back(secret_item(secret));
   return json_response(200, items);
 }
 
 http::Response BlueprintsApi::get_secret(const http::Request& request, const Params& params) {
-  std::string namespace_name = query_value(request, "namespace");
+  std::string namespace_name = http::query_value(request.query, "namespace");
   if (namespace_name.empty()) namespace_name = "default";
   const std::string& name = params.at("name");
   std::optional<SecretInfo> secret = store_.find_secret(name, namespace_name);
@@ -323,7 +313,7 @@ http::Response BlueprintsApi::logs(const http::Request& request, const Params& p
     return json_response(200, items);
   }
   DeploymentRecord record = find_deployment(*uuid);
-  if (truthy(query_value(request, "follow"))) return follow_logs(record, tail);
+  if (http::is_true_flag(http::query_value(request.query, "follow"))) return follow_logs(record, tail);
   bj::array lifecycle;
   for (const LogEntry& entry : store_.logs(record.uuid, 0, tail)) lifecycle.push_back(log_item(entry));
   bj::array output;

@@ -61,15 +61,6 @@ std::string join(const std::vector<std::string>& segments, size_t from) {
   return out;
 }
 
-std::string query_value(const std::string& query, std::string_view key) {
-  for (auto& [name, value] : http::parse_urlencoded(query)) {
-    if (name == key) return value;
-  }
-  return "";
-}
-
-bool truthy(const std::string& value) { return value == "1" || value == "true" || value == "True"; }
-
 std::string_view kind_word(RepoType type) {
   return type == RepoType::model ? "model" : type == RepoType::dataset ? "dataset" : "space";
 }
@@ -293,7 +284,7 @@ http::Response MirrorService::route(Call& call) const {
 http::Response MirrorService::repo_info(Call& call) const {
   call.open(*this, false);
   const RepoSnapshot& snapshot = call.select(call.segments.size() == 6 ? call.segments[5] : "main");
-  bool blobs = truthy(query_value(call.request.query, "blobs"));
+  bool blobs = http::is_true_flag(http::query_value(call.request.query, "blobs"));
   bj::array siblings;
   for (const RepoFile& file : snapshot.files) {
     bj::object sibling{{"rfilename", file.path}};
@@ -336,8 +327,8 @@ http::Response MirrorService::tree(Call& call) const {
     throw HubError{404, "EntryNotFound", path + " does not exist on \"" + revision + "\"", snapshot.commit};
   }
   const std::string& query = call.request.query;
-  bool recursive = truthy(query_value(query, "recursive"));
-  bool expand = truthy(query_value(query, "expand"));
+  bool recursive = http::is_true_flag(http::query_value(query, "recursive"));
+  bool expand = http::is_true_flag(http::query_value(query, "expand"));
   auto inside = [&](const std::string& candidate) {
     if (!path.empty() && candidate.compare(0, path.size() + 1, path + "/") != 0) return false;
     return recursive || parent_of(candidate) == path;
@@ -353,7 +344,7 @@ http::Response MirrorService::tree(Call& call) const {
     return a.at("path").as_string() < b.at("path").as_string();
   });
   size_t start = 0;
-  std::string cursor = query_value(query, "cursor");
+  std::string cursor = http::query_value(query, "cursor");
   if (!cursor.empty()) {
     if (cursor.find_first_not_of("0123456789") != std::string::npos || cursor.size() > 9) {
       throw HubError{400, "BadRequest", "invalid cursor", ""};
@@ -396,7 +387,7 @@ http::Response MirrorService::paths_info(Call& call) const {
   } else {  // huggingface_hub sends a form: paths=a&paths=b&expand=True
     for (auto& [key, value] : http::parse_urlencoded(body)) {
       if (key == "paths") paths.push_back(std::move(value));
-      if (key == "expand") expand = truthy(value);
+      if (key == "expand") expand = http::is_true_flag(value);
     }
   }
   std::set<std::string> folders = directories(snapshot);
@@ -432,7 +423,7 @@ http::Response MirrorService::refs(Call& call) const {
     }
   }
   bj::object refs{{"branches", std::move(branches)}, {"tags", bj::array{}}, {"converts", bj::array{}}};
-  if (truthy(query_value(call.request.query, "include_prs"))) refs["pullRequests"] = std::move(pull_requests);
+  if (http::is_true_flag(http::query_value(call.request.query, "include_prs"))) refs["pullRequests"] = std::move(pull_requests);
   return json_response(refs);
 }
 
