@@ -8,6 +8,7 @@
 
 #include "base/json.h"
 #include "cli/line_io.h"
+#include "http/percent_encoding.h"
 
 namespace gatehouse::cli {
 namespace {
@@ -89,7 +90,9 @@ SecretString ControlClient::log_in(const std::string& username) {
   }
   const SecretString secret(std::move(password));
   // A form, as DRF's obtain_auth_token is usually called.
-  ApiAnswer answer = request("POST", "/login/", "username=" + url_component(username) + "&password=" + url_component(secret.reveal()),
+  ApiAnswer answer = request("POST", "/login/",
+                             "username=" + http::percent_encode(username, false) +
+                                 "&password=" + http::percent_encode(secret.reveal(), false),
                              "application/x-www-form-urlencoded");
   if (answer.status == 400) {
     const Error refusal = error_for(answer, "the control plane at " + url_ + " refused the login of '" + username + "'");
@@ -202,23 +205,6 @@ Error error_for(const ApiAnswer& answer, std::string_view what) {
   for (const std::string& message : messages) text += (text.empty() ? "" : "; ") + message;
   if (text.empty()) text = "no reason given";
   return Error(code_for_status(answer.status), std::string(what) + ": " + text + " (HTTP " + std::to_string(answer.status) + ")");
-}
-
-std::string url_component(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                            c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += char(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {

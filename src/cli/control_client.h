@@ -72,9 +72,6 @@ class ControlClient {
 // DRF writes it ({"detail"}, {"field": ["message"]}, {"non_field_errors"}), prefixed by `what`.
 Error error_for(const ApiAnswer& answer, std::string_view what);
 
-// `text` percent-encoded for one path segment, query or form value (RFC 3986 unreserved kept).
-std::string url_component(std::string_view text);
-
 // Rows under a header, each column as wide as its widest cell, two spaces apart; one line each.
 std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 

@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/control_client.h"
 #include "cli/line_io.h"
+#include "http/percent_encoding.h"
 
 namespace gatehouse::cli {
 namespace {
@@ -62,7 +63,7 @@ void wait_until_up(ControlClient& client, std::vector<Member> pending, double ti
   std::map<std::string, std::string> last_status;
   while (!pending.empty()) {
     for (auto member = pending.begin(); member != pending.end();) {
-      const bj::value item = client.get("/deployment/" + url_component(member->uuid) + "/");
+      const bj::value item = client.get("/deployment/" + http::percent_encode(member->uuid, false) + "/");
       const std::string status = cell(field(item, "deployment_status"));
       if (std::exchange(last_status[member->uuid], status) != status) {
         std::fprintf(stderr, "%s: %s\n", member->name.c_str(), status.c_str());
@@ -141,7 +142,7 @@ std::string log_line(const bj::value& entry, bool output) {
 
 int show_logs(const LogsOptions& options) {
   ControlClient client(options.connection);
-  std::string path = "/deployment_logs/" + url_component(options.uuid) + "/";
+  std::string path = "/deployment_logs/" + http::percent_encode(options.uuid, false) + "/";
   if (options.tail) path += "?tail=" + std::to_string(*options.tail);
   if (options.follow) {
     path += options.tail ? "&follow=true" : "?follow=true";

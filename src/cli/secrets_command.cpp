@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/control_client.h"
 #include "cli/line_io.h"
+#include "http/percent_encoding.h"
 
 namespace gatehouse::cli {
 namespace {
@@ -124,7 +125,7 @@ int send_payload(const ConnectionOptions& connection, std::string body) {
 int list_secrets(const ListOptions& options) {
   ControlClient client(options.connection);
   const bj::value items =
-      client.get("/secrets/" + (options.namespace_name.empty() ? "" : "?namespace=" + url_component(options.namespace_name)));
+      client.get("/secrets/" + (options.namespace_name.empty() ? "" : "?namespace=" + http::percent_encode(options.namespace_name, false)));
   if (options.json) {
     write_out(json::serialize(items) + "\n");
     return 0;

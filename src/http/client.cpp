@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "base/error.h"
+#include "http/header_text.h"
 
 namespace gatehouse::http {
 namespace {
@@ -21,11 +22,6 @@ std::string lower(std::string_view text) {
   std::string result(text);
   std::transform(result.begin(), result.end(), result.begin(), ascii_lower);
   return result;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
 std::string_view trim(std::string_view text) {

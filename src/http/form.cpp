@@ -1,26 +1,15 @@
 #include "http/form.h"
 
-#include <strings.h>
-
 #include <algorithm>
 
 #include "base/error.h"
+#include "http/header_text.h"
 #include "http/percent_encoding.h"
 
 namespace gatehouse::http {
 namespace {
 
 [[noreturn]] void invalid(const std::string& message) { throw Error(ErrorCode::invalid_argument, message); }
-
-bool starts_with_nocase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && strncasecmp(text.data(), prefix.data(), prefix.size()) == 0;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 // The value of parameter `name` in a header value such as `form-data; name="x"` or
 // `multipart/form-data; boundary=abc`, quotes removed; empty when absent.
@@ -29,11 +18,10 @@ std::string header_parameter(std::string_view value, std::string_view name) {
   while (start != std::string_view::npos) {
     std::string_view rest = value.substr(start + 1);
     size_t end = std::min(rest.find(';'), rest.size());
-    std::string_view parameter = trim(rest.substr(0, end));
+    std::string_view parameter = trim_ows(rest.substr(0, end));
     const size_t equals = parameter.find('=');
-    if (equals != std::string_view::npos && trim(parameter.substr(0, equals)).size() == name.size() &&
-        strncasecmp(trim(parameter.substr(0, equals)).data(), name.data(), name.size()) == 0) {
-      std::string_view found = trim(parameter.substr(equals + 1));
+    if (equals != std::string_view::npos && iequals(trim_ows(parameter.substr(0, equals)), name)) {
+      std::string_view found = trim_ows(parameter.substr(equals + 1));
       if (found.size() >= 2 && found.front() == '"' && found.back() == '"') found = found.substr(1, found.size() - 2);
       return std::string(found);
     }
@@ -61,7 +49,7 @@ FormFields parse_multipart(std::string_view body, const std::string& boundary) {
       const size_t line_end = std::min(headers.find("\r\n"), headers.size());
       std::string_view line = headers.substr(0, line_end);
       headers.remove_prefix(std::min(line_end + 2, headers.size()));
-      if (starts_with_nocase(line, "content-disposition:")) name = header_parameter(line, "name");
+      if (istarts_with(line, "content-disposition:")) name = header_parameter(line, "name");
     }
     const size_t content_start = headers_end + 4;
     const size_t next = body.find("\r\n" + delimiter, content_start);
@@ -92,8 +80,8 @@ FormFields parse_urlencoded(std::string_view text) {
 FormFields parse_form_body(const Request& request) {
   const std::string* type = request.header("content-type");
   if (!type) return parse_urlencoded(request.body);  // curl -d without a type is urlencoded
-  if (starts_with_nocase(*type, "application/x-www-form-urlencoded")) return parse_urlencoded(request.body);
-  if (starts_with_nocase(*type, "multipart/form-data")) return parse_multipart(request.body, header_parameter(*type, "boundary"));
+  if (istarts_with(*type, "application/x-www-form-urlencoded")) return parse_urlencoded(request.body);
+  if (istarts_with(*type, "multipart/form-data")) return parse_multipart(request.body, header_parameter(*type, "boundary"));
   return {};
 }
 

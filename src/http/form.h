@@ -1,4 +1,4 @@
-// Reading what HTML forms and curl send: percent-decoding, application/x-www-form-urlencoded
+// Reading what HTML forms and curl send: application/x-www-form-urlencoded
 // (query strings and bodies) and the text fields of multipart/form-data (RFC 7578). Pure functions.
 #pragma once
 

@@ -15,6 +15,25 @@ int hex_value(char c) {
 
 }  // namespace
 
+std::string percent_encode(std::string_view text, bool keep_slash) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                            c == '.' || c == '-' || c == '~';
+    if (unreserved || (keep_slash && c == '/')) {
+      out.push_back(c);
+    } else {
+      const auto byte = static_cast<unsigned char>(c);
+      out.push_back('%');
+      out.push_back(kDigits[byte >> 4]);
+      out.push_back(kDigits[byte & 0xF]);
+    }
+  }
+  return out;
+}
+
 std::optional<std::string> try_percent_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -1,6 +1,7 @@
-// Percent-decoding (RFC 3986 2.1), the one implementation every server uses: the router's path
-// parameters, form and query fields, the mirror's paths. '+' stays '+' (forms turn it into a space
-// themselves). Pure functions.
+// Percent-encoding and decoding (RFC 3986 2.1), the one implementation every module uses: the
+// router's path parameters, form and query fields, the mirror's paths, the Hub client's and the
+// control-plane client's URLs. Decoding keeps '+' as '+' (forms turn it into a space themselves).
+// Pure functions.
 #pragma once
 
 #include <optional>
@@ -8,6 +9,10 @@
 #include <string_view>
 
 namespace gatehouse::http {
+
+// Python's urllib.parse.quote: keeps A-Za-z0-9 and "_.-~" (plus '/' when keep_slash) and writes
+// every other byte as %XX (uppercase hex).
+std::string percent_encode(std::string_view text, bool keep_slash);
 
 // nullopt for a malformed escape ('%' not followed by two hex digits).
 std::optional<std::string> try_percent_decode(std::string_view text);

@@ -1,6 +1,5 @@
 #include "http/proxy_relay.h"
 
-#include <strings.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "http/header_text.h"
 
 namespace gatehouse::http {
 namespace {
@@ -34,8 +34,10 @@ constexpr auto kConnectTimeout = std::chrono::seconds(10);
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+// Methods a client may repeat without changing the outcome (RFC 9110 9.2.2).
+bool idempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" || method == "DELETE" ||
+         method == "TRACE";
 }
 
 // The header names that describe one connection rather than the message (RFC 9110 7.6.1): a fixed
@@ -43,14 +45,7 @@ bool iequals(std::string_view a, std::string_view b) {
 class HopByHop {
  public:
   void add_connection_header(std::string_view list) {
-    while (!list.empty()) {
-      const size_t comma = std::min(list.find(','), list.size());
-      std::string_view token = list.substr(0, comma);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-      if (!token.empty()) listed_.emplace_back(token);
-      list.remove_prefix(std::min(comma + 1, list.size()));
-    }
+    for (std::string_view token : split_list(list)) listed_.emplace_back(token);
   }
 
   bool contains(std::string_view name) const {
@@ -194,7 +189,10 @@ class Relay {
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;  // upstream bytes not parsed yet
   std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_;
-  std::vector<char> piece_;  // the body bytes parsed and not yet written to the client
+  // The body bytes parsed and not yet written to the client: allocated once per exchange, and not
+  // zeroed (a streamed answer gets a whole kPieceBytes).
+  std::unique_ptr<char[]> piece_;
+  size_t piece_size_ = 0;
   size_t filled_ = 0;
   size_t read_bytes_ = kFirstReadBytes;
   size_t received_ = 0;       // upstream bytes on this connection
@@ -217,8 +215,9 @@ asio::awaitable<Relayed> Relay::run() {
   head_ = forwarded_head(client_.request, target_, problem);
   if (!problem.empty()) co_return fail(ProxyOutcome::upstream_failed, problem);
   for (bool first = true;; first = false) {
-    // A pooled connection the upstream closed meanwhile is tried once more on a fresh one, as long
-    // as nothing came back on it (so the request cannot have been answered).
+    // take() hands out only connections that look alive, but the upstream may close one just as
+    // the request goes out. An idempotent request that got nothing back is then sent once more on a
+    // fresh connection; any other may have been acted on, so it fails instead (RFC 9110 9.2.2).
     bool reused = false;
     if (first) {
       files::UniqueFd idle = pool_.take(key_);
@@ -233,7 +232,7 @@ asio::awaitable<Relayed> Relay::run() {
     upstream_.non_blocking(true, ec);
     const Read read = co_await send_request_and_read_header();
     if (read == Read::data) break;
-    if (reused && received_ == 0 && (read == Read::end || read == Read::failed)) {
+    if (reused && received_ == 0 && idempotent(client_.request.method) && (read == Read::end || read == Read::failed)) {
       upstream_.close(ec);
       buffer_.clear();
       continue;
@@ -374,19 +373,20 @@ bool Relay::parse() {
     auto& body = parser_->get().body();
     const bool header_done = parser_->is_header_done();
     if (header_done) {
-      if (piece_.empty()) {
+      if (!piece_) {
         // As large as the body when it is smaller than a piece.
         const auto length = parser_->content_length_remaining();
-        piece_.resize(length ? std::clamp<size_t>(*length, 1, kPieceBytes) : kPieceBytes);
+        piece_size_ = length ? std::clamp<size_t>(*length, 1, kPieceBytes) : kPieceBytes;
+        piece_ = std::make_unique_for_overwrite<char[]>(piece_size_);
       }
-      if (filled_ == piece_.size()) return true;
-      body.data = piece_.data() + filled_;
-      body.size = piece_.size() - filled_;
+      if (filled_ == piece_size_) return true;
+      body.data = piece_.get() + filled_;
+      body.size = piece_size_ - filled_;
     }
     beast::error_code ec;
     const size_t used = parser_->put(buffer_.data(), ec);
     buffer_.consume(used);
-    if (header_done) filled_ = piece_.size() - body.size;
+    if (header_done) filled_ = piece_size_ - body.size;
     if (ec == bhttp::error::need_more) return true;
     if (ec && ec != bhttp::error::need_buffer) {
       why_ = ec.message();
@@ -475,7 +475,7 @@ asio::awaitable<Relayed> Relay::relay_answer() {
       std::array<asio::const_buffer, 5> out{};
       if (!header_sent) out[0] = asio::buffer(header);
       if (filled_ > 0) {
-        out[2] = asio::buffer(piece_.data(), filled_);
+        out[2] = asio::buffer(piece_.get(), filled_);
         if (chunked) {
           const int length = std::snprintf(size_line.data(), size_line.size(), "%zx\r\n", filled_);
           out[1] = asio::buffer(size_line.data(), size_t(length));

@@ -20,6 +20,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "http/cors.h"
+#include "http/header_text.h"
 #include "http/proxy_relay.h"
 
 namespace gatehouse::http {
@@ -47,10 +48,6 @@ std::string lower(std::string_view text) {
 
 Response default_error_response(int status, const std::string& message) {
   return Response::json(status, boost::json::serialize(boost::json::object{{"error", message}}));
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 // Splits an origin-form or absolute-form target into path and query. An absolute-form target
@@ -81,15 +78,7 @@ std::optional<std::pair<int, std::string>> transfer_coding_problem(const bhttp::
   std::vector<std::string> codings;
   for (const auto& field : fields) {
     if (field.name() != bhttp::field::transfer_encoding) continue;
-    std::string_view list = field.value();
-    while (!list.empty()) {
-      const size_t comma = std::min(list.find(','), list.size());
-      std::string_view coding = list.substr(0, comma);
-      while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
-      while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
-      if (!coding.empty()) codings.emplace_back(coding);
-      list.remove_prefix(std::min(comma + 1, list.size()));
-    }
+    for (std::string_view coding : split_list(field.value())) codings.emplace_back(coding);
   }
   for (size_t i = 0; i + 1 < codings.size(); ++i) {
     if (iequals(codings[i], "chunked")) {

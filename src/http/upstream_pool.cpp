@@ -42,11 +42,6 @@ void UpstreamPool::give_back(const Key& key, files::UniqueFd socket) {
   while (idle.size() > max_idle_per_upstream_) idle.pop_front();
 }
 
-size_t UpstreamPool::idle_count(const Key& key) const {
-  std::lock_guard lock(mutex_);
-  auto found = idle_.find(key);
-  return found == idle_.end() ? 0 : found->second.size();
-}
 
 void UpstreamPool::close_expired(Clock::time_point now) {
   for (auto it = idle_.begin(); it != idle_.end();) {

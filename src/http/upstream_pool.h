@@ -30,7 +30,6 @@ class UpstreamPool {
   files::UniqueFd take(const Key& key);
   // Keeps a connection whose last exchange ended cleanly, closing the oldest beyond the bound.
   void give_back(const Key& key, files::UniqueFd socket);
-  size_t idle_count(const Key& key) const;
 
  private:
   struct Idle {

@@ -18,6 +18,7 @@
 #include "hub/progress.h"
 #include "hub/token.h"
 #include "hub/verifying_writer.h"
+#include "http/percent_encoding.h"
 
 namespace gatehouse::hub {
 namespace {
@@ -124,7 +125,7 @@ struct HubClient::Impl {
 
   std::string resolve_url(const RepoId& repo, const std::string& revision, const std::string& path) const {
     return options.endpoint + "/" + std::string(repo.url_prefix()) + repo.name + "/resolve/" +
-           percent_encode(revision, false) + "/" + percent_encode(path, true);
+           http::percent_encode(revision, false) + "/" + http::percent_encode(path, true);
   }
 
   // The token goes only to the origin (scheme, host and port) of the endpoint the user configured:
@@ -283,7 +284,7 @@ std::string HubClient::resolve_commit(const RepoId& repo, const std::string& rev
                                           " is not in the cache at " + cache_.root().string() +
                                           "; download it once online, or unset HF_HUB_OFFLINE");
   }
-  bj::value info = impl_->get_json(impl_->api_url(repo, "/revision/" + percent_encode(revision, false)), {repo, revision, ""});
+  bj::value info = impl_->get_json(impl_->api_url(repo, "/revision/" + http::percent_encode(revision, false)), {repo, revision, ""});
   const bj::object& object = json::as_object(info, json::JsonPath("repo info"));
   std::string commit(json::as_string(json::require(object, "sha", json::JsonPath("repo info")), json::JsonPath("repo info") / "sha"));
   if (!is_commit_hash(commit)) {

@@ -204,21 +204,4 @@ void validate_etag(std::string_view etag) {
   if (etag.front() == '.') invalid("blob etag " + quoted_for_message(etag) + " must not start with '.'");
 }
 
-std::string percent_encode(std::string_view text, bool keep_slash) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    if (is_alnum(c) || c == '_' || c == '.' || c == '-' || c == '~' || (keep_slash && c == '/')) {
-      out.push_back(c);
-    } else {
-      auto byte = static_cast<unsigned char>(c);
-      out.push_back('%');
-      out.push_back(kDigits[byte >> 4]);
-      out.push_back(kDigits[byte & 0xF]);
-    }
-  }
-  return out;
-}
-
 }  // namespace gatehouse::hub

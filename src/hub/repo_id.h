@@ -55,8 +55,4 @@ void validate_etag(std::string_view etag);
 // ASCII as is, other bytes as \xNN, cut after 120 characters with "...".
 std::string quoted_for_message(std::string_view text);
 
-// Python's urllib.parse.quote: keeps A-Za-z0-9 and "_.-~" (plus '/' when keep_slash) and writes
-// every other byte as %XX (uppercase hex).
-std::string percent_encode(std::string_view text, bool keep_slash);
-
 }  // namespace gatehouse::hub

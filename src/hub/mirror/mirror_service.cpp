@@ -361,8 +361,8 @@ http::Response MirrorService::tree(Call& call) const {
   if (end < entries.size()) {
     // Rebuilt from the decoded parts, percent-encoded again: nothing of the raw request is echoed.
     std::string next = public_base(call.request) + "/api/" + std::string(call.repo.api_plural()) + "/" + call.repo.name +
-                       "/tree/" + percent_encode(revision, false);
-    if (!path.empty()) next.append("/").append(percent_encode(path, true));
+                       "/tree/" + http::percent_encode(revision, false);
+    if (!path.empty()) next.append("/").append(http::percent_encode(path, true));
     next += std::string("?recursive=") + (recursive ? "true" : "false") + "&expand=" + (expand ? "true" : "false") +
             "&cursor=" + std::to_string(end);
     response.headers.emplace_back("Link", "<" + next + ">; rel=\"next\"");
