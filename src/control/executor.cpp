@@ -1,11 +1,13 @@
 #include "control/executor.h"
 
+#include "base/json.h"
+
 namespace gatehouse::control {
 
 std::vector<std::string> unapplied_fields(const Recipe& recipe, std::initializer_list<std::string_view> ignored) {
   std::vector<std::string> fields = recipe.oci_only_fields;
   for (std::string_view name : ignored) {
-    if (recipe.raw.contains(name)) fields.emplace_back(name);
+    if (json::find(recipe.raw, name)) fields.emplace_back(name);  // null counts as absent, as everywhere
   }
   return fields;
 }

@@ -2,12 +2,12 @@
 
 #include <sodium.h>
 
-#include "base/error.h"
+#include "control/sodium_init.h"
 
 namespace gatehouse::control {
 
 std::string new_id() {
-  GH_CHECK(sodium_init() >= 0);
+  init_sodium();
   unsigned char bytes[16];
   randombytes_buf(bytes, sizeof bytes);
   char hex[sizeof bytes * 2 + 1];

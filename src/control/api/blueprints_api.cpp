@@ -165,8 +165,10 @@ http::Response BlueprintsApi::login(const http::Request& request) {
   if (!username || username->empty()) missing["username"] = bj::array{"This field is required."};
   if (!password || password->empty()) missing["password"] = bj::array{"This field is required."};
   if (!missing.empty()) return json_response(400, missing);
+  // Counted as failed before the (slow) check, so that guesses sent side by side are throttled
+  // too; a success clears it.
+  throttle_.record_failure(client);
   if (!store_.check_password(*username, SecretString(*password))) {
-    throttle_.record_failure(client);
     return field_error("", "Unable to log in with provided credentials.");
   }
   throttle_.record_success(client);

@@ -135,8 +135,11 @@ std::vector<std::string> map_tgi_flags(const Recipe& recipe, const std::vector<s
     const auto* known = std::find_if(kTgiFlags.begin(), kTgiFlags.end(),
                                      [&flag = flag](const TgiFlag& f) { return f.flag == flag; });
     if (known == kTgiFlags.end()) {
+      // Only a flag's name is quoted: anything else given here may be a secret.
+      const std::string shown = launcher_args[i].starts_with("--") ? "'" + std::string(flag) + "'"
+                                                                    : "argument " + std::to_string(i + 1);
       throw InvalidParameter(std::string(kArgsField),
-                             "'" + launcher_args[i] + "' is not a text-generation-launcher flag the local executor knows; it maps "
+                             shown + " is not a text-generation-launcher flag the local executor knows; it maps "
                              "--model-id, --revision, --max-total-tokens, --max-batch-prefill-tokens, --max-batch-size, "
                              "--max-concurrent-requests, --dtype and the other flags docs list, and ignores GPU-only ones");
     }
@@ -179,10 +182,10 @@ std::optional<std::vector<std::string>> vllm_entrypoint(const std::vector<std::s
   return std::nullopt;
 }
 
+// Names only the program: the command's arguments may hold a secret.
 [[noreturn]] void refuse_entrypoint(const Recipe& recipe, std::string_view expected) {
-  std::string given;
-  for (const std::string& part : recipe.command) given += (given.empty() ? "" : " ") + part;
-  throw InvalidParameter(std::string(kCommandField), "the local executor cannot run '" + given + "' from " + recipe.image_uri +
+  const std::string given = recipe.command.empty() ? "" : basename_of(recipe.command[0]);
+  throw InvalidParameter(std::string(kCommandField), "the local executor cannot run '" + given + " ...' from " + recipe.image_uri +
                                                          ": it maps " + std::string(expected) +
                                                          "; leave recipe_container_command out, or start the control plane "
                                                          "with --executor kubernetes");
@@ -296,8 +299,14 @@ LocalCommand local_command(const Recipe& recipe) {
       break;
     }
   }
-  if (command.args.front() == "serve") command.token = take_token(command.args, "--hf-token");
-  if (command.args.front() == "download") command.token = take_token(command.args, "--token");
+  const bool serves = command.args.front() == "serve";
+  const bool downloads = command.args.front() == "download";
+  for (const auto& [program, flag, variable] : {std::tuple{serves, "--hf-token", "HF_TOKEN"},
+                                                std::tuple{serves, "--api-key", "VLLM_API_KEY"},
+                                                std::tuple{downloads, "--token", "HF_TOKEN"}}) {
+    if (!program) continue;
+    if (std::optional<std::string> value = take_token(command.args, flag)) command.secret_variables.emplace_back(variable, *value);
+  }
   refuse_secret_references(recipe, command.args);
   return command;
 }

@@ -14,8 +14,9 @@
 //   Blueprints' downloader job image (name or tag containing hf_downloader or hfdownloader):
 //   `gatehouse download ARGS` (REPO --local-dir DIR --max-workers N, as huggingface-cli takes them).
 //
-// Secrets stay off the command line: a token flag (`--hf-token V` for serve, `--token V` for
-// download) is taken out and its value handed to the child as HF_TOKEN, and any other argument
+// Secrets stay off the command line: the flags that take one (`--hf-token V` and `--api-key V` for
+// serve, `--token V` for download) are taken out and their values handed to the child in the
+// environment variables the programs also read (HF_TOKEN, VLLM_API_KEY), and any other argument
 // that references a recipe_environment_secrets variable, $(NAME), is refused.
 // Plain functions of their arguments; thread-safe.
 #pragma once
@@ -37,7 +38,8 @@ std::optional<LocalImage> local_image(std::string_view image_uri);
 struct LocalCommand {
   std::vector<std::string> args;           // after the gatehouse binary: {"serve", "--model", "$(MODEL)", ...}
   std::vector<std::string> ignored_flags;  // launcher flags accepted without effect here, for the log
-  std::optional<std::string> token;        // the unexpanded value of the token flag taken out, if any
+  // The secret flags taken out: the environment variable each becomes, and its unexpanded value.
+  std::vector<std::pair<std::string, std::string>> secret_variables;
   bool serves() const { return !args.empty() && args.front() == "serve"; }
 };
 

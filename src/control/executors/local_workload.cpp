@@ -144,12 +144,12 @@ void LocalWorkload::prepare() {
   };
   for (const std::string& arg : command.args) args_.push_back(rewrite_mount_paths(expand_env_references(arg, plain), mounts));
   if (command.serves()) args_ = with_threads(args_, recipe.cpu_count);
-  if (command.token) {
-    std::string token = expand_env_references(*command.token, [&](std::string_view name) -> std::optional<std::string> {
-      const ContainerVariable* variable = find_variable(variables, name);
+  for (const auto& [name, unexpanded] : command.secret_variables) {
+    std::string value = expand_env_references(unexpanded, [&](std::string_view referenced) -> std::optional<std::string> {
+      const ContainerVariable* variable = find_variable(variables, referenced);
       return variable ? std::optional(variable->value.reveal()) : std::nullopt;
     });
-    variables.push_back(ContainerVariable{"HF_TOKEN", SecretString(std::move(token)), true});
+    variables.push_back(ContainerVariable{name, SecretString(std::move(value)), true});
   }
   for (ContainerVariable& variable : variables) {
     if (variable.secret) {

@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "base/file.h"
+#include "control/executors/local_environment.h"
 
 extern char** environ;
 
@@ -57,6 +58,8 @@ pid_t spawn(const std::vector<std::string>& argv, const Pipe& in, const Pipe& ou
   posix_spawn_file_actions_adddup2(&actions, in.read.get(), 0);
   posix_spawn_file_actions_adddup2(&actions, out.write.get(), 1);
   posix_spawn_file_actions_adddup2(&actions, err.write.get(), 2);
+  // Nothing else of the control plane's: not its sockets (Asio's are not close-on-exec) ...
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   sigset_t none, pipe_default;
@@ -69,8 +72,15 @@ pid_t spawn(const std::vector<std::string>& argv, const Pipe& in, const Pipe& ou
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
+  // ... nor its own secrets (the master key, the admin password, a Hub token).
+  std::vector<char*> environment;
+  for (char** variable = environ; *variable; ++variable) {
+    const std::string_view entry = *variable;
+    if (!is_withheld_variable(entry.substr(0, entry.find('=')))) environment.push_back(*variable);
+  }
+  environment.push_back(nullptr);
   pid_t pid = 0;
-  const int failed = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
+  const int failed = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environment.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (failed != 0) {
