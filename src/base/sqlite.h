@@ -1,8 +1,9 @@
-// A thin RAII layer over SQLite for the Store: a connection that caches its prepared statements, a
-// Query (one use of a cached statement, reset when it goes) and a Transaction (rolled back unless
-// committed). SQLite failures become gatehouse::Error with a code (busy: unavailable, full disk:
-// resource_exhausted, corruption: data_loss, constraint: conflict). Not thread-safe: the Store
-// serialises every use of a Database behind its own mutex.
+// A thin RAII layer over SQLite for the stores (the control plane's, the gateway's keys): a
+// connection that caches its prepared statements, a Query (one use of a cached statement, reset
+// when it goes) and a Transaction (rolled back unless committed). SQLite failures become
+// gatehouse::Error with a code (busy: unavailable, full disk: resource_exhausted, corruption:
+// data_loss, constraint: conflict). Not thread-safe: each store serialises every use of a Database
+// behind its own mutex.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,7 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace gatehouse::control::sqlite {
+namespace gatehouse::sqlite {
 
 class Statement;
 
@@ -92,4 +93,4 @@ class Transaction {
   bool done_ = false;
 };
 
-}  // namespace gatehouse::control::sqlite
+}  // namespace gatehouse::sqlite

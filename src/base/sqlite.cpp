@@ -1,10 +1,10 @@
-#include "control/sqlite.h"
+#include "base/sqlite.h"
 
 #include <sqlite3.h>
 
 #include "base/error.h"
 
-namespace gatehouse::control::sqlite {
+namespace gatehouse::sqlite {
 namespace {
 
 ErrorCode error_code_for(int code) {
@@ -165,4 +165,4 @@ void Transaction::commit() {
   done_ = true;
 }
 
-}  // namespace gatehouse::control::sqlite
+}  // namespace gatehouse::sqlite
