@@ -35,6 +35,9 @@ class Query {
   Query& bind(int index, int64_t value);
   Query& bind_optional(int index, const std::optional<std::string>& text);  // NULL when absent
   Query& bind_blob(int index, std::string_view bytes);
+  Query& bind_real(int index, double value);
+  Query& bind_optional(int index, std::optional<int64_t> value);  // NULL when absent
+  Query& bind_optional_real(int index, std::optional<double> value);
 
   // True while there is a row to read; false once the statement is done.
   bool step();
@@ -45,6 +48,9 @@ class Query {
   std::string blob(int column) const;
   int64_t integer(int column) const;
   std::optional<std::string> optional_text(int column) const;
+  double real(int column) const;
+  std::optional<int64_t> optional_integer(int column) const;
+  std::optional<double> optional_real(int column) const;
 
  private:
   Statement* statement_;
