@@ -112,13 +112,17 @@ bj::value optional_value(const std::optional<T>& value) {
   return value ? bj::value(*value) : bj::value(nullptr);
 }
 
+bj::value optional_value(const std::optional<std::string>& value) {
+  return value ? bj::value(bj::string_view(*value)) : bj::value(nullptr);
+}
+
 bj::value optional_time(const std::optional<TimePoint>& time) {
   return time ? bj::value(format_time(*time)) : bj::value(nullptr);
 }
 
 bj::object record_json(const KeyRecord& record) {
   bj::array models;
-  for (const auto& model : record.models) models.emplace_back(model);
+  for (const auto& model : record.models) models.emplace_back(bj::string_view(model));
   return bj::object{{"token", record.token_hash},
                     {"key_name", record.key_name},
                     {"key_alias", optional_value(record.key_alias)},
@@ -265,7 +269,7 @@ http::Response KeyApi::remove(const http::Request& request) {
   if (token_hashes.empty()) throw InvalidParameter("keys", "keys or key_aliases is required: the keys to delete");
   store_.remove(token_hashes);
   bj::array deleted;
-  for (const auto& token_hash : token_hashes) deleted.emplace_back(token_hash);
+  for (const auto& token_hash : token_hashes) deleted.emplace_back(bj::string_view(token_hash));
   return json_answer(bj::object{{"deleted_keys", std::move(deleted)}});
 }
 

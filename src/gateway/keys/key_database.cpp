@@ -25,14 +25,15 @@ std::optional<TimePoint> optional_time(std::optional<int64_t> ms) {
 
 std::string models_json(const std::vector<std::string>& models) {
   boost::json::array array;
-  for (const auto& model : models) array.emplace_back(model);
+  for (const auto& model : models) array.emplace_back(boost::json::string_view(model));
   return json::serialize(boost::json::value(std::move(array)));
 }
 
 std::vector<std::string> models_from_json(const std::string& text, const std::string& path) {
   const json::JsonPath where(path);
+  const boost::json::value parsed = json::parse(text, path);
   std::vector<std::string> models;
-  for (const auto& model : json::as_array(json::parse(text, path), where)) {
+  for (const auto& model : json::as_array(parsed, where)) {
     models.emplace_back(json::as_string(model, where));
   }
   return models;
