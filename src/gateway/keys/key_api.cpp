@@ -83,10 +83,11 @@ KeySettings read_settings(const bj::object& body, std::optional<std::string>* ke
     } else if (name == "spend") {
       settings.spend = read_field(value, name, json::as_double);
     } else {
-      throw InvalidParameter(std::string(name), "unknown field '" + std::string(name) +
-                                                    "'; the fields are key_alias, models, max_budget, budget_duration, "
-                                                    "duration, rpm_limit, tpm_limit, max_parallel_requests, metadata, spend" +
-                                                    (key ? " and key" : ""));
+      throw InvalidParameter(std::string(name),
+                             "unknown field '" + std::string(name) +
+                                 "'; the fields are key_alias, models, max_budget, budget_duration, duration, "
+                                 "rpm_limit, tpm_limit, max_parallel_requests, metadata, spend" +
+                                 (key ? " and key" : ""));
     }
   }
   return settings;

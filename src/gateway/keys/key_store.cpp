@@ -223,7 +223,9 @@ void KeyStore::apply_locked(KeyRecord& record, const KeySettings& settings, Time
   if (settings.budget_duration) {
     record.budget_duration = *settings.budget_duration;
     record.budget_reset_at.reset();
-    if (record.budget_duration) record.budget_reset_at = now + parse_duration(*record.budget_duration, "budget_duration");
+    if (record.budget_duration) {
+      record.budget_reset_at = now + parse_duration(*record.budget_duration, "budget_duration");
+    }
   }
   if (settings.duration) {
     record.expires.reset();

@@ -89,7 +89,8 @@ TEST(KeyStore, AllowListNamesTheModelsAKeyMayCall) {
   UpstreamError error = refusal(store, limited.key, "other");
   EXPECT_EQ(error.status(), 401);
   EXPECT_EQ(std::string(error.what()),
-            "key not allowed to access model. This key can only access models=['small', 'large']. Tried to access other");
+            "key not allowed to access model. This key can only access models=['small', 'large']. "
+            "Tried to access other");
   store.release(store.admit(open.key, "other"));
 }
 
