@@ -41,6 +41,7 @@ class ConfigReader {
  private:
   void deployments(const YamlNode& list) {
     values_.expect_sequence(list, "model_list");
+    if (list.items.empty()) values_.fail(list, "model_list", "is empty; list the models to serve under model_list");
     std::map<std::string, size_t> ids;
     for (size_t index = 0; index < list.items.size(); ++index) {
       Deployment deployment = read_deployment(list.items[index], index);
@@ -91,8 +92,8 @@ class ConfigReader {
       else if (key == "api_key") deployment.api_key = SecretString(values_.text(value, key_path));
       else if (key == "rpm") deployment.rpm = values_.integer(value, key_path);
       else if (key == "tpm") deployment.tpm = values_.integer(value, key_path);
-      else if (key == "timeout") deployment.timeout = values_.seconds(value, key_path);
-      else if (key == "stream_timeout") deployment.stream_timeout = values_.seconds(value, key_path);
+      else if (key == "timeout") deployment.timeout = timeout(value, key_path);
+      else if (key == "stream_timeout") deployment.stream_timeout = timeout(value, key_path);
       else if (key == "max_retries") deployment.max_retries = int(values_.integer(value, key_path, 0));
       else if (key == "weight") weight = values_.number(value, key_path);
       else if (key == "input_cost_per_token") {
@@ -166,7 +167,7 @@ class ConfigReader {
     for (const auto& entry : section.entries) {
       if (entry.key == "request_timeout") {
         if (!router_keys_.contains("timeout") && !entry.value.is_null())
-          config_.router.timeout = values_.seconds(entry.value, "litellm_settings.request_timeout");
+          config_.router.timeout = timeout(entry.value, "litellm_settings.request_timeout");
       } else if (entry.key == "num_retries" || entry.key == "allowed_fails" || entry.key == "fallbacks") {
         if (!router_keys_.contains(entry.key)) router_setting(entry, "litellm_settings");
       } else {
@@ -200,7 +201,7 @@ class ConfigReader {
       } else if (entry.key == "cooldown_time") {
         router.cooldown_time = values_.seconds(value, path);
       } else if (entry.key == "timeout") {
-        router.timeout = values_.seconds(value, path);
+        router.timeout = timeout(value, path);
       } else {
         router.retry_after = values_.seconds(value, path);
       }
@@ -221,6 +222,12 @@ class ConfigReader {
                      "must start with \"sk-\", as LiteLLM requires of master keys (e.g. sk-1234...); the value is not shown");
       config_.master_key = SecretString(std::move(key));
     }
+  }
+
+  std::chrono::milliseconds timeout(const YamlNode& value, const std::string& path) const {
+    const auto result = values_.seconds(value, path);
+    if (result.count() <= 0) values_.fail(value, path, "must be more than 0 seconds");
+    return result;
   }
 
   static constexpr int64_t kMaxRetries = 100;

@@ -37,7 +37,8 @@ class Builder {
   Builder(std::string_view text, std::string_view file_name, const YamlLimits& limits)
       : file_name_(file_name), limits_(limits) {
     if (!yaml_parser_initialize(&parser_)) throw Error(ErrorCode::internal, "libyaml could not start");
-    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    const char* input = text.empty() ? "" : text.data();  // libyaml asserts on a null input
+    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(input), text.size());
   }
   ~Builder() {
     if (has_event_) yaml_event_delete(&event_);
