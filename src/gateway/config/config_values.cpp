@@ -30,6 +30,9 @@ bool is_one_of(std::string_view text, std::initializer_list<std::string_view> wo
 
 }  // namespace
 
+std::string key_path(std::string_view path, std::string_view key) { return std::string(path) + "." + std::string(key); }
+std::string key_path(std::string_view path, size_t index) { return std::string(path) + "[" + std::to_string(index) + "]"; }
+
 void ConfigValues::fail(const YamlNode& at, std::string_view path, const std::string& what) const {
   throw Error(ErrorCode::invalid_argument,
               std::string(file_name_) + ":" + std::to_string(at.line) + ": " + std::string(path) + ": " + what);
@@ -97,7 +100,7 @@ std::vector<std::string> ConfigValues::strings(const YamlNode& node, std::string
   expect_sequence(node, path);
   std::vector<std::string> result;
   for (size_t index = 0; index < node.items.size(); ++index)
-    result.push_back(text(node.items[index], std::string(path) + "[" + std::to_string(index) + "]"));
+    result.push_back(text(node.items[index], key_path(path, index)));
   return result;
 }
 
@@ -105,12 +108,12 @@ boost::json::value ConfigValues::to_json(const YamlNode& node, std::string_view 
   if (node.kind == YamlNode::Kind::sequence) {
     boost::json::array array;
     for (size_t index = 0; index < node.items.size(); ++index)
-      array.push_back(to_json(node.items[index], std::string(path) + "[" + std::to_string(index) + "]"));
+      array.push_back(to_json(node.items[index], key_path(path, index)));
     return array;
   }
   if (node.kind == YamlNode::Kind::mapping) {
     boost::json::object object;
-    for (const auto& entry : node.entries) object[entry.key] = to_json(entry.value, std::string(path) + "." + entry.key);
+    for (const auto& entry : node.entries) object[entry.key] = to_json(entry.value, key_path(path, entry.key));
     return object;
   }
   if (node.quoted) return boost::json::string(text(node, path));

@@ -19,6 +19,10 @@
 
 namespace gatehouse::gateway {
 
+// Key paths for messages: key_path("model_list", 1) is "model_list[1]", key_path(that, "rpm") "model_list[1].rpm".
+std::string key_path(std::string_view path, std::string_view key);
+std::string key_path(std::string_view path, size_t index);
+
 class ConfigValues {
  public:
   using Variables = std::vector<std::pair<std::string, SecretString>>;

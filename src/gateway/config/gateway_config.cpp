@@ -13,8 +13,6 @@ namespace {
 
 constexpr size_t kConfigLimit = size_t(16) << 20;
 
-std::string at(std::string_view path, std::string_view key) { return std::string(path) + "." + std::string(key); }
-std::string at(std::string_view path, size_t index) { return std::string(path) + "[" + std::to_string(index) + "]"; }
 
 // Reads the sections of one config into a GatewayConfig.
 class ConfigReader {
@@ -45,7 +43,7 @@ class ConfigReader {
     std::map<std::string, size_t> ids;
     for (size_t index = 0; index < list.items.size(); ++index) {
       Deployment deployment = read_deployment(list.items[index], index);
-      const std::string path = at("model_list", index);
+      const std::string path = key_path("model_list", index);
       auto [previous, added] = ids.emplace(deployment.id, index);
       if (!added)
         values_.fail(list.items[index], path + ".model_info.id",
@@ -56,89 +54,93 @@ class ConfigReader {
   }
 
   Deployment read_deployment(const YamlNode& node, size_t index) {
-    const std::string path = at("model_list", index);
-    model_info_costs_[0] = model_info_costs_[1] = std::nullopt;
+    const std::string path = key_path("model_list", index);
     if (node.kind != YamlNode::Kind::mapping) values_.fail(node, path, "expected a mapping with model_name and litellm_params, got " + std::string(node.kind_name()));
     Deployment deployment;
     const YamlNode* name = node.find("model_name");
     if (!name || name->is_null()) values_.fail(node, path + ".model_name", "is missing; it is the name clients ask for");
     deployment.model_name = values_.text(*name, path + ".model_name");
+    if (deployment.model_name.empty()) values_.fail(*name, path + ".model_name", "must not be empty");
     const YamlNode* params = node.find("litellm_params");
     if (!params || params->is_null())
       values_.fail(node, path + ".litellm_params", "is missing; it needs at least model (e.g. openai/gpt-4o)");
     values_.expect_mapping(*params, path + ".litellm_params");
+    Costs listed_costs;
     if (const YamlNode* info = node.find("model_info")) {
       values_.expect_mapping(*info, path + ".model_info");
-      if (info->kind == YamlNode::Kind::mapping) model_info(deployment, *info, path + ".model_info");
+      if (info->kind == YamlNode::Kind::mapping) listed_costs = model_info(deployment, *info, path + ".model_info");
     }
-    litellm_params(deployment, *params, path + ".litellm_params");
+    litellm_params(deployment, *params, path + ".litellm_params", listed_costs);
     if (deployment.id.empty()) deployment.id = deployment.model_name + "/" + std::to_string(index);
     for (const auto& entry : node.entries)
       if (entry.key != "model_name" && entry.key != "litellm_params" && entry.key != "model_info")
-        config_.ignored_settings.push_back(at(path, entry.key));
+        config_.ignored_settings.push_back(key_path(path, entry.key));
     return deployment;
   }
 
-  void litellm_params(Deployment& deployment, const YamlNode& params, const std::string& path) {
+  // Prices per token model_info lists; litellm_params' own win.
+  struct Costs {
+    double input = 0, output = 0;
+  };
+
+  void litellm_params(Deployment& deployment, const YamlNode& params, const std::string& path, const Costs& listed_costs) {
     std::optional<double> weight;
     bool costs_set[2] = {false, false};
     for (const auto& entry : params.entries) {
       const YamlNode& value = entry.value;
-      const std::string key_path = at(path, entry.key);
+      const std::string where = key_path(path, entry.key);
       if (value.is_null()) continue;
       const std::string_view key = entry.key;
-      if (key == "model") deployment.model = values_.text(value, key_path);
-      else if (key == "api_base") deployment.api_base = values_.text(value, key_path);
-      else if (key == "api_key") deployment.api_key = SecretString(values_.text(value, key_path));
-      else if (key == "rpm") deployment.rpm = values_.integer(value, key_path);
-      else if (key == "tpm") deployment.tpm = values_.integer(value, key_path);
-      else if (key == "timeout") deployment.timeout = timeout(value, key_path);
-      else if (key == "stream_timeout") deployment.stream_timeout = timeout(value, key_path);
-      else if (key == "max_retries") deployment.max_retries = int(values_.integer(value, key_path, 0));
-      else if (key == "weight") weight = values_.number(value, key_path);
+      if (key == "model") deployment.model = values_.text(value, where);
+      else if (key == "api_base") deployment.api_base = values_.text(value, where);
+      else if (key == "api_key") deployment.api_key = SecretString(values_.text(value, where));
+      else if (key == "rpm") deployment.rpm = values_.integer(value, where);
+      else if (key == "tpm") deployment.tpm = values_.integer(value, where);
+      else if (key == "timeout") deployment.timeout = timeout(value, where);
+      else if (key == "stream_timeout") deployment.stream_timeout = timeout(value, where);
+      else if (key == "max_retries") deployment.max_retries = retries(value, where);
+      else if (key == "weight") weight = values_.number(value, where);
       else if (key == "input_cost_per_token") {
-        deployment.input_cost_per_token = values_.number(value, key_path);
+        deployment.input_cost_per_token = values_.number(value, where);
         costs_set[0] = true;
       } else if (key == "output_cost_per_token") {
-        deployment.output_cost_per_token = values_.number(value, key_path);
+        deployment.output_cost_per_token = values_.number(value, where);
         costs_set[1] = true;
       } else {
-        deployment.extra_params[entry.key] = values_.to_json(value, key_path);
+        deployment.extra_params[entry.key] = values_.to_json(value, where);
       }
     }
     if (deployment.model.empty())
-      values_.fail(params, at(path, "model"), "is missing; name the provider and model, e.g. openai/gpt-4o or huggingface/<repo>");
-    if (deployment.max_retries && *deployment.max_retries > kMaxRetries)
-      values_.fail(*params.find("max_retries"), at(path, "max_retries"), "must be at most " + std::to_string(kMaxRetries));
+      values_.fail(params, key_path(path, "model"), "is missing; name the provider and model, e.g. openai/gpt-4o or huggingface/<repo>");
     // LiteLLM's simple-shuffle weighs by weight, else rpm, else tpm.
     deployment.weight = weight ? *weight : deployment.rpm ? double(*deployment.rpm) : deployment.tpm ? double(*deployment.tpm) : 1.0;
-    if (!costs_set[0] && model_info_costs_[0]) deployment.input_cost_per_token = *model_info_costs_[0];
-    if (!costs_set[1] && model_info_costs_[1]) deployment.output_cost_per_token = *model_info_costs_[1];
+    if (!costs_set[0]) deployment.input_cost_per_token = listed_costs.input;
+    if (!costs_set[1]) deployment.output_cost_per_token = listed_costs.output;
   }
 
-  void model_info(Deployment& deployment, const YamlNode& info, const std::string& path) {
+  Costs model_info(Deployment& deployment, const YamlNode& info, const std::string& path) {
+    Costs costs;
     for (const auto& entry : info.entries) {
-      const std::string key_path = at(path, entry.key);
+      const std::string where = key_path(path, entry.key);
       if (entry.value.is_null()) continue;
-      if (entry.key == "id") deployment.id = values_.text(entry.value, key_path);
-      else if (entry.key == "input_cost_per_token") model_info_costs_[0] = values_.number(entry.value, key_path);
-      else if (entry.key == "output_cost_per_token") model_info_costs_[1] = values_.number(entry.value, key_path);
-      deployment.model_info[entry.key] = values_.to_json(entry.value, key_path);
+      if (entry.key == "id") deployment.id = values_.text(entry.value, where);
+      else if (entry.key == "input_cost_per_token") costs.input = values_.number(entry.value, where);
+      else if (entry.key == "output_cost_per_token") costs.output = values_.number(entry.value, where);
+      deployment.model_info[entry.key] = values_.to_json(entry.value, where);
     }
-    if (info.find("id") && deployment.id.empty()) values_.fail(*info.find("id"), at(path, "id"), "must not be empty");
+    if (info.find("id") && deployment.id.empty()) values_.fail(*info.find("id"), key_path(path, "id"), "must not be empty");
+    return costs;
   }
 
   // The router settings both sections may hold. `section` is where they were written.
   bool router_setting(const YamlEntry& entry, const std::string& section) {
-    const std::string path = at(section, entry.key);
+    const std::string path = key_path(section, entry.key);
     const YamlNode& value = entry.value;
     RouterSettings& router = config_.router;
     if (entry.key != "num_retries" && entry.key != "allowed_fails" && entry.key != "fallbacks") return false;
     if (value.is_null()) return true;
     if (entry.key == "num_retries") {
-      const int64_t retries = values_.integer(value, path);
-      if (retries > kMaxRetries) values_.fail(value, path, "must be at most " + std::to_string(kMaxRetries));
-      router.num_retries = int(retries);
+      router.num_retries = retries(value, path);
     } else if (entry.key == "allowed_fails") {
       router.allowed_fails = int(std::min<int64_t>(values_.integer(value, path), 1'000'000));
     } else {
@@ -154,9 +156,9 @@ class ConfigReader {
     for (size_t index = 0; index < list.items.size(); ++index) {
       const YamlNode& item = list.items[index];
       if (item.kind != YamlNode::Kind::mapping)
-        values_.fail(item, at(path, index), "expected a mapping from a model_name to the model_names to fall back to, e.g. {\"gpt-3.5-turbo\": [\"gpt-4\"]}, got " + std::string(item.kind_name()));
+        values_.fail(item, key_path(path, index), "expected a mapping from a model_name to the model_names to fall back to, e.g. {\"gpt-3.5-turbo\": [\"gpt-4\"]}, got " + std::string(item.kind_name()));
       for (const auto& entry : item.entries)
-        result.emplace_back(entry.key, values_.strings(entry.value, at(at(path, index), entry.key)));
+        result.emplace_back(entry.key, values_.strings(entry.value, key_path(key_path(path, index), entry.key)));
     }
     return result;
   }
@@ -171,7 +173,7 @@ class ConfigReader {
       } else if (entry.key == "num_retries" || entry.key == "allowed_fails" || entry.key == "fallbacks") {
         if (!router_keys_.contains(entry.key)) router_setting(entry, "litellm_settings");
       } else {
-        config_.ignored_settings.push_back(at("litellm_settings", entry.key));
+        config_.ignored_settings.push_back(key_path("litellm_settings", entry.key));
       }
     }
   }
@@ -180,7 +182,7 @@ class ConfigReader {
     values_.expect_mapping(section, "router_settings");
     RouterSettings& router = config_.router;
     for (const auto& entry : section.entries) {
-      const std::string path = at("router_settings", entry.key);
+      const std::string path = key_path("router_settings", entry.key);
       const YamlNode& value = entry.value;
       if (router_setting(entry, "router_settings")) {
         if (!value.is_null()) router_keys_.insert(entry.key);
@@ -212,7 +214,7 @@ class ConfigReader {
     values_.expect_mapping(section, "general_settings");
     for (const auto& entry : section.entries) {
       if (entry.key != "master_key") {
-        config_.ignored_settings.push_back(at("general_settings", entry.key));
+        config_.ignored_settings.push_back(key_path("general_settings", entry.key));
         continue;
       }
       if (entry.value.is_null()) continue;
@@ -230,11 +232,15 @@ class ConfigReader {
     return result;
   }
 
-  static constexpr int64_t kMaxRetries = 100;
+  int retries(const YamlNode& value, const std::string& path) const {
+    constexpr int64_t kMaxRetries = 100;
+    const int64_t result = values_.integer(value, path);
+    if (result > kMaxRetries) values_.fail(value, path, "must be at most " + std::to_string(kMaxRetries));
+    return int(result);
+  }
 
   GatewayConfig& config_;
   const ConfigValues& values_;
-  std::optional<double> model_info_costs_[2];
   std::set<std::string> router_keys_;  // the router settings router_settings sets
 };
 
@@ -246,7 +252,7 @@ ConfigValues::Variables environment_variables(const YamlNode& root, std::string_
   const ConfigValues plain(file_name, variables);
   plain.expect_mapping(*section, "environment_variables");
   for (const auto& entry : section->entries) {
-    const std::string path = at("environment_variables", entry.key);
+    const std::string path = key_path("environment_variables", entry.key);
     if (entry.key.empty() || entry.key.find('=') != std::string::npos || entry.key.find('\0') != std::string::npos)
       plain.fail(entry.value, path, "is not a valid environment variable name");
     if (entry.value.kind != YamlNode::Kind::scalar) plain.fail(entry.value, path, "expected a value, got " + std::string(entry.value.kind_name()));

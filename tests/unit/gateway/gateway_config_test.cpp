@@ -171,6 +171,8 @@ TEST_F(GatewayConfigTest, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(error_of("model_list: []\n"), "gateway.yaml:1: model_list: is empty; list the models to serve under model_list");
   EXPECT_EQ(error_of(kOneModel + "      timeout: 0\n"),
             "gateway.yaml:5: model_list[0].litellm_params.timeout: must be more than 0 seconds");
+  EXPECT_EQ(error_of(kOneModel + "      max_retries: 99999999999999\n"),
+            "gateway.yaml:5: model_list[0].litellm_params.max_retries: must be at most 100");
   EXPECT_EQ(error_of("# nothing\n"), "gateway.yaml: is empty; a config needs a model_list");
   EXPECT_EQ(error_of("model_list: {model_name: m}\n"),
             "gateway.yaml:1: model_list: expected a list (lines starting with -), got a mapping");
