@@ -107,20 +107,26 @@ std::optional<std::int64_t> reported_prompt_tokens(const http::ClientResponse& h
   return count;
 }
 
-// The text TGI's /generate gets as `inputs`; nullopt for a chat request to an endpoint whose chat
-// template cannot be had, which goes to the endpoint's own chat route instead.
-std::optional<std::string> tgi_inputs(const Exchange& exchange, const CompletionRequest& request) {
+// A request to a TGI endpoint goes to /generate with `inputs`, or, for chat where the model's
+// template cannot be had, to the endpoint's own chat route with `chat_model`: the model id /info
+// named (servers other than TGI want it), else "tgi" (TGI takes any name).
+struct TgiPlan {
+  std::optional<std::string> inputs;
+  std::string chat_model = "tgi";
+};
+
+TgiPlan tgi_plan(const Exchange& exchange, const CompletionRequest& request) {
   if (request.endpoint == Endpoint::text) {
     const bj::value* prompt = request.body.if_contains("prompt");
     if (prompt && prompt->is_array() && prompt->get_array().size() == 1) prompt = &prompt->get_array()[0];
     if (prompt == nullptr || !prompt->is_string()) {
       throw InvalidParameter("prompt", "prompt must be a string (or a list of one string) for TGI's /generate");
     }
-    return std::string(prompt->get_string());
+    return TgiPlan{std::string(prompt->get_string())};
   }
   std::shared_ptr<const providers::EndpointModel> model = providers::endpoint_model(exchange);
-  if (!model->has_template()) return std::nullopt;
-  return model->render(request.body);
+  if (model->has_template()) return TgiPlan{model->render(request.body)};
+  return TgiPlan{std::nullopt, model->model_id().empty() ? "tgi" : model->model_id()};
 }
 
 // Where TGI reports no prompt token count (TGI before 2.0 in streams), usage says 0.
@@ -146,9 +152,9 @@ bj::object complete(const CompletionRequest& request) {
   if (route.protocol == Protocol::openai) return openai_complete(exchange, request, route.upstream_model, model);
 
   const providers::AnswerShape shape = providers::answer_shape(request.body, request.endpoint);
-  const std::optional<std::string> inputs = tgi_inputs(exchange, request);
-  if (!inputs) return openai_complete(chat_route(exchange), request, "tgi", model);
-  const bj::object body = providers::tgi_request(request.body, request.endpoint, *inputs, false);
+  const TgiPlan plan = tgi_plan(exchange, request);
+  if (!plan.inputs) return openai_complete(chat_route(exchange), request, plan.chat_model, model);
+  const bj::object body = providers::tgi_request(request.body, request.endpoint, *plan.inputs, false);
   exchange.url = route.url + "/generate";
   http::ClientResponse head;
   const bj::value answer = providers::call_json(exchange, body, &head);
@@ -162,9 +168,9 @@ void complete_stream(const CompletionRequest& request, const std::function<void(
   if (route.protocol == Protocol::openai) return openai_stream(exchange, request, route.upstream_model, model, on_chunk);
 
   const providers::AnswerShape shape = providers::answer_shape(request.body, request.endpoint);
-  const std::optional<std::string> inputs = tgi_inputs(exchange, request);
-  if (!inputs) return openai_stream(chat_route(exchange), request, "tgi", model, on_chunk);
-  const bj::object body = providers::tgi_request(request.body, request.endpoint, *inputs, true);
+  const TgiPlan plan = tgi_plan(exchange, request);
+  if (!plan.inputs) return openai_stream(chat_route(exchange), request, plan.chat_model, model, on_chunk);
+  const bj::object body = providers::tgi_request(request.body, request.endpoint, *plan.inputs, true);
   exchange.url = route.url + "/generate_stream";
   providers::TgiStreamTranslator translator(shape, exchange.url, unreported_prompt(exchange), on_chunk);
   providers::call_events(exchange, body, [&](const http::SseEvent& event) { translator.on_event(event.data); });

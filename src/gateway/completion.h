@@ -1,6 +1,6 @@
 // The gateway's SDK: one OpenAI-format call over many upstreams. A request's `model` names the
 // provider and the upstream ("huggingface/https://<endpoint>", "huggingface/org/model:fastest",
-// "openai/gpt-4o", "hosted_vllm/<name>", "gatehouse/<deployment>"; docs/gateway.md has the rules);
+// "openai/gpt-4o", "hosted_vllm/<name>", "gatehouse/<deployment>"; docs/gateway_sdk.md has the rules);
 // the answer is OpenAI's chat.completion / text_completion JSON (or its chunks) with `model` as the
 // caller gave it. Every upstream failure throws UpstreamError with LiteLLM's status; a request that
 // cannot be sent at all (no such provider, a missing api_base) throws InvalidParameter.

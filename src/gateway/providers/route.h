@@ -2,7 +2,7 @@
 // OpenAI-compatible route), its URL, the model name it is sent, and where its key comes from.
 // Pure functions of the model string, api_base and the environment (HF_ROUTER_URL, HF_API_BASE,
 // OPENAI_API_BASE, HOSTED_VLLM_API_BASE, GATEHOUSE_URL); the rules are LiteLLM's, listed in
-// docs/gateway.md. Thread-safe as long as nothing changes the environment.
+// docs/gateway_sdk.md. Thread-safe as long as nothing changes the environment.
 #pragma once
 
 #include <optional>

@@ -81,10 +81,10 @@ std::shared_ptr<const EndpointModel> learn(const Exchange& endpoint) {
 }  // namespace
 
 EndpointModel::EndpointModel(std::string model_id, std::optional<tokenizer::TokenizerConfig> config, std::string fallback_reason)
-    : model_id_(std::move(model_id)), config_(std::move(config)), fallback_reason_(std::move(fallback_reason)) {
-  if (!config_) return;
+    : model_id_(std::move(model_id)), fallback_reason_(std::move(fallback_reason)) {
+  if (!config) return;
   try {
-    chat_template_.emplace(tokenizer::ChatTemplate::from_config(*config_, false));
+    chat_template_.emplace(tokenizer::ChatTemplate::from_config(*config, false));
   } catch (const Error& error) {
     fallback_reason_ = "the chat template of '" + model_id_ + "' cannot be used: " + error.what();
   }
@@ -116,11 +116,7 @@ std::string EndpointModel::render(const bj::object& body) const {
     rendered.push_back(std::move(copy));
   }
   bj::object inputs{{"messages", std::move(rendered)}, {"add_generation_prompt", true}};
-  std::string prompt = chat_template_->render(inputs);
-  if (config_->bos_token && !config_->bos_token->empty() && prompt.rfind(*config_->bos_token, 0) == 0) {
-    prompt.erase(0, config_->bos_token->size());
-  }
-  return prompt;
+  return chat_template_->render(inputs);
 }
 
 std::shared_ptr<const EndpointModel> endpoint_model(const Exchange& endpoint) {

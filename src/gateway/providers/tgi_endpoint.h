@@ -30,14 +30,13 @@ class EndpointModel {
   bool has_template() const { return chat_template_.has_value(); }
   const std::string& fallback_reason() const { return fallback_reason_; }
 
-  // The chat request's messages (and tools) as the model's prompt, with the generation prompt
-  // added. A leading BOS is left to TGI, which adds the tokenizer's special tokens to `inputs`.
+  // The chat request's messages as the model's prompt, with the generation prompt added and the
+  // template's own special tokens (so it is sent with add_special_tokens: false).
   // Throws InvalidParameter("messages") for messages of the wrong shape.
   std::string render(const boost::json::object& body) const;
 
  private:
   std::string model_id_;
-  std::optional<tokenizer::TokenizerConfig> config_;
   std::optional<tokenizer::ChatTemplate> chat_template_;
   std::string fallback_reason_;
 };

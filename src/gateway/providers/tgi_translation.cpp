@@ -255,7 +255,10 @@ bj::object tgi_request(const bj::object& body, Endpoint endpoint, std::string in
   const AnswerShape shape = answer_shape(body, endpoint);
   if (shape.logprobs && shape.top_logprobs > 0) parameters["top_n_tokens"] = shape.top_logprobs;
   if (endpoint == Endpoint::text && flag(body, "echo")) parameters["return_full_text"] = true;
-  return bj::object{{"inputs", std::move(inputs)}, {"parameters", std::move(parameters)}, {"stream", stream}};
+  bj::object request{{"inputs", std::move(inputs)}, {"parameters", std::move(parameters)}, {"stream", stream}};
+  // A rendered chat template holds its own BOS; TGI (2.1 and later) then adds none, as its chat route does.
+  if (endpoint == Endpoint::chat) request["add_special_tokens"] = false;
+  return request;
 }
 
 std::string openai_finish_reason(std::string_view tgi_reason) {

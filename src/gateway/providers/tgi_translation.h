@@ -35,7 +35,8 @@ AnswerShape answer_shape(const boost::json::object& openai_body, Endpoint endpoi
 // The TGI request body for `inputs`: {"inputs", "parameters", "stream"}. LiteLLM's map:
 // temperature 0 -> 0.01, max_tokens / max_completion_tokens -> max_new_tokens (0 -> 1), n ->
 // best_of with do_sample, top_p (1 dropped: TGI wants it below 1), stop, seed, frequency_penalty,
-// top_logprobs -> top_n_tokens; details: true and return_full_text: false (true for echo).
+// top_logprobs -> top_n_tokens; details: true and return_full_text: false (true for echo); for
+// chat, whose inputs are a rendered template, add_special_tokens: false as TGI's chat route sends.
 // Throws InvalidParameter for fields TGI's native route cannot honour (tools, response_format
 // other than text, n > 1 when streaming) or of the wrong type.
 boost::json::object tgi_request(const boost::json::object& openai_body, Endpoint endpoint, std::string inputs, bool stream);

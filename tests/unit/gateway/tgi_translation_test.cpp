@@ -45,6 +45,8 @@ TEST(TgiRequest, FollowsLiteLlmsParameterMap) {
   EXPECT_EQ(p.at("details"), true);
   EXPECT_EQ(p.at("return_full_text"), false);
   EXPECT_FALSE(p.contains("user"));
+  EXPECT_EQ(tgi.at("add_special_tokens"), false) << "a rendered template holds its own BOS";
+  EXPECT_FALSE(tgi_request(object(R"({"prompt":"x"})"), Endpoint::text, "x", false).contains("add_special_tokens"));
 }
 
 TEST(TgiRequest, KeepsWhatTgiWouldRejectOut) {
