@@ -18,6 +18,9 @@ namespace {
 
 // The Hub is asked once per endpoint; a mirror that does not answer should not hold a request long.
 constexpr std::chrono::milliseconds kHubRetryWindow{2000};
+// Endpoints (times keys) remembered at most; past it the memory starts again, so callers passing
+// ever new keys cannot grow it without bound.
+constexpr size_t kMaxEndpoints = 1024;
 
 struct Slot {
   std::mutex mutex;
@@ -123,6 +126,7 @@ std::shared_ptr<const EndpointModel> endpoint_model(const Exchange& endpoint) {
   std::shared_ptr<Slot> slot;
   {
     std::lock_guard lock(cache_mutex);
+    if (cache.size() >= kMaxEndpoints) cache.clear();
     std::shared_ptr<Slot>& entry = cache[cache_key(endpoint)];
     if (!entry) entry = std::make_shared<Slot>();
     slot = entry;

@@ -238,6 +238,34 @@ TEST_F(CompletionTest, AChunkConsumersOwnErrorPropagatesUnchanged) {
   }
 }
 
+TEST_F(CompletionTest, ManyThreadsAtOnceShareWhatIsLearntAboutAnEndpoint) {
+  std::atomic<int> infos{0};
+  ScriptedServer tgi([&](const ScriptedServer::Request& request) {
+    if (request.target == "/info") {
+      ++infos;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the others arrive while it is asked
+      return Reply{json_reply(200, R"({"model_id":"/repository"})")};
+    }
+    return Reply{json_reply(200, R"({"choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]})")};
+  });
+  const std::string model = "huggingface/" + tgi.url("");
+  std::atomic<int> answered{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 5; ++i) {
+        if (complete(request_for(model)).at("choices").as_array()[0].at("message").at("content") == "ok") ++answered;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(answered.load(), 40);
+  EXPECT_EQ(infos.load(), 1) << "/info is asked once";
+  const auto requests = tgi.requests();
+  EXPECT_EQ(json::parse(requests.back().body, "sent").at("model"), "/repository") << "the chat route gets /info's model id";
+  EXPECT_LE(tgi.connections(), 9) << "each thread keeps its connection alive";
+}
+
 TEST_F(CompletionTest, BadRequestsAreInvalidParameters) {
   CompletionRequest request;
   EXPECT_THROW(complete(request), InvalidParameter);
