@@ -102,6 +102,10 @@ test('a wrong key is an AuthenticationError (401) that does not echo the key', a
   const flag = await complete(['--model', endpoint, '--message', MESSAGE, '--max-tokens', '2', '--api-key', WRONG_KEY]);
   assert.match(flag.stderr, /AuthenticationError \(401\)/, 'an explicit key wins over the environment');
   assert.ok(!flag.stderr.includes(WRONG_KEY));
+  const streamed = await complete(['--model', endpoint, '--message', MESSAGE, '--stream'], { key: WRONG_KEY });
+  assert.notEqual(streamed.status, 0);
+  assert.match(streamed.stderr, /AuthenticationError \(401\)/, streamed.stderr);
+  assert.ok(!streamed.stderr.includes(WRONG_KEY) && !streamed.stdout.includes(WRONG_KEY));
 });
 
 test("without a reachable chat template the endpoint's chat route answers, and the choice is logged", async () => {
