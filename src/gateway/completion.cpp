@@ -37,10 +37,15 @@ Exchange exchange_for(const Route& route, const CompletionRequest& request) {
   return exchange;
 }
 
-// The request as an OpenAI-compatible upstream gets it: every field passed through, `model` rewritten.
+// The request as an OpenAI-compatible upstream gets it: every field passed through, `model`
+// rewritten (or left out, for a server that answers with its one model).
 bj::object upstream_body(const CompletionRequest& request, const std::string& upstream_model, bool stream) {
   bj::object body = request.body;
-  body["model"] = upstream_model;
+  if (upstream_model.empty()) {
+    body.erase("model");
+  } else {
+    body["model"] = upstream_model;
+  }
   if (stream) {
     body["stream"] = true;
   } else {

@@ -123,6 +123,20 @@ test("without a reachable chat template the endpoint's chat route answers, and t
   assert.equal(streamed.stdout, `${answer.choices[0].message.content}\n`);
 });
 
+test('hosted_vllm/<model> passes the request through to an OpenAI-compatible server', async () => {
+  const model = `hosted_vllm/${REPO}`;
+  const run = await complete(['--model', model, '--api-base', `${server.url}/v1`, '--api-key', KEY, '--message', MESSAGE,
+    '--max-tokens', '3', '--temperature', '0']);
+  assert.equal(run.status, 0, run.stderr);
+  const answer = JSON.parse(run.stdout);
+  assert.equal(answer.model, model);
+  assert.equal(answer.usage.completion_tokens + answer.usage.prompt_tokens, answer.usage.total_tokens);
+  const streamed = await complete(['--model', model, '--api-base', server.url, '--api-key', KEY, '--message', MESSAGE,
+    '--max-tokens', '3', '--temperature', '0', '--stream']);
+  assert.equal(streamed.status, 0, streamed.stderr);
+  assert.equal(streamed.stdout, `${answer.choices[0].message.content}\n`);
+});
+
 test('a dead endpoint is a clear connection error and a non-zero exit', async () => {
   const run = await complete(['--model', 'huggingface/http://127.0.0.1:9', '--message', 'hi']);
   assert.equal(run.status, 1);

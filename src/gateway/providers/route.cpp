@@ -130,6 +130,7 @@ Route resolve_route(std::string_view model, const std::optional<std::string>& ap
     route.url = std::string(trim_slashes(*base)) + "/deployments/" + std::string(rest) +
                 (endpoint == Endpoint::chat ? "/v1/chat/completions" : "/v1/completions");
     route.key_variables = {"GATEHOUSE_API_KEY"};
+    route.upstream_model.clear();  // a deployment serves one model, under its repo's name: let it pick
   } else {
     bad_model(model, "unknown provider '" + std::string(provider) + "'; known: huggingface, openai, hosted_vllm, gatehouse");
   }

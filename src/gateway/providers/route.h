@@ -24,7 +24,7 @@ struct Route {
   Protocol protocol = Protocol::openai;
   std::string provider;  // "huggingface", "openai", "hosted_vllm", "gatehouse": for messages and key rules
   std::string url;       // tgi_native: the endpoint's base URL; openai: the full route URL
-  std::string upstream_model;  // the `model` sent to an OpenAI-compatible route
+  std::string upstream_model;  // the `model` sent to an OpenAI-compatible route; empty: none is sent
   // The environment variables that may hold the key, in order of precedence.
   std::vector<std::string> key_variables;
   bool hugging_face = false;  // HF's message-based error rules; the Hub's token file as a last resort

@@ -75,6 +75,7 @@ TEST_F(RouteTest, OpenAiCompatibleProviders) {
   }
   route = resolve_route("gatehouse/my-llama", std::string("http://control:8080/"), Endpoint::chat);
   EXPECT_EQ(route.url, "http://control:8080/deployments/my-llama/v1/chat/completions");
+  EXPECT_EQ(route.upstream_model, "") << "the deployment's one model answers, whatever its repo is called";
   EXPECT_THROW(resolve_route("bedrock/x", std::nullopt, Endpoint::chat), InvalidParameter);
   EXPECT_THROW(resolve_route("gpt-4o", std::nullopt, Endpoint::chat), InvalidParameter);
   EXPECT_THROW(resolve_route("openai/x", std::string("ftp://h"), Endpoint::chat), InvalidParameter);
