@@ -46,7 +46,7 @@ http::ClientRequest make_request(const Exchange& exchange, const std::optional<b
   request.url = exchange.url;
   request.bearer_token = exchange.key;
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(exchange.deadline - Clock::now());
-  if (left.count() <= 0) throw UpstreamError(408, "Timeout: no time was left to call " + http::redact_url(exchange.url));
+  if (left.count() <= 0) throw UpstreamError(408, "no time was left to call " + http::redact_url(exchange.url));
   request.timeout = left;
   request.connect_timeout = std::min(left, kConnectTimeout);
   request.low_speed_timeout = std::chrono::milliseconds(0);  // a model may think long before its first byte
@@ -70,7 +70,7 @@ http::ClientRequest make_request(const Exchange& exchange, const std::optional<b
   std::string detail = error.what();
   scrub(detail, exchange.key);
   if (Clock::now() >= exchange.deadline - std::chrono::milliseconds(50)) {
-    throw UpstreamError(408, "Timeout: " + http::redact_url(exchange.url) + " did not answer in time: " + detail);
+    throw UpstreamError(408, http::redact_url(exchange.url) + " did not answer in time: " + detail);
   }
   if (error.code() == ErrorCode::resource_exhausted) {
     throw UpstreamError(502, "the answer of " + http::redact_url(exchange.url) + " is too large: " + detail);
