@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace gatehouse::serve {
+namespace gatehouse::api {
 
 class RequestFields {
  public:
@@ -47,4 +47,4 @@ class RequestFields {
 // "expected an integer, got a string" for parameter `key`.
 [[noreturn]] void wrong_type(std::string_view key, std::string_view expected, const boost::json::value& value);
 
-}  // namespace gatehouse::serve
+}  // namespace gatehouse::api
