@@ -1,7 +1,8 @@
 // Typed access to the fields of a JSON request body, with errors that name the parameter
 // (InvalidParameter, so the API can fill OpenAI's "param"). Absent and null fields read as
 // nullopt, as vLLM treats them. Fields read are remembered, so the ones nobody read can be
-// reported as ignored.
+// reported as ignored. It refers to the body it reads (which must outlive it); one per request,
+// not thread-safe.
 #pragma once
 
 #include <boost/json/object.hpp>
