@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "api/error_envelope.h"
 #include "base/error.h"
 #include "base/file.h"
 #include "base/json.h"
@@ -19,7 +20,6 @@
 #include "cli/serve_until_signal.h"
 #include "cli/tokenizer_loader.h"
 #include "engine/engine.h"
-#include "http/api_error.h"
 #include "http/cors.h"
 #include "serve/api_server.h"
 #include "serve/engine_loop.h"
@@ -176,7 +176,9 @@ int run_serve(ServeOptions& options) {
   server_options.port = options.port;
   server_options.threads = options.http_threads;
   server_options.max_body_bytes = options.max_body_bytes;
-  server_options.error_response = [](int status, const std::string& message) { return http::openai_error(status, message); };
+  server_options.error_response = [](int status, const std::string& message) {
+    return http::Response::json(status, api::openai_error_json(status, message));
+  };
   server_options.cors = std::make_shared<http::CorsPolicy>(std::move(cors));
   http::Server server(server_options, [&api](const http::Request& request) { return api.handle(request); });
 

@@ -2,10 +2,15 @@
 
 #include <limits>
 
-#include "http/api_error.h"
+#include "api/error_envelope.h"
 
 namespace gatehouse::control {
 namespace {
+
+// The ingress stands in front of OpenAI-style servers: its own errors use their envelope.
+http::Response openai_error(int status, const std::string& message) {
+  return http::Response::json(status, api::openai_error_json(status, message));
+}
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -66,7 +71,7 @@ std::optional<http::Response> Ingress::route(const http::Request& request) {
   if (std::string name = name_from_host(host); !name.empty()) {
     auto found = table->by_name.find(name);
     if (found == table->by_name.end()) {
-      return http::openai_error(404, "no deployment named '" + name + "' (from the Host header); GET /deployment/ "
+      return openai_error(404, "no deployment named '" + name + "' (from the Host header); GET /deployment/ "
                                      "lists the deployments");
     }
     return forward(request, found->second, request.target);
@@ -78,7 +83,7 @@ std::optional<http::Response> Ingress::route(const http::Request& request) {
     const std::string name(rest.substr(0, end));
     auto found = table->by_name.find(name);
     if (found == table->by_name.end()) {
-      return http::openai_error(404, "no deployment named '" + name + "'; GET /deployment/ lists the deployments");
+      return openai_error(404, "no deployment named '" + name + "'; GET /deployment/ lists the deployments");
     }
     const std::string_view target = rest.substr(end);
     return forward(request, found->second,
@@ -98,7 +103,7 @@ std::shared_ptr<std::atomic<int>> Ingress::in_flight(const ReplicaAddress& addre
 std::optional<http::Response> Ingress::forward(const http::Request& request, const Route& route, std::string target) {
   std::vector<ReplicaAddress> replicas = executor_.ready_replicas(route.uuid);
   if (replicas.empty()) {
-    http::Response response = http::openai_error(
+    http::Response response = openai_error(
         503, "deployment '" + route.canonical_name + "' has no ready replica (status: " + route.status +
                  "); GET /deployment/" + route.uuid + "/ shows why, retry when it is monitoring");
     response.set_header("Retry-After", "1");
@@ -123,7 +128,7 @@ std::optional<http::Response> Ingress::forward(const http::Request& request, con
   proxy.on_done = [chosen_count](http::ProxyOutcome) { chosen_count->fetch_sub(1); };
   const std::string name = route.canonical_name;
   proxy.error_response = [name](http::ProxyOutcome, const std::string& detail) {
-    return http::openai_error(502, "deployment '" + name + "': its replica did not answer (" + detail + ")");
+    return openai_error(502, "deployment '" + name + "': its replica did not answer (" + detail + ")");
   };
   return http::Response::proxied(std::move(proxy));
 }

@@ -4,16 +4,17 @@
 
 #include <boost/json.hpp>
 
+#include "api/error_envelope.h"
+#include "api/openai_format.h"
+#include "api/request_fields.h"
 #include "base/error.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/version.h"
-#include "http/api_error.h"
 #include "http/auth.h"
-#include "serve/openai_format.h"
+#include "http/error_status.h"
 #include "serve/openai_generation.h"
 #include "serve/openai_request.h"
-#include "serve/request_fields.h"
 #include "serve/tgi.h"
 #include "tokenizer/token_ids.h"
 
@@ -37,6 +38,10 @@ http::Response empty_response(int status) {
   return response;
 }
 
+http::Response openai_error(int status, const std::string& message, const std::string& param = "") {
+  return http::Response::json(status, api::openai_error_json(status, message, param));
+}
+
 bool starts_with(const std::string& text, std::string_view prefix) { return text.compare(0, prefix.size(), prefix) == 0; }
 
 }  // namespace
@@ -56,14 +61,14 @@ http::Response ApiServer::handle(const http::Request& request) {
   try {
     return route(request);
   } catch (const InvalidParameter& error) {
-    return tgi ? tgi_error(422, error.what(), "validation") : http::openai_error(400, error.what(), error.parameter());
+    return tgi ? tgi_error(422, error.what(), "validation") : openai_error(400, error.what(), error.parameter());
   } catch (const Error& error) {
     const int status = http::status_for(error.code());
     if (status >= 500 && error.code() != ErrorCode::unavailable) {
       GH_LOG(error) << request.method << " " << request.path << ": " << error.what();
     }
     if (tgi) return tgi_error(status == 400 ? 422 : status, error.what(), status == 503 ? "overloaded" : "validation");
-    return http::openai_error(status, error.what());
+    return openai_error(status, error.what());
   }
 }
 
@@ -85,7 +90,7 @@ http::Response ApiServer::route(const http::Request& request) {
   const bool keyed_route = starts_with(path, "/v1/") || path == "/generate" || path == "/generate_stream" || path == "/tokenize" ||
                            path == "/detokenize" || (path == "/" && method == "POST");
   if (keyed_route && !authorized(request)) {
-    return http::openai_error(401, "Invalid or missing API key: send it as \"Authorization: Bearer <key>\"");
+    return openai_error(401, "Invalid or missing API key: send it as \"Authorization: Bearer <key>\"");
   }
   if ((path == "/health" || path == "/ping") && (method == "GET" || method == "HEAD" || (path == "/ping" && method == "POST"))) {
     return empty_response(model_.loop->healthy() ? 200 : 503);
@@ -112,10 +117,10 @@ http::Response ApiServer::route(const http::Request& request) {
   for (const char* known : {"/v1/chat/completions", "/v1/completions", "/v1/models", "/health", "/ping", "/version", "/tokenize",
                             "/detokenize", "/metrics", "/generate", "/generate_stream", "/info"}) {
     if (path == known) {
-      return http::openai_error(405, "method " + method + " is not allowed on " + path);
+      return openai_error(405, "method " + method + " is not allowed on " + path);
     }
   }
-  return http::openai_error(404, "no route " + method + " " + path + "; see GET /v1/models and docs/serve.md");
+  return openai_error(404, "no route " + method + " " + path + "; see GET /v1/models and docs/serve.md");
 }
 
 http::Response ApiServer::generate(const http::Request& request, bool chat) {
@@ -133,11 +138,12 @@ http::Response ApiServer::generate(const http::Request& request, bool chat) {
 
 http::Response ApiServer::tokenize(const http::Request& request) {
   const bj::object body = parse_body(request);
-  RequestFields fields(body);
+  api::RequestFields fields(body);
   model_.check_requested(fields.string("model"));
   std::vector<uint32_t> ids;
   if (fields.find("messages")) {
-    ids = model_.encode_prompt(render_chat(body, model_), fields.boolean("add_special_tokens").value_or(false), "messages");
+    const bool add_special_tokens = fields.boolean("add_special_tokens").value_or(false);
+    ids = model_.encode_prompt(render_chat(api::read_chat_prompt(fields), model_), add_special_tokens, "messages");
   } else {
     std::optional<std::string> prompt = fields.string("prompt");
     if (!prompt) throw InvalidParameter("prompt", "give \"prompt\" (text) or \"messages\" (a chat) to tokenize");
@@ -154,7 +160,7 @@ http::Response ApiServer::tokenize(const http::Request& request) {
 
 http::Response ApiServer::detokenize(const http::Request& request) {
   const bj::object body = parse_body(request);
-  RequestFields fields(body);
+  api::RequestFields fields(body);
   model_.check_requested(fields.string("model"));
   const bj::value* tokens = fields.find("tokens");
   if (!tokens) throw InvalidParameter("tokens", "tokens is required: an array of token ids");
@@ -163,7 +169,7 @@ http::Response ApiServer::detokenize(const http::Request& request) {
 }
 
 http::Response ApiServer::models() const {
-  static const int64_t created = unix_time();
+  static const int64_t created = api::unix_time();
   bj::array data;
   for (const std::string& name : model_.names) {
     data.push_back(bj::object{{"id", name},

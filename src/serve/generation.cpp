@@ -1,6 +1,8 @@
 #include "serve/generation.h"
 
-#include "http/api_error.h"
+#include "api/error_envelope.h"
+#include "api/sse.h"
+#include "http/error_status.h"
 
 namespace gatehouse::serve {
 
@@ -94,11 +96,11 @@ void Generation::on_error(const Error& error) {
   const int status = http::status_for(error.code());
   release();
   if (streaming_started_) {
-    send_event(http::openai_error_json(status, error.what()));
-    send_event("[DONE]");
+    send_event(api::openai_error_json(status, error.what()));
+    send_done();
     stream_->close();
   } else {
-    stream_->finish(http::openai_error(status, error.what()));
+    stream_->finish(http::Response::json(status, api::openai_error_json(status, error.what())));
   }
 }
 
@@ -116,7 +118,12 @@ int64_t Generation::completion_tokens() const {
 
 void Generation::send_event(const std::string& json) {
   streaming_started_ = true;
-  stream_->write("data: " + json + "\n\n");
+  stream_->write(api::sse_event(json));
+}
+
+void Generation::send_done() {
+  streaming_started_ = true;
+  stream_->write(std::string(api::kSseDone));
 }
 
 }  // namespace gatehouse::serve

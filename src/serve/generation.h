@@ -75,8 +75,9 @@ class Generation : public RequestObserver, public std::enable_shared_from_this<G
   }
   int64_t cached_prompt_tokens() const { return cached_prompt_tokens_; }
   int64_t completion_tokens() const;
-  // Server-sent events: "data: <json>\n\n".
+  // One OpenAI-style server-sent event (api/sse.h), and the stream's closing [DONE].
   void send_event(const std::string& json);
+  void send_done();
   // Ends the request's count as pending in the loop; called before the answer's last bytes go
   // out (and by the destructor when the answer never went out).
   void release();

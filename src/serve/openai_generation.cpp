@@ -3,12 +3,13 @@
 #include <boost/json.hpp>
 
 #include "base/json.h"
-#include "serve/openai_format.h"
+#include "api/openai_format.h"
 
 namespace gatehouse::serve {
 namespace {
 
 namespace bj = boost::json;
+using api::json_logprob;
 
 int64_t characters(std::string_view text) {
   int64_t count = 0;
@@ -22,13 +23,19 @@ bj::array utf8_bytes(const std::string& text) {
   return bytes;
 }
 
+// A token as logprobs show it: its text, or "token_id:N" with return_tokens_as_token_ids.
+std::string token_text(const tokenizer::Tokenizer& tokenizer, int32_t token, bool as_token_ids) {
+  if (as_token_ids) return "token_id:" + std::to_string(token);
+  return tokenizer.decode({static_cast<uint32_t>(token)}, false);
+}
+
 }  // namespace
 
 OpenAiGeneration::OpenAiGeneration(const ServedModel& model, std::string id, OpenAiRequest request, const char* chunk_object)
     : Generation(*model.tokenizer, std::move(id), request.spec),
       model_(model),
       request_(std::move(request)),
-      created_(unix_time()),
+      created_(api::unix_time()),
       chunk_object_(chunk_object) {}
 
 void OpenAiGeneration::on_progress(const Choice& choice, const std::string& text, size_t first_new_token) {
@@ -51,7 +58,7 @@ void OpenAiGeneration::on_complete() {
     send_event(json::serialize(bj::object{{"id", id()}, {"object", chunk_object_}, {"created", created_}, {"model", model_.name()},
                                         {"choices", bj::array{}}, {"usage", usage()}}));
   }
-  send_event("[DONE]");
+  send_done();
   stream().close();
 }
 
@@ -69,7 +76,7 @@ bj::value OpenAiGeneration::stop_reason(const Choice& choice) const {
 }
 
 bj::object OpenAiGeneration::usage() const {
-  return usage_json(prompt_tokens(), completion_tokens(),
+  return api::usage_json(prompt_tokens(), completion_tokens(),
                     model_.enable_prompt_tokens_details ? std::optional<int64_t>(cached_prompt_tokens()) : std::nullopt);
 }
 
@@ -92,7 +99,7 @@ bj::value OpenAiGeneration::vllm_prompt_logprobs(int64_t prompt) const {
 }
 
 ChatGeneration::ChatGeneration(const ServedModel& model, OpenAiRequest request)
-    : OpenAiGeneration(model, random_id("chatcmpl-"), std::move(request), "chat.completion.chunk") {}
+    : OpenAiGeneration(model, api::random_id("chatcmpl-"), std::move(request), "chat.completion.chunk") {}
 
 void ChatGeneration::on_first_chunk() {
   for (const Choice& choice : choices()) {
@@ -152,7 +159,7 @@ bj::object ChatGeneration::full_response() {
 }
 
 CompletionGeneration::CompletionGeneration(const ServedModel& model, OpenAiRequest request)
-    : OpenAiGeneration(model, random_id("cmpl-"), std::move(request), "text_completion") {
+    : OpenAiGeneration(model, api::random_id("cmpl-"), std::move(request), "text_completion") {
   for (const Choice& choice : choices()) {
     const size_t prompt = static_cast<size_t>(choice.prompt_index);
     // With echo and logprobs, the offsets run over the prompt's tokens first.

@@ -1,24 +1,21 @@
 #include "serve/openai_request.h"
 
 #include <boost/json.hpp>
-#include <charconv>
 
+#include "api/request_fields.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/utf8.h"
-#include "serve/request_fields.h"
 
 namespace gatehouse::serve {
 namespace {
 
 namespace bj = boost::json;
+using api::RequestFields;
 
 // Unknown fields named in the log line of a request, and how much of each name.
 constexpr size_t kUnreadFieldsLogged = 3;
 constexpr size_t kLoggedFieldNameBytes = 64;
-
-// vLLM's cap on logprobs (max_logprobs) and OpenAI's on top_logprobs.
-constexpr int64_t kMaxTopLogprobs = 20;
 
 [[noreturn]] void invalid(const std::string& param, const std::string& message) { throw InvalidParameter(param, message); }
 
@@ -54,96 +51,49 @@ void refuse_unsupported(RequestFields& fields) {
   }
 }
 
-// The template a request brings (chat_template, or chat_template_kwargs.chat_template as vLLM
-// also reads it), or nullptr. Refused in vLLM's words unless --trust-request-chat-template.
-const bj::value* request_template(RequestFields& fields, const bj::object& kwargs, const ServedModel& model) {
-  const bj::value* given = fields.find("chat_template");
-  if (!given) given = kwargs.if_contains("chat_template");
-  if (!given || given->is_null()) return nullptr;
-  if (!model.trust_request_chat_template) {
-    invalid("chat_template", "Chat template is passed with request, but --trust-request-chat-template is not set. Refused request with "
-                             "untrusted chat template.");
-  }
-  if (!given->is_string()) wrong_type("chat_template", "a string", *given);
-  return given;
-}
-
-std::vector<std::pair<int32_t, float>> parse_logit_bias(RequestFields& fields) {
-  std::vector<std::pair<int32_t, float>> bias;
-  const bj::value* value = fields.find("logit_bias");
-  if (!value) return bias;
-  if (!value->is_object()) wrong_type("logit_bias", "an object of token id to bias", *value);
-  for (const auto& entry : value->get_object()) {
-    int64_t token = -1;
-    const std::string_view key = entry.key();
-    auto parsed = std::from_chars(key.data(), key.data() + key.size(), token);
-    if (parsed.ec != std::errc() || parsed.ptr != key.data() + key.size() || token < 0 || token > INT32_MAX) {
-      invalid("logit_bias", "logit_bias keys must be token ids, got \"" + std::string(key) + "\"");
-    }
-    if (!entry.value().is_number()) wrong_type("logit_bias", "numbers as biases", entry.value());
-    // OpenAI's range; vLLM clamps to it.
-    const double b = std::clamp(entry.value().to_number<double>(), -100.0, 100.0);
-    bias.emplace_back(static_cast<int32_t>(token), static_cast<float>(b));
-  }
-  return bias;
-}
-
 // The model, the refused features and the sampling fields both endpoints share, over the model's
 // defaults.
-OpenAiRequest parse_common(RequestFields& fields, const ServedModel& model) {
-  model.check_requested(fields.string("model"));
+OpenAiRequest convert_common(RequestFields& fields, const api::OpenAiCommon& wire, const ServedModel& model) {
+  model.check_requested(wire.model);
   refuse_unsupported(fields);
   OpenAiRequest request;
   engine::SamplingParams& params = request.spec.params;
   const engine::GenerationConfig& defaults = model.defaults;
-  params.n = fields.integer("n").value_or(1);
-  params.temperature = fields.number("temperature").value_or(defaults.temperature.value_or(1.0));
-  params.top_p = fields.number("top_p").value_or(defaults.top_p.value_or(1.0));
-  params.top_k = fields.integer("top_k").value_or(defaults.top_k.value_or(0));
-  params.min_p = fields.number("min_p").value_or(defaults.min_p.value_or(0.0));
-  params.repetition_penalty = fields.number("repetition_penalty").value_or(defaults.repetition_penalty.value_or(1.0));
-  params.frequency_penalty = fields.number("frequency_penalty").value_or(0.0);
-  params.presence_penalty = fields.number("presence_penalty").value_or(0.0);
-  if (std::optional<int64_t> seed = fields.integer("seed")) params.seed = static_cast<uint64_t>(*seed);
-  params.ignore_eos = fields.boolean("ignore_eos").value_or(false);
-  params.min_tokens = fields.integer("min_tokens").value_or(0);
-  for (int64_t token : fields.integers("stop_token_ids").value_or(std::vector<int64_t>{})) {
+  params.n = wire.n.value_or(1);
+  params.temperature = wire.temperature.value_or(defaults.temperature.value_or(1.0));
+  params.top_p = wire.top_p.value_or(defaults.top_p.value_or(1.0));
+  params.top_k = wire.top_k.value_or(defaults.top_k.value_or(0));
+  params.min_p = wire.min_p.value_or(defaults.min_p.value_or(0.0));
+  params.repetition_penalty = wire.repetition_penalty.value_or(defaults.repetition_penalty.value_or(1.0));
+  params.frequency_penalty = wire.frequency_penalty;
+  params.presence_penalty = wire.presence_penalty;
+  if (wire.seed) params.seed = static_cast<uint64_t>(*wire.seed);
+  params.ignore_eos = wire.ignore_eos;
+  params.min_tokens = wire.min_tokens;
+  for (int64_t token : wire.stop_token_ids) {
     if (token < 0 || token >= model.vocab_size) {
       invalid("stop_token_ids", "stop_token_ids contains token id " + std::to_string(token) + ", outside the vocabulary [0, " +
                                     std::to_string(model.vocab_size) + ")");
     }
     params.stop_token_ids.push_back(static_cast<int32_t>(token));
   }
-  params.logit_bias = parse_logit_bias(fields);
+  params.logit_bias = wire.logit_bias;
   if (params.n > model.max_num_seqs) {
     invalid("n", "n must be at most --max-num-seqs (" + std::to_string(model.max_num_seqs) + "), got " + std::to_string(params.n));
   }
 
-  request.spec.stop.strings = fields.strings("stop").value_or(std::vector<std::string>{});
-  for (const std::string& s : request.spec.stop.strings) {
-    if (s.empty()) invalid("stop", "stop strings must not be empty");
-  }
-  request.spec.stop.include_in_output = fields.boolean("include_stop_str_in_output").value_or(false);
+  request.spec.stop.strings = wire.stop;
+  request.spec.stop.include_in_output = wire.include_stop_str_in_output;
   request.spec.stop.min_tokens = params.min_tokens;
-  request.spec.skip_special_tokens = fields.boolean("skip_special_tokens").value_or(true);
-  fields.boolean("spaces_between_special_tokens");  // every tokenizer here decodes added tokens as they are
-
-  request.stream = fields.boolean("stream").value_or(false);
-  if (const bj::value* options = fields.find("stream_options")) {
-    if (!request.stream) invalid("stream_options", "stream_options can only be set when stream is true");
-    if (!options->is_object()) wrong_type("stream_options", "an object", *options);
-    RequestFields stream_fields(options->get_object());
-    request.include_usage = stream_fields.boolean("include_usage").value_or(true);
-    request.continuous_usage = stream_fields.boolean("continuous_usage_stats").value_or(false);
-  }
-  request.return_tokens_as_token_ids = fields.boolean("return_tokens_as_token_ids").value_or(model.return_tokens_as_token_ids);
-  if (std::optional<int64_t> prompt_logprobs = fields.integer("prompt_logprobs")) {
-    if (request.stream) invalid("prompt_logprobs", "prompt_logprobs is not available when streaming");
-    params.prompt_logprobs = *prompt_logprobs;  // its range is checked with the others
+  request.spec.skip_special_tokens = wire.skip_special_tokens;
+  request.stream = wire.stream;
+  request.include_usage = wire.include_usage;
+  request.continuous_usage = wire.continuous_usage;
+  request.return_tokens_as_token_ids = wire.return_tokens_as_token_ids.value_or(model.return_tokens_as_token_ids);
+  if (wire.prompt_logprobs) {
+    params.prompt_logprobs = *wire.prompt_logprobs;  // its range is checked with the others
     request.prompt_logprobs = true;
   }
-  fields.string("user");
-  fields.string("request_id");
   return request;
 }
 
@@ -193,78 +143,33 @@ void finish_parsing(RequestFields& fields, OpenAiRequest& request, int64_t vocab
                << " not used by this server and ignored";
 }
 
-// Message content as the template sees it: a string, or text parts joined by newlines (vLLM's
-// "string" content format).
-bj::value message_content(const bj::value& content, size_t index) {
-  if (content.is_null() || content.is_string()) return content;
-  const std::string param = "messages[" + std::to_string(index) + "].content";
-  if (!content.is_array()) wrong_type(param, "a string or an array of content parts", content);
-  std::string text;
-  for (const bj::value& part : content.get_array()) {
-    const bj::object* object = part.if_object();
-    const bj::value* type = object ? object->if_contains("type") : nullptr;
-    const bj::value* part_text = object ? object->if_contains("text") : nullptr;
-    if (!type || !type->is_string() || type->get_string() != "text" || !part_text || !part_text->is_string()) {
-      invalid(param, param + ": only text parts ({\"type\": \"text\", \"text\": ...}) are supported by this server");
-    }
-    if (!text.empty()) text += "\n";
-    text += part_text->get_string();
-  }
-  return bj::value(text);
-}
-
 }  // namespace
 
-std::string render_chat(const boost::json::object& body, const ServedModel& model) {
-  RequestFields fields(body);
-  const bj::value* messages = fields.find("messages");
-  if (!messages) invalid("messages", "messages is required");
-  if (!messages->is_array() || messages->get_array().empty()) invalid("messages", "messages must be a non-empty array of messages");
-  bj::array rendered_messages;
-  size_t content_bytes = 0;
-  for (size_t i = 0; i < messages->get_array().size(); ++i) {
-    const bj::value& message = messages->get_array()[i];
-    const std::string param = "messages[" + std::to_string(i) + "]";
-    if (!message.is_object()) wrong_type(param, "an object", message);
-    bj::object copy = message.get_object();
-    const bj::value* role = copy.if_contains("role");
-    if (!role || !role->is_string()) invalid(param + ".role", param + ".role must be a string");
-    if (const bj::value* content = copy.if_contains("content")) {
-      copy["content"] = message_content(*content, i);
-      if (copy["content"].is_string()) content_bytes += copy["content"].get_string().size();
-    }
-    rendered_messages.push_back(std::move(copy));
-  }
-  model.check_prompt_bytes(content_bytes, "messages");  // before the template copies it around
-  bj::object inputs;
-  if (const bj::value* kwargs = fields.find("chat_template_kwargs")) {
-    if (!kwargs->is_object()) wrong_type("chat_template_kwargs", "an object", *kwargs);
-    inputs = kwargs->get_object();
-  }
+std::string render_chat(const api::ChatPrompt& chat, const ServedModel& model) {
+  model.check_prompt_bytes(chat.content_bytes, "messages");  // before the template copies it around
   // Parsed per request; the interpreter's budgets hold for it as for the model's own template.
   std::optional<tokenizer::ChatTemplate> requested;
-  if (const bj::value* source = request_template(fields, inputs, model)) {
-    requested.emplace(source->get_string(), model.tokenizer->config());
+  if (chat.chat_template) {
+    if (!model.trust_request_chat_template) {
+      invalid("chat_template", "Chat template is passed with request, but --trust-request-chat-template is not set. Refused request "
+                               "with untrusted chat template.");
+    }
+    requested.emplace(*chat.chat_template, model.tokenizer->config());
   }
-  inputs.erase("chat_template");
   const tokenizer::ChatTemplate* chat_template = requested ? &*requested : model.chat_template ? &*model.chat_template : nullptr;
   if (!chat_template) {
     invalid("messages", "this model's tokenizer has no chat template, so chat requests cannot be rendered; start the server with "
                         "--chat-template FILE");
   }
-  const bool continue_final = fields.boolean("continue_final_message").value_or(false);
-  const bool add_generation_prompt = fields.boolean("add_generation_prompt").value_or(!continue_final);
-  if (continue_final && add_generation_prompt) {
-    invalid("continue_final_message", "continue_final_message and add_generation_prompt cannot both be true");
-  }
-  inputs["messages"] = rendered_messages;
-  inputs["add_generation_prompt"] = add_generation_prompt;
-  if (const bj::value* tools = fields.find("tools")) inputs["tools"] = *tools;
-  if (const bj::value* documents = fields.find("documents")) inputs["documents"] = *documents;
+  bj::object inputs = chat.template_kwargs;
+  inputs["messages"] = chat.messages;
+  inputs["add_generation_prompt"] = chat.add_generation_prompt;
+  if (chat.tools) inputs["tools"] = *chat.tools;
+  if (chat.documents) inputs["documents"] = *chat.documents;
   std::string text = chat_template->render(inputs);
-  if (continue_final) {
+  if (chat.continue_final_message) {
     // As transformers does: cut after the final message's content, so the model continues it.
-    const bj::value& last = rendered_messages.back().get_object().at("content");
+    const bj::value& last = chat.messages.back().get_object().at("content");
     if (last.is_string()) {
       const std::string content(last.get_string());
       const size_t at = text.rfind(content);
@@ -276,113 +181,63 @@ std::string render_chat(const boost::json::object& body, const ServedModel& mode
 
 OpenAiRequest parse_chat_request(const boost::json::object& body, const ServedModel& model) {
   RequestFields fields(body);
-  OpenAiRequest request = parse_common(fields, model);
+  const api::ChatRequest wire = api::read_chat_request(fields);
+  OpenAiRequest request = convert_common(fields, wire, model);
   if (fields.boolean("echo").value_or(false)) invalid("echo", "echo is not supported for chat completions by this server");
   const bj::value* tool_choice = fields.find("tool_choice");
   if (tool_choice && !(tool_choice->is_string() && tool_choice->get_string() == "none")) {
     invalid("tool_choice", "tool_choice other than \"none\" needs tool-call parsing, which this server does not do yet");
   }
-  fields.boolean("parallel_tool_calls");
-  request.logprobs = fields.boolean("logprobs").value_or(false);
-  request.top_logprobs = fields.integer("top_logprobs").value_or(0);
-  if (request.top_logprobs < 0 || request.top_logprobs > kMaxTopLogprobs) {
-    invalid("top_logprobs", "top_logprobs must be in [0, 20], got " + std::to_string(request.top_logprobs));
-  }
-  if (fields.find("top_logprobs") && request.top_logprobs > 0 && !request.logprobs) {
-    invalid("top_logprobs", "when using top_logprobs, logprobs must be set to true");
-  }
+  request.logprobs = wire.logprobs;
+  request.top_logprobs = wire.top_logprobs;
   if (request.logprobs) request.spec.params.logprobs = request.top_logprobs;
 
-  const bool add_special_tokens = fields.boolean("add_special_tokens").value_or(false);
-  const std::string prompt = render_chat(body, model);
-  // The rest of the chat fields were read by render_chat on its own reader.
-  for (const char* key :
-       {"messages", "continue_final_message", "add_generation_prompt", "chat_template_kwargs", "chat_template", "tools", "documents"}) {
-    fields.find(key);
-  }
-  std::vector<uint32_t> ids = model.encode_prompt(prompt, add_special_tokens, "messages");
+  std::vector<uint32_t> ids = model.encode_prompt(render_chat(wire.prompt, model), wire.add_special_tokens, "messages");
   request.spec.prompts.emplace_back(ids.begin(), ids.end());
-
-  std::optional<int64_t> max_tokens = fields.integer("max_completion_tokens");
-  const char* max_name = "max_completion_tokens";
-  if (!max_tokens) {
-    max_tokens = fields.integer("max_tokens");
-    max_name = "max_tokens";
-  } else {
-    fields.integer("max_tokens");
-  }
-  resolve_max_tokens(max_tokens, max_name, 0, "messages", model, request.spec.prompts, request.spec.params);
+  resolve_max_tokens(wire.max_tokens, wire.max_tokens_param.c_str(), 0, "messages", model, request.spec.prompts, request.spec.params);
   finish_parsing(fields, request, model.vocab_size);
   return request;
 }
 
 OpenAiRequest parse_completion_request(const boost::json::object& body, const ServedModel& model) {
   RequestFields fields(body);
-  OpenAiRequest request = parse_common(fields, model);
+  const api::CompletionRequest wire = api::read_completion_request(fields);
+  OpenAiRequest request = convert_common(fields, wire, model);
   if (fields.find("suffix")) invalid("suffix", "suffix is not supported");
-  request.echo = fields.boolean("echo").value_or(false);
-  if (std::optional<int64_t> logprobs = fields.integer("logprobs")) {
-    if (*logprobs < 0 || *logprobs > kMaxTopLogprobs) invalid("logprobs", "logprobs must be in [0, 20], got " + std::to_string(*logprobs));
+  request.echo = wire.echo;
+  if (wire.logprobs) {
     request.logprobs = true;
-    request.top_logprobs = *logprobs;
-    request.spec.params.logprobs = *logprobs;
+    request.top_logprobs = *wire.logprobs;
+    request.spec.params.logprobs = *wire.logprobs;
   }
   // With echo, the prompt's tokens come first in the logprobs, scored like the output's.
   if (request.echo && request.logprobs && !request.spec.params.prompt_logprobs) request.spec.params.prompt_logprobs = request.top_logprobs;
 
-  const bool add_special_tokens = fields.boolean("add_special_tokens").value_or(true);
-  const bj::value* prompt = fields.find("prompt");
-  if (!prompt) invalid("prompt", "prompt is required");
-  auto add_ids = [&](const bj::array& ids, const std::string& param) {
-    std::vector<int32_t> tokens;
-    for (const bj::value& id : ids) {
-      if (!id.is_int64()) wrong_type(param, "token ids (integers)", id);
-      if (id.get_int64() < 0 || id.get_int64() >= model.vocab_size) {
-        invalid(param, param + " contains token id " + std::to_string(id.get_int64()) + ", outside the vocabulary [0, " +
-                           std::to_string(model.vocab_size) + ")");
-      }
-      tokens.push_back(static_cast<int32_t>(id.get_int64()));
-    }
-    if (tokens.empty()) invalid(param, param + " must not be empty");
-    request.spec.prompts.push_back(std::move(tokens));
-    if (request.echo) {
-      const std::vector<int32_t>& last = request.spec.prompts.back();
-      request.prompt_texts.push_back(model.tokenizer->decode(std::vector<uint32_t>(last.begin(), last.end()), false));
-    }
-  };
-  auto add_text = [&](std::string_view text) {
-    std::vector<uint32_t> ids = model.encode_prompt(text, add_special_tokens, "prompt");
-    request.spec.prompts.emplace_back(ids.begin(), ids.end());
-    if (request.echo) request.prompt_texts.emplace_back(text);
-  };
   // Before any tokenizing: a list of prompts is as many sequences.
-  const bool many = prompt->is_array() && !prompt->get_array().empty() && !prompt->get_array().front().is_int64();
-  const int64_t prompts = many ? static_cast<int64_t>(prompt->get_array().size()) : 1;
+  const int64_t prompts = static_cast<int64_t>(wire.prompts.size());
   if (prompts * request.spec.params.n > model.max_num_seqs) {
     invalid("prompt", "the request asks for " + std::to_string(prompts) + " prompts × n=" + std::to_string(request.spec.params.n) +
                           " sequences; the limit is --max-num-seqs (" + std::to_string(model.max_num_seqs) + ")");
   }
-  if (prompt->is_string()) {
-    add_text(prompt->get_string());
-  } else if (prompt->is_array() && !prompt->get_array().empty()) {
-    const bj::array& items = prompt->get_array();
-    if (items.front().is_int64()) {
-      add_ids(items, "prompt");
-    } else {
-      for (size_t i = 0; i < items.size(); ++i) {
-        if (items[i].is_string()) {
-          add_text(items[i].get_string());
-        } else if (items[i].is_array()) {
-          add_ids(items[i].get_array(), "prompt[" + std::to_string(i) + "]");
-        } else {
-          wrong_type("prompt", "a string, an array of strings, token ids, or an array of token id arrays", items[i]);
-        }
-      }
+  for (const api::CompletionPrompt& prompt : wire.prompts) {
+    if (prompt.text) {
+      std::vector<uint32_t> ids = model.encode_prompt(*prompt.text, wire.add_special_tokens, "prompt");
+      request.spec.prompts.emplace_back(ids.begin(), ids.end());
+      if (request.echo) request.prompt_texts.push_back(*prompt.text);
+      continue;
     }
-  } else {
-    invalid("prompt", "prompt must be a non-empty string, array of strings, token ids, or array of token id arrays");
+    std::vector<int32_t> tokens;
+    for (int64_t id : prompt.token_ids) {
+      if (id < 0 || id >= model.vocab_size) {
+        invalid(prompt.param, prompt.param + " contains token id " + std::to_string(id) + ", outside the vocabulary [0, " +
+                                  std::to_string(model.vocab_size) + ")");
+      }
+      tokens.push_back(static_cast<int32_t>(id));
+    }
+    if (request.echo) request.prompt_texts.push_back(model.tokenizer->decode(std::vector<uint32_t>(tokens.begin(), tokens.end()), false));
+    request.spec.prompts.push_back(std::move(tokens));
   }
-  resolve_max_tokens(fields.integer("max_tokens"), "max_tokens", 16, "prompt", model, request.spec.prompts, request.spec.params);
+  resolve_max_tokens(wire.max_tokens, "max_tokens", 16, "prompt", model, request.spec.prompts, request.spec.params);
   finish_parsing(fields, request, model.vocab_size);
   return request;
 }

@@ -1,8 +1,9 @@
-// Reading OpenAI chat and completion requests, with vLLM's extensions, defaults and checks: the
-// sampling parameters (the request's value, then generation_config.json's, then OpenAI's default),
-// stop strings, the prompt (rendered through the chat template, or text, or token ids) and how
-// the answer is shaped. Bad requests throw InvalidParameter naming the parameter, or
-// Error(not_found) for a model that is not served.
+// OpenAI chat and completion requests (read from the wire by api/openai_request.h) turned into
+// engine work for the served model: the sampling parameters (the request's value, then
+// generation_config.json's, then OpenAI's default), the model's limits, the features this server
+// refuses, the prompt (rendered through the chat template, or text, or token ids) and how the
+// answer is shaped. Bad requests throw InvalidParameter naming the parameter, or Error(not_found)
+// for a model that is not served.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "api/openai_request.h"
 #include "serve/generation.h"
 #include "serve/served_model.h"
 
@@ -32,7 +34,8 @@ struct OpenAiRequest {
 OpenAiRequest parse_chat_request(const boost::json::object& body, const ServedModel& model);
 OpenAiRequest parse_completion_request(const boost::json::object& body, const ServedModel& model);
 
-// The chat form of /tokenize shares this: the rendered prompt of `messages`.
-std::string render_chat(const boost::json::object& body, const ServedModel& model);
+// The prompt text of a chat, through the request's template (when the server trusts it) or the
+// model's. The chat form of /tokenize shares this.
+std::string render_chat(const api::ChatPrompt& chat, const ServedModel& model);
 
 }  // namespace gatehouse::serve

@@ -1,13 +1,31 @@
 #include "serve/served_model.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "base/error.h"
 
 namespace gatehouse::serve {
 
+namespace {
+
+// What Hugging Face's clients name the model when pointed at an endpoint URL: "tgi" (huggingface_hub
+// and the docs of TGI's Messages API) or the URL itself (@huggingface/inference's endpoint(url)).
+bool names_an_endpoint(std::string_view requested) {
+  auto lower_prefix = [&](std::string_view prefix) {
+    if (requested.size() < prefix.size()) return false;
+    for (size_t i = 0; i < prefix.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(requested[i])) != prefix[i]) return false;
+    }
+    return true;
+  };
+  return requested == "tgi" || lower_prefix("http://") || lower_prefix("https://");
+}
+
+}  // namespace
+
 void ServedModel::check_requested(const std::optional<std::string>& requested) const {
-  if (requested && std::find(names.begin(), names.end(), *requested) == names.end()) {
+  if (requested && !names_an_endpoint(*requested) && std::find(names.begin(), names.end(), *requested) == names.end()) {
     throw Error(ErrorCode::not_found, "The model `" + *requested + "` does not exist.");
   }
 }

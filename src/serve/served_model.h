@@ -39,6 +39,8 @@ struct ServedModel {
 
   const std::string& name() const { return names.front(); }
   // Throws Error(not_found) in vLLM's words when a request names a model this server does not serve.
+  // As TGI (which answers any name), the names Hugging Face's clients send to an endpoint URL are
+  // this model too: "tgi", and a URL (http:// or https://...), since the server serves one model.
   void check_requested(const std::optional<std::string>& requested) const;
   // Throws InvalidParameter on `param` when a prompt text is longer than --max-prompt-bytes.
   void check_prompt_bytes(size_t bytes, const std::string& param) const;

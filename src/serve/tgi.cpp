@@ -3,117 +3,64 @@
 #include <boost/json.hpp>
 #include <random>
 
+#include "api/error_envelope.h"
+#include "api/openai_format.h"
+#include "api/sse.h"
 #include "base/error.h"
 #include "base/json.h"
 #include "base/version.h"
 #include "serve/generation.h"
-#include "serve/openai_format.h"
-#include "serve/request_fields.h"
 
 namespace gatehouse::serve {
 namespace {
 
 namespace bj = boost::json;
 
-// TGI's launcher defaults behind its limits.
-constexpr int64_t kMaxStopSequences = 4;
-constexpr int64_t kMaxTopNTokens = 5;
-constexpr int64_t kMaxBestOf = 2;
+// TGI's launcher default for max_new_tokens.
 constexpr int64_t kDefaultMaxNewTokens = 100;
 
 [[noreturn]] void invalid(const std::string& param, const std::string& message) { throw InvalidParameter(param, message); }
 
+// What TGI's protocol has but this server does not do: refused, not ignored.
+void refuse_unsupported(const api::TgiParameters& p) {
+  if (p.typical_p) invalid("typical_p", "typical_p (typical sampling) is not supported by this server");
+  if (p.watermark) invalid("watermark", "watermark is not supported by this server");
+  if (p.grammar) invalid("grammar", "grammar (structured output) is not supported by this server");
+  if (p.adapter_id) invalid("adapter_id", "adapters are not supported by this server");
+  if (p.truncate) invalid("truncate", "truncate is not supported by this server");
+}
+
 }  // namespace
 
-TgiRequest parse_tgi_request(const bj::object& body, const ServedModel& model, bool stream) {
-  RequestFields fields(body);
-  TgiRequest request;
-  std::optional<std::string> inputs = fields.string("inputs");
-  if (!inputs || inputs->empty()) invalid("inputs", "`inputs` cannot be empty");
-  request.inputs = *inputs;
-  // TGI's own chat route sends false: a rendered chat template already holds its special tokens.
-  const bool add_special_tokens = fields.boolean("add_special_tokens").value_or(true);
-  bj::object empty;
-  const bj::value* parameters = fields.find("parameters");
-  if (parameters && !parameters->is_object()) wrong_type("parameters", "an object", *parameters);
-  RequestFields p(parameters ? parameters->get_object() : empty);
+TgiGenerationRequest parse_tgi_request(const bj::object& body, const ServedModel& model, bool stream) {
+  TgiGenerationRequest request{api::read_tgi_request(body, stream), {}};
+  const api::TgiParameters& p = request.wire.parameters;
+  refuse_unsupported(p);
   engine::SamplingParams& params = request.spec.params;
-
-  const std::optional<double> temperature = p.number("temperature");
-  const std::optional<double> top_p = p.number("top_p");
-  const std::optional<int64_t> top_k = p.integer("top_k");
-  const std::optional<double> typical_p = p.number("typical_p");
-  if (temperature && !(*temperature > 0)) invalid("temperature", "`temperature` must be strictly positive");
-  if (top_p && !(*top_p > 0 && *top_p < 1)) invalid("top_p", "`top_p` must be > 0.0 and < 1.0");
-  if (top_k && *top_k <= 0) invalid("top_k", "`top_k` must be strictly positive");
-  if (typical_p && !(*typical_p > 0 && *typical_p < 1)) invalid("typical_p", "`typical_p` must be > 0.0 and < 1.0");
-  if (typical_p) invalid("typical_p", "typical_p (typical sampling) is not supported by this server");
-  // As TGI: any sampling parameter turns sampling on.
-  const bool sample = p.boolean("do_sample").value_or(false) || (temperature && *temperature != 1.0) || top_p || top_k;
-  params.temperature = sample ? temperature.value_or(1.0) : 0.0;
-  params.top_p = top_p.value_or(1.0);
-  params.top_k = top_k.value_or(0);
-  params.repetition_penalty = p.number("repetition_penalty").value_or(1.0);
-  if (!(params.repetition_penalty > 0)) invalid("repetition_penalty", "`repetition_penalty` must be strictly positive");
-  params.frequency_penalty = p.number("frequency_penalty").value_or(0.0);
-  if (!(params.frequency_penalty >= -2 && params.frequency_penalty <= 2)) {
-    invalid("frequency_penalty", "`frequency_penalty` must be >= -2.0 and <= 2.0");
-  }
-
-  const int64_t best_of = p.integer("best_of").value_or(1);
-  if (best_of < 1 || best_of > kMaxBestOf) invalid("best_of", "`best_of` must be > 0 and <= " + std::to_string(kMaxBestOf) + ". Given: " + std::to_string(best_of));
-  std::optional<uint64_t> seed = p.unsigned_integer("seed");
-  if (best_of > 1) {
-    if (!sample) invalid("best_of", "you must use sampling when `best_of` is > 1");
-    if (seed) invalid("seed", "`seed` must not be set when `best_of` > 1");
-    if (stream) invalid("best_of", "`best_of` != 1 is not supported when streaming tokens");
-  }
-  request.sample = sample;
-  if (sample) {
+  params.temperature = p.sample ? p.temperature.value_or(1.0) : 0.0;
+  params.top_p = p.top_p.value_or(1.0);
+  params.top_k = p.top_k.value_or(0);
+  params.repetition_penalty = p.repetition_penalty;
+  params.frequency_penalty = p.frequency_penalty;
+  if (p.sample) {
     // A seed drawn for each candidate, below 2^63 so that any client can send it back.
     std::random_device entropy;
-    for (int64_t i = 0; i < best_of; ++i) {
-      request.spec.seeds.push_back(seed ? *seed : ((uint64_t{entropy()} << 32) | entropy()) >> 1);
+    for (int64_t i = 0; i < p.best_of; ++i) {
+      request.spec.seeds.push_back(p.seed ? *p.seed : ((uint64_t{entropy()} << 32) | entropy()) >> 1);
     }
   }
-
-  request.top_n_tokens = p.integer("top_n_tokens").value_or(0);
-  if (request.top_n_tokens < 0 || request.top_n_tokens > kMaxTopNTokens) {
-    invalid("top_n_tokens", "`top_n_tokens` must be >= 0 and <= " + std::to_string(kMaxTopNTokens) + ". Given: " + std::to_string(request.top_n_tokens));
-  }
-  params.logprobs = request.top_n_tokens;  // every token carries its logprob in TGI's answers
-
-  request.spec.stop.strings = p.strings("stop").value_or(std::vector<std::string>{});
-  if (static_cast<int64_t>(request.spec.stop.strings.size()) > kMaxStopSequences) {
-    invalid("stop", "`stop` supports up to " + std::to_string(kMaxStopSequences) + " stop sequences. Given: " +
-                        std::to_string(request.spec.stop.strings.size()));
-  }
-  for (const std::string& s : request.spec.stop.strings) {
-    if (s.empty()) invalid("stop", "stop sequences must not be empty");
-  }
+  params.logprobs = p.top_n_tokens;  // every token carries its logprob in TGI's answers
+  request.spec.stop.strings = p.stop;
   request.spec.stop.include_in_output = true;  // TGI keeps the stop sequence in the text
+  if (p.decoder_input_details) params.prompt_logprobs = 0;
 
-  request.details = p.boolean("details").value_or(false);
-  request.return_full_text = p.boolean("return_full_text").value_or(false);
-  request.decoder_input_details = p.boolean("decoder_input_details").value_or(false);
-  if (request.decoder_input_details) {
-    if (stream) invalid("decoder_input_details", "`decoder_input_details` == true is not supported when streaming tokens");
-    params.prompt_logprobs = 0;
-  }
-  if (p.boolean("watermark").value_or(false)) invalid("watermark", "watermark is not supported by this server");
-  if (p.find("grammar")) invalid("grammar", "grammar (structured output) is not supported by this server");
-  if (p.find("adapter_id")) invalid("adapter_id", "adapters are not supported by this server");
-  if (p.find("truncate")) invalid("truncate", "truncate is not supported by this server");
-
-  std::vector<uint32_t> ids = model.encode_prompt(request.inputs, add_special_tokens, "inputs");
+  std::vector<uint32_t> ids = model.encode_prompt(request.wire.inputs, request.wire.add_special_tokens, "inputs");
   const int64_t input_length = static_cast<int64_t>(ids.size());
-  request.spec.prompts.assign(static_cast<size_t>(best_of), std::vector<int32_t>(ids.begin(), ids.end()));
-  const std::optional<int64_t> max_new_tokens = p.integer("max_new_tokens");
-  if (max_new_tokens && *max_new_tokens <= 0) invalid("max_new_tokens", "`max_new_tokens` must be strictly positive");
+  request.spec.prompts.assign(static_cast<size_t>(p.best_of), std::vector<int32_t>(ids.begin(), ids.end()));
   if (input_length >= model.max_model_len) {
     invalid("inputs", "`inputs` must have less than " + std::to_string(model.max_model_len) + " tokens. Given: " + std::to_string(input_length));
   }
-  params.max_tokens = max_new_tokens.value_or(std::min(kDefaultMaxNewTokens, model.max_model_len - input_length));
+  params.max_tokens = p.max_new_tokens.value_or(std::min(kDefaultMaxNewTokens, model.max_model_len - input_length));
   if (input_length + params.max_tokens > model.max_model_len) {
     invalid("max_new_tokens", "`inputs` tokens + `max_new_tokens` must be <= " + std::to_string(model.max_model_len) + ". Given: " +
                                   std::to_string(input_length) + " `inputs` tokens and " + std::to_string(params.max_tokens) +
@@ -127,19 +74,24 @@ namespace {
 
 class TgiGeneration final : public Generation {
  public:
-  TgiGeneration(const ServedModel& model, TgiRequest request, bool stream, bool compat)
-      : Generation(*model.tokenizer, random_id("tgi-"), request.spec), request_(std::move(request)), stream_(stream), compat_(compat) {}
+  TgiGeneration(const ServedModel& model, TgiGenerationRequest request, bool stream, bool compat)
+      : Generation(*model.tokenizer, api::random_id("tgi-"), request.spec),
+        request_(std::move(request.wire)),
+        parameters_(request_.parameters),
+        stream_(stream),
+        compat_(compat) {}
 
  private:
-  bj::object token_json(int32_t id, float logprob) const {
-    const std::string text = tokenizer().decode({static_cast<uint32_t>(id)}, false);
-    return bj::object{{"id", id}, {"text", text}, {"logprob", json_logprob(logprob)}, {"special", tokenizer().added_vocabulary().is_special(text)}};
+  api::TgiToken token(int32_t id, float logprob) const {
+    std::string text = tokenizer().decode({static_cast<uint32_t>(id)}, false);
+    const bool special = tokenizer().added_vocabulary().is_special(text);
+    return {id, std::move(text), logprob, special};
   }
 
-  bj::array top_tokens(const engine::SampledToken& sampled) const {
-    bj::array top;
-    for (size_t k = 0; k < sampled.top.size() && static_cast<int64_t>(k) < request_.top_n_tokens; ++k) {
-      top.push_back(token_json(sampled.top[k].token, sampled.top[k].logprob));
+  std::vector<api::TgiToken> top_tokens(const engine::SampledToken& sampled) const {
+    std::vector<api::TgiToken> top;
+    for (size_t k = 0; k < sampled.top.size() && static_cast<int64_t>(k) < parameters_.top_n_tokens; ++k) {
+      top.push_back(token(sampled.top[k].token, sampled.top[k].logprob));
     }
     return top;
   }
@@ -150,11 +102,12 @@ class TgiGeneration final : public Generation {
   }
 
   std::string generated_text(const Choice& choice) const {
-    return request_.return_full_text ? request_.inputs + choice.text->text() : choice.text->text();
+    return parameters_.return_full_text ? request_.inputs + choice.text->text() : choice.text->text();
   }
 
-  bj::value seed(const Choice& choice) const {
-    return request_.sample ? bj::value(spec().seeds[static_cast<size_t>(choice.prompt_index)]) : bj::value(nullptr);
+  std::optional<uint64_t> seed(const Choice& choice) const {
+    if (!parameters_.sample) return std::nullopt;
+    return spec().seeds[static_cast<size_t>(choice.prompt_index)];
   }
   int64_t input_length() const { return static_cast<int64_t>(spec().prompts[0].size()); }
 
@@ -163,45 +116,39 @@ class TgiGeneration final : public Generation {
     for (size_t i = first_new_token; i < choice.tokens.size(); ++i) {
       const engine::SampledToken& sampled = choice.logprobs[i];
       const bool last = choice.finish_reason && i + 1 == choice.tokens.size();
-      bj::object event{{"index", i + 1}, {"token", token_json(sampled.token, sampled.logprob)}};
-      if (request_.top_n_tokens > 0) event["top_tokens"] = top_tokens(sampled);
-      event["generated_text"] = last ? bj::value(generated_text(choice)) : bj::value(nullptr);
-      event["details"] = last && request_.details ? bj::value(bj::object{{"finish_reason", finish_reason(choice)},
-                                                                         {"generated_tokens", choice.tokens.size()},
-                                                                         {"seed", seed(choice)},
-                                                                         {"input_length", input_length()}})
-                                                  : bj::value(nullptr);
-      stream().write("data:" + json::serialize(event) + "\n\n");
+      api::TgiStreamEvent event{static_cast<int64_t>(i) + 1, token(sampled.token, sampled.logprob), std::nullopt, std::nullopt, std::nullopt};
+      if (parameters_.top_n_tokens > 0) event.top_tokens = top_tokens(sampled);
+      if (last) event.generated_text = generated_text(choice);
+      if (last && parameters_.details) {
+        event.details = api::TgiStreamEvent::Details{finish_reason(choice), static_cast<int64_t>(choice.tokens.size()), seed(choice),
+                                                     input_length()};
+      }
+      stream().write(api::tgi_sse_event(json::serialize(api::tgi_stream_event_json(event))));
     }
   }
 
-  bj::array prefill() const {
-    bj::array out;
-    if (!request_.decoder_input_details) return out;
+  std::vector<api::TgiToken> prefill() const {
+    std::vector<api::TgiToken> out;
+    if (!parameters_.decoder_input_details) return out;
     const std::vector<int32_t>& prompt = spec().prompts[0];
     const std::vector<engine::SampledToken>& scored = prompt_logprobs(0);
     for (size_t i = 0; i < prompt.size(); ++i) {
-      bj::object token = token_json(prompt[i], i > 0 && i - 1 < scored.size() ? scored[i - 1].logprob : 0.0f);
-      token.erase("special");
-      if (i == 0) token["logprob"] = nullptr;  // nothing before the first token scores it
-      out.push_back(std::move(token));
+      api::TgiToken scored_token = token(prompt[i], i > 0 && i - 1 < scored.size() ? scored[i - 1].logprob : 0.0f);
+      scored_token.special.reset();
+      if (i == 0) scored_token.logprob.reset();  // nothing before the first token scores it
+      out.push_back(std::move(scored_token));
     }
     return out;
   }
 
   bj::object sequence_details(const Choice& choice) const {
-    bj::array tokens, top;
+    api::TgiDetails details{finish_reason(choice), static_cast<int64_t>(choice.tokens.size()), seed(choice), prefill(), {}, std::nullopt};
+    if (parameters_.top_n_tokens > 0) details.top_tokens.emplace();
     for (const engine::SampledToken& sampled : choice.logprobs) {
-      tokens.push_back(token_json(sampled.token, sampled.logprob));
-      if (request_.top_n_tokens > 0) top.push_back(top_tokens(sampled));
+      details.tokens.push_back(token(sampled.token, sampled.logprob));
+      if (details.top_tokens) details.top_tokens->push_back(top_tokens(sampled));
     }
-    bj::object details{{"finish_reason", finish_reason(choice)},
-                       {"generated_tokens", choice.tokens.size()},
-                       {"seed", seed(choice)},
-                       {"prefill", prefill()},
-                       {"tokens", std::move(tokens)}};
-    if (request_.top_n_tokens > 0) details["top_tokens"] = std::move(top);
-    return details;
+    return api::tgi_details_json(details);
   }
 
   void on_complete() override {
@@ -222,7 +169,7 @@ class TgiGeneration final : public Generation {
       if (total(all[i]) > total(all[best])) best = i;
     }
     bj::object out{{"generated_text", generated_text(all[best])}};
-    if (request_.details) {
+    if (parameters_.details) {
       bj::object details = sequence_details(all[best]);
       if (all.size() > 1) {
         bj::array others;
@@ -246,14 +193,15 @@ class TgiGeneration final : public Generation {
     release();
     const std::string type = error.code() == ErrorCode::unavailable ? "overloaded" : "generation";
     if (streaming_started() || stream_) {
-      stream().write("data:" + json::serialize(bj::object{{"error", error.what()}, {"error_type", type}}) + "\n\n");
+      stream().write(api::tgi_sse_event(api::tgi_error_json(error.what(), type)));
       stream().close();
     } else {
       stream().finish(tgi_error(type == "overloaded" ? 429 : 424, error.what(), type));
     }
   }
 
-  const TgiRequest request_;
+  const api::TgiRequest request_;
+  const api::TgiParameters& parameters_;
   const bool stream_;
   const bool compat_;
 };
@@ -270,8 +218,8 @@ http::Response tgi_info(const ServedModel& model) {
                   {"model_sha", model.revision.empty() ? bj::value(nullptr) : bj::value(model.revision)},
                   {"model_pipeline_tag", "text-generation"},
                   {"max_concurrent_requests", model.max_num_seqs},
-                  {"max_best_of", kMaxBestOf},
-                  {"max_stop_sequences", kMaxStopSequences},
+                  {"max_best_of", api::kTgiMaxBestOf},
+                  {"max_stop_sequences", api::kTgiMaxStopSequences},
                   {"max_input_tokens", model.max_model_len - 1},
                   {"max_total_tokens", model.max_model_len},
                   {"validation_workers", 1},
@@ -284,7 +232,7 @@ http::Response tgi_info(const ServedModel& model) {
 }
 
 http::Response tgi_error(int status, const std::string& message, const std::string& error_type) {
-  return http::Response::json(status, json::serialize(bj::object{{"error", message}, {"error_type", error_type}}));
+  return http::Response::json(status, api::tgi_error_json(message, error_type));
 }
 
 }  // namespace gatehouse::serve

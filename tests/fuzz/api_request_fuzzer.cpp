@@ -1,12 +1,14 @@
-// Fuzzes the model server's request readers: any bytes are parsed as a JSON body and read as a
-// chat request, a completion request and a TGI request (the chat template renders the messages
-// and tools, and the tokenizer encodes them). Each either succeeds or throws a gatehouse::Error; nothing may
-// crash, hang or read out of bounds.
+// Fuzzes the request readers: any bytes are parsed as a JSON body and read by the wire readers of
+// src/api (chat, completion, TGI streamed and not), then converted by the model server's (the chat
+// template renders the messages and tools, and the tokenizer encodes them). Each either succeeds or
+// throws a gatehouse::Error; nothing may crash, hang or read out of bounds.
 #include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "api/openai_request.h"
+#include "api/tgi.h"
 #include "base/error.h"
 #include "base/json.h"
 #include "serve/openai_request.h"
@@ -44,6 +46,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     body = std::move(value.get_object());
   } catch (const gatehouse::Error&) {
     return 0;
+  }
+  for (const bool stream : {false, true}) {
+    try {
+      (void)gatehouse::api::read_tgi_request(body, stream);
+    } catch (const gatehouse::Error&) {
+    }
+  }
+  try {
+    gatehouse::api::RequestFields fields(body);
+    (void)gatehouse::api::read_chat_request(fields);
+  } catch (const gatehouse::Error&) {
+  }
+  try {
+    gatehouse::api::RequestFields fields(body);
+    (void)gatehouse::api::read_completion_request(fields);
+  } catch (const gatehouse::Error&) {
   }
   try {
     (void)gatehouse::serve::parse_chat_request(body, model);

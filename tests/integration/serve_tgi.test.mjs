@@ -4,7 +4,10 @@
 //    return_full_text), seeds that reproduce, /generate_stream, POST / (compat), /info, and validation errors as
 //    422 {"error", "error_type": "validation"}.
 // 2. @huggingface/inference: textGeneration(Stream) and chatCompletion(Stream) with endpointUrl at the server
-//    (with an endpointUrl the 4.13 client sends text generation to /v1/completions), compared with the openai SDK.
+//    (with an endpointUrl the 4.13 client sends text generation to /v1/completions), compared with the openai SDK;
+//    and as a new user writes it, `new InferenceClient(token).endpoint(url)` with no model, which names the model
+//    by the URL (huggingface_hub and TGI's docs say "tgi"): the one served model answers both, as TGI answers
+//    any name, while other unknown names keep vLLM's 404.
 //
 // One server on a tiny random-weight Llama checkpoint (Llama 3's tokenizer and chat template), served as
 // meta-llama/Llama-3.2-1B-Instruct; stopped by the file. Nothing leaves 127.0.0.1.
@@ -298,4 +301,33 @@ test('@huggingface/inference: chatCompletion and chatCompletionStream', async ()
   }
   assert.equal(streamed, answer.choices[0].message.content);
   assert.equal(finish, 'length');
+});
+
+test('@huggingface/inference: endpoint(url) with no model, and the name "tgi"', async () => {
+  const hf = new InferenceClient('hf_unused').endpoint(main.url);
+  const generated = await hf.textGeneration({ inputs: PROMPT, parameters: { max_new_tokens: 6, temperature: 0 } });
+  const greedy = await completion({ prompt: PROMPT, max_tokens: 6, temperature: 0 });
+  assert.equal(generated.generated_text, greedy.choices[0].text);
+
+  const answer = await hf.chatCompletion({ messages: HI, max_tokens: 6, temperature: 0 });
+  assert.equal(answer.model, SERVED, 'answers report the served name');
+  const sdk = await openai.chat.completions.create({ model: SERVED, messages: HI, max_tokens: 6, temperature: 0 });
+  assert.equal(answer.choices[0].message.content, sdk.choices[0].message.content);
+  let streamed = '';
+  for await (const chunk of hf.chatCompletionStream({ messages: HI, max_tokens: 6, temperature: 0 })) {
+    streamed += chunk.choices[0]?.delta?.content ?? '';
+  }
+  assert.equal(streamed, answer.choices[0].message.content);
+
+  const tgi = await post(`${main.url}/v1/chat/completions`, { model: 'tgi', messages: HI, max_tokens: 6, temperature: 0 });
+  assert.equal(tgi.status, 200, tgi.text);
+  assert.equal(tgi.json.choices[0].message.content, answer.choices[0].message.content);
+  const url = await post(`${main.url}/v1/completions`, { model: 'https://my-endpoint.example/', prompt: PROMPT, max_tokens: 6, temperature: 0 });
+  assert.equal(url.status, 200, url.text);
+
+  for (const model of ['other/model', 'TGI-2', 'ftp://x']) {
+    const unknown = await post(`${main.url}/v1/chat/completions`, { model, messages: HI, max_tokens: 2 });
+    assert.equal(unknown.status, 404, `${model}: ${unknown.text}`);
+    assert.equal(unknown.json.error.message, `The model \`${model}\` does not exist.`);
+  }
 });

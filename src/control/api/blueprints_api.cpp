@@ -9,8 +9,8 @@
 #include "base/version.h"
 #include "control/api/representations.h"
 #include "control/secrets_payload.h"
-#include "http/api_error.h"
 #include "http/auth.h"
+#include "http/error_status.h"
 #include "http/form.h"
 
 namespace gatehouse::control {

@@ -170,6 +170,16 @@ TEST(OpenAiRequest, UnknownModelIsNotFound) {
   }
 }
 
+TEST(OpenAiRequest, TheNamesOfAnEndpointUrlAreTheServedModel) {
+  const ServedModel served = model();
+  for (const char* name : {"tgi", "http://127.0.0.1:8080", "HTTPS://endpoint.example/v1/"}) {
+    EXPECT_NO_THROW(served.check_requested(std::string(name))) << name;
+  }
+  for (const char* name : {"tgi2", "Tgi", "http:", "ftp://x", ""}) {
+    EXPECT_THROW(served.check_requested(std::string(name)), Error) << name;
+  }
+}
+
 TEST(OpenAiRequest, UnsupportedFeaturesAreRefusedNotIgnored) {
   const ServedModel served = model();
   EXPECT_EQ(rejection([&] { parse_completion_request(body(R"({"prompt":"x","use_beam_search":true})"), served); }).first, "use_beam_search");

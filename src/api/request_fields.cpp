@@ -1,4 +1,4 @@
-#include "serve/request_fields.h"
+#include "api/request_fields.h"
 
 #include <boost/json.hpp>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include "base/error.h"
 #include "base/json.h"
 
-namespace gatehouse::serve {
+namespace gatehouse::api {
 
 void wrong_type(std::string_view key, std::string_view expected, const boost::json::value& value) {
   throw InvalidParameter(std::string(key), std::string(key) + ": expected " + std::string(expected) + ", got " +
@@ -99,4 +99,4 @@ RequestFields::Unread RequestFields::unread(size_t names) const {
   return out;
 }
 
-}  // namespace gatehouse::serve
+}  // namespace gatehouse::api

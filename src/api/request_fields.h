@@ -1,7 +1,8 @@
 // Typed access to the fields of a JSON request body, with errors that name the parameter
 // (InvalidParameter, so the API can fill OpenAI's "param"). Absent and null fields read as
 // nullopt, as vLLM treats them. Fields read are remembered, so the ones nobody read can be
-// reported as ignored.
+// reported as ignored. It refers to the body it reads (which must outlive it); one per request,
+// not thread-safe.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -13,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-namespace gatehouse::serve {
+namespace gatehouse::api {
 
 class RequestFields {
  public:
@@ -47,4 +48,4 @@ class RequestFields {
 // "expected an integer, got a string" for parameter `key`.
 [[noreturn]] void wrong_type(std::string_view key, std::string_view expected, const boost::json::value& value);
 
-}  // namespace gatehouse::serve
+}  // namespace gatehouse::api

@@ -1,24 +1,8 @@
-#include "http/api_error.h"
+#include "api/error_envelope.h"
 
 #include <boost/json.hpp>
 
-namespace gatehouse::http {
-
-int status_for(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::invalid_argument: return 400;
-    case ErrorCode::unauthenticated: return 401;
-    case ErrorCode::permission_denied: return 403;
-    case ErrorCode::not_found: return 404;
-    case ErrorCode::conflict: return 409;
-    case ErrorCode::resource_exhausted: return 429;
-    case ErrorCode::unimplemented: return 501;
-    case ErrorCode::unavailable: return 503;
-    case ErrorCode::data_loss:
-    case ErrorCode::internal: break;
-  }
-  return 500;
-}
+namespace gatehouse::api {
 
 std::string openai_error_type(int status) {
   switch (status) {
@@ -44,8 +28,8 @@ std::string openai_error_json(int status, const std::string& message, const std:
   return boost::json::serialize(boost::json::object{{"error", std::move(error)}});
 }
 
-Response openai_error(int status, const std::string& message, const std::string& param) {
-  return Response::json(status, openai_error_json(status, message, param));
+std::string tgi_error_json(const std::string& message, const std::string& error_type) {
+  return boost::json::serialize(boost::json::object{{"error", message}, {"error_type", error_type}});
 }
 
-}  // namespace gatehouse::http
+}  // namespace gatehouse::api

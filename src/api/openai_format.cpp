@@ -1,11 +1,11 @@
-#include "serve/openai_format.h"
+#include "api/openai_format.h"
 
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
 #include <random>
 
-namespace gatehouse::serve {
+namespace gatehouse::api {
 
 std::string random_id(std::string_view prefix) {
   static thread_local std::mt19937_64 generator{std::random_device{}()};
@@ -24,11 +24,6 @@ int64_t unix_time() {
 
 double json_logprob(float logprob) { return std::isfinite(logprob) ? static_cast<double>(logprob) : -9999.0; }
 
-std::string token_text(const tokenizer::Tokenizer& tokenizer, int32_t token, bool as_token_ids) {
-  if (as_token_ids) return "token_id:" + std::to_string(token);
-  return tokenizer.decode({static_cast<uint32_t>(token)}, false);
-}
-
 boost::json::object usage_json(int64_t prompt_tokens, int64_t completion_tokens, std::optional<int64_t> cached_tokens) {
   boost::json::object usage{{"prompt_tokens", prompt_tokens},
                             {"total_tokens", prompt_tokens + completion_tokens},
@@ -38,4 +33,4 @@ boost::json::object usage_json(int64_t prompt_tokens, int64_t completion_tokens,
   return usage;
 }
 
-}  // namespace gatehouse::serve
+}  // namespace gatehouse::api
