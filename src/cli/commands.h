@@ -19,6 +19,7 @@ void add_generate_command(CLI::App& app, Handler& handler);
 void add_bench_command(CLI::App& app, Handler& handler);
 void add_serve_command(CLI::App& app, Handler& handler);
 void add_up_command(CLI::App& app, Handler& handler);
+void add_gateway_command(CLI::App& app, Handler& handler);
 void add_render_command(CLI::App& app, Handler& handler);
 void add_demo_repo_command(CLI::App& app, Handler& handler);  // hidden from --help
 // Clients of `gatehouse up` (control_client.h): secrets ...; deploy, deployments, logs, undeploy.
