@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <mutex>
 
-#include "control/sqlite.h"
+#include "base/sqlite.h"
 #include "control/store.h"
 #include "control/vault.h"
 

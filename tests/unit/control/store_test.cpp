@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "base/error.h"
-#include "control/sqlite.h"
+#include "base/sqlite.h"
 #include "store_fixture.h"
 
 namespace gatehouse::control::testing {

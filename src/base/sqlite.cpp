@@ -1,10 +1,10 @@
-#include "control/sqlite.h"
+#include "base/sqlite.h"
 
 #include <sqlite3.h>
 
 #include "base/error.h"
 
-namespace gatehouse::control::sqlite {
+namespace gatehouse::sqlite {
 namespace {
 
 ErrorCode error_code_for(int code) {
@@ -79,6 +79,23 @@ Query& Query::bind_blob(int index, std::string_view bytes) {
   return *this;
 }
 
+Query& Query::bind_real(int index, double value) {
+  statement_->check(sqlite3_bind_double(statement_->stmt_, index, value), "bind");
+  return *this;
+}
+
+Query& Query::bind_optional(int index, std::optional<int64_t> value) {
+  if (value) return bind(index, *value);
+  statement_->check(sqlite3_bind_null(statement_->stmt_, index), "bind");
+  return *this;
+}
+
+Query& Query::bind_optional_real(int index, std::optional<double> value) {
+  if (value) return bind_real(index, *value);
+  statement_->check(sqlite3_bind_null(statement_->stmt_, index), "bind");
+  return *this;
+}
+
 bool Query::step() {
   int code = sqlite3_step(statement_->stmt_);
   if (code == SQLITE_ROW) return true;
@@ -108,6 +125,18 @@ int64_t Query::integer(int column) const { return sqlite3_column_int64(statement
 std::optional<std::string> Query::optional_text(int column) const {
   if (sqlite3_column_type(statement_->stmt_, column) == SQLITE_NULL) return std::nullopt;
   return text(column);
+}
+
+double Query::real(int column) const { return sqlite3_column_double(statement_->stmt_, column); }
+
+std::optional<int64_t> Query::optional_integer(int column) const {
+  if (sqlite3_column_type(statement_->stmt_, column) == SQLITE_NULL) return std::nullopt;
+  return integer(column);
+}
+
+std::optional<double> Query::optional_real(int column) const {
+  if (sqlite3_column_type(statement_->stmt_, column) == SQLITE_NULL) return std::nullopt;
+  return real(column);
 }
 
 Database::Database(const std::filesystem::path& path) : path_(path) {
@@ -165,4 +194,4 @@ void Transaction::commit() {
   done_ = true;
 }
 
-}  // namespace gatehouse::control::sqlite
+}  // namespace gatehouse::sqlite

@@ -1,8 +1,9 @@
-// A thin RAII layer over SQLite for the Store: a connection that caches its prepared statements, a
-// Query (one use of a cached statement, reset when it goes) and a Transaction (rolled back unless
-// committed). SQLite failures become gatehouse::Error with a code (busy: unavailable, full disk:
-// resource_exhausted, corruption: data_loss, constraint: conflict). Not thread-safe: the Store
-// serialises every use of a Database behind its own mutex.
+// A thin RAII layer over SQLite for the stores (the control plane's, the gateway's keys): a
+// connection that caches its prepared statements, a Query (one use of a cached statement, reset
+// when it goes) and a Transaction (rolled back unless committed). SQLite failures become
+// gatehouse::Error with a code (busy: unavailable, full disk: resource_exhausted, corruption:
+// data_loss, constraint: conflict). Not thread-safe: each store serialises every use of a Database
+// behind its own mutex.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,7 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace gatehouse::control::sqlite {
+namespace gatehouse::sqlite {
 
 class Statement;
 
@@ -34,6 +35,9 @@ class Query {
   Query& bind(int index, int64_t value);
   Query& bind_optional(int index, const std::optional<std::string>& text);  // NULL when absent
   Query& bind_blob(int index, std::string_view bytes);
+  Query& bind_real(int index, double value);
+  Query& bind_optional(int index, std::optional<int64_t> value);  // NULL when absent
+  Query& bind_optional_real(int index, std::optional<double> value);
 
   // True while there is a row to read; false once the statement is done.
   bool step();
@@ -44,6 +48,9 @@ class Query {
   std::string blob(int column) const;
   int64_t integer(int column) const;
   std::optional<std::string> optional_text(int column) const;
+  double real(int column) const;
+  std::optional<int64_t> optional_integer(int column) const;
+  std::optional<double> optional_real(int column) const;
 
  private:
   Statement* statement_;
@@ -92,4 +99,4 @@ class Transaction {
   bool done_ = false;
 };
 
-}  // namespace gatehouse::control::sqlite
+}  // namespace gatehouse::sqlite
