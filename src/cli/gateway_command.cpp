@@ -13,7 +13,7 @@
 #include "cli/data_dir.h"
 #include "cli/serve_until_signal.h"
 #include "gateway/config/gateway_config.h"
-#include "gateway/keys/key_store.h"
+#include "gateway/keys/key_api.h"
 #include "gateway/proxy/proxy_server.h"
 #include "gateway/router/router.h"
 #include "http/api_error.h"

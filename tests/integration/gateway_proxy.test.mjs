@@ -15,6 +15,8 @@ const OpenAI = require('openai');
 
 const SERVED = 'tiny';
 const MASTER_KEY = 'sk-gateway-master-test';
+const [INPUT_COST, OUTPUT_COST] = [0.001, 0.002];
+const COSTS = `      input_cost_per_token: ${INPUT_COST}\n      output_cost_per_token: ${OUTPUT_COST}\n`;
 let workDir, upstreamA, upstreamB, deadPort, spread, keyed;
 
 function freePort() {
@@ -26,14 +28,14 @@ function freePort() {
   });
 }
 
-// A LiteLLM config.yaml: `models` is [[model_name, api_base], ...].
+// A LiteLLM config.yaml: `models` is [[model_name, api_base, id, more litellm_params lines], ...].
 function writeConfig(name, models, extra = '') {
   const file = path.join(workDir, name);
-  const entries = models.map(([modelName, apiBase, id]) => `  - model_name: ${modelName}
+  const entries = models.map(([modelName, apiBase, id, params = '']) => `  - model_name: ${modelName}
     litellm_params:
       model: openai/${SERVED}
       api_base: ${apiBase}
-    model_info:
+${params}    model_info:
       id: ${id}
 `).join('');
   fs.writeFileSync(file, `model_list:\n${entries}${extra}`);
@@ -75,7 +77,7 @@ before(async () => {
 litellm_settings:
   success_callback: ["langfuse"]
 `));
-  keyed = await startGateway(writeConfig('keyed.yaml', [[SERVED, `${upstreamA.url}/v1`, 'a'], ['other', `${upstreamB.url}/v1`, 'b']],
+  keyed = await startGateway(writeConfig('keyed.yaml', [[SERVED, `${upstreamA.url}/v1`, 'a', COSTS], ['other', `${upstreamB.url}/v1`, 'b']],
     `general_settings:\n  master_key: ${MASTER_KEY}\n`));
 });
 
@@ -145,21 +147,38 @@ test('errors come in the OpenAI envelope: unknown model, bad body, bad key', asy
   assert.deepEqual(models.data.map((m) => m.id), [SERVED, 'other']);
 });
 
-test('virtual keys: a model allow-list and an rpm limit, with clear refusals', async () => {
+test('virtual keys: a model allow-list, spend from streams too, and an rpm limit, with clear refusals', async () => {
   const auth = { authorization: `Bearer ${MASTER_KEY}` };
-  const generated = await post(`${keyed.url}/key/generate`, { models: [SERVED], rpm_limit: 2 }, auth);
+  const generated = await post(`${keyed.url}/key/generate`, { models: [SERVED], rpm_limit: 3 }, auth);
   assert.equal(generated.status, 200, generated.text);
   const key = generated.json.key;
   assert.match(key, /^sk-/);
   const openai = client(keyed, key);
-  const answer = await openai.chat.completions.create({ model: SERVED, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1 });
+  const messages = [{ role: 'user', content: 'Hi' }];
+  const answer = await openai.chat.completions.create({ model: SERVED, messages, max_tokens: 1 });
   assert.equal(answer.usage.completion_tokens, 1);
-  await assert.rejects(openai.chat.completions.create({ model: 'other', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1 }),
+  const firstCost = answer.usage.prompt_tokens * INPUT_COST + answer.usage.completion_tokens * OUTPUT_COST;
+  await assert.rejects(openai.chat.completions.create({ model: 'other', messages, max_tokens: 1 }),
     (error) => error.status === 401 && /other/.test(error.message));
-  await openai.chat.completions.create({ model: SERVED, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1 });
-  await assert.rejects(openai.chat.completions.create({ model: SERVED, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1 }),
-    (error) => error instanceof OpenAI.RateLimitError && /rpm/i.test(error.message));
-  assert.equal((await post(`${keyed.url}/key/generate`, {}, { authorization: `Bearer ${key}` })).status, 403, 'a virtual key cannot make keys');
+  const stream = await openai.chat.completions.create({ model: SERVED, messages, max_tokens: 2, stream: true });
+  for await (const chunk of stream) assert.ok(chunk.choices.length > 0, 'no usage chunk the client did not ask for');
+  const info = await get(`${keyed.url}/key/info`, { authorization: `Bearer ${key}` });
+  assert.equal(info.status, 200, info.text);
+  assert.ok(info.json.info.spend > firstCost * 1.5, `the stream's tokens were charged: spend ${info.json.info.spend}, first call ${firstCost}`);
+  // rpm_limit 3 with 2 used: the next one or two (should a minute begin meanwhile) pass, then 429.
+  let refused = null, passed = 0;
+  for (let i = 0; i < 5 && !refused; i++) {
+    try {
+      await openai.chat.completions.create({ model: SERVED, messages, max_tokens: 1 });
+      passed += 1;
+    } catch (error) {
+      refused = error;
+    }
+  }
+  assert.ok(refused instanceof OpenAI.RateLimitError, `refused with ${refused}`);
+  assert.match(refused.message, /rpm/);
+  assert.ok(passed <= 4, `${passed} passed`);
+  assert.equal((await post(`${keyed.url}/key/generate`, {}, { authorization: `Bearer ${key}` })).status, 401, 'a virtual key cannot make keys');
 });
 
 test('traffic spreads over the two live upstreams, the dead one cools down, and no request fails', async () => {

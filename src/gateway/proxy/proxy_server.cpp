@@ -7,7 +7,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/version.h"
-#include "gateway/keys/key_store.h"
+#include "gateway/keys/key_api.h"
 #include "gateway/proxy/health_check.h"
 #include "gateway/router/router.h"
 #include "http/api_error.h"
@@ -79,10 +79,6 @@ std::optional<SecretString> ProxyServer::caller(const http::Request& request) co
   if (http::constant_time_equals(*given, config_.master_key->reveal())) return std::nullopt;
   if (!keys_) throw Error(ErrorCode::unauthenticated, "the key sent is not this gateway's master key");
   return SecretString(std::string(*given));  // checked by KeyStore::admit, on the worker
-}
-
-void ProxyServer::require_master_key(const http::Request& request) const {
-  if (caller(request)) throw Error(ErrorCode::permission_denied, request.path + " needs the master key, not a virtual key");
 }
 
 http::Response ProxyServer::completion(const http::Request& request, Endpoint endpoint) {
@@ -188,8 +184,8 @@ http::Response ProxyServer::keys(const http::Request& request) {
   if (!key_api_) {
     return http::openai_error(404, "virtual keys are off: set general_settings.master_key in the config to manage keys at " + request.path);
   }
-  require_master_key(request);
-  // The key store writes to its database: not on the event loop.
+  // KeyApi checks the keys itself (the master key, or a virtual key asking about itself); it may
+  // write to its database, so not on the event loop.
   return on_worker(
       [this, request] {
         std::optional<http::Response> answer = key_api_->handle(request);

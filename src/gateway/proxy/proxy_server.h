@@ -38,7 +38,6 @@ class ProxyServer {
   // Who is calling: nullopt for the master key (or anyone, without one), else the virtual key.
   // Throws Error(unauthenticated) when a key is needed and missing or unknown.
   std::optional<SecretString> caller(const http::Request& request) const;
-  void require_master_key(const http::Request& request) const;
   http::Response completion(const http::Request& request, Endpoint endpoint);
   http::Response models(const http::Request& request) const;
   http::Response health(const http::Request& request);
