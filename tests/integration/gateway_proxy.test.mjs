@@ -3,6 +3,7 @@
 // upstreams with a dead one cooling down, and a client cutting a stream cancelling its upstream.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,37 @@ const SERVED = 'tiny';
 const MASTER_KEY = 'sk-gateway-master-test';
 const [INPUT_COST, OUTPUT_COST] = [0.001, 0.002];
 const COSTS = `      input_cost_per_token: ${INPUT_COST}\n      output_cost_per_token: ${OUTPUT_COST}\n`;
-let workDir, upstreamA, upstreamB, deadPort, spread, keyed;
+let workDir, upstreamA, upstreamB, deadPort, spread, keyed, faulty, faults, narrow;
+const faultHits = {};
+
+// An upstream that misbehaves as its api_base's first path segment says: /cut streams two chunks
+// and drops the connection, /slow answers after 1.5 s, /fail500 and /fail400 answer those statuses.
+function startFaultServer() {
+  const chunk = (i) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm',
+    choices: [{ index: 0, delta: { content: `piece ${i} ` }, finish_reason: null }] })}\n\n`;
+  const answer = { id: 'c', object: 'chat.completion', created: 1, model: 'm',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'slow answer' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } };
+  const server = http.createServer((request, response) => {
+    const behaviour = request.url.split('/')[1];
+    faultHits[behaviour] = (faultHits[behaviour] ?? 0) + 1;
+    request.resume();
+    request.on('end', () => {
+      if (behaviour === 'cut') {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write(chunk(0) + chunk(1));
+        setTimeout(() => response.socket.destroy(), 50);
+      } else if (behaviour === 'slow') {
+        setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer)), 1500);
+      } else {
+        const status = behaviour === 'fail400' ? 400 : 500;
+        response.writeHead(status, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: `upstream says ${status}`, type: 'x', param: null, code: status } }));
+      }
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
 
 function freePort() {
   return new Promise((resolve) => {
@@ -77,12 +108,23 @@ before(async () => {
 litellm_settings:
   success_callback: ["langfuse"]
 `));
+  faulty = await startFaultServer();
+  const faultBase = `http://127.0.0.1:${faulty.address().port}`;
+  faults = await startGateway(writeConfig('faults.yaml', [
+    ['cut', `${faultBase}/cut/v1`, 'cut'], ['broken', `${faultBase}/fail500/v1`, 'broken'], ['refused', `${faultBase}/fail400/v1`, 'refused'],
+    [SERVED, `${upstreamA.url}/v1`, 'a'],
+  ], `router_settings:
+  num_retries: 2
+  fallbacks: [{"broken": ["${SERVED}"]}, {"refused": ["${SERVED}"]}]
+`));
+  narrow = await startGateway(writeConfig('narrow.yaml', [['slow', `${faultBase}/slow/v1`, 'slow']]), ['--workers', '1', '--max-queue', '0']);
   keyed = await startGateway(writeConfig('keyed.yaml', [[SERVED, `${upstreamA.url}/v1`, 'a', COSTS], ['other', `${upstreamB.url}/v1`, 'b']],
     `general_settings:\n  master_key: ${MASTER_KEY}\n`));
 });
 
 after(async () => {
-  await Promise.all([spread, keyed, upstreamA, upstreamB].filter(Boolean).map((server) => server.stop()));
+  await Promise.all([spread, keyed, faults, narrow, upstreamA, upstreamB].filter(Boolean).map((server) => server.stop()));
+  faulty?.close();
   fs.rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -228,4 +270,44 @@ test('a client cutting a stream cancels its upstream', async () => {
   assert.equal(metricValue(samples, 'vllm:num_requests_running', label), 0);
   assert.equal(metricValue(samples, 'vllm:request_success_total', { ...label, finished_reason: 'abort' }), abortedBefore + 1,
     'the upstream counted the request as aborted');
+});
+
+test('a stream cut by its upstream ends with an error event, not [DONE]', async () => {
+  const stream = await client(faults).chat.completions.create({ model: 'cut', messages: [{ role: 'user', content: 'x' }], stream: true });
+  const pieces = [];
+  await assert.rejects((async () => { for await (const chunk of stream) pieces.push(chunk.choices[0].delta.content); })(),
+    (error) => error instanceof OpenAI.APIError);
+  assert.deepEqual(pieces, ['piece 0 ', 'piece 1 ']);
+  const raw = await post(`${faults.url}/v1/chat/completions`, { model: 'cut', messages: [{ role: 'user', content: 'x' }], stream: true });
+  const events = raw.text.trim().split('\n\n');
+  assert.ok(!raw.text.includes('[DONE]'), raw.text);
+  assert.ok(JSON.parse(events[events.length - 1].replace(/^data: /, '')).error.message, raw.text);
+});
+
+test('a retryable failure falls back to the next group; a 400 is answered at once', async () => {
+  const hits = faultHits.fail500 ?? 0;
+  const answer = await client(faults).chat.completions.create({ model: 'broken', messages: [{ role: 'user', content: 'x' }], max_tokens: 1 });
+  assert.equal(answer.usage.completion_tokens, 1, 'answered by the fallback group');
+  assert.equal(faultHits.fail500 - hits, 1, 'the one broken deployment was tried once');
+  const before400 = faultHits.fail400 ?? 0;
+  await assert.rejects(client(faults).chat.completions.create({ model: 'refused', messages: [{ role: 'user', content: 'x' }] }),
+    (error) => error instanceof OpenAI.BadRequestError && /upstream says 400/.test(error.message));
+  assert.equal(faultHits.fail400 - before400, 1, 'no retry and no fallback for a 400');
+  const samples = await scrape(faults);
+  assert.ok(metricValue(samples, 'gatehouse_gateway_upstream_failures_total', { deployment: 'broken', status: '500' }) >= 1);
+});
+
+test('overload gets 429 with Retry-After at once, not a queue', async () => {
+  const body = { model: 'slow', messages: [{ role: 'user', content: 'x' }] };
+  const first = post(`${narrow.url}/v1/chat/completions`, body);
+  await new Promise((resolve) => setTimeout(resolve, 300));  // the one worker is now waiting on the slow upstream
+  const started = performance.now();
+  const second = await post(`${narrow.url}/v1/chat/completions`, body);
+  assert.ok(performance.now() - started < 1000, 'refused at once');
+  assert.equal(second.status, 429, second.text);
+  assert.equal(second.headers.get('retry-after'), '1');
+  assert.match(second.json.error.message, /capacity/);
+  assert.equal((await first).status, 200);
+  const samples = await scrape(narrow);
+  assert.equal(metricValue(samples, 'gatehouse_gateway_rejected_requests_total'), 1);
 });
