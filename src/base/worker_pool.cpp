@@ -9,28 +9,36 @@ namespace gatehouse {
 
 WorkerPool::WorkerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
   GH_CHECK(threads >= 1);
-  threads_.reserve(static_cast<size_t>(threads));
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+  for (int i = 0; i < threads; ++i) slots_.push_back(std::make_unique<Slot>());
+  threads_.reserve(slots_.size());
+  for (auto& slot : slots_) threads_.emplace_back([this, &slot = *slot] { work(slot); });
 }
 
 WorkerPool::~WorkerPool() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    for (Slot* slot : idle_) slot->woken = true;
   }
-  wake_.notify_all();
+  for (auto& slot : slots_) slot->wake.notify_one();
   for (std::thread& thread : threads_) thread.join();
 }
 
 bool WorkerPool::try_submit(std::function<void()> job) {
+  Slot* woken = nullptr;
   {
     std::lock_guard lock(mutex_);
     // A job waits only when every thread is taken; the bound is on the waiting ones.
     const size_t idle = threads_.size() - busy_;
     if (stopping_ || queue_.size() >= max_queued_ + idle) return false;
     queue_.push_back(std::move(job));
+    if (!idle_.empty()) {
+      woken = idle_.back();
+      idle_.pop_back();
+      woken->woken = true;
+    }
   }
-  wake_.notify_one();
+  if (woken) woken->wake.notify_one();
   return true;
 }
 
@@ -40,11 +48,16 @@ WorkerPool::Load WorkerPool::load() const {
   return Load{threads_.size(), busy_, queue_.size() > idle ? queue_.size() - idle : 0, max_queued_};
 }
 
-void WorkerPool::work() {
+void WorkerPool::work(Slot& slot) {
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and nothing left to run
+    if (queue_.empty()) {
+      if (stopping_) return;  // and nothing left to run
+      idle_.push_back(&slot);
+      slot.wake.wait(lock, [&slot] { return slot.woken; });
+      slot.woken = false;
+      continue;
+    }
     std::function<void()> job = std::move(queue_.front());
     queue_.pop_front();
     ++busy_;

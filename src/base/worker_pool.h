@@ -1,7 +1,9 @@
 // A fixed set of threads that run submitted jobs in order from a bounded queue, for work that must
 // not run on a caller's thread (a blocking upstream call started from a server's event loop). When
 // every thread is busy and the queue is full, try_submit() refuses the job at once, so overload
-// turns into an answer the caller chooses (a 429), never into unbounded memory.
+// turns into an answer the caller chooses (a 429), never into unbounded memory. A job goes to the
+// thread that went idle last: the few threads a light load needs stay warm (their caches, and the
+// keep-alive connections a thread-local client keeps), and the others sleep.
 // Thread-safe. The destructor stops taking jobs, lets the threads finish the queued ones, and
 // joins them. A job must not throw (an escaping exception is logged and dropped).
 #pragma once
@@ -10,6 +12,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -36,14 +39,19 @@ class WorkerPool {
   Load load() const;
 
  private:
-  void work();
+  struct Slot {
+    std::condition_variable wake;
+    bool woken = false;
+  };
+  void work(Slot& slot);
 
   const size_t max_queued_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
   std::deque<std::function<void()>> queue_;
+  std::vector<Slot*> idle_;  // threads waiting for a job, the most recently idle last
   size_t busy_ = 0;
   bool stopping_ = false;
+  std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<std::thread> threads_;
 };
 
