@@ -22,7 +22,7 @@ std::string label(std::string_view name, std::string_view value) {
   std::string out(name);
   out += "=\"";
   for (char c : value) {
-    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\\' || c == '"' || c == '\n') out += '\\';
     out += c == '\n' ? 'n' : c;
   }
   return out + "\"";
