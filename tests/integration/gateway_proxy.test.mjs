@@ -284,11 +284,11 @@ test('a stream cut by its upstream ends with an error event, not [DONE]', async 
   assert.ok(JSON.parse(events[events.length - 1].replace(/^data: /, '')).error.message, raw.text);
 });
 
-test('a retryable failure falls back to the next group; a 400 is answered at once', async () => {
+test('a retryable failure is retried, then falls back to the next group; a 400 is answered at once', async () => {
   const hits = faultHits.fail500 ?? 0;
   const answer = await client(faults).chat.completions.create({ model: 'broken', messages: [{ role: 'user', content: 'x' }], max_tokens: 1 });
   assert.equal(answer.usage.completion_tokens, 1, 'answered by the fallback group');
-  assert.equal(faultHits.fail500 - hits, 1, 'the one broken deployment was tried once');
+  assert.equal(faultHits.fail500 - hits, 3, 'the one broken deployment was tried 1 + num_retries times');
   const before400 = faultHits.fail400 ?? 0;
   await assert.rejects(client(faults).chat.completions.create({ model: 'refused', messages: [{ role: 'user', content: 'x' }] }),
     (error) => error instanceof OpenAI.BadRequestError && /upstream says 400/.test(error.message));

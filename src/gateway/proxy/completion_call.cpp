@@ -80,7 +80,13 @@ void CompletionCall::run() {
     std::vector<std::string> tried;
     for (int retry = 0; retry <= retries && !cancelled(); ++retry) {
       const Deployment* deployment = services_.router.pick(group, tried);
-      if (!deployment) break;  // every deployment of the group tried or cooling down
+      if (!deployment && !tried.empty()) {
+        // Every deployment of the group was tried once: as LiteLLM, retries go round again (the
+        // router still skips those cooling down).
+        tried.clear();
+        deployment = services_.router.pick(group, tried);
+      }
+      if (!deployment) break;  // every deployment of the group cooling down or at its limits
       tried.push_back(deployment->id);
       if (tries++ > 0 && last) back_off(tries - 1, *last);
       if (cancelled()) break;
