@@ -14,7 +14,7 @@ what=${1:-test}
 run_packages=(
   build-essential cmake pkg-config ccache git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libutf8proc-dev libpcre2-dev libcli11-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libsodium-dev
+  libutf8proc-dev libpcre2-dev libcli11-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libsodium-dev libyaml-dev
   curl ca-certificates
 )
 test_packages=(
