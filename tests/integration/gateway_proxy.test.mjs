@@ -118,7 +118,7 @@ litellm_settings:
   fallbacks: [{"broken": ["${SERVED}"]}, {"refused": ["${SERVED}"]}]
 `));
   narrow = await startGateway(writeConfig('narrow.yaml', [['slow', `${faultBase}/slow/v1`, 'slow']]), ['--workers', '1', '--max-queue', '0']);
-  keyed = await startGateway(writeConfig('keyed.yaml', [[SERVED, `${upstreamA.url}/v1`, 'a', COSTS], ['other', `${upstreamB.url}/v1`, 'b']],
+  keyed = await startGateway(writeConfig('keyed.yaml', [[SERVED, `${upstreamA.url}/v1`, 'a', COSTS], ['other', `${upstreamB.url}/v1`, 'b', '      max_tokens: 3\n      temperature: 0\n']],
     `general_settings:\n  master_key: ${MASTER_KEY}\n`));
 });
 
@@ -143,6 +143,13 @@ test('chat through the gateway with the openai SDK, with the overhead header', a
   assert.equal(data.usage.completion_tokens, 5);
   const overhead = Number(response.headers.get('x-gateway-overhead-ms'));
   assert.ok(overhead >= 0 && overhead < 1000, `x-gateway-overhead-ms: ${response.headers.get('x-gateway-overhead-ms')}`);
+});
+
+test('litellm_params beyond the known ones fill the fields a request leaves out', async () => {
+  const openai = client(keyed, MASTER_KEY);
+  const messages = [{ role: 'user', content: 'Hello' }];
+  assert.equal((await openai.chat.completions.create({ model: 'other', messages })).usage.completion_tokens, 3);
+  assert.equal((await openai.chat.completions.create({ model: 'other', messages, max_tokens: 1 })).usage.completion_tokens, 1);
 });
 
 test('streaming passes the chunks through and ends with [DONE]', async () => {
