@@ -5,8 +5,8 @@
 // 1. Added latency at a fixed rate: the Node generator (bench/control/load.mjs) POSTs a chat
 //    request at --rate requests/s for --seconds, direct to nginx and through the gateway
 //    (rounds alternate); p50/p99 and the added p50/p99. Goal: under 100 µs / 1 ms at 2,000/s.
-// 2. Max throughput: wrk (Debian's, a Lua script for the POST) with --connections: requests/s.
-//    Goal: over 10,000/s through the gateway.
+// 2. wrk (Debian's, a Lua script for the POST): one connection (requests one at a time: the added
+//    latency without load), then --connections (max requests/s; goal: over 10,000/s through).
 // 3. Time to first token at --streams concurrent streams (Node clients, each reading the first
 //    SSE chunk, then the rest): p50/p99 direct and through; goal: under 1 ms added.
 // 4. Memory: the gateway's RSS while wrk runs for --soak-seconds (the issue asks for 10 minutes:
@@ -160,19 +160,19 @@ for (const url of [direct, through]) {
     f(mg.p50 - md.p50), f(mg.p99 - md.p99)]);
 }
 
-// 2. Max throughput with wrk.
+// 2. One request at a time (the sequential method of llm-gateway-bench), then max throughput, with wrk.
 const script = path.join(dir, 'post.lua');
 fs.writeFileSync(script, `wrk.method = "POST"\nwrk.body = [[${REQUEST}]]\nwrk.headers["Content-Type"] = "application/json"\n`);
-{
-  const load = { connections: Number(args.connections), seconds, script };
+for (const connections of [1, Number(args.connections)]) {
+  const load = { connections, seconds, script };
   const d = [], g = [];
   for (let round = 0; round < rounds; round += 1) {
     d.push(wrk(direct, load));
     g.push(wrk(through, load));
   }
   const md = medians(d), mg = medians(g);
-  rows.push([`POST chat, max (wrk, ${args.connections} conn)`, f(md.rps), f(mg.rps), f(md.p50), f(mg.p50), f(md.p99), f(mg.p99),
-    f(mg.p50 - md.p50), f(mg.p99 - md.p99)]);
+  rows.push([`POST chat, wrk, ${connections} conn${connections === 1 ? ' (sequential)' : ' (max)'}`, f(md.rps), f(mg.rps), f(md.p50),
+    f(mg.p50), f(md.p99), f(mg.p99), f(mg.p50 - md.p50), f(mg.p99 - md.p99)]);
 }
 
 // 3. Time to first token at N concurrent streams: each client POSTs a stream, notes the time to
