@@ -242,7 +242,7 @@ for (const row of rows) console.log(`| ${row.join(' | ')} |`);
 console.log(`(medians of ${rounds} rounds of ${seconds} s, direct and gateway alternating; ${os.cpus().length} CPUs shared by load, upstreams and gateway;` +
   ` gateway --threads ${args.threads})`);
 console.log(`gateway RSS over ${soakSeconds} s of wrk (${args.connections} conn): start ${f(rss[0], 1)} MiB, after warm-up ${f(rss[1], 1)} MiB,` +
-  ` end ${f(rss[rss.length - 1], 1)} MiB, max ${f(Math.max(...rss), 1)} MiB`);
+  ` end ${f(rss[rss.length - 1], 1)} MiB, max ${f(Math.max(...rss), 1)} MiB\n  samples (MiB): ${rss.map((v) => f(v, 1)).join(' ')}`);
 console.log(`
 Published figures (shared/reference/gateway.md §3), each on its own hardware and method:
 | gateway | added latency | at | hardware |
