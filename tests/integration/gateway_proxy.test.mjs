@@ -111,7 +111,7 @@ litellm_settings:
   faulty = await startFaultServer();
   const faultBase = `http://127.0.0.1:${faulty.address().port}`;
   faults = await startGateway(writeConfig('faults.yaml', [
-    ['cut', `${faultBase}/cut/v1`, 'cut'], ['broken', `${faultBase}/fail500/v1`, 'broken'], ['refused', `${faultBase}/fail400/v1`, 'refused'],
+    ['cut', `${faultBase}/cut/v1`, 'cut'], ['late', `${faultBase}/slow/v1`, 'late', '      timeout: 0.3\n'], ['broken', `${faultBase}/fail500/v1`, 'broken'], ['refused', `${faultBase}/fail400/v1`, 'refused'],
     [SERVED, `${upstreamA.url}/v1`, 'a'],
   ], `router_settings:
   num_retries: 2
@@ -302,6 +302,15 @@ test('a retryable failure is retried, then falls back to the next group; a 400 i
   assert.equal(faultHits.fail400 - before400, 1, 'no retry and no fallback for a 400');
   const samples = await scrape(faults);
   assert.ok(metricValue(samples, 'gatehouse_gateway_upstream_failures_total', { deployment: 'broken', status: '500' }) >= 1);
+});
+
+test('an upstream past its timeout is retried, then answered with 408', async () => {
+  const hits = faultHits.slow ?? 0;
+  const started = performance.now();
+  await assert.rejects(client(faults).chat.completions.create({ model: 'late', messages: [{ role: 'user', content: 'x' }] }),
+    (error) => error.status === 408 && typeof error.message === 'string');
+  assert.ok(performance.now() - started < 5000, 'no hang');
+  assert.equal(faultHits.slow - hits, 3, '1 + num_retries tries');
 });
 
 test('overload gets 429 with Retry-After at once, not a queue', async () => {
