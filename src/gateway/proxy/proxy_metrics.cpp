@@ -34,8 +34,14 @@ void header(std::string& out, const char* name, const char* type, const char* he
 
 void sample(std::string& out, const std::string& name, const std::string& labels, double value) {
   out += name;
-  if (!labels.empty()) out += "{" + labels + "}";
-  out += " " + number(value) + "\n";
+  if (!labels.empty()) {
+    out += '{';
+    out += labels;
+    out += '}';
+  }
+  out += ' ';
+  out += number(value);
+  out += '\n';
 }
 
 }  // namespace
