@@ -21,6 +21,8 @@ void add_serve_command(CLI::App& app, Handler& handler);
 void add_up_command(CLI::App& app, Handler& handler);
 void add_gateway_command(CLI::App& app, Handler& handler);
 void add_render_command(CLI::App& app, Handler& handler);
+// The gateway SDK (gateway/completion.h): one chat request through a provider string.
+void add_complete_command(CLI::App& app, Handler& handler);
 void add_demo_repo_command(CLI::App& app, Handler& handler);  // hidden from --help
 // Clients of `gatehouse up` (control_client.h): secrets ...; deploy, deployments, logs, undeploy.
 void add_secrets_command(CLI::App& app, Handler& handler);

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   gatehouse::cli::add_secrets_command(app, handler);
   gatehouse::cli::add_deploy_commands(app, handler);
   gatehouse::cli::add_render_command(app, handler);
+  gatehouse::cli::add_complete_command(app, handler);
   gatehouse::cli::add_demo_repo_command(app, handler);
   try {
     check_subcommand(app, argc, argv);

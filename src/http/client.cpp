@@ -101,6 +101,7 @@ struct Transfer {
   bool redirecting = false;  // this response is a redirect we follow: discard its body
   bool aborted = false;      // on_headers returned false
   bool too_large = false;
+  bool cancelled = false;  // request->cancelled said so
   std::uint64_t received = 0;
   std::optional<std::uint64_t> total;
   std::exception_ptr error;
@@ -185,6 +186,17 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     t.error = std::current_exception();
     return 0;
   }
+}
+
+int on_transfer_info(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto& t = *static_cast<Transfer*>(user);
+  try {
+    t.cancelled = t.request->cancelled();
+  } catch (...) {
+    t.error = std::current_exception();
+    return 1;
+  }
+  return t.cancelled ? 1 : 0;
 }
 
 ErrorCode code_for(CURLcode rc) {
@@ -281,6 +293,11 @@ struct HttpClient::Impl {
     set(CURLOPT_HTTPHEADER, headers);
     if (request.connect_timeout.count() > 0) set(CURLOPT_CONNECTTIMEOUT_MS, long(request.connect_timeout.count()));
     if (request.timeout.count() > 0) set(CURLOPT_TIMEOUT_MS, long(request.timeout.count()));
+    if (request.cancelled) {
+      set(CURLOPT_NOPROGRESS, 0L);
+      set(CURLOPT_XFERINFOFUNCTION, &on_transfer_info);
+      set(CURLOPT_XFERINFODATA, static_cast<void*>(&transfer));
+    }
     if (request.low_speed_timeout.count() > 0) {
       long seconds = long((request.low_speed_timeout.count() + 999) / 1000);
       set(CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -323,7 +340,7 @@ struct HttpClient::Impl {
       Slist headers = build_headers(request, hop);
       transfer.response = ClientResponse{};
       transfer.response.effective_url = hop.url;
-      transfer.headers_complete = transfer.redirecting = transfer.aborted = transfer.too_large = false;
+      transfer.headers_complete = transfer.redirecting = transfer.aborted = transfer.too_large = transfer.cancelled = false;
       transfer.received = 0;
       transfer.total.reset();
       configure(request, hop, transfer, headers.get());
@@ -331,6 +348,7 @@ struct HttpClient::Impl {
       curl_easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);
       if (transfer.error) std::rethrow_exception(transfer.error);
       if (transfer.aborted) return std::move(transfer.response);
+      if (transfer.cancelled) throw Error(ErrorCode::unavailable, request.method + " " + redact_url(hop.url) + " was cancelled");
       if (transfer.too_large) {
         throw Error(ErrorCode::resource_exhausted,
                     "the response of " + redact_url(hop.url) + " is larger than the limit of " +

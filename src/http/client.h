@@ -39,6 +39,9 @@ struct ClientRequest {
   std::chrono::milliseconds low_speed_timeout{30000};  // aborts after this long below 1 byte/s; 0 = off
   // send() only: a body larger than this throws Error(resource_exhausted).
   std::optional<std::size_t> max_body_bytes;
+  // Polled while the transfer runs (at least once a second, also while no byte arrives); when it
+  // returns true the transfer is aborted, its connection closed, and Error(unavailable) thrown.
+  std::function<bool()> cancelled;
 };
 
 struct ClientResponse {

@@ -31,6 +31,8 @@ TgiRequest parse_tgi_request(const bj::object& body, const ServedModel& model, b
   std::optional<std::string> inputs = fields.string("inputs");
   if (!inputs || inputs->empty()) invalid("inputs", "`inputs` cannot be empty");
   request.inputs = *inputs;
+  // TGI's own chat route sends false: a rendered chat template already holds its special tokens.
+  const bool add_special_tokens = fields.boolean("add_special_tokens").value_or(true);
   bj::object empty;
   const bj::value* parameters = fields.find("parameters");
   if (parameters && !parameters->is_object()) wrong_type("parameters", "an object", *parameters);
@@ -103,7 +105,7 @@ TgiRequest parse_tgi_request(const bj::object& body, const ServedModel& model, b
   if (p.find("adapter_id")) invalid("adapter_id", "adapters are not supported by this server");
   if (p.find("truncate")) invalid("truncate", "truncate is not supported by this server");
 
-  std::vector<uint32_t> ids = model.encode_prompt(request.inputs, true, "inputs");
+  std::vector<uint32_t> ids = model.encode_prompt(request.inputs, add_special_tokens, "inputs");
   const int64_t input_length = static_cast<int64_t>(ids.size());
   request.spec.prompts.assign(static_cast<size_t>(best_of), std::vector<int32_t>(ids.begin(), ids.end()));
   const std::optional<int64_t> max_new_tokens = p.integer("max_new_tokens");

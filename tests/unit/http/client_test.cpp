@@ -414,6 +414,21 @@ TEST_F(HttpClientTest, StalledServerTimesOut) {
   }
 }
 
+TEST_F(HttpClientTest, CancellingAbortsAWaitingTransferAtOnce) {
+  ScriptedServer server([](const auto&) { return Reply{.hang = true}; });
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    client_.send({.url = server.url("/"), .cancelled = [&] { return std::chrono::steady_clock::now() - start > std::chrono::milliseconds(200); }});
+    FAIL() << "no error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::unavailable);
+    EXPECT_NE(std::string(error.what()).find("cancelled"), std::string::npos) << error.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3)) << "polled while no byte arrives";
+  ScriptedServer fine([](const auto&) { return ok("x"); });
+  EXPECT_EQ(client_.send({.url = fine.url("/"), .cancelled = [] { return false; }}).body, "x");
+}
+
 TEST_F(HttpClientTest, KeepAliveReusesOneConnection) {
   ScriptedServer server([](const auto&) { return ok("x"); });
   EXPECT_EQ(client_.send({.url = server.url("/1")}).body, "x");
