@@ -138,6 +138,7 @@ const direct = `http://127.0.0.1:${nginxPort}/v1/chat/completions`;
 const through = `http://127.0.0.1:${gatewayPort}/v1/chat/completions`;
 const f = (value, digits = 0) => value.toFixed(digits);
 const rows = [];
+const notes = [];
 
 // A check that both answer before timing anything.
 for (const url of [direct, through]) {
@@ -179,7 +180,7 @@ for (const connections of [1, Number(args.connections)]) {
 // its first `data:` chunk, reads to the end, and starts again, for `seconds`.
 async function ttft(url, streams) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: streams });
-  const times = [];
+  const times = [], overheads = [];
   let errors = 0;
   const end = performance.now() + seconds * 1000;
   const client = async () => {
@@ -189,6 +190,8 @@ async function ttft(url, streams) {
         let first = true;
         http.request(url, { agent, method: 'POST', headers: HEADERS }, (response) => {
           if (response.statusCode !== 200) errors += 1;
+          const overhead = response.headers['x-gateway-overhead-ms'];
+          if (overhead !== undefined) overheads.push(Number(overhead) * 1000);
           response.on('data', () => {
             if (first) { times.push(Number(process.hrtime.bigint() - started) / 1e3); first = false; }
           });
@@ -200,8 +203,9 @@ async function ttft(url, streams) {
   await Promise.all(Array.from({ length: streams }, client));
   agent.destroy();
   times.sort((a, b) => a - b);
-  const at = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
-  return { p50: at(0.5), p99: at(0.99), count: times.length, errors };
+  overheads.sort((a, b) => a - b);
+  const at = (values, q) => values[Math.min(values.length - 1, Math.floor(q * values.length))];
+  return { p50: at(times, 0.5), p99: at(times, 0.99), count: times.length, errors, overhead: at(overheads, 0.5) };
 }
 {
   const streams = Number(args.streams);
@@ -216,6 +220,8 @@ async function ttft(url, streams) {
   const streamsPerSecond = (runs) => median(runs.map((r) => r.count / seconds));
   rows.push([`TTFT, ${streams} concurrent streams`, f(streamsPerSecond(d)), f(streamsPerSecond(g)), f(md.p50), f(mg.p50), f(md.p99),
     f(mg.p99), f(mg.p50 - md.p50), f(mg.p99 - md.p99)]);
+  notes.push(`streams: the gateway's own x-gateway-overhead-ms (to its first byte, less the upstream's), median per round: ` +
+    `${g.map((r) => f(r.overhead)).join(', ')} µs`);
 }
 
 // 4. RSS under load.
@@ -239,6 +245,7 @@ const header = ['load', 'direct req/s', 'gateway req/s', 'direct p50 µs', 'gate
   'added p50 µs', 'added p99 µs'];
 console.log(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+for (const note of notes) console.log(note);
 console.log(`(medians of ${rounds} rounds of ${seconds} s, direct and gateway alternating; ${os.cpus().length} CPUs shared by load, upstreams and gateway;` +
   ` gateway --threads ${args.threads})`);
 console.log(`gateway RSS over ${soakSeconds} s of wrk (${args.connections} conn): start ${f(rss[0], 1)} MiB, after warm-up ${f(rss[1], 1)} MiB,` +
