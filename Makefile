@@ -59,6 +59,7 @@ bench: build
 	node bench/engine/run.mjs --bin $(abspath $(GATEHOUSE))
 	node bench/serve/run.mjs --bin $(abspath $(GATEHOUSE))
 	node bench/control/e2e.mjs --bin $(abspath $(GATEHOUSE))
+	node bench/gateway/run.mjs --bin $(abspath $(GATEHOUSE)) --responder $(abspath $(BUILD_DIR))/bench/gateway_stream_responder
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -20,7 +20,7 @@ run_packages=(
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  nodejs npm wrk procps
+  nodejs npm wrk nginx procps
   python3 python3-jinja2 python3-torch python3-numpy
 )
 case "$what" in

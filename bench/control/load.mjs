@@ -9,9 +9,11 @@ function micros(text) {
   return Number(value) * { us: 1, ms: 1e3, s: 1e6 }[unit];
 }
 
-// `wrk -t1 -cN -dS --latency url`: {rps, p50, p99}, as wrk measures them.
-export function wrk(url, { connections, seconds }) {
-  const run = spawnSync('/usr/bin/wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
+// `wrk -t1 -cN -dS --latency url`: {rps, p50, p99}, as wrk measures them. `script`: a Lua file
+// for wrk's -s (a POST's method, body and headers).
+export function wrk(url, { connections, seconds, script }) {
+  const scriptArgs = script ? ['-s', script] : [];
+  const run = spawnSync('/usr/bin/wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...scriptArgs, url], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`wrk ${url}: ${run.stderr}`);
   const non2xx = run.stdout.match(/Non-2xx or 3xx responses:\s+(\d+)/);
   if (non2xx) throw new Error(`wrk ${url}: ${non2xx[1]} answers were not 2xx or 3xx`);
@@ -19,22 +21,23 @@ export function wrk(url, { connections, seconds }) {
   return { rps: Number(run.stdout.match(/Requests\/sec:\s+([\d.]+)/)[1]), p50: percentile(50), p99: percentile(99) };
 }
 
-// GETs `url` at `rate` per second (in 1 ms ticks) for `seconds` over keep-alive connections:
-// {rps, p50, p99, max, errors}. The generator runs in this process, so it shares the machine with the servers.
-export async function fixedRate(url, { rate, seconds }) {
+// GETs `url` (or sends `method` with `body` and `headers`) at `rate` per second (in 1 ms ticks)
+// for `seconds` over keep-alive connections: {rps, p50, p99, max, errors}. The generator runs in
+// this process, so it shares the machine with the servers.
+export async function fixedRate(url, { rate, seconds, method = 'GET', body, headers = {} }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const latencies = [];
   let errors = 0;
   const one = () => new Promise((resolve) => {
     const start = process.hrtime.bigint();
-    http.get(url, { agent }, (response) => {
+    http.request(url, { agent, method, headers }, (response) => {
       response.resume();
       response.on('end', () => {
         if (response.statusCode === 200) latencies.push(Number(process.hrtime.bigint() - start) / 1e3);
         else errors += 1;
         resolve();
       });
-    }).on('error', () => { errors += 1; resolve(); });
+    }).on('error', () => { errors += 1; resolve(); }).end(body);
   });
   const pending = [];
   const begin = performance.now();

@@ -19,6 +19,7 @@ void add_generate_command(CLI::App& app, Handler& handler);
 void add_bench_command(CLI::App& app, Handler& handler);
 void add_serve_command(CLI::App& app, Handler& handler);
 void add_up_command(CLI::App& app, Handler& handler);
+void add_gateway_command(CLI::App& app, Handler& handler);
 void add_render_command(CLI::App& app, Handler& handler);
 // The gateway SDK (gateway/completion.h): one chat request through a provider string.
 void add_complete_command(CLI::App& app, Handler& handler);

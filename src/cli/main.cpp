@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   gatehouse::cli::add_bench_command(app, handler);
   gatehouse::cli::add_serve_command(app, handler);
   gatehouse::cli::add_up_command(app, handler);
+  gatehouse::cli::add_gateway_command(app, handler);
   gatehouse::cli::add_secrets_command(app, handler);
   gatehouse::cli::add_deploy_commands(app, handler);
   gatehouse::cli::add_render_command(app, handler);

@@ -16,6 +16,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "cli/commands.h"
+#include "cli/data_dir.h"
 #include "cli/demo_repo.h"
 #include "cli/serve_until_signal.h"
 #include "control/control_plane.h"
@@ -37,13 +38,6 @@ struct UpOptions {
 };
 
 constexpr const char* kDemoRepo = "meta-llama/Llama-3.2-1B-Instruct";
-
-fs::path default_data_dir() {
-  if (const char* dir = std::getenv("GATEHOUSE_DATA_DIR"); dir && *dir) return dir;
-  if (const char* dir = std::getenv("XDG_DATA_HOME"); dir && *dir) return fs::path(dir) / "gatehouse";
-  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".local/share/gatehouse";
-  return "gatehouse-data";
-}
 
 // The demo's Hub: the tiny model as a gated repo, and an access file with one token allowed on it
 // (made once, kept 0600 in the data directory). Returns the token.

@@ -176,6 +176,12 @@ void ResponseStream::finish(Response response) {
   if (wake) wake();
 }
 
+void ResponseStream::set_header(std::string name, std::string value) {
+  std::lock_guard lock(mutex_);
+  if (written_) return;
+  headers_.emplace_back(std::move(name), std::move(value));
+}
+
 void ResponseStream::on_client_gone(std::function<void()> callback) {
   std::lock_guard lock(mutex_);
   on_gone_ = std::move(callback);
@@ -193,6 +199,7 @@ ResponseStream::Drained ResponseStream::drain(std::function<void()> wake) {
   drained.whole = std::move(whole_);
   whole_.reset();
   drained.closed = closed_;
+  if (!drained.chunks.empty() || closed_) drained.headers.swap(headers_);  // they go with the first chunk
   if (drained.chunks.empty() && !drained.whole && !closed_) wake_ = std::move(wake);
   return drained;
 }
@@ -421,6 +428,7 @@ struct Server::Impl {
         beast::error_code ec;
         stream.expires_after(options.send_timeout);
         if (!header) {
+          for (auto& [name, value] : drained.headers) response.set_header(std::move(name), std::move(value));
           header.emplace(bhttp::int_to_status(unsigned(response.status)), 11);
           // Without chunked framing (or a length), only the end of the connection ends the body.
           finish_header(*header, response, exchange, exchange.keep_alive && (chunked || exchange.head));

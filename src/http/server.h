@@ -121,6 +121,9 @@ class ResponseStream {
   void write(std::string chunk);
   void close();
   void finish(Response response);
+  // A header sent with the response's own when the first chunk goes out (replacing any of that
+  // name), for what is known only then (a time to first byte); ignored after the first write().
+  void set_header(std::string name, std::string value);
   // Set before returning the response; replaced, not chained.
   void on_client_gone(std::function<void()> callback);
   bool client_gone() const;
@@ -130,6 +133,7 @@ class ResponseStream {
   struct Drained {
     std::string chunks;              // every chunk written since the last drain, concatenated
     std::optional<Response> whole;   // set by finish()
+    Headers headers;                 // set_header()'s, for the response's header
     bool closed = false;
   };
   // Server side: takes what is pending, or registers `wake` to run (once) when something arrives.
@@ -139,6 +143,7 @@ class ResponseStream {
   mutable std::mutex mutex_;
   std::string pending_;
   std::optional<Response> whole_;
+  Headers headers_;
   bool closed_ = false;
   bool written_ = false;
   bool gone_ = false;

@@ -160,6 +160,28 @@ TEST(HttpServer, StreamsChunksAsTheyAreWrittenAndKeepsTheConnection) {
   EXPECT_NE(connection.response().find("GET /after"), std::string::npos);
 }
 
+TEST(HttpServer, AStreamsLateHeaderGoesOutWithItsFirstChunk) {
+  Producer producer;
+  RunningServer server({}, [&](const Request&) {
+    auto stream = std::make_shared<ResponseStream>();
+    producer.spawn([stream] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the server waits on the stream meanwhile
+      stream->set_header("X-First-Byte-Ms", "20");
+      stream->write("data: 0\n\n");
+      stream->set_header("X-Too-Late", "1");
+      stream->close();
+    });
+    return event_stream(stream);
+  });
+  Connection connection(server.port());
+  connection.send("GET /x HTTP/1.1\r\nHost: h\r\n\r\n");
+  std::string response = connection.read_until("\r\n0\r\n\r\n");
+  const size_t head_end = response.find("\r\n\r\n");
+  EXPECT_LT(response.find("X-First-Byte-Ms: 20"), head_end) << response;
+  EXPECT_EQ(response.find("X-Too-Late"), std::string::npos) << response;
+  EXPECT_NE(response.find("data: 0"), std::string::npos) << response;
+}
+
 TEST(HttpServer, AFinishedStreamSendsOneWholeResponse) {
   Producer producer;
   RunningServer server({}, [&](const Request&) {

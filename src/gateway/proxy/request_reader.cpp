@@ -1,0 +1,102 @@
+#include "gateway/proxy/request_reader.h"
+
+#include <boost/json.hpp>
+
+#include "base/error.h"
+
+namespace gatehouse::gateway {
+namespace {
+
+namespace bj = boost::json;
+
+std::string_view kind(const bj::value& value) {
+  switch (value.kind()) {
+    case bj::kind::null: return "null";
+    case bj::kind::bool_: return "a boolean";
+    case bj::kind::int64:
+    case bj::kind::uint64:
+    case bj::kind::double_: return "a number";
+    case bj::kind::string: return "a string";
+    case bj::kind::array: return "an array";
+    case bj::kind::object: return "an object";
+  }
+  return "a value";
+}
+
+[[noreturn]] void wrong_type(const std::string& field, std::string_view expected, const bj::value& got) {
+  throw InvalidParameter(field, field + " must be " + std::string(expected) + ", not " + std::string(kind(got)));
+}
+
+// A field that, when present and not null, must be a number (integer = whole).
+void check_number(const bj::object& body, const char* field, bool integer) {
+  const bj::value* value = body.if_contains(field);
+  if (!value || value->is_null()) return;
+  if (integer ? !(value->is_int64() || value->is_uint64()) : !value->is_number()) {
+    wrong_type(field, integer ? "an integer" : "a number", *value);
+  }
+}
+
+void check_messages(const bj::object& body) {
+  const bj::value* messages = body.if_contains("messages");
+  if (!messages) throw InvalidParameter("messages", "messages is required: an array of {\"role\", \"content\"} objects");
+  if (!messages->is_array()) wrong_type("messages", "an array of {\"role\", \"content\"} objects", *messages);
+  if (messages->get_array().empty()) throw InvalidParameter("messages", "messages must not be empty");
+  size_t index = 0;
+  for (const bj::value& message : messages->get_array()) {
+    const std::string field = "messages[" + std::to_string(index++) + "]";
+    if (!message.is_object()) wrong_type(field, "an object with \"role\" and \"content\"", message);
+    const bj::value* role = message.get_object().if_contains("role");
+    if (!role) throw InvalidParameter(field + ".role", field + ".role is required (\"system\", \"user\", \"assistant\", \"tool\")");
+    if (!role->is_string()) wrong_type(field + ".role", "a string", *role);
+  }
+}
+
+void check_prompt(const bj::object& body) {
+  const bj::value* prompt = body.if_contains("prompt");
+  if (!prompt) throw InvalidParameter("prompt", "prompt is required: a string or an array of strings");
+  if (prompt->is_string()) return;
+  if (!prompt->is_array() || prompt->get_array().empty()) {
+    wrong_type("prompt", "a string or a non-empty array of strings or token ids", *prompt);
+  }
+}
+
+}  // namespace
+
+ProxyRequest read_proxy_request(std::string_view text, Endpoint endpoint) {
+  bj::error_code error;
+  bj::value parsed = bj::parse(text, error);
+  if (error) throw InvalidParameter("body", "the request body is not valid JSON (" + error.message() + ")");
+  if (!parsed.is_object()) wrong_type("body", "a JSON object", parsed);
+  ProxyRequest request;
+  request.endpoint = endpoint;
+  request.body = std::move(parsed.get_object());
+  const bj::object& body = request.body;
+
+  const bj::value* model = body.if_contains("model");
+  if (!model || model->is_null()) throw InvalidParameter("model", "model is required: one of the names GET /v1/models lists");
+  if (!model->is_string()) wrong_type("model", "a string", *model);
+  if (model->get_string().empty()) throw InvalidParameter("model", "model must not be empty: one of the names GET /v1/models lists");
+  request.model_name = std::string(model->get_string());
+
+  if (endpoint == Endpoint::chat) {
+    check_messages(body);
+  } else {
+    check_prompt(body);
+  }
+  if (const bj::value* stream = body.if_contains("stream"); stream && !stream->is_null()) {
+    if (!stream->is_bool()) wrong_type("stream", "a boolean", *stream);
+    request.stream = stream->get_bool();
+  }
+  if (const bj::value* options = body.if_contains("stream_options"); options && !options->is_null()) {
+    if (!options->is_object()) wrong_type("stream_options", "an object", *options);
+    if (const bj::value* usage = options->get_object().if_contains("include_usage"); usage && !usage->is_null()) {
+      if (!usage->is_bool()) wrong_type("stream_options.include_usage", "a boolean", *usage);
+      request.include_usage = usage->get_bool();
+    }
+  }
+  for (const char* field : {"max_tokens", "max_completion_tokens", "n", "seed", "top_logprobs"}) check_number(body, field, true);
+  for (const char* field : {"temperature", "top_p", "presence_penalty", "frequency_penalty"}) check_number(body, field, false);
+  return request;
+}
+
+}  // namespace gatehouse::gateway

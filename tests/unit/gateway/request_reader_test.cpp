@@ -1,0 +1,59 @@
+#include "gateway/proxy/request_reader.h"
+
+#include <gtest/gtest.h>
+
+#include "base/error.h"
+
+namespace gatehouse::gateway {
+namespace {
+
+// The field InvalidParameter names for `body`, and that its message contains `words`.
+std::string refused_field(std::string_view body, Endpoint endpoint, std::string_view words) {
+  try {
+    read_proxy_request(body, endpoint);
+  } catch (const InvalidParameter& error) {
+    EXPECT_NE(std::string(error.what()).find(words), std::string::npos) << error.what();
+    return error.parameter();
+  }
+  ADD_FAILURE() << "accepted: " << body;
+  return "";
+}
+
+TEST(GatewayRequestReader, ReadsAChatRequestAndKeepsEveryField) {
+  ProxyRequest request = read_proxy_request(
+      R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true,"stream_options":{"include_usage":true},"tools":[],"x":1})",
+      Endpoint::chat);
+  EXPECT_EQ(request.model_name, "m");
+  EXPECT_TRUE(request.stream);
+  EXPECT_TRUE(request.include_usage);
+  EXPECT_TRUE(request.body.contains("tools"));
+  EXPECT_EQ(request.body.at("x").as_int64(), 1);
+}
+
+TEST(GatewayRequestReader, ReadsACompletionRequest) {
+  ProxyRequest request = read_proxy_request(R"({"model":"m","prompt":"Hello","max_tokens":null})", Endpoint::text);
+  EXPECT_EQ(request.endpoint, Endpoint::text);
+  EXPECT_FALSE(request.stream);
+}
+
+TEST(GatewayRequestReader, NamesTheFieldThatIsWrong) {
+  EXPECT_EQ(refused_field("{not json", Endpoint::chat, "not valid JSON"), "body");
+  EXPECT_EQ(refused_field("[1]", Endpoint::chat, "JSON object"), "body");
+  EXPECT_EQ(refused_field(R"({"messages":[{"role":"user"}]})", Endpoint::chat, "model is required"), "model");
+  EXPECT_EQ(refused_field(R"({"model":7,"messages":[]})", Endpoint::chat, "not a number"), "model");
+  EXPECT_EQ(refused_field(R"({"model":"m"})", Endpoint::chat, "messages is required"), "messages");
+  EXPECT_EQ(refused_field(R"({"model":"m","messages":[]})", Endpoint::chat, "must not be empty"), "messages");
+  EXPECT_EQ(refused_field(R"({"model":"m","messages":["hi"]})", Endpoint::chat, "not a string"), "messages[0]");
+  EXPECT_EQ(refused_field(R"({"model":"m","messages":[{"content":"hi"}]})", Endpoint::chat, "required"), "messages[0].role");
+  EXPECT_EQ(refused_field(R"({"model":"m","messages":[{"role":"user"}],"stream":"yes"})", Endpoint::chat, "a boolean"), "stream");
+  EXPECT_EQ(refused_field(R"({"model":"m","messages":[{"role":"user"}],"max_tokens":1.5})", Endpoint::chat, "an integer"), "max_tokens");
+  EXPECT_EQ(refused_field(R"({"model":"m","messages":[{"role":"user"}],"temperature":"hot"})", Endpoint::chat, "a number"), "temperature");
+  EXPECT_EQ(refused_field(R"({"model":"m","messages":[{"role":"user"}],"stream_options":{"include_usage":1}})", Endpoint::chat,
+                          "a boolean"),
+            "stream_options.include_usage");
+  EXPECT_EQ(refused_field(R"({"model":"m"})", Endpoint::text, "prompt is required"), "prompt");
+  EXPECT_EQ(refused_field(R"({"model":"m","prompt":{}})", Endpoint::text, "a string or"), "prompt");
+}
+
+}  // namespace
+}  // namespace gatehouse::gateway
