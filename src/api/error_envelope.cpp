@@ -28,6 +28,10 @@ std::string openai_error_json(int status, const std::string& message, const std:
   return boost::json::serialize(boost::json::object{{"error", std::move(error)}});
 }
 
+http::Response openai_error_response(int status, const std::string& message, const std::string& param) {
+  return http::Response::json(status, openai_error_json(status, message, param));
+}
+
 std::string tgi_error_json(const std::string& message, const std::string& error_type) {
   return boost::json::serialize(boost::json::object{{"error", message}, {"error_type", error_type}});
 }

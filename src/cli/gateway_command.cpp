@@ -16,7 +16,8 @@
 #include "gateway/keys/key_api.h"
 #include "gateway/proxy/proxy_server.h"
 #include "gateway/router/router.h"
-#include "http/api_error.h"
+#include "api/error_envelope.h"
+#include "http/error_status.h"
 #include "http/server.h"
 
 namespace gatehouse::cli {
@@ -57,7 +58,7 @@ int run_gateway(const GatewayOptions& options) {
   server_options.port = options.port;
   server_options.threads = options.threads;
   server_options.max_body_bytes = options.max_body_bytes;
-  server_options.error_response = [](int status, const std::string& message) { return http::openai_error(status, message); };
+  server_options.error_response = [](int status, const std::string& message) { return api::openai_error_response(status, message); };
   http::Server server(server_options, [&proxy](const http::Request& request) { return proxy.handle(request); });
 
   GH_LOG(info) << "gateway: " << config.file << ": " << config.deployments.size() << " deployments of " << router.model_names().size()

@@ -177,7 +177,7 @@ int run_serve(ServeOptions& options) {
   server_options.threads = options.http_threads;
   server_options.max_body_bytes = options.max_body_bytes;
   server_options.error_response = [](int status, const std::string& message) {
-    return http::Response::json(status, api::openai_error_json(status, message));
+    return api::openai_error_response(status, message);
   };
   server_options.cors = std::make_shared<http::CorsPolicy>(std::move(cors));
   http::Server server(server_options, [&api](const http::Request& request) { return api.handle(request); });

@@ -7,11 +7,6 @@
 namespace gatehouse::control {
 namespace {
 
-// The ingress stands in front of OpenAI-style servers: its own errors use their envelope.
-http::Response openai_error(int status, const std::string& message) {
-  return http::Response::json(status, api::openai_error_json(status, message));
-}
-
 std::string lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
@@ -71,7 +66,7 @@ std::optional<http::Response> Ingress::route(const http::Request& request) {
   if (std::string name = name_from_host(host); !name.empty()) {
     auto found = table->by_name.find(name);
     if (found == table->by_name.end()) {
-      return openai_error(404, "no deployment named '" + name + "' (from the Host header); GET /deployment/ "
+      return api::openai_error_response(404, "no deployment named '" + name + "' (from the Host header); GET /deployment/ "
                                      "lists the deployments");
     }
     return forward(request, found->second, request.target);
@@ -83,7 +78,7 @@ std::optional<http::Response> Ingress::route(const http::Request& request) {
     const std::string name(rest.substr(0, end));
     auto found = table->by_name.find(name);
     if (found == table->by_name.end()) {
-      return openai_error(404, "no deployment named '" + name + "'; GET /deployment/ lists the deployments");
+      return api::openai_error_response(404, "no deployment named '" + name + "'; GET /deployment/ lists the deployments");
     }
     const std::string_view target = rest.substr(end);
     return forward(request, found->second,
@@ -103,7 +98,7 @@ std::shared_ptr<std::atomic<int>> Ingress::in_flight(const ReplicaAddress& addre
 std::optional<http::Response> Ingress::forward(const http::Request& request, const Route& route, std::string target) {
   std::vector<ReplicaAddress> replicas = executor_.ready_replicas(route.uuid);
   if (replicas.empty()) {
-    http::Response response = openai_error(
+    http::Response response = api::openai_error_response(
         503, "deployment '" + route.canonical_name + "' has no ready replica (status: " + route.status +
                  "); GET /deployment/" + route.uuid + "/ shows why, retry when it is monitoring");
     response.set_header("Retry-After", "1");
@@ -128,7 +123,7 @@ std::optional<http::Response> Ingress::forward(const http::Request& request, con
   proxy.on_done = [chosen_count](http::ProxyOutcome) { chosen_count->fetch_sub(1); };
   const std::string name = route.canonical_name;
   proxy.error_response = [name](http::ProxyOutcome, const std::string& detail) {
-    return openai_error(502, "deployment '" + name + "': its replica did not answer (" + detail + ")");
+    return api::openai_error_response(502, "deployment '" + name + "': its replica did not answer (" + detail + ")");
   };
   return http::Response::proxied(std::move(proxy));
 }

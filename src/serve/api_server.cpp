@@ -38,10 +38,6 @@ http::Response empty_response(int status) {
   return response;
 }
 
-http::Response openai_error(int status, const std::string& message, const std::string& param = "") {
-  return http::Response::json(status, api::openai_error_json(status, message, param));
-}
-
 bool starts_with(const std::string& text, std::string_view prefix) { return text.compare(0, prefix.size(), prefix) == 0; }
 
 }  // namespace
@@ -61,14 +57,14 @@ http::Response ApiServer::handle(const http::Request& request) {
   try {
     return route(request);
   } catch (const InvalidParameter& error) {
-    return tgi ? tgi_error(422, error.what(), "validation") : openai_error(400, error.what(), error.parameter());
+    return tgi ? tgi_error(422, error.what(), "validation") : api::openai_error_response(400, error.what(), error.parameter());
   } catch (const Error& error) {
     const int status = http::status_for(error.code());
     if (status >= 500 && error.code() != ErrorCode::unavailable) {
       GH_LOG(error) << request.method << " " << request.path << ": " << error.what();
     }
     if (tgi) return tgi_error(status == 400 ? 422 : status, error.what(), status == 503 ? "overloaded" : "validation");
-    return openai_error(status, error.what());
+    return api::openai_error_response(status, error.what());
   }
 }
 
@@ -90,7 +86,7 @@ http::Response ApiServer::route(const http::Request& request) {
   const bool keyed_route = starts_with(path, "/v1/") || path == "/generate" || path == "/generate_stream" || path == "/tokenize" ||
                            path == "/detokenize" || (path == "/" && method == "POST");
   if (keyed_route && !authorized(request)) {
-    return openai_error(401, "Invalid or missing API key: send it as \"Authorization: Bearer <key>\"");
+    return api::openai_error_response(401, "Invalid or missing API key: send it as \"Authorization: Bearer <key>\"");
   }
   if ((path == "/health" || path == "/ping") && (method == "GET" || method == "HEAD" || (path == "/ping" && method == "POST"))) {
     return empty_response(model_.loop->healthy() ? 200 : 503);
@@ -117,10 +113,10 @@ http::Response ApiServer::route(const http::Request& request) {
   for (const char* known : {"/v1/chat/completions", "/v1/completions", "/v1/models", "/health", "/ping", "/version", "/tokenize",
                             "/detokenize", "/metrics", "/generate", "/generate_stream", "/info"}) {
     if (path == known) {
-      return openai_error(405, "method " + method + " is not allowed on " + path);
+      return api::openai_error_response(405, "method " + method + " is not allowed on " + path);
     }
   }
-  return openai_error(404, "no route " + method + " " + path + "; see GET /v1/models and docs/serve.md");
+  return api::openai_error_response(404, "no route " + method + " " + path + "; see GET /v1/models and docs/serve.md");
 }
 
 http::Response ApiServer::generate(const http::Request& request, bool chat) {

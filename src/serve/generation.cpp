@@ -100,7 +100,7 @@ void Generation::on_error(const Error& error) {
     send_done();
     stream_->close();
   } else {
-    stream_->finish(http::Response::json(status, api::openai_error_json(status, error.what())));
+    stream_->finish(api::openai_error_response(status, error.what()));
   }
 }
 

@@ -18,13 +18,9 @@ namespace bj = boost::json;
 const json::JsonPath kBody("request body");
 
 // The one place errors become answers (the OpenAI envelope, param naming the field).
-http::Response openai_error(int status, const std::string& message, const std::string& param = "") {
-  return http::Response::json(status, api::openai_error_json(status, message, param));
-}
-
 http::Response error_response(const Error& error) {
   const auto* parameter = dynamic_cast<const InvalidParameter*>(&error);
-  return openai_error(http::status_for(error.code()), error.what(), parameter ? parameter->parameter() : "");
+  return api::openai_error_response(http::status_for(error.code()), error.what(), parameter ? parameter->parameter() : "");
 }
 
 bj::object parse_body(const http::Request& request) {
@@ -165,7 +161,7 @@ std::optional<http::Response> KeyApi::handle(const http::Request& request) {
   for (const Route& route : kRoutes) {
     if (request.path != route.path) continue;
     if (request.method != route.method) {
-      return openai_error(405, std::string(route.path) + " takes " + std::string(route.method))
+      return api::openai_error_response(405, std::string(route.path) + " takes " + std::string(route.method))
           .set_header("Allow", std::string(route.method));
     }
     try {

@@ -1,9 +1,8 @@
 #include "gateway/providers/tgi_translation.h"
 
 #include <boost/json.hpp>
-#include <chrono>
-#include <random>
 
+#include "api/openai_format.h"
 #include "base/error.h"
 #include "base/json.h"
 #include "gateway/providers/upstream.h"
@@ -14,17 +13,6 @@ namespace {
 
 // TGI's own limit on top_n_tokens.
 constexpr std::int64_t kMaxTopLogprobs = 20;
-
-std::string answer_id(Endpoint endpoint) {
-  thread_local std::mt19937_64 generator{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = endpoint == Endpoint::chat ? "chatcmpl-" : "cmpl-";
-  for (int half = 0; half < 2; ++half) {
-    std::uint64_t bits = generator();
-    for (int i = 0; i < 16; ++i, bits >>= 4) id += kHex[bits & 15];
-  }
-  return id;
-}
 
 const bj::value* field(const bj::object& body, std::string_view key) {
   const bj::value* value = body.if_contains(key);
@@ -183,8 +171,8 @@ AnswerShape answer_shape(const bj::object& body, Endpoint endpoint) {
   AnswerShape shape;
   shape.endpoint = endpoint;
   if (const bj::value* model = field(body, "model"); model && model->is_string()) shape.model = std::string(model->get_string());
-  shape.id = answer_id(endpoint);
-  shape.created = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  shape.id = api::random_id(endpoint == Endpoint::chat ? "chatcmpl-" : "cmpl-");
+  shape.created = api::unix_time();
   if (endpoint == Endpoint::chat) {
     shape.logprobs = flag(body, "logprobs");
     if (field(body, "top_logprobs")) {

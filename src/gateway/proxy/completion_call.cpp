@@ -6,13 +6,15 @@
 #include <thread>
 #include <vector>
 
+#include "api/error_envelope.h"
+#include "api/sse.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "gateway/completion.h"
 #include "gateway/keys/key_store.h"
 #include "gateway/router/router.h"
 #include "gateway/upstream_error.h"
-#include "http/api_error.h"
+#include "http/error_status.h"
 
 namespace gatehouse::gateway {
 namespace {
@@ -34,8 +36,6 @@ int64_t usage_field(const bj::object& usage, const char* field) {
   const bj::value* value = usage.if_contains(field);
   return value && value->is_int64() ? value->get_int64() : 0;
 }
-
-std::string sse_event(const bj::object& data) { return "data: " + json::serialize(data) + "\n\n"; }
 
 }  // namespace
 
@@ -150,7 +150,7 @@ void CompletionCall::attempt(const Deployment& deployment) {
         stream_->set_header("x-gateway-overhead-ms", milliseconds_text(overhead_ms_));
         started_ = true;
       }
-      stream_->write("data: [DONE]\n\n");
+      stream_->write(std::string(api::kSseDone));
       stream_->close();
     } else {
       bj::object answer = complete(upstream);
@@ -203,7 +203,7 @@ void CompletionCall::pass_chunk(bj::object& chunk) {
     const bool usage_only = !choices || (choices->is_array() && choices->get_array().empty());
     if (usage_requested_for_us_ && usage_only) return;
   }
-  stream_->write(sse_event(chunk));
+  stream_->write(api::sse_event(json::serialize(chunk)));
 }
 
 void CompletionCall::answer_failure(const UpstreamError& error) {
@@ -213,11 +213,11 @@ void CompletionCall::answer_failure(const UpstreamError& error) {
 void CompletionCall::answer_error(int status, const std::string& message, std::optional<std::chrono::seconds> retry_after) {
   if (started_) {
     // The client already has a 200 and chunks: the stream ends with an error event.
-    stream_->write("data: " + http::openai_error_json(status, message) + "\n\n");
+    stream_->write(api::sse_event(api::openai_error_json(status, message)));
     stream_->close();
   } else {
     overhead_ms_ = overhead_ms(Clock::now());
-    http::Response response = http::openai_error(status, message);
+    http::Response response = api::openai_error_response(status, message);
     response.set_header("x-gateway-overhead-ms", milliseconds_text(overhead_ms_));
     if (retry_after) response.set_header("Retry-After", std::to_string(retry_after->count()));
     stream_->finish(std::move(response));

@@ -10,7 +10,8 @@
 #include "gateway/keys/key_api.h"
 #include "gateway/proxy/health_check.h"
 #include "gateway/router/router.h"
-#include "http/api_error.h"
+#include "api/error_envelope.h"
+#include "http/error_status.h"
 #include "http/auth.h"
 
 namespace gatehouse::gateway {
@@ -51,22 +52,22 @@ http::Response ProxyServer::handle(const http::Request& request) {
     switch (match.kind) {
       case http::RouteMatch::Kind::found: return (*match.handler)(request, match.params);
       case http::RouteMatch::Kind::method_not_allowed:
-        return http::openai_error(405, "method " + request.method + " is not allowed on " + request.path + "; use " + match.allow_header())
+        return api::openai_error_response(405, "method " + request.method + " is not allowed on " + request.path + "; use " + match.allow_header())
             .set_header("Allow", match.allow_header());
       case http::RouteMatch::Kind::no_such_path: break;
     }
-    return http::openai_error(404, "no route " + request.method + " " + request.path + "; the gateway serves /v1/chat/completions, /v1/completions, "
+    return api::openai_error_response(404, "no route " + request.method + " " + request.path + "; the gateway serves /v1/chat/completions, /v1/completions, "
                                    "/v1/models, /health, /metrics and /key/* (docs/gateway.md)");
   } catch (const InvalidParameter& error) {
-    return http::openai_error(400, error.what(), error.parameter());
+    return api::openai_error_response(400, error.what(), error.parameter());
   } catch (const UpstreamError& error) {
-    return http::openai_error(error.status(), error.what());
+    return api::openai_error_response(error.status(), error.what());
   } catch (const Error& error) {
     const int status = http::status_for(error.code());
     if (status >= 500) {
       GH_LOG(error) << request.method << " " << request.path << ": " << error.what();
     }
-    return http::openai_error(status, error.what());
+    return api::openai_error_response(status, error.what());
   }
 }
 
@@ -96,7 +97,7 @@ http::Response ProxyServer::completion(const http::Request& request, Endpoint en
     const InvalidParameter* invalid = dynamic_cast<const InvalidParameter*>(&error);
     int status = invalid ? 400 : http::status_for(error.code());
     if (invalid && invalid->parameter() == "model" && parsed && !router_.has_model(parsed->model_name)) status = 404;
-    http::Response response = http::openai_error(status, error.what(), invalid ? invalid->parameter() : "");
+    http::Response response = api::openai_error_response(status, error.what(), invalid ? invalid->parameter() : "");
     metrics_.record_request(parsed ? parsed->model_name : "", status, 0, 0);
     return response.set_header("x-gateway-overhead-ms", elapsed_ms(received));
   }
@@ -120,7 +121,7 @@ http::Response ProxyServer::completion(const http::Request& request, Endpoint en
 
 http::Response ProxyServer::overloaded(const std::string& route) {
   const WorkerPool::Load load = pool_.load();
-  return http::openai_error(429, "the gateway is at capacity (" + std::to_string(load.busy) + " requests running, " +
+  return api::openai_error_response(429, "the gateway is at capacity (" + std::to_string(load.busy) + " requests running, " +
                                      std::to_string(load.queued) + " queued): retry " + route +
                                      " after a second, or start the gateway with more --workers or a longer --max-queue")
       .set_header("Retry-After", "1");
@@ -132,7 +133,7 @@ http::Response ProxyServer::on_worker(std::function<http::Response()> job, const
     try {
       stream->finish(job());
     } catch (const Error& error) {
-      stream->finish(http::openai_error(http::status_for(error.code()), error.what()));
+      stream->finish(api::openai_error_response(http::status_for(error.code()), error.what()));
     }
   });
   if (!queued) return overloaded(route);
@@ -182,14 +183,14 @@ http::Response ProxyServer::metrics(const http::Request& request) const {
 
 http::Response ProxyServer::keys(const http::Request& request) {
   if (!key_api_) {
-    return http::openai_error(404, "virtual keys are off: set general_settings.master_key in the config to manage keys at " + request.path);
+    return api::openai_error_response(404, "virtual keys are off: set general_settings.master_key in the config to manage keys at " + request.path);
   }
   // KeyApi checks the keys itself (the master key, or a virtual key asking about itself); it may
   // write to its database, so not on the event loop.
   return on_worker(
       [this, request] {
         std::optional<http::Response> answer = key_api_->handle(request);
-        return answer ? std::move(*answer) : http::openai_error(404, "no route " + request.method + " " + request.path + " under /key/");
+        return answer ? std::move(*answer) : api::openai_error_response(404, "no route " + request.method + " " + request.path + " under /key/");
       },
       request.path);
 }
