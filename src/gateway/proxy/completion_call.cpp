@@ -127,6 +127,7 @@ void CompletionCall::attempt(const Deployment& deployment) {
                              .body = upstream_body(deployment),
                              .api_base = deployment.api_base,
                              .api_key = deployment.api_key,
+                             .secret_key = deployment.secret_key,
                              .timeout = (request_.stream ? deployment.stream_timeout : std::nullopt)
                                             .value_or(deployment.timeout.value_or(settings.timeout.value_or(kNoTimeout))),
                              .cancelled = [this] { return cancelled(); }};
