@@ -1,8 +1,9 @@
-// `gatehouse gateway --control-data-dir` reading upstream keys from the control plane's vault: a
-// `gatehouse serve --api-key` upstream is reached with a key kept only in a secret of a running
-// `gatehouse up`, the key order (explicit, environment, secret) holds per deployment, and a wrong
-// secret name stops the gateway at start with a message naming it. Also LITELLM_MASTER_KEY, and
-// /v1/models listing only what a virtual key may call.
+// What a gateway config can say, against real processes: `--control-data-dir` reading upstream
+// keys from the control plane's vault (a `gatehouse serve --api-key` upstream reached with a key
+// kept only in a secret of a running `gatehouse up`; the key order explicit, environment, secret
+// per deployment; a wrong secret name stopping the gateway at start, naming it),
+// LITELLM_MASTER_KEY, /v1/models listing only what a virtual key may call, and LiteLLM's wildcard
+// model names forwarding any requested model.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,12 +21,12 @@ const MASTER_KEY = 'sk-master-from-litellm-variable';
 const CLEAN_ENV = { OPENAI_API_KEY: '', LITELLM_MASTER_KEY: '' };
 let workDir, dataDir, upstream, plane;
 
-// A config with one deployment per [model_name, litellm_params lines].
+// A config with one deployment per [model_name, litellm_params lines, litellm_params.model].
 function writeConfig(name, models) {
   const file = path.join(workDir, name);
-  fs.writeFileSync(file, `model_list:\n${models.map(([modelName, params]) => `  - model_name: ${modelName}
+  fs.writeFileSync(file, `model_list:\n${models.map(([modelName, params, model = `openai/${SERVED}`]) => `  - model_name: "${modelName}"
     litellm_params:
-      model: openai/${SERVED}
+      model: "${model}"
       api_base: ${upstream.url}/v1
 ${params}`).join('')}`);
   return file;
@@ -134,6 +135,28 @@ test('LITELLM_MASTER_KEY guards the gateway, and /v1/models lists what a virtual
     const unlimited = await get(`${gateway.url}/v1/models`, { authorization: `Bearer ${open.json.key}` });
     assert.deepEqual(unlimited.json.data.map((model) => model.id).sort(), ['first', 'second']);
     assert.equal((await get(`${gateway.url}/v1/models`, { authorization: 'Bearer sk-not-a-key' })).status, 401);
+  } finally {
+    await gateway.stop();
+  }
+});
+
+test('wildcard model names forward the model asked for, as LiteLLM does', async () => {
+  const key = `      api_key: ${UPSTREAM_KEY}\n`;
+  const gateway = await startGateway(writeConfig('wildcard.yaml', [
+    ['fixed', key], ['*', key, 'openai/*'], ['openai/*', key, 'openai/*'],
+  ]));
+  try {
+    // The answer's model is the provider string the deployment was called with.
+    const any = await chat(gateway, SERVED);  // "*": openai/* becomes openai/tiny
+    assert.equal(any.status, 200, any.text);
+    assert.equal(any.json.model, `openai/${SERVED}`);
+    const prefixed = await chat(gateway, `openai/${SERVED}`);  // "openai/*", more specific than "*": openai/tiny again
+    assert.equal(prefixed.status, 200, prefixed.text);
+    assert.equal(prefixed.json.model, `openai/${SERVED}`);
+    const unknown = await chat(gateway, 'not-served-upstream');
+    assert.equal(unknown.status, 404, 'the name reaches the upstream, which does not serve it');
+    assert.match(unknown.json.error.message, /not-served-upstream/);
+    assert.equal((await chat(gateway, 'fixed')).status, 200);
   } finally {
     await gateway.stop();
   }
