@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 std::string key_list(const control::ResolvedSecret& secret) {
   std::string out;
   for (const auto& [key, value] : secret.data) out += (out.empty() ? "" : ", ") + key;
-  return out.empty() ? "none" : out;
+  return out;
 }
 
 }  // namespace
@@ -35,6 +35,7 @@ gateway::SecretLookup control_plane_secrets(const fs::path& data_dir) {
   return [store](const std::string& name, const std::string& data_key) -> std::optional<SecretString> {
     std::optional<control::ResolvedSecret> secret = store->resolve_secret(name);
     if (!secret) return std::nullopt;
+    if (secret->data.empty()) throw Error(ErrorCode::invalid_argument, "the control-plane secret '" + name + "' holds no keys");
     if (data_key.empty()) {
       if (secret->data.size() == 1) return secret->data.begin()->second;
       throw Error(ErrorCode::invalid_argument, "the control-plane secret '" + name + "' has " + std::to_string(secret->data.size()) +
