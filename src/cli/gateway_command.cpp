@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/worker_pool.h"
 #include "cli/commands.h"
+#include "cli/control_secrets.h"
 #include "cli/data_dir.h"
 #include "cli/serve_until_signal.h"
 #include "gateway/config/gateway_config.h"
@@ -30,6 +31,7 @@ struct GatewayOptions {
   std::string host = "0.0.0.0";
   uint16_t port = 4000;  // LiteLLM's
   std::string data_dir;
+  std::string control_data_dir;  // where api_key_secret's secrets are read; empty: none
   int threads = 2;
   int workers = 256;
   size_t max_queue = 1024;
@@ -37,7 +39,8 @@ struct GatewayOptions {
 };
 
 int run_gateway(const GatewayOptions& options) {
-  const gateway::GatewayConfig config = gateway::load_gateway_config(options.config);
+  const gateway::GatewayConfig config = gateway::load_gateway_config(
+      options.config, options.control_data_dir.empty() ? gateway::SecretLookup{} : control_plane_secrets(options.control_data_dir));
   for (const std::string& setting : config.ignored_settings) {
     std::fprintf(stderr, "gateway: %s: %s is not implemented and has no effect\n", config.file.c_str(), setting.c_str());
   }
@@ -84,6 +87,8 @@ void add_gateway_command(CLI::App& app, Handler& handler) {
   command->add_option("--host", options->host, "Address to listen on (default: all interfaces)");
   command->add_option("--port", options->port, "Port to listen on (default 4000; 0: any free port)");
   command->add_option("--data-dir", options->data_dir, "Where virtual keys are stored (default: ~/.local/share/gatehouse)");
+  command->add_option("--control-data-dir", options->control_data_dir,
+                      "The --data-dir of gatehouse up, whose secrets litellm_params.api_key_secret names (read only)");
   command->add_option("--threads", options->threads, "HTTP event-loop threads (default 2)")->check(CLI::Range(1, 64));
   command->add_option("--workers", options->workers, "Upstream calls in progress at most, streams included (default 256)")
       ->check(CLI::Range(1, 4096));

@@ -30,7 +30,7 @@ std::string model_of(const CompletionRequest& request) {
 Exchange exchange_for(const Route& route, const CompletionRequest& request) {
   Exchange exchange;
   exchange.url = route.url;
-  exchange.key = providers::resolve_key(route, request.api_key);
+  exchange.key = providers::resolve_key(route, request.api_key, request.secret_key);
   exchange.deadline = std::chrono::steady_clock::now() + request.timeout;
   exchange.cancelled = request.cancelled;
   exchange.hugging_face = route.hugging_face;

@@ -28,6 +28,9 @@ struct CompletionRequest {
   // The key sent upstream; without one, the provider's environment (HF_TOKEN, HUGGINGFACE_API_KEY,
   // OPENAI_API_KEY, ...). Sent only as the Authorization header, never in a message or a log.
   std::optional<SecretString> api_key;
+  // The key of a control-plane secret (litellm_params.api_key_secret): sent when neither api_key
+  // nor the provider's environment gives one.
+  std::optional<SecretString> secret_key;
   std::chrono::milliseconds timeout{600000};  // the whole upstream exchange; past it, 408
   // Polled while waiting (at least once a second); true aborts the upstream transfer (closing its
   // connection) and the call throws UpstreamError(499), which is not retryable.

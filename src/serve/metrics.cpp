@@ -1,8 +1,5 @@
 #include "serve/metrics.h"
 
-#include <algorithm>
-#include <charconv>
-
 namespace gatehouse::serve {
 namespace {
 
@@ -26,48 +23,13 @@ std::vector<double> one_two_five(int64_t limit) {
   }
 }
 
-// The shortest text that reads back as the value, with ".0" on whole numbers, as Python's client
-// writes floats.
-std::string number(double value) {
-  char text[32];
-  const auto result = std::to_chars(text, text + sizeof text, value);
-  std::string out(text, result.ptr);
-  if (out.find_first_of(".ein") == std::string::npos) out += ".0";
-  return out;
-}
-
-void header(std::string& out, const std::string& name, const char* type, const char* help) {
-  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-}
-
-void sample(std::string& out, const std::string& name, const std::string& labels, double value) {
-  out += name + "{" + labels + "} " + number(value) + "\n";
-}
+using http::prometheus::header;
+using http::prometheus::sample;
 
 }  // namespace
 
-Histogram::Histogram(std::vector<double> bounds) : bounds_(std::move(bounds)), counts_(bounds_.size() + 1, 0) {}
-
-void Histogram::observe(double value) {
-  const size_t bucket = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
-  ++counts_[bucket];
-  sum_ += value;
-  ++count_;
-}
-
-void Histogram::render(std::string& out, const std::string& name, const std::string& labels) const {
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i <= bounds_.size(); ++i) {
-    cumulative += counts_[i];
-    const std::string le = i < bounds_.size() ? number(bounds_[i]) : "+Inf";
-    sample(out, name + "_bucket", "le=\"" + le + "\"," + labels, static_cast<double>(cumulative));
-  }
-  sample(out, name + "_count", labels, static_cast<double>(count_));
-  sample(out, name + "_sum", labels, sum_);
-}
-
 Metrics::Metrics(std::string model_name, int64_t max_model_len)
-    : labels_("model_name=\"" + model_name + "\""),
+    : labels_(http::prometheus::label("model_name", model_name)),
       time_to_first_token_(kFirstTokenBounds),
       inter_token_latency_(kTokenGapBounds),
       e2e_(kRequestBounds),

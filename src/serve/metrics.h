@@ -9,21 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "http/prometheus.h"
+
 namespace gatehouse::serve {
-
-class Histogram {
- public:
-  explicit Histogram(std::vector<double> bounds);
-  void observe(double value);
-  // Appends the _bucket, _sum and _count lines of `name` with `labels` ("model_name=\"m\"").
-  void render(std::string& out, const std::string& name, const std::string& labels) const;
-
- private:
-  std::vector<double> bounds_;
-  std::vector<uint64_t> counts_;  // per bucket, not cumulative; the last is +Inf
-  double sum_ = 0;
-  uint64_t count_ = 0;
-};
 
 // One finished request, as the metrics need it. Times in seconds.
 struct FinishedRequest {
@@ -52,6 +40,7 @@ class Metrics {
  private:
   mutable std::mutex mutex_;
   std::string labels_;
+  using Histogram = http::prometheus::Histogram;
   Histogram time_to_first_token_, inter_token_latency_, e2e_, queue_, prefill_, decode_, inference_;
   Histogram prompt_tokens_, generation_tokens_, max_tokens_, n_, iteration_tokens_;
   int64_t prompt_total_ = 0, generation_total_ = 0, cache_queries_ = 0, cache_hits_ = 0;

@@ -55,11 +55,16 @@ ConfigValues::Scalar ConfigValues::scalar(const YamlNode& node, std::string_view
   const std::string name(text.substr(kEnvPrefix.size()));
   if (name.empty() || name.find('=') != std::string::npos)
     fail(node, path, "\"os.environ/\" must be followed by an environment variable's name, e.g. os.environ/HF_TOKEN");
-  for (const auto& [variable, value] : variables_)
-    if (variable == name) return {value.reveal(), name};
-  if (const char* value = std::getenv(name.c_str())) return {value, name};
+  if (std::optional<std::string> value = variable(name)) return {std::move(*value), name};
   fail(node, path, "the environment variable " + name + " (os.environ/" + name +
                        ") is not set; set it, or name it under environment_variables");
+}
+
+std::optional<std::string> ConfigValues::variable(const std::string& name) const {
+  for (const auto& [variable, value] : variables_)
+    if (variable == name) return value.reveal();
+  if (const char* value = std::getenv(name.c_str())) return std::string(value);
+  return std::nullopt;
 }
 
 std::string ConfigValues::got(const Scalar& value) {

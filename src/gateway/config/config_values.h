@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +45,9 @@ class ConfigValues {
   std::chrono::milliseconds seconds(const YamlNode& node, std::string_view path) const;
   // A list of strings, or fail.
   std::vector<std::string> strings(const YamlNode& node, std::string_view path) const;
+  // An environment variable as os.environ/ reads it: the config's environment_variables first,
+  // then the process environment; nullopt when neither has it.
+  std::optional<std::string> variable(const std::string& name) const;
 
   // The node as JSON, reading plain scalars as YAML 1.1 (PyYAML) does: null, true/yes/on,
   // false/no/off, integers, decimals, else strings (os.environ/ resolved).

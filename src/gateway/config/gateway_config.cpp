@@ -17,7 +17,8 @@ constexpr size_t kConfigLimit = size_t(16) << 20;
 // Reads the sections of one config into a GatewayConfig.
 class ConfigReader {
  public:
-  ConfigReader(GatewayConfig& config, const ConfigValues& values) : config_(config), values_(values) {}
+  ConfigReader(GatewayConfig& config, const ConfigValues& values, const SecretLookup& secrets)
+      : config_(config), values_(values), secrets_(secrets) {}
 
   void read(const YamlNode& root) {
     if (root.is_null()) throw Error(ErrorCode::invalid_argument, config_.file + ": is empty; a config needs a model_list");
@@ -30,6 +31,7 @@ class ConfigReader {
     if (const YamlNode* section = root.find("router_settings")) router_settings(*section);
     if (const YamlNode* section = root.find("litellm_settings")) litellm_settings(*section);
     if (const YamlNode* section = root.find("general_settings")) general_settings(*section);
+    if (!config_.master_key) master_key_from_environment();
     for (const auto& entry : root.entries)
       if (entry.key != "model_list" && entry.key != "router_settings" && entry.key != "litellm_settings" &&
           entry.key != "general_settings" && entry.key != "environment_variables")
@@ -94,6 +96,7 @@ class ConfigReader {
       if (key == "model") deployment.model = values_.text(value, where);
       else if (key == "api_base") deployment.api_base = values_.text(value, where);
       else if (key == "api_key") deployment.api_key = SecretString(values_.text(value, where));
+      else if (key == "api_key_secret") deployment.secret_key = control_plane_secret(value, where);
       else if (key == "rpm") deployment.rpm = values_.integer(value, where);
       else if (key == "tpm") deployment.tpm = values_.integer(value, where);
       else if (key == "timeout") deployment.timeout = timeout(value, where);
@@ -226,6 +229,43 @@ class ConfigReader {
     }
   }
 
+  // LiteLLM's fallback when general_settings has no master_key.
+  void master_key_from_environment() {
+    std::optional<std::string> key = values_.variable("LITELLM_MASTER_KEY");
+    if (!key || key->empty()) return;
+    if (!key->starts_with("sk-"))
+      throw Error(ErrorCode::invalid_argument, config_.file + ": LITELLM_MASTER_KEY (the master key, as general_settings.master_key "
+                                               "is not set) must start with \"sk-\", as LiteLLM requires of master keys; the value is not shown");
+    config_.master_key = SecretString(std::move(*key));
+  }
+
+  // `api_key_secret: <name>` or `<name>/<data key>`: the secret's value, through secrets_.
+  SecretString control_plane_secret(const YamlNode& value, const std::string& path) const {
+    const std::string reference = values_.text(value, path);
+    const size_t slash = reference.find('/');
+    const std::string name = reference.substr(0, slash);
+    const std::string data_key = slash == std::string::npos ? "" : reference.substr(slash + 1);
+    if (name.empty() || (slash != std::string::npos && (data_key.empty() || data_key.find('/') != std::string::npos)))
+      values_.fail(value, path, "expected a control-plane secret as <name> or <name>/<key>, e.g. hf-secret or hf-secret/HF_TOKEN");
+    const std::string quoted = "'" + reference + "'";
+    if (!secrets_)
+      values_.fail(value, path, "names the control-plane secret " + quoted + ", but the gateway has no control plane to read it from; "
+                                "start it with --control-data-dir DIR (the --data-dir of gatehouse up)");
+    std::optional<SecretString> secret;
+    std::string problem;
+    try {
+      secret = secrets_(name, data_key);
+    } catch (const Error& error) {
+      problem = error.what();
+    }
+    if (!problem.empty()) values_.fail(value, path, problem);
+    if (!secret)
+      values_.fail(value, path, "the control plane has no secret '" + name + "'; create it (gatehouse secrets create " + name +
+                                " --from-env KEY=VARIABLE) or correct the name");
+    if (secret->empty()) values_.fail(value, path, "the control-plane secret " + quoted + " is empty");
+    return std::move(*secret);
+  }
+
   std::chrono::milliseconds timeout(const YamlNode& value, const std::string& path) const {
     const auto result = values_.seconds(value, path);
     if (result.count() <= 0) values_.fail(value, path, "must be more than 0 seconds");
@@ -241,6 +281,7 @@ class ConfigReader {
 
   GatewayConfig& config_;
   const ConfigValues& values_;
+  const SecretLookup& secrets_;
   std::set<std::string> router_keys_;  // the router settings router_settings sets
 };
 
@@ -264,18 +305,18 @@ ConfigValues::Variables environment_variables(const YamlNode& root, std::string_
 
 }  // namespace
 
-GatewayConfig parse_gateway_config(std::string_view text, std::string_view file_name) {
+GatewayConfig parse_gateway_config(std::string_view text, std::string_view file_name, const SecretLookup& secrets) {
   const YamlNode root = parse_yaml(text, file_name);
   GatewayConfig config;
   config.file = file_name;
   config.environment_variables = environment_variables(root, file_name);
   const ConfigValues values(file_name, config.environment_variables);
-  ConfigReader(config, values).read(root);
+  ConfigReader(config, values, secrets).read(root);
   return config;
 }
 
-GatewayConfig load_gateway_config(const std::string& path) {
-  GatewayConfig config = parse_gateway_config(files::read_file(path, kConfigLimit), path);
+GatewayConfig load_gateway_config(const std::string& path, const SecretLookup& secrets) {
+  GatewayConfig config = parse_gateway_config(files::read_file(path, kConfigLimit), path, secrets);
   for (const auto& [name, value] : config.environment_variables)
     if (setenv(name.c_str(), value.reveal().c_str(), 1) != 0)
       throw Error(ErrorCode::invalid_argument, path + ": environment_variables." + name + ": could not be set");

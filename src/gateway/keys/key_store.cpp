@@ -106,24 +106,37 @@ KeyGrant KeyStore::admit(const SecretString& key, std::string_view model_name) {
   std::string token_hash = hash_key(key.reveal());
   TimePoint now = options_.clock();
   std::lock_guard lock(mutex_);
+  LiveKey& live = valid_locked(token_hash, now);
+  check_limits_locked(live, model_name, now);
+  ++live.window.requests;
+  ++live.in_flight;
+  return KeyGrant{std::move(token_hash)};
+}
+
+std::vector<std::string> KeyStore::allowed_models(const SecretString& key) {
+  const std::string token_hash = hash_key(key.reveal());
+  const TimePoint now = options_.clock();
+  std::lock_guard lock(mutex_);
+  return valid_locked(token_hash, now).record.models;
+}
+
+KeyStore::LiveKey& KeyStore::valid_locked(const std::string& token_hash, TimePoint now) {
   LiveKey* live = find_locked(token_hash);
   if (!live) {
     throw UpstreamError(401, "Authentication Error: the virtual key is not valid. Check the key, or ask the "
                              "gateway's administrator for one (POST /key/generate).");
   }
-  check_limits_locked(*live, model_name, now);
-  ++live->window.requests;
-  ++live->in_flight;
-  return KeyGrant{std::move(token_hash)};
-}
-
-void KeyStore::check_limits_locked(LiveKey& live, std::string_view model_name, TimePoint now) {
-  const KeyRecord& record = live.record;
+  const KeyRecord& record = live->record;
   if (record.expires && now >= *record.expires) {
     throw UpstreamError(401, "Authentication Error - Expired Key. Key " + display_name(record) + " expired at " +
                                  format_time(*record.expires) + " (now " + format_time(now) +
                                  "); ask the gateway's administrator to extend it (POST /key/update).");
   }
+  return *live;
+}
+
+void KeyStore::check_limits_locked(LiveKey& live, std::string_view model_name, TimePoint now) {
+  const KeyRecord& record = live.record;
   if (!record.models.empty() &&
       std::find(record.models.begin(), record.models.end(), model_name) == record.models.end()) {
     throw UpstreamError(401, "key not allowed to access model. This key can only access models=" +

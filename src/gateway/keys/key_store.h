@@ -69,6 +69,9 @@ class KeyStore {
   // BudgetExceededError); 429 with Retry-After past its rpm, tpm or parallel limit. Counts the
   // request toward rpm and (until release()) the parallel limit.
   KeyGrant admit(const SecretString& key, std::string_view model_name);
+  // The model names `key` may call (empty: all). Throws UpstreamError(401), as admit does, for an
+  // unknown or expired key.
+  std::vector<std::string> allowed_models(const SecretString& key);
   // The admitted request ended (whatever its outcome).
   void release(const KeyGrant& grant);
   // Adds a finished request's tokens (to the minute's tpm count and the totals) and its cost (to
@@ -102,6 +105,8 @@ class KeyStore {
   };
 
   LiveKey* find_locked(const std::string& token_hash);
+  // The key, or UpstreamError(401) when it is unknown or expired.
+  LiveKey& valid_locked(const std::string& token_hash, TimePoint now);
   void apply_locked(KeyRecord& record, const KeySettings& settings, TimePoint now);
   void reset_budget_locked(LiveKey& key, TimePoint now);
   void check_limits_locked(LiveKey& key, std::string_view model_name, TimePoint now);

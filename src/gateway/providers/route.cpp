@@ -137,11 +137,13 @@ Route resolve_route(std::string_view model, const std::optional<std::string>& ap
   return route;
 }
 
-std::optional<SecretString> resolve_key(const Route& route, const std::optional<SecretString>& explicit_key) {
+std::optional<SecretString> resolve_key(const Route& route, const std::optional<SecretString>& explicit_key,
+                                        const std::optional<SecretString>& secret_key) {
   if (explicit_key && !explicit_key->empty()) return explicit_key;
   for (const std::string& name : route.key_variables) {
     if (auto value = environment(name.c_str())) return SecretString(std::move(*value));
   }
+  if (secret_key && !secret_key->empty()) return secret_key;
   if (route.hugging_face) return hub::resolve_token(std::nullopt);
   return std::nullopt;
 }

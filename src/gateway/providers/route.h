@@ -38,8 +38,10 @@ Route resolve_route(std::string_view model, const std::optional<std::string>& ap
 // "/chat/completions" ("/completions"); anything not ending in that route gets "/v1/chat/completions".
 std::string openai_route_url(std::string_view base, Endpoint endpoint);
 
-// The key to send: the explicit one, else the first non-empty variable of the route, else (for
-// Hugging Face) the Hub's token (HUGGING_FACE_HUB_TOKEN, the token file). nullopt: send none.
-std::optional<SecretString> resolve_key(const Route& route, const std::optional<SecretString>& explicit_key);
+// The key to send: the explicit one, else the first non-empty variable of the route, else the
+// key of a control-plane secret (`secret_key`), else (for Hugging Face) the Hub's token
+// (HUGGING_FACE_HUB_TOKEN, the token file). nullopt: send none.
+std::optional<SecretString> resolve_key(const Route& route, const std::optional<SecretString>& explicit_key,
+                                        const std::optional<SecretString>& secret_key = std::nullopt);
 
 }  // namespace gatehouse::gateway::providers

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "gateway/completion.h"
 #include "gateway/keys/key_store.h"
+#include "gateway/router/model_pattern.h"
 #include "gateway/router/router.h"
 #include "gateway/upstream_error.h"
 #include "http/error_status.h"
@@ -127,6 +128,7 @@ void CompletionCall::attempt(const Deployment& deployment) {
                              .body = upstream_body(deployment),
                              .api_base = deployment.api_base,
                              .api_key = deployment.api_key,
+                             .secret_key = deployment.secret_key,
                              .timeout = (request_.stream ? deployment.stream_timeout : std::nullopt)
                                             .value_or(deployment.timeout.value_or(settings.timeout.value_or(kNoTimeout))),
                              .cancelled = [this] { return cancelled(); }};
@@ -181,7 +183,7 @@ void CompletionCall::attempt(const Deployment& deployment) {
 
 bj::object CompletionCall::upstream_body(const Deployment& deployment) const {
   bj::object body = request_.body;
-  body["model"] = deployment.model;
+  body["model"] = upstream_model_for(deployment.model_name, deployment.model, request_.model_name);  // "openai/*" → "openai/<asked>"
   // The deployment's extra_params fill what the client did not set.
   for (const auto& [field, value] : deployment.extra_params) {
     if (!body.contains(field)) body[field] = value;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "gateway/providers/route.h"
 #include "gateway/router/deployment.h"
 #include "http/client.h"
 
@@ -32,6 +33,17 @@ std::optional<std::string> server_root(const Deployment& deployment) {
   return base;
 }
 
+// The key a call to the deployment sends (explicit, environment, control-plane secret); its own
+// api_key when its model names no provider the gateway knows.
+std::optional<SecretString> key_for(const Deployment& deployment) {
+  try {
+    const providers::Route route = providers::resolve_route(deployment.model, deployment.api_base, Endpoint::chat);
+    return providers::resolve_key(route, deployment.api_key, deployment.secret_key);
+  } catch (const Error&) {
+    return deployment.api_key;
+  }
+}
+
 // nullopt when healthy, else what went wrong.
 std::optional<std::string> check(const Deployment& deployment, const std::string& root, std::chrono::milliseconds timeout) {
   http::HttpClient client;
@@ -39,7 +51,7 @@ std::optional<std::string> check(const Deployment& deployment, const std::string
   request.url = root + "/health";
   request.timeout = timeout;
   request.connect_timeout = timeout;
-  request.bearer_token = deployment.api_key;
+  request.bearer_token = key_for(deployment);
   request.max_body_bytes = 1 << 20;
   try {
     http::ClientResponse response = client.send(request);

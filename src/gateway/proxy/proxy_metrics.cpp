@@ -1,7 +1,6 @@
 #include "gateway/proxy/proxy_metrics.h"
 
 #include <algorithm>
-#include <charconv>
 
 namespace gatehouse::gateway {
 namespace {
@@ -11,61 +10,13 @@ const std::vector<double> kOverheadBounds = {0.00005, 0.0001, 0.00025, 0.0005, 0
 const std::vector<double> kDurationBounds = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
                                              2.5,   5.0,   10.0, 30.0,  60.0, 120.0, 300.0, 600.0};
 
-std::string number(double value) {
-  char text[32];
-  const auto result = std::to_chars(text, text + sizeof text, value);
-  return std::string(text, result.ptr);
-}
-
-// A label value with \, " and newlines escaped, as the text format requires.
-std::string label(std::string_view name, std::string_view value) {
-  std::string out(name);
-  out += "=\"";
-  for (char c : value) {
-    if (c == '\\' || c == '"' || c == '\n') out += '\\';
-    out += c == '\n' ? 'n' : c;
-  }
-  return out + "\"";
-}
-
-void header(std::string& out, const char* name, const char* type, const char* help) {
-  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-}
-
-void sample(std::string& out, const std::string& name, const std::string& labels, double value) {
-  out += name;
-  if (!labels.empty()) {
-    out += '{';
-    out += labels;
-    out += '}';
-  }
-  out += ' ';
-  out += number(value);
-  out += '\n';
-}
+using http::prometheus::header;
+using http::prometheus::label;
+using http::prometheus::sample;
 
 }  // namespace
 
-ProxyMetrics::Histogram::Histogram(const std::vector<double>* bounds) : bounds_(bounds), counts_(bounds->size() + 1, 0) {}
-
-void ProxyMetrics::Histogram::observe(double value) {
-  ++counts_[static_cast<size_t>(std::lower_bound(bounds_->begin(), bounds_->end(), value) - bounds_->begin())];
-  sum_ += value;
-  ++count_;
-}
-
-void ProxyMetrics::Histogram::render(std::string& out, const std::string& name, const std::string& labels) const {
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i <= bounds_->size(); ++i) {
-    cumulative += counts_[i];
-    const std::string le = i < bounds_->size() ? number((*bounds_)[i]) : "+Inf";
-    sample(out, name + "_bucket", labels + ",le=\"" + le + "\"", static_cast<double>(cumulative));
-  }
-  sample(out, name + "_sum", labels, sum_);
-  sample(out, name + "_count", labels, static_cast<double>(count_));
-}
-
-ProxyMetrics::ModelStats::ModelStats() : duration(&kDurationBounds), overhead(&kOverheadBounds) {}
+ProxyMetrics::ModelStats::ModelStats() : duration(kDurationBounds), overhead(kOverheadBounds) {}
 
 ProxyMetrics::ProxyMetrics() = default;
 

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/prometheus.h"
+
 namespace gatehouse::gateway {
 
 // Gauges owned elsewhere, sampled when /metrics is read.
@@ -36,22 +38,10 @@ class ProxyMetrics {
   std::string render(const MetricsSnapshot& snapshot) const;
 
  private:
-  class Histogram {
-   public:
-    explicit Histogram(const std::vector<double>* bounds);
-    void observe(double value);
-    void render(std::string& out, const std::string& name, const std::string& labels) const;
-
-   private:
-    const std::vector<double>* bounds_;
-    std::vector<uint64_t> counts_;  // per bucket, the last being +Inf
-    double sum_ = 0;
-    uint64_t count_ = 0;
-  };
   struct ModelStats {
     ModelStats();
     std::map<int, int64_t> requests;  // by status
-    Histogram duration, overhead;
+    http::prometheus::Histogram duration, overhead;
     int64_t prompt_tokens = 0, completion_tokens = 0;
   };
 

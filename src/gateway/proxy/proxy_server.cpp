@@ -1,6 +1,7 @@
 #include "gateway/proxy/proxy_server.h"
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <cstdio>
 
 #include "base/error.h"
@@ -143,11 +144,14 @@ http::Response ProxyServer::on_worker(std::function<http::Response()> job, const
 }
 
 http::Response ProxyServer::models(const http::Request& request) const {
-  caller(request);
+  const std::optional<SecretString> virtual_key = caller(request);
+  // A virtual key sees the models it may call, as LiteLLM lists them.
+  const std::vector<std::string> allowed = virtual_key ? keys_->allowed_models(*virtual_key) : std::vector<std::string>{};
   static const int64_t created =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   bj::array data;
   for (const std::string& name : router_.model_names()) {
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), name) == allowed.end()) continue;
     data.push_back(bj::object{{"id", name}, {"object", "model"}, {"created", created}, {"owned_by", "gatehouse"}});
   }
   return http::Response::json(200, json::serialize(bj::object{{"object", "list"}, {"data", std::move(data)}}));

@@ -21,6 +21,9 @@ struct Deployment {
   std::string model;       // litellm_params.model, e.g. "huggingface/tgi", "openai/gpt-4o"
   std::optional<std::string> api_base;
   std::optional<SecretString> api_key;
+  // The value of the control-plane secret litellm_params.api_key_secret names: the key sent when
+  // neither api_key nor the provider's environment has one.
+  std::optional<SecretString> secret_key;
   std::optional<int64_t> rpm, tpm;  // this deployment's limits per minute
   std::optional<std::chrono::milliseconds> timeout, stream_timeout;
   std::optional<int> max_retries;

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "base/error.h"
+#include "gateway/router/model_pattern.h"
 
 namespace gatehouse::gateway {
 
@@ -44,9 +45,22 @@ Router::Router(std::vector<Deployment> deployments, RouterSettings settings, Clo
     if (group.empty()) model_names_.push_back(deployments_[index].model_name);
     group.push_back(index);
   }
+  for (const std::string& name : model_names_)
+    if (is_model_pattern(name)) patterns_.push_back(name);
+  std::stable_sort(patterns_.begin(), patterns_.end(), [](const std::string& a, const std::string& b) {
+    if (a.size() != b.size()) return a.size() > b.size();
+    return std::count(a.begin(), a.end(), '*') > std::count(b.begin(), b.end(), '*');
+  });
 }
 
-bool Router::has_model(std::string_view model_name) const { return groups_.find(model_name) != groups_.end(); }
+const std::vector<size_t>* Router::group_for(std::string_view model_name) const {
+  if (auto group = groups_.find(model_name); group != groups_.end()) return &group->second;
+  for (const std::string& pattern : patterns_)
+    if (match_model_pattern(pattern, model_name)) return &groups_.find(pattern)->second;
+  return nullptr;
+}
+
+bool Router::has_model(std::string_view model_name) const { return group_for(model_name) != nullptr; }
 
 std::vector<std::string> Router::model_names() const { return model_names_; }
 
@@ -86,13 +100,13 @@ bool Router::available(size_t index, steady_clock::time_point now) {
 }
 
 const Deployment* Router::pick(std::string_view model_name, const std::vector<std::string>& tried) {
-  auto group = groups_.find(model_name);
-  if (group == groups_.end()) return nullptr;
+  const std::vector<size_t>* group = group_for(model_name);
+  if (!group) return nullptr;
   std::vector<size_t> candidates;
-  candidates.reserve(group->second.size());
+  candidates.reserve(group->size());
   std::lock_guard lock(mutex_);
   const auto now = clock_();
-  for (size_t index : group->second) {
+  for (size_t index : *group) {
     if (std::find(tried.begin(), tried.end(), deployments_[index].id) != tried.end()) continue;
     if (available(index, now)) candidates.push_back(index);
   }

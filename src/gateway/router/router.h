@@ -31,6 +31,9 @@ class Router {
   Router(std::vector<Deployment> deployments, RouterSettings settings,
          Clock clock = [] { return std::chrono::steady_clock::now(); }, std::optional<uint64_t> seed = std::nullopt);
 
+  // A requested name is served by the group of that model_name or, failing one, by the most
+  // specific wildcard model_name matching it (the longest, then the one with more stars:
+  // LiteLLM's order; model_pattern.h).
   bool has_model(std::string_view model_name) const;
   std::vector<std::string> model_names() const;  // each model_name once, in config order
 
@@ -71,6 +74,8 @@ class Router {
   };
 
   size_t index_of(const Deployment& deployment) const;
+  // The deployment indices serving a requested name; nullptr when none does.
+  const std::vector<size_t>* group_for(std::string_view model_name) const;
   // The state with its per-minute counts rolled over to the current minute. Caller holds mutex_.
   State& current(size_t index, std::chrono::steady_clock::time_point now);
   bool available(size_t index, std::chrono::steady_clock::time_point now);
@@ -83,6 +88,7 @@ class Router {
   const std::chrono::steady_clock::time_point epoch_;
   std::vector<std::string> model_names_;
   std::map<std::string, std::vector<size_t>, std::less<>> groups_;  // model_name -> deployment indices
+  std::vector<std::string> patterns_;  // the wildcard model_names, the most specific first
 
   mutable std::mutex mutex_;
   std::vector<State> states_;  // by deployment index

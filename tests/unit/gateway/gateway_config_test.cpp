@@ -22,7 +22,7 @@ class GatewayConfigTest : public ::testing::Test {
     for (const char* name : {"HUGGINGFACE_API_KEY", "OPENAI_API_KEY", "AZURE_API_KEY", "AZURE_API_BASE", "REDIS_HOST",
                              "REDIS_PASSWORD", "REDIS_PORT", "DATABASE_URL"})
       setenv(name, (std::string("value-of-") + name).c_str(), 1);
-    setenv("LITELLM_MASTER_KEY", "sk-from-environment", 1);
+    unsetenv("LITELLM_MASTER_KEY");
     unsetenv("GATEHOUSE_TEST_UNSET");
   }
 };
@@ -70,6 +70,7 @@ TEST_F(GatewayConfigTest, HuggingFaceConfig) {
 }
 
 TEST_F(GatewayConfigTest, OpenAIAndAzureConfig) {
+  setenv("LITELLM_MASTER_KEY", "sk-from-environment", 1);
   const GatewayConfig config = load_gateway_config(kConfigs + "openai_azure.yaml");
   ASSERT_EQ(config.deployments.size(), 4u);
   const Deployment& openai = config.deployments[0];
@@ -226,6 +227,76 @@ TEST_F(GatewayConfigTest, NullSettingsKeepDefaults) {
   EXPECT_EQ(config.router.num_retries, 2);
   EXPECT_EQ(config.router.timeout, 7s);  // router_settings' null timeout does not hide litellm_settings'
   EXPECT_TRUE(config.ignored_settings.empty());
+}
+
+// LiteLLM reads LITELLM_MASTER_KEY when general_settings has no master_key.
+TEST_F(GatewayConfigTest, MasterKeyFromLiteLLMVariable) {
+  EXPECT_FALSE(parse_gateway_config(kOneModel, "g").master_key);
+  setenv("LITELLM_MASTER_KEY", "sk-from-variable", 1);
+  EXPECT_EQ(parse_gateway_config(kOneModel, "g").master_key->reveal(), "sk-from-variable");
+  EXPECT_EQ(parse_gateway_config(kOneModel + "general_settings:\n  master_key: sk-written\n", "g").master_key->reveal(), "sk-written");
+  unsetenv("LITELLM_MASTER_KEY");
+  EXPECT_EQ(parse_gateway_config(kOneModel + "environment_variables:\n  LITELLM_MASTER_KEY: sk-listed\n", "g").master_key->reveal(),
+            "sk-listed");
+  setenv("LITELLM_MASTER_KEY", "not-a-litellm-key", 1);
+  EXPECT_EQ(error_of(kOneModel),
+            "gateway.yaml: LITELLM_MASTER_KEY (the master key, as general_settings.master_key is not set) must start with "
+            "\"sk-\", as LiteLLM requires of master keys; the value is not shown");
+}
+
+// api_key_secret: a control-plane secret, read through the lookup the caller gives.
+class SecretConfigTest : public GatewayConfigTest {
+ protected:
+  // hf-secret has one key; two-keys has two; broken cannot be opened.
+  SecretLookup lookup = [this](const std::string& name, const std::string& data_key) -> std::optional<SecretString> {
+    asked.emplace_back(name + "|" + data_key);
+    if (name == "broken") throw Error(ErrorCode::data_loss, "secret 'broken' key 'HF_TOKEN' does not open");
+    if (name == "hf-secret" && (data_key.empty() || data_key == "HF_TOKEN")) return SecretString("hf_from_secret");
+    if (name == "two-keys" && data_key == "B") return SecretString("b-value");
+    return std::nullopt;
+  };
+  std::vector<std::string> asked;
+
+  std::string secret_error(const std::string& reference, const SecretLookup& secrets) {
+    try {
+      parse_gateway_config(kOneModel + "      api_key_secret: " + reference + "\n", "gateway.yaml", secrets);
+    } catch (const Error& error) {
+      EXPECT_EQ(error.code(), ErrorCode::invalid_argument);
+      EXPECT_EQ(std::string(error.what()).find("hf_from_secret"), std::string::npos);
+      return error.what();
+    }
+    ADD_FAILURE() << "no error for " << reference;
+    return "";
+  }
+};
+
+TEST_F(SecretConfigTest, ReadsTheNamedSecretAtLoad) {
+  const GatewayConfig config = parse_gateway_config(
+      "model_list:\n"
+      "  - model_name: a\n    litellm_params: {model: openai/a, api_key_secret: hf-secret}\n"
+      "  - model_name: b\n    litellm_params: {model: openai/b, api_key_secret: two-keys/B, api_key: explicit}\n"
+      "  - model_name: c\n    litellm_params: {model: openai/c}\n",
+      "g", lookup);
+  EXPECT_EQ(asked, (std::vector<std::string>{"hf-secret|", "two-keys|B"}));
+  EXPECT_EQ(config.deployments[0].secret_key->reveal(), "hf_from_secret");
+  EXPECT_FALSE(config.deployments[0].api_key);
+  EXPECT_EQ(config.deployments[1].secret_key->reveal(), "b-value");
+  EXPECT_EQ(config.deployments[1].api_key->reveal(), "explicit");
+  EXPECT_FALSE(config.deployments[2].secret_key);
+  EXPECT_TRUE(config.deployments[0].extra_params.empty());  // not sent upstream as a parameter
+}
+
+TEST_F(SecretConfigTest, ErrorsNameTheSecretAndTheKey) {
+  EXPECT_EQ(secret_error("hf-secret", {}),
+            "gateway.yaml:5: model_list[0].litellm_params.api_key_secret: names the control-plane secret 'hf-secret', but the "
+            "gateway has no control plane to read it from; start it with --control-data-dir DIR (the --data-dir of gatehouse up)");
+  EXPECT_EQ(secret_error("missing", lookup),
+            "gateway.yaml:5: model_list[0].litellm_params.api_key_secret: the control plane has no secret 'missing'; create it "
+            "(gatehouse secrets create missing --from-env KEY=VARIABLE) or correct the name");
+  EXPECT_EQ(secret_error("broken", lookup),
+            "gateway.yaml:5: model_list[0].litellm_params.api_key_secret: secret 'broken' key 'HF_TOKEN' does not open");
+  for (const char* malformed : {"/HF_TOKEN", "hf-secret/", "a/b/c"})
+    EXPECT_NE(secret_error(malformed, lookup).find("expected a control-plane secret as <name> or <name>/<key>"), std::string::npos);
 }
 
 TEST_F(GatewayConfigTest, MissingFile) {

@@ -92,6 +92,9 @@ TEST(KeyStore, AllowListNamesTheModelsAKeyMayCall) {
             "key not allowed to access model. This key can only access models=['small', 'large']. "
             "Tried to access other");
   store.release(store.admit(open.key, "other"));
+  EXPECT_EQ(store.allowed_models(limited.key), (std::vector<std::string>{"small", "large"}));
+  EXPECT_TRUE(store.allowed_models(open.key).empty());  // all
+  EXPECT_THROW(store.allowed_models(SecretString("sk-0000")), UpstreamError);
 }
 
 TEST(KeyStore, AnExpiredKeyIsRefused) {
@@ -109,6 +112,7 @@ TEST(KeyStore, AnExpiredKeyIsRefused) {
   UpstreamError error = refusal(store, generated.key, "m");
   EXPECT_EQ(error.status(), 401);
   EXPECT_NE(std::string(error.what()).find("Expired Key"), std::string::npos);
+  EXPECT_THROW(store.allowed_models(generated.key), UpstreamError);
 
   // Extending it (duration counts from the update) lets it in again.
   KeySettings extend;

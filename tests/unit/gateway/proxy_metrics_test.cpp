@@ -23,20 +23,20 @@ TEST(ProxyMetrics, RendersRequestsTokensOverheadFailuresAndCooldowns) {
   snapshot.workers = 8;
   snapshot.workers_busy = 3;
   const std::string text = metrics.render(snapshot);
-  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_requests_total{model_name="llama",status="200"} 2)")) << text;
-  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_requests_total{model_name="llama",status="429"} 1)")) << text;
-  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_prompt_tokens_total{model_name="llama"} 11)")) << text;
-  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_completion_tokens_total{model_name="llama"} 7)")) << text;
+  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_requests_total{model_name="llama",status="200"} 2.0)")) << text;
+  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_requests_total{model_name="llama",status="429"} 1.0)")) << text;
+  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_prompt_tokens_total{model_name="llama"} 11.0)")) << text;
+  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_completion_tokens_total{model_name="llama"} 7.0)")) << text;
   // Cumulative buckets: 0.0002 is under 0.00025, the two others under 0.005.
-  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_overhead_seconds_bucket{model_name="llama",le="0.00025"} 1)")) << text;
-  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_overhead_seconds_bucket{model_name="llama",le="0.005"} 3)")) << text;
-  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_overhead_seconds_count{model_name="llama"} 3)")) << text;
-  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_upstream_failures_total{deployment="replica-b",status="503"} 1)")) << text;
-  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_deployment_cooling_down{deployment="replica-a"} 0)")) << text;
-  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_deployment_cooling_down{deployment="replica-b"} 1)")) << text;
-  EXPECT_TRUE(has_line(text, "gatehouse_gateway_cooldowns_total 2")) << text;
-  EXPECT_TRUE(has_line(text, "gatehouse_gateway_workers_busy 3")) << text;
-  EXPECT_TRUE(has_line(text, "gatehouse_gateway_rejected_requests_total 1")) << text;
+  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_overhead_seconds_bucket{le="0.00025",model_name="llama"} 1.0)")) << text;
+  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_overhead_seconds_bucket{le="0.005",model_name="llama"} 3.0)")) << text;
+  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_overhead_seconds_count{model_name="llama"} 3.0)")) << text;
+  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_upstream_failures_total{deployment="replica-b",status="503"} 1.0)")) << text;
+  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_deployment_cooling_down{deployment="replica-a"} 0.0)")) << text;
+  EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_deployment_cooling_down{deployment="replica-b"} 1.0)")) << text;
+  EXPECT_TRUE(has_line(text, "gatehouse_gateway_cooldowns_total 2.0")) << text;
+  EXPECT_TRUE(has_line(text, "gatehouse_gateway_workers_busy 3.0")) << text;
+  EXPECT_TRUE(has_line(text, "gatehouse_gateway_rejected_requests_total 1.0")) << text;
 }
 
 TEST(ProxyMetrics, EscapesLabelValues) {

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cstdio>
+#include <fstream>
+
 #include "base/error.h"
 
 namespace gatehouse::gateway::providers {
@@ -14,7 +17,7 @@ class RouteTest : public ::testing::Test {
   void SetUp() override {
     for (const char* name : {"HF_ROUTER_URL", "HF_API_BASE", "HUGGINGFACE_API_BASE", "OPENAI_API_BASE", "OPENAI_BASE_URL",
                              "HOSTED_VLLM_API_BASE", "GATEHOUSE_URL", "HF_TOKEN", "HUGGINGFACE_API_KEY", "OPENAI_API_KEY",
-                             "HUGGING_FACE_HUB_TOKEN"}) {
+                             "HUGGING_FACE_HUB_TOKEN", "HOSTED_VLLM_API_KEY"}) {
       unsetenv(name);
     }
     setenv("HF_TOKEN_PATH", "/nonexistent/gatehouse-test-token", 1);
@@ -93,6 +96,25 @@ TEST_F(RouteTest, KeysComeExplicitThenFromTheProvidersVariables) {
   EXPECT_FALSE(resolve_key(openai, std::nullopt));  // an HF token never goes to another provider
   setenv("OPENAI_API_KEY", "sk-test", 1);
   EXPECT_EQ(resolve_key(openai, std::nullopt)->reveal(), "sk-test");
+}
+
+// A control-plane secret's key comes third: after the explicit key and the provider's variables.
+TEST_F(RouteTest, ASecretKeyComesAfterTheEnvironment) {
+  const Route vllm = resolve_route("hosted_vllm/m", std::string("http://h:1"), Endpoint::chat);
+  const SecretString secret("from-secret");
+  EXPECT_FALSE(resolve_key(vllm, std::nullopt, std::nullopt));
+  EXPECT_EQ(resolve_key(vllm, std::nullopt, secret)->reveal(), "from-secret");
+  EXPECT_EQ(resolve_key(vllm, SecretString(""), secret)->reveal(), "from-secret");  // an empty key is none
+  setenv("HOSTED_VLLM_API_KEY", "from-variable", 1);
+  EXPECT_EQ(resolve_key(vllm, std::nullopt, secret)->reveal(), "from-variable");
+  EXPECT_EQ(resolve_key(vllm, SecretString("explicit"), secret)->reveal(), "explicit");
+  const std::string token_file = ::testing::TempDir() + "gatehouse-route-test-token";
+  std::ofstream(token_file) << "from-token-file";
+  setenv("HF_TOKEN_PATH", token_file.c_str(), 1);
+  const Route hf = resolve_route("huggingface/http://h:1", std::nullopt, Endpoint::chat);
+  EXPECT_EQ(resolve_key(hf, std::nullopt)->reveal(), "from-token-file");
+  EXPECT_EQ(resolve_key(hf, std::nullopt, secret)->reveal(), "from-secret");  // before the Hub's token file
+  std::remove(token_file.c_str());
 }
 
 }  // namespace

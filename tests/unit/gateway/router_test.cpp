@@ -74,6 +74,22 @@ TEST(Router, PickSkipsTriedAndUnknownModels) {
   EXPECT_EQ(router.pick("other", {})->id, "x");
 }
 
+// LiteLLM's wildcard groups: an exact model_name first, then the most specific pattern.
+TEST(Router, WildcardModelNamesServeWhatTheyMatch) {
+  Router router({deployment("exact", "gpt-4o"), deployment("any", "*"), deployment("openai", "openai/*"),
+                 deployment("mini", "openai/*-mini")},
+                RouterSettings{}, FakeClock().clock(), 1);
+  EXPECT_EQ(router.pick("gpt-4o", {})->id, "exact");
+  EXPECT_EQ(router.pick("llama", {})->id, "any");
+  EXPECT_EQ(router.pick("openai/gpt-4.1", {})->id, "openai");
+  EXPECT_EQ(router.pick("openai/gpt-4o-mini", {})->id, "mini");
+  EXPECT_TRUE(router.has_model("whatever/else"));
+  EXPECT_EQ(router.model_names(), (std::vector<std::string>{"gpt-4o", "*", "openai/*", "openai/*-mini"}));
+  Router narrow({deployment("openai", "openai/*")}, RouterSettings{});
+  EXPECT_FALSE(narrow.has_model("gpt-4o"));
+  EXPECT_EQ(narrow.pick("gpt-4o", {}), nullptr);
+}
+
 TEST(Router, ModelNamesInConfigOrder) {
   Router router({deployment("1", "zeta"), deployment("2", "alpha"), deployment("3", "zeta")}, RouterSettings{});
   EXPECT_EQ(router.model_names(), (std::vector<std::string>{"zeta", "alpha"}));

@@ -8,18 +8,6 @@ namespace {
 
 bool has_line(const std::string& text, const std::string& line) { return text.find("\n" + line + "\n") != std::string::npos; }
 
-TEST(Histogram, BucketsAreCumulativeWithSumAndCount) {
-  Histogram histogram({0.1, 1.0});
-  for (double value : {0.05, 0.1, 0.5, 7.0}) histogram.observe(value);
-  std::string out = "\n";
-  histogram.render(out, "h", "model_name=\"m\"");
-  EXPECT_TRUE(has_line(out, "h_bucket{le=\"0.1\",model_name=\"m\"} 2.0")) << out;
-  EXPECT_TRUE(has_line(out, "h_bucket{le=\"1.0\",model_name=\"m\"} 3.0")) << out;
-  EXPECT_TRUE(has_line(out, "h_bucket{le=\"+Inf\",model_name=\"m\"} 4.0")) << out;
-  EXPECT_TRUE(has_line(out, "h_count{model_name=\"m\"} 4.0")) << out;
-  EXPECT_TRUE(has_line(out, "h_sum{model_name=\"m\"} 7.65")) << out;
-}
-
 TEST(Metrics, RendersVllmNamesWithTheModelLabel) {
   Metrics metrics("org/model", 4096);
   metrics.record_first_token(0.2);
