@@ -259,7 +259,10 @@ asio::awaitable<Relayed> Relay::run() {
   std::optional<ProxyAnswer> answer = co_await read_answer();
   if (!answer) co_return failed_before_answer(Read::malformed);
   if (target_.on_answer) {
-    if (std::optional<Relayed> decided = decide(*answer)) co_return std::move(*decided);
+    if (std::optional<Relayed> decided = decide(*answer)) {
+      if (verdict_.kind == ProxyVerdict::Kind::answer) outcome_ = ProxyOutcome::completed;  // the upstream did answer
+      co_return std::move(*decided);
+    }
     if (answer->body) {
       // Relayed after all, from what was read: as a whole answer.
       Response whole;
