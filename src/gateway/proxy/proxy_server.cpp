@@ -191,6 +191,7 @@ http::Response ProxyServer::metrics(const http::Request& request) const {
   snapshot.workers = static_cast<int64_t>(load.threads);
   snapshot.workers_busy = static_cast<int64_t>(load.busy);
   snapshot.queued = static_cast<int64_t>(load.queued);
+  snapshot.relayed = relayed_.load(std::memory_order_relaxed);
   return http::Response::with_body(200, metrics_.render(snapshot), "text/plain; version=0.0.4; charset=utf-8");
 }
 
