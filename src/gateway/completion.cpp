@@ -37,27 +37,9 @@ Exchange exchange_for(const Route& route, const CompletionRequest& request) {
   return exchange;
 }
 
-// The request as an OpenAI-compatible upstream gets it: every field passed through, `model`
-// rewritten (or left out, for a server that answers with its one model).
-bj::object upstream_body(const CompletionRequest& request, const std::string& upstream_model, bool stream) {
-  bj::object body = request.body;
-  if (upstream_model.empty()) {
-    body.erase("model");
-  } else {
-    body["model"] = upstream_model;
-  }
-  if (stream) {
-    body["stream"] = true;
-  } else {
-    body.erase("stream");
-    body.erase("stream_options");
-  }
-  return body;
-}
-
 bj::object openai_complete(const Exchange& exchange, const CompletionRequest& request, const std::string& upstream_model,
                            const std::string& model) {
-  bj::value answer = providers::call_json(exchange, upstream_body(request, upstream_model, false));
+  bj::value answer = providers::call_json(exchange, providers::openai_body(request.body, upstream_model, false));
   bj::object* object = answer.if_object();
   const bj::value* choices = object ? object->if_contains("choices") : nullptr;
   if (choices == nullptr || !choices->is_array()) throw providers::malformed_answer(exchange.url, "it has no choices");
@@ -69,7 +51,7 @@ void openai_stream(const Exchange& exchange, const CompletionRequest& request, c
                    const std::string& model, const std::function<void(bj::object)>& on_chunk) {
   bool done = false;
   bool finished = false;  // a choice said why it ended
-  providers::call_events(exchange, upstream_body(request, upstream_model, true), [&](const http::SseEvent& event) {
+  providers::call_events(exchange, providers::openai_body(request.body, upstream_model, true), [&](const http::SseEvent& event) {
     if (event.is_done()) {
       done = true;
       return;

@@ -97,6 +97,7 @@ std::string forwarded_head(const Request& request, const ProxyTarget& target, st
   };
   std::string forwarded_for;
   for (const auto& [name, value] : request.headers) {
+    if (!target.pass_request_headers && name != "x-forwarded-for") continue;
     // Expect: the body goes out whole, with the headers; Content-Length: set below for that body.
     if (hop_by_hop.contains(name) || name == "expect" || name == "content-length" || name == "x-forwarded-proto" ||
         name == "x-forwarded-host" || replaced(name)) {
@@ -121,10 +122,16 @@ std::string forwarded_head(const Request& request, const ProxyTarget& target, st
     }
     add(name, value);
   }
+  const std::string& body = target.body ? *target.body : request.body;
   const bool body_expected = request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
-  if (!request.body.empty() || body_expected) add("content-length", std::to_string(request.body.size()));
+  if (!body.empty() || body_expected) add("content-length", std::to_string(body.size()));
   head += "\r\n";
   return head;
+}
+
+std::string duration_text(std::chrono::milliseconds duration) {
+  const auto count = duration.count();
+  return count % 1000 == 0 ? std::to_string(count / 1000) + " s" : std::to_string(count) + " ms";
 }
 
 Response default_error_response(ProxyOutcome outcome, const std::string& detail) {
@@ -148,6 +155,9 @@ class Relay {
   ~Relay();
 
   asio::awaitable<Relayed> run();
+  // Set when on_answer retried elsewhere: the next target and the wait before it.
+  const std::shared_ptr<const ProxyTarget>& next() const { return verdict_.next; }
+  std::chrono::milliseconds delay() const { return verdict_.delay; }
 
  private:
   enum class Read { data, end, failed, malformed, timed_out, client_gone };
@@ -171,7 +181,13 @@ class Relay {
   // Writes to the client at once when its socket has room (no operation, timer or wake-up), the rest
   // through its stream (at most send_timeout without progress). False when the client is gone.
   asio::awaitable<bool> send_to_client(const std::array<asio::const_buffer, 5>& buffers);
-  asio::awaitable<Relayed> relay_answer();
+  // The upstream's status and headers, and its whole body when the target asks for it.
+  asio::awaitable<std::optional<ProxyAnswer>> read_answer();
+  // Carries out on_answer's verdict on an answer or a failure; nullopt: relay the answer.
+  std::optional<Relayed> decide(ProxyAnswer answer);
+  asio::awaitable<Relayed> relay_answer(ProxyAnswer answer);
+  // The filtered body's last words when it breaks off; false when the client is gone.
+  asio::awaitable<bool> end_filtered(bool chunked);
   void new_parser();
   bool parse();
   // Puts a connection whose answer is complete (and may carry another) back in the pool.
@@ -202,6 +218,7 @@ class Relay {
   bool client_gone_ = false;
   bool timed_out_ = false;
   std::string why_;  // what went wrong upstream, for messages
+  ProxyVerdict verdict_;
   // What the exchange comes to if it is abandoned (the server stopping) before it ends.
   ProxyOutcome outcome_ = ProxyOutcome::client_gone;
 };
@@ -239,7 +256,78 @@ asio::awaitable<Relayed> Relay::run() {
     }
     co_return failed_before_answer(read);
   }
-  co_return co_await relay_answer();
+  std::optional<ProxyAnswer> answer = co_await read_answer();
+  if (!answer) co_return failed_before_answer(Read::malformed);
+  if (target_.on_answer) {
+    if (std::optional<Relayed> decided = decide(*answer)) {
+      if (verdict_.kind == ProxyVerdict::Kind::answer) outcome_ = ProxyOutcome::completed;  // the upstream did answer
+      co_return std::move(*decided);
+    }
+    if (answer->body) {
+      // Relayed after all, from what was read: as a whole answer.
+      Response whole;
+      whole.status = answer->status;
+      whole.headers = std::move(answer->headers);
+      whole.body = std::move(*answer->body);
+      for (auto& [name, value] : verdict_.headers) whole.set_header(std::move(name), std::move(value));
+      std::erase_if(whole.headers, [](const auto& header) { return iequals(header.first, "content-length"); });
+      outcome_ = ProxyOutcome::completed;
+      co_return Relayed{.keep_alive = client_.keep_alive, .answer = std::move(whole)};
+    }
+  }
+  co_return co_await relay_answer(std::move(*answer));
+}
+
+asio::awaitable<std::optional<ProxyAnswer>> Relay::read_answer() {
+  const auto& upstream = parser_->get();
+  ProxyAnswer answer;
+  answer.status = int(upstream.result_int());
+  HopByHop hop_by_hop;
+  for (const auto& field : upstream) {
+    if (field.name() == bhttp::field::connection) hop_by_hop.add_connection_header(field.value());
+  }
+  for (const auto& field : upstream) {
+    if (!hop_by_hop.contains(field.name_string())) answer.headers.emplace_back(field.name_string(), field.value());
+  }
+  if (!target_.whole_body_for || !target_.whole_body_for(answer.status)) co_return answer;
+  std::string body;
+  while (true) {
+    if (!parse()) co_return std::nullopt;
+    body.append(piece_ ? piece_.get() : "", filled_);
+    filled_ = 0;
+    if (body.size() > target_.max_whole_body) {
+      why_ = "its answer is larger than " + std::to_string(target_.max_whole_body) + " bytes";
+      co_return std::nullopt;
+    }
+    if (parser_->is_done()) break;
+    const Read read = co_await read_more();
+    if (read == Read::end && parser_->need_eof()) {
+      beast::error_code ec;
+      parser_->put_eof(ec);
+      if (!ec) continue;
+    }
+    if (read != Read::data) {
+      why_ = read == Read::timed_out ? "no byte of its body within the response timeout" : "its answer broke off: " + why_;
+      co_return std::nullopt;
+    }
+  }
+  release_upstream();
+  answer.body = std::move(body);
+  co_return answer;
+}
+
+std::optional<Relayed> Relay::decide(ProxyAnswer answer) {
+  verdict_ = target_.on_answer(std::move(answer));
+  switch (verdict_.kind) {
+    case ProxyVerdict::Kind::relay: return std::nullopt;
+    case ProxyVerdict::Kind::retry:
+      GH_CHECK(verdict_.next);
+      return Relayed{.keep_alive = client_.keep_alive, .answer = std::nullopt};
+    case ProxyVerdict::Kind::answer:
+      GH_CHECK(verdict_.answer && !verdict_.answer->proxy);
+      return Relayed{.keep_alive = client_.keep_alive, .answer = std::move(verdict_.answer)};
+  }
+  return std::nullopt;
 }
 
 asio::awaitable<bool> Relay::connect(const tcp::endpoint& endpoint) {
@@ -269,7 +357,8 @@ void Relay::new_parser() {
 }
 
 asio::awaitable<Relay::Read> Relay::send_request_and_read_header() {
-  const std::array<asio::const_buffer, 2> request{asio::buffer(head_), asio::buffer(client_.request.body)};
+  const std::string& body = target_.body ? *target_.body : client_.request.body;
+  const std::array<asio::const_buffer, 2> request{asio::buffer(head_), asio::buffer(body)};
   // Written at once when the socket has room (it has, for all but large bodies).
   for (beast::buffers_suffix unsent(request); beast::buffer_bytes(unsent) > 0;) {
     boost::system::error_code ec;
@@ -399,6 +488,12 @@ bool Relay::parse() {
 
 Relayed Relay::fail(ProxyOutcome outcome, const std::string& detail) {
   outcome_ = outcome;
+  if (target_.on_answer && outcome != ProxyOutcome::client_gone) {
+    ProxyAnswer failure;
+    failure.outcome = outcome;
+    failure.detail = detail;
+    if (std::optional<Relayed> decided = decide(std::move(failure))) return std::move(*decided);
+  }
   Response answer = target_.error_response ? target_.error_response(outcome, detail) : default_error_response(outcome, detail);
   GH_CHECK(!answer.proxy);
   return Relayed{.keep_alive = client_.keep_alive, .answer = std::move(answer)};
@@ -409,9 +504,9 @@ Relayed Relay::failed_before_answer(Read read) {
     case Read::client_gone: outcome_ = ProxyOutcome::client_gone; return Relayed{};
     case Read::timed_out:
       return fail(ProxyOutcome::timed_out, "upstream " + name_ + " sent no answer within " +
-                                               std::to_string(target_.response_timeout.count()) + " s");
+                                               duration_text(target_.response_timeout));
     case Read::end: return fail(ProxyOutcome::upstream_failed, "upstream " + name_ + " closed the connection without answering");
-    case Read::malformed: return fail(ProxyOutcome::upstream_failed, "upstream " + name_ + " sent a malformed answer: " + why_);
+    case Read::malformed: return fail(ProxyOutcome::upstream_failed, "upstream " + name_ + " sent an answer it cannot relay: " + why_);
     case Read::failed:
     case Read::data: break;
   }
@@ -432,21 +527,19 @@ asio::awaitable<bool> Relay::send_to_client(const std::array<asio::const_buffer,
   co_return !ec;
 }
 
-asio::awaitable<Relayed> Relay::relay_answer() {
+asio::awaitable<Relayed> Relay::relay_answer(ProxyAnswer answer) {
   const auto& upstream = parser_->get();
   Response head;
-  head.status = int(upstream.result_int());
-  HopByHop hop_by_hop;
-  for (const auto& field : upstream) {
-    if (field.name() == bhttp::field::connection) hop_by_hop.add_connection_header(field.value());
-  }
-  for (const auto& field : upstream) {
-    if (!hop_by_hop.contains(field.name_string())) head.headers.emplace_back(field.name_string(), field.value());
-  }
+  head.status = answer.status;
+  head.headers = std::move(answer.headers);
+  for (auto& [name, value] : verdict_.headers) head.set_header(std::move(name), std::move(value));
   const bool bodyless = client_.head || head.status == 204 || head.status == 304;
+  const BodyFilter& filter = verdict_.filter;
+  if (bodyless) verdict_.filter = nullptr;
+  if (filter) std::erase_if(head.headers, [](const auto& header) { return iequals(header.first, "content-length"); });
   bool keep_alive = client_.keep_alive;
   bool chunked = false;
-  if (!bodyless && !parser_->content_length()) {
+  if (!bodyless && (filter || !parser_->content_length())) {
     chunked = !client_.http10;
     keep_alive = keep_alive && chunked;  // otherwise only the end of the connection ends the body
   }
@@ -460,24 +553,33 @@ asio::awaitable<Relayed> Relay::relay_answer() {
   for (const auto& field : message) header.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
   header += "\r\n";
   bool header_sent = false;
+  std::string filtered;
   while (true) {
     if (!parse()) {
       outcome_ = ProxyOutcome::upstream_failed;
+      if (filter && header_sent && !co_await end_filtered(chunked)) outcome_ = ProxyOutcome::client_gone;
       co_return Relayed{};
     }
     const bool done = parser_->is_done();
     if (done) release_upstream();  // before the client has the end, so its next request can reuse it
-    if (filled_ > 0 || done || !header_sent) {
+    if (filter && (filled_ > 0 || done)) {
+      filtered = filter(std::string_view(piece_.get(), filled_), BodyEnd::more);
+      if (done) filtered += filter({}, BodyEnd::complete);
+      filled_ = 0;
+    }
+    const size_t body_bytes = filter ? filtered.size() : filled_;
+    const char* body_data = filter ? filtered.data() : piece_.get();
+    if (body_bytes > 0 || done || !header_sent) {
       // Whatever has arrived goes out at once, in one write: the header the first time, the body
       // parsed so far (as one chunk when chunked), the last chunk at the end.
       static constexpr std::string_view kCrlf = "\r\n", kLastChunk = "0\r\n\r\n";
       std::array<char, 20> size_line;
       std::array<asio::const_buffer, 5> out{};
       if (!header_sent) out[0] = asio::buffer(header);
-      if (filled_ > 0) {
-        out[2] = asio::buffer(piece_.get(), filled_);
+      if (body_bytes > 0) {
+        out[2] = asio::buffer(body_data, body_bytes);
         if (chunked) {
-          const int length = std::snprintf(size_line.data(), size_line.size(), "%zx\r\n", filled_);
+          const int length = std::snprintf(size_line.data(), size_line.size(), "%zx\r\n", body_bytes);
           out[1] = asio::buffer(size_line.data(), size_t(length));
           out[3] = asio::buffer(kCrlf);
         }
@@ -485,7 +587,9 @@ asio::awaitable<Relayed> Relay::relay_answer() {
       if (done && chunked) out[4] = asio::buffer(kLastChunk);
       header_sent = true;
       filled_ = 0;
-      if (!co_await send_to_client(out)) {
+      const bool sent = co_await send_to_client(out);
+      filtered.clear();
+      if (!sent) {
         outcome_ = ProxyOutcome::client_gone;
         co_return Relayed{};
       }
@@ -499,15 +603,29 @@ asio::awaitable<Relayed> Relay::relay_answer() {
       if (!ec) continue;
     }
     if (read != Read::data) {
-      // Mid-body: the client's connection ends without the body's end, so it sees the failure.
+      // Mid-body: the client's connection ends without the body's end, so it sees the failure
+      // (with a filter, the filter says so and the body ends cleanly).
       outcome_ = read == Read::client_gone ? ProxyOutcome::client_gone
                  : read == Read::timed_out ? ProxyOutcome::timed_out
                                            : ProxyOutcome::upstream_failed;
+      if (filter && read != Read::client_gone && !co_await end_filtered(chunked)) outcome_ = ProxyOutcome::client_gone;
       co_return Relayed{};
     }
   }
   outcome_ = ProxyOutcome::completed;
   co_return Relayed{.keep_alive = keep_alive, .answer = std::nullopt};
+}
+
+asio::awaitable<bool> Relay::end_filtered(bool chunked) {
+  std::string last = verdict_.filter({}, BodyEnd::failed);
+  if (chunked) {
+    char size_line[20];
+    const int length = std::snprintf(size_line, sizeof size_line, "%zx\r\n", last.size());
+    last = (last.empty() ? "" : std::string(size_line, size_t(length)) + last + "\r\n") + "0\r\n\r\n";
+  }
+  std::array<asio::const_buffer, 5> out{};
+  out[0] = asio::buffer(last);
+  co_return co_await send_to_client(out);
 }
 
 void Relay::release_upstream() {
@@ -521,7 +639,7 @@ Relay::~Relay() {
   if (watch_) watch_->relay = nullptr;
   boost::system::error_code ignored;
   upstream_.close(ignored);
-  if (!target_.on_done) return;
+  if (!target_.on_done || verdict_.kind == ProxyVerdict::Kind::retry) return;
   try {
     target_.on_done(outcome_);
   } catch (const std::exception& error) {
@@ -532,8 +650,25 @@ Relay::~Relay() {
 }  // namespace
 
 asio::awaitable<Relayed> relay(ProxyClient client, const ProxyTarget& target, UpstreamPool& pool) {
-  Relay relay(client, target, pool, co_await asio::this_coro::executor);
-  co_return co_await relay.run();
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
+  std::shared_ptr<const ProxyTarget> next;  // keeps a retry's target alive while it is used
+  for (const ProxyTarget* current = &target;;) {
+    std::shared_ptr<const ProxyTarget> retry;
+    std::chrono::milliseconds delay{0};
+    {
+      Relay relay(client, *current, pool, executor);
+      Relayed relayed = co_await relay.run();
+      if (!relay.next()) co_return relayed;
+      retry = relay.next();
+      delay = relay.delay();
+    }
+    if (delay.count() > 0) {
+      asio::steady_timer timer(executor, delay);
+      co_await timer.async_wait(kTuple);
+    }
+    next = std::move(retry);
+    current = next.get();
+  }
 }
 
 }  // namespace gatehouse::http

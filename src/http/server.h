@@ -70,25 +70,7 @@ enum class ProxyOutcome {
   timed_out,             // no upstream byte for response_timeout
 };
 
-// Where and how the server forwards a request instead of answering it (Response::proxied). The
-// request goes out with its method, `target`, its headers less the hop-by-hop ones (and Expect:
-// the body is sent whole), X-Forwarded-For (appended to), X-Forwarded-Proto and X-Forwarded-Host,
-// over a keep-alive connection from a small per-upstream pool. The answer is relayed to the client
-// as it arrives, one bounded piece at a time: a slow reader slows the upstream, and a client that
-// leaves closes the upstream connection (which is how the upstream learns to stop).
-struct ProxyTarget {
-  Upstream upstream;
-  std::string target;    // path and query sent upstream; empty: the request's own
-  Headers extra_headers;  // set on the forwarded request, replacing any of the same name
-  std::chrono::seconds response_timeout{600};  // no upstream byte for this long ends the exchange
-  // Called exactly once, on a server thread, when the exchange is over.
-  std::function<void(ProxyOutcome)> on_done;
-  // The answer when the upstream cannot be reached, fails or times out before its status line
-  // (`detail` says what happened, naming the upstream). Default: 502 (504 for a timeout) with
-  // {"error": detail}. An upstream that fails later ends the client's connection instead, without
-  // the end of the chunked body, so the client sees an error rather than a truncated answer.
-  std::function<Response(ProxyOutcome, const std::string& detail)> error_response;
-};
+struct ProxyTarget;
 
 struct Response {
   int status = 200;
@@ -110,6 +92,79 @@ struct Response {
     return with_body(status, std::move(body), "text/plain; charset=utf-8");
   }
   static Response proxied(ProxyTarget target);
+};
+
+// What the upstream answered, or how it failed to, shown to ProxyTarget::on_answer before anything
+// is relayed to the client.
+struct ProxyAnswer {
+  ProxyOutcome outcome = ProxyOutcome::completed;  // completed: `status` and `headers` are the upstream's
+  std::string detail;  // for a failure: what happened, naming the upstream
+  int status = 0;
+  Headers headers;  // less the hop-by-hop ones
+  std::optional<std::string> body;  // the whole body, when ProxyTarget::whole_body_for asked for it
+};
+
+// How the answer's body ends, for a ProxyVerdict's body filter.
+enum class BodyEnd {
+  more,      // more bytes may follow
+  complete,  // the upstream's body is complete
+  failed,    // the upstream broke off mid-body (or sent no byte for response_timeout)
+};
+
+// Sees the answer's body bytes as they pass and returns what the client gets instead (possibly
+// nothing, possibly more): called for each piece, then once with `end` other than more (and no
+// bytes) when the body is over. Runs on the connection's thread; may keep state between calls.
+using BodyFilter = std::function<std::string(std::string_view bytes, BodyEnd end)>;
+
+// What ProxyTarget::on_answer decides.
+struct ProxyVerdict {
+  enum class Kind {
+    relay,   // relay the upstream's answer (for a failure: the default error answer)
+    retry,   // send the request to `next` instead (after `delay`); nothing of this answer is sent
+    answer,  // send `answer` instead
+  };
+  Kind kind = Kind::relay;
+  Headers headers;    // relay: set on the relayed answer, replacing any of the same name
+  // relay: when set, the body passes through it and goes to the client chunked (any Content-Length
+  // dropped); a body that breaks off mid-way ends with what the filter makes of it, cleanly.
+  BodyFilter filter;
+  std::shared_ptr<const ProxyTarget> next;  // retry
+  std::chrono::milliseconds delay{0};       // retry: the wait before it
+  std::optional<Response> answer;           // answer (not itself proxied)
+};
+
+// Where and how the server forwards a request instead of answering it (Response::proxied). The
+// request goes out with its method, `target`, its headers less the hop-by-hop ones (and Expect:
+// the body is sent whole), X-Forwarded-For (appended to), X-Forwarded-Proto and X-Forwarded-Host,
+// over a keep-alive connection from a small per-upstream pool. The answer is relayed to the client
+// as it arrives, one bounded piece at a time: a slow reader slows the upstream, and a client that
+// leaves closes the upstream connection (which is how the upstream learns to stop). With
+// on_answer, the owner of the target decides about each answer before any of it is relayed: relay
+// it (with headers added and the body filtered), answer something else, or retry elsewhere.
+struct ProxyTarget {
+  Upstream upstream;
+  std::string target;    // path and query sent upstream; empty: the request's own
+  Headers extra_headers;  // set on the forwarded request, replacing any of the same name
+  // False: none of the client's headers go upstream, only extra_headers and X-Forwarded-*.
+  bool pass_request_headers = true;
+  std::optional<std::string> body;  // sent instead of the request's own body
+  std::chrono::milliseconds response_timeout{600'000};  // no upstream byte for this long ends the exchange
+  // Called exactly once, on a server thread, when the exchange is over; not called for a target
+  // whose on_answer retried elsewhere (the next target's is).
+  std::function<void(ProxyOutcome)> on_done;
+  // The answer when the upstream cannot be reached, fails or times out before its status line
+  // (`detail` says what happened, naming the upstream). Default: 502 (504 for a timeout) with
+  // {"error": detail}. An upstream that fails later ends the client's connection instead, without
+  // the end of the chunked body, so the client sees an error rather than a truncated answer.
+  // Not used when on_answer is set.
+  std::function<Response(ProxyOutcome, const std::string& detail)> error_response;
+  // Called on the connection's thread with the upstream's status and headers (or its failure)
+  // before anything is relayed; without it, every answer is relayed.
+  std::function<ProxyVerdict(ProxyAnswer)> on_answer;
+  // For which statuses on_answer gets the whole body (at most max_whole_body bytes; a longer one
+  // fails the exchange as upstream_failed).
+  std::function<bool(int status)> whole_body_for;
+  size_t max_whole_body = 1u << 20;
 };
 
 // The producer side of a deferred answer; thread-safe. The producer either write()s chunks and then

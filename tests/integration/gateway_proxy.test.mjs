@@ -323,6 +323,9 @@ test('overload gets 429 with Retry-After at once, not a queue', async () => {
   assert.equal(second.status, 429, second.text);
   assert.equal(second.headers.get('retry-after'), '1');
   assert.match(second.json.error.message, /capacity/);
+  const during = await scrape(narrow);
+  assert.equal(metricValue(during, 'gatehouse_gateway_relayed_requests'), 1, 'a loopback OpenAI upstream is relayed by the event loop');
+  assert.equal(metricValue(during, 'gatehouse_gateway_workers_busy'), 0);
   assert.equal((await first).status, 200);
   const samples = await scrape(narrow);
   assert.equal(metricValue(samples, 'gatehouse_gateway_rejected_requests_total'), 1);

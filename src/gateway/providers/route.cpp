@@ -137,6 +137,21 @@ Route resolve_route(std::string_view model, const std::optional<std::string>& ap
   return route;
 }
 
+boost::json::object openai_body(boost::json::object body, const std::string& upstream_model, bool stream) {
+  if (upstream_model.empty()) {
+    body.erase("model");
+  } else {
+    body["model"] = upstream_model;
+  }
+  if (stream) {
+    body["stream"] = true;
+  } else {
+    body.erase("stream");
+    body.erase("stream_options");
+  }
+  return body;
+}
+
 std::optional<SecretString> resolve_key(const Route& route, const std::optional<SecretString>& explicit_key,
                                         const std::optional<SecretString>& secret_key) {
   if (explicit_key && !explicit_key->empty()) return explicit_key;

@@ -5,6 +5,7 @@
 // docs/gateway_sdk.md. Thread-safe as long as nothing changes the environment.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,11 @@ Route resolve_route(std::string_view model, const std::optional<std::string>& ap
 // LiteLLM's _build_chat_completion_url, for both routes: trailing '/' removed; ".../v1" gets
 // "/chat/completions" ("/completions"); anything not ending in that route gets "/v1/chat/completions".
 std::string openai_route_url(std::string_view base, Endpoint endpoint);
+
+// The request as an OpenAI-compatible route gets it: every field passed through, `model` rewritten
+// to upstream_model (or left out when that is empty, for a server that answers with its one
+// model), `stream` set or removed (with stream_options) as asked.
+boost::json::object openai_body(boost::json::object body, const std::string& upstream_model, bool stream);
 
 // The key to send: the explicit one, else the first non-empty variable of the route, else the
 // key of a control-plane secret (`secret_key`), else (for Hugging Face) the Hub's token

@@ -26,19 +26,9 @@ http::HttpClient& thread_client() {
 
 bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
-void scrub(std::string& text, const std::optional<SecretString>& key) {
-  if (!key || key->empty()) return;
-  const std::string& secret = key->reveal();
-  for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) text.replace(at, secret.size(), "***");
-}
-
 std::optional<std::chrono::seconds> retry_after(const http::ClientResponse& response) {
   const std::string* value = response.header("retry-after");
-  if (value == nullptr) return std::nullopt;
-  long long seconds = 0;
-  auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), seconds);
-  if (ec != std::errc() || end != value->data() + value->size() || seconds < 0) return std::nullopt;
-  return std::chrono::seconds(seconds);
+  return value ? parse_retry_after(*value) : std::nullopt;
 }
 
 http::ClientRequest make_request(const Exchange& exchange, const std::optional<bj::object>& body, bool events) {
@@ -80,6 +70,19 @@ http::ClientRequest make_request(const Exchange& exchange, const std::optional<b
 }
 
 }  // namespace
+
+void scrub(std::string& text, const std::optional<SecretString>& key) {
+  if (!key || key->empty()) return;
+  const std::string& secret = key->reveal();
+  for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) text.replace(at, secret.size(), "***");
+}
+
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value) {
+  long long seconds = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec != std::errc() || end != value.data() + value.size() || seconds < 0) return std::nullopt;
+  return std::chrono::seconds(seconds);
+}
 
 std::string provider_message(std::string_view body) {
   std::string message;

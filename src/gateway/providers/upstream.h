@@ -47,6 +47,12 @@ void call_events(const Exchange& exchange, const boost::json::object& body, cons
 UpstreamError status_error(int status, std::string_view body, std::string_view url, bool hugging_face,
                            std::optional<std::chrono::seconds> retry_after = std::nullopt);
 
+// Replaces every occurrence of the key in `text` with ***.
+void scrub(std::string& text, const std::optional<SecretString>& key);
+
+// A Retry-After header's delay in seconds (the date form is not read).
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value);
+
 // The message of an error answer's body, at most a few hundred bytes and printable.
 std::string provider_message(std::string_view body);
 

@@ -25,6 +25,7 @@ class Router;
 class KeyStore;
 struct Deployment;
 class UpstreamError;
+class CallLedger;
 
 using Clock = std::chrono::steady_clock;
 
@@ -40,6 +41,7 @@ class CompletionCall {
  public:
   CompletionCall(const CallServices& services, ProxyRequest request, std::optional<SecretString> virtual_key, Clock::time_point received,
                  std::shared_ptr<http::ResponseStream> stream, std::shared_ptr<std::atomic<bool>> cancelled);
+  ~CompletionCall();
 
   void run();
 
@@ -47,27 +49,20 @@ class CompletionCall {
   // One try on one deployment: returns once the client has its answer (or left); throws the
   // upstream's failure otherwise.
   void attempt(const Deployment& deployment);
-  boost::json::object upstream_body(const Deployment& deployment) const;
   void pass_chunk(boost::json::object& chunk);
-  void answer_error(int status, const std::string& message, std::optional<std::chrono::seconds> retry_after = std::nullopt);
   void answer_failure(const UpstreamError& error);
-  // Waits before retry `retry` (1, 2, ...), in short steps so that a client leaving ends it.
-  void back_off(int retry, const UpstreamError& last);
-  double overhead_ms(Clock::time_point until) const;
-  void finish_metrics(int status);
+  // Waits before a retry, in short steps so that a client leaving ends it.
+  void back_off(Clock::duration wait);
   bool cancelled() const { return cancelled_->load(std::memory_order_relaxed) || services_.stopping.load(std::memory_order_relaxed); }
 
   const CallServices& services_;
   ProxyRequest request_;
   std::optional<SecretString> virtual_key_;
-  Clock::time_point received_;
   std::shared_ptr<http::ResponseStream> stream_;
   std::shared_ptr<std::atomic<bool>> cancelled_;
-  bool usage_requested_for_us_ = false;  // stream_options.include_usage added by the gateway
-  Clock::duration waited_{0};            // on upstreams (failed tries whole, the last until its first byte) and backoff
-  bool started_ = false;                 // a stream's first chunk went to the client
+  std::unique_ptr<CallLedger> ledger_;
+  bool started_ = false;  // a stream's first chunk went to the client
   int64_t prompt_tokens_ = 0, completion_tokens_ = 0;
-  double overhead_ms_ = 0;
 };
 
 }  // namespace gatehouse::gateway

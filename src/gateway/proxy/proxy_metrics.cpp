@@ -84,6 +84,8 @@ std::string ProxyMetrics::render(const MetricsSnapshot& snapshot) const {
   sample(out, "gatehouse_gateway_workers_busy", "", static_cast<double>(snapshot.workers_busy));
   header(out, "gatehouse_gateway_workers", "gauge", "Upstream worker threads.");
   sample(out, "gatehouse_gateway_workers", "", static_cast<double>(snapshot.workers));
+  header(out, "gatehouse_gateway_relayed_requests", "gauge", "Requests the event loop relays now, without a worker.");
+  sample(out, "gatehouse_gateway_relayed_requests", "", static_cast<double>(snapshot.relayed));
   header(out, "gatehouse_gateway_queued_requests", "gauge", "Requests waiting for a worker.");
   sample(out, "gatehouse_gateway_queued_requests", "", static_cast<double>(snapshot.queued));
   header(out, "gatehouse_gateway_rejected_requests_total", "counter", "Requests refused with 429 because the queue was full.");

@@ -22,6 +22,7 @@ struct MetricsSnapshot {
   std::vector<std::string> cooling_down;           // the ids cooling down now
   int64_t cooldowns_total = 0;                     // cooldowns started since start
   int64_t workers = 0, workers_busy = 0, queued = 0;
+  int64_t relayed = 0;  // calls the event loop relays now (no worker)
 };
 
 class ProxyMetrics {

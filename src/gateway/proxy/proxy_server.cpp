@@ -31,7 +31,8 @@ std::string elapsed_ms(Clock::time_point since) {
 }  // namespace
 
 ProxyServer::ProxyServer(const GatewayConfig& config, Router& router, KeyStore* keys, KeyApi* key_api, WorkerPool& pool)
-    : config_(config), router_(router), keys_(keys), key_api_(key_api), pool_(pool), services_{router, metrics_, keys, stopping_} {
+    : config_(config), router_(router), keys_(keys), key_api_(key_api), pool_(pool), services_{router, metrics_, keys, stopping_},
+      relay_routes_(config.deployments, router) {
   for (const char* prefix : {"/v1", ""}) {
     const std::string p = prefix;
     routes_.add("POST", p + "/chat/completions", [this](const http::Request& r, const http::RouteParams&) { return completion(r, Endpoint::chat); });
@@ -104,6 +105,12 @@ http::Response ProxyServer::completion(const http::Request& request, Endpoint en
   }
   const bool stream = parsed->stream;
   const std::string model_name = parsed->model_name;
+  if (!has_capacity()) {
+    metrics_.record_rejected();
+    metrics_.record_request(model_name, 429, 0, 0);
+    return overloaded(route).set_header("x-gateway-overhead-ms", elapsed_ms(received));
+  }
+  if (relay_routes_.covers(model_name, endpoint)) return relay_call(services_, relay_routes_, std::move(*parsed), virtual_key, received, relayed_);
   auto response_stream = std::make_shared<http::ResponseStream>();
   auto cancelled = std::make_shared<std::atomic<bool>>(false);
   response_stream->on_client_gone([cancelled] { cancelled->store(true); });
@@ -120,9 +127,15 @@ http::Response ProxyServer::completion(const http::Request& request, Endpoint en
   return response;
 }
 
+bool ProxyServer::has_capacity() const {
+  const WorkerPool::Load load = pool_.load();
+  return size_t(relayed_.load(std::memory_order_relaxed)) + load.busy + load.queued < load.threads + load.max_queued;
+}
+
 http::Response ProxyServer::overloaded(const std::string& route) {
   const WorkerPool::Load load = pool_.load();
-  return api::openai_error_response(429, "the gateway is at capacity (" + std::to_string(load.busy) + " requests running, " +
+  const size_t running = load.busy + size_t(relayed_.load(std::memory_order_relaxed));
+  return api::openai_error_response(429, "the gateway is at capacity (" + std::to_string(running) + " requests running, " +
                                      std::to_string(load.queued) + " queued): retry " + route +
                                      " after a second, or start the gateway with more --workers or a longer --max-queue")
       .set_header("Retry-After", "1");
@@ -182,6 +195,7 @@ http::Response ProxyServer::metrics(const http::Request& request) const {
   snapshot.workers = static_cast<int64_t>(load.threads);
   snapshot.workers_busy = static_cast<int64_t>(load.busy);
   snapshot.queued = static_cast<int64_t>(load.queued);
+  snapshot.relayed = relayed_.load(std::memory_order_relaxed);
   return http::Response::with_body(200, metrics_.render(snapshot), "text/plain; version=0.0.4; charset=utf-8");
 }
 

@@ -4,8 +4,11 @@
 // delegated to KeyApi). With a master key, every route but the health probes needs
 // "Authorization: Bearer <master key or virtual key>"; a virtual key is admitted by the KeyStore
 // (its model allow-list, limits, budget) and charged what the call cost.
-// The handler never waits on an upstream: it reads and checks the request, then hands the call
-// to the worker pool and answers through a ResponseStream; a full pool answers 429 at once.
+// The handler never waits on an upstream: it reads and checks the request, then has the server's
+// event loop relay the call (RelayedCall, for OpenAI-compatible upstreams over plain HTTP at an IP
+// literal or localhost) or hands it to the worker pool and answers through a ResponseStream. The
+// calls in progress, both ways, are bounded by the pool's threads plus its queue: past that, 429
+// at once.
 // Owns its metrics; borrows the config, router, key store and pool, which outlive it.
 // handle() is thread-safe.
 #pragma once
@@ -16,6 +19,7 @@
 #include "gateway/config/gateway_config.h"
 #include "gateway/proxy/completion_call.h"
 #include "gateway/proxy/proxy_metrics.h"
+#include "gateway/proxy/relayed_call.h"
 #include "http/router.h"
 #include "http/server.h"
 
@@ -47,6 +51,8 @@ class ProxyServer {
   // Runs `job` on the pool, which finishes the returned stream; 429 when the pool is full.
   http::Response on_worker(std::function<http::Response()> job, const std::string& route);
   http::Response overloaded(const std::string& route);
+  // Whether another call may start: those in progress, relayed or on the pool, below its capacity.
+  bool has_capacity() const;
 
   const GatewayConfig& config_;
   Router& router_;
@@ -56,6 +62,8 @@ class ProxyServer {
   ProxyMetrics metrics_;
   std::atomic<bool> stopping_{false};
   CallServices services_;
+  RelayRoutes relay_routes_;
+  std::atomic<int64_t> relayed_{0};  // relayed calls in progress
   http::Router routes_;
 };
 

@@ -22,6 +22,7 @@ TEST(ProxyMetrics, RendersRequestsTokensOverheadFailuresAndCooldowns) {
   snapshot.cooldowns_total = 2;
   snapshot.workers = 8;
   snapshot.workers_busy = 3;
+  snapshot.relayed = 5;
   const std::string text = metrics.render(snapshot);
   EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_requests_total{model_name="llama",status="200"} 2.0)")) << text;
   EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_requests_total{model_name="llama",status="429"} 1.0)")) << text;
@@ -36,6 +37,7 @@ TEST(ProxyMetrics, RendersRequestsTokensOverheadFailuresAndCooldowns) {
   EXPECT_TRUE(has_line(text, R"(gatehouse_gateway_deployment_cooling_down{deployment="replica-b"} 1.0)")) << text;
   EXPECT_TRUE(has_line(text, "gatehouse_gateway_cooldowns_total 2.0")) << text;
   EXPECT_TRUE(has_line(text, "gatehouse_gateway_workers_busy 3.0")) << text;
+  EXPECT_TRUE(has_line(text, "gatehouse_gateway_relayed_requests 5.0")) << text;
   EXPECT_TRUE(has_line(text, "gatehouse_gateway_rejected_requests_total 1.0")) << text;
 }
 

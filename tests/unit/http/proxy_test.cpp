@@ -419,6 +419,113 @@ TEST(HttpProxy, AnUnreachableUpstreamGetsTheErrorResponse) {
   EXPECT_EQ(proxy.outcomes.wait(2), std::vector(2, Outcome::upstream_unreachable));
 }
 
+TEST(HttpProxy, OnAnswerRetriesElsewhereWithItsOwnBodyAndHeadersOnly) {
+  ScriptedServer busy([](const ScriptedServer::Request& request) {
+    EXPECT_EQ(request.body, "replaced");
+    EXPECT_EQ(request.header("authorization"), nullptr);
+    return ScriptedServer::Reply{"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy"};
+  });
+  RunningServer upstream({}, headers_echo);
+  Outcomes retried;
+  std::vector<std::string> judged;  // on the proxy's one connection thread
+  Proxy proxy([&](const Request&) {
+    ProxyTarget target = to(busy.port());
+    target.body = "replaced";
+    target.pass_request_headers = false;
+    target.extra_headers = {{"host", "upstream"}};
+    target.whole_body_for = [](int status) { return status >= 400; };
+    target.on_answer = [&](ProxyAnswer answer) {
+      judged.push_back(std::to_string(answer.status) + " " + answer.body.value_or("(streamed)"));
+      ProxyVerdict verdict;
+      verdict.kind = ProxyVerdict::Kind::retry;
+      verdict.delay = 20ms;
+      ProxyTarget next = to(upstream.port());
+      next.body = "replaced";
+      next.pass_request_headers = false;
+      next.on_done = retried.recorder();
+      next.on_answer = [&](ProxyAnswer second) {
+        judged.push_back(std::to_string(second.status) + " " + second.body.value_or("(streamed)"));
+        ProxyVerdict relay;
+        relay.headers = {{"X-Judged", "yes"}};
+        return relay;
+      };
+      verdict.next = std::make_shared<const ProxyTarget>(std::move(next));
+      return verdict;
+    };
+    return target;
+  });
+  Connection client(proxy.port());
+  client.send("POST /v1/x HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer client-secret\r\nContent-Length: 5\r\n\r\nhello");
+  const std::string response = client.response();
+  EXPECT_EQ(response.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << response;
+  EXPECT_NE(response.find("X-Judged: yes"), std::string::npos) << response;
+  EXPECT_NE(body_of(response).find("body=replaced"), std::string::npos) << response;
+  EXPECT_EQ(response.find("client-secret"), std::string::npos) << response;
+  EXPECT_EQ(retried.wait(1), std::vector{Outcome::completed});
+  EXPECT_EQ(proxy.outcomes.wait(0), std::vector<Outcome>{}) << "the first target handed over: its on_done is not called";
+  EXPECT_EQ(judged, (std::vector<std::string>{"503 busy", "200 (streamed)"}));
+}
+
+TEST(HttpProxy, OnAnswerAnswersInsteadOfAFailureOrAWholeBody) {
+  const int port = closed_port();
+  ScriptedServer upstream([](const ScriptedServer::Request&) {
+    return ScriptedServer::Reply{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nwhole"};
+  });
+  Proxy proxy([&](const Request& request) {
+    ProxyTarget target = to(request.path == "/closed" ? port : upstream.port());
+    target.whole_body_for = [](int) { return true; };
+    target.on_answer = [](ProxyAnswer answer) {
+      const std::string said = answer.outcome == ProxyOutcome::upstream_unreachable ? "unreachable" : *answer.body;
+      ProxyVerdict verdict;
+      verdict.kind = ProxyVerdict::Kind::answer;
+      verdict.answer = Response::text(203, "instead of " + said);
+      return verdict;
+    };
+    return target;
+  });
+  Connection client(proxy.port());
+  client.send("GET /closed HTTP/1.1\r\nHost: h\r\n\r\n");
+  std::string response = client.response();
+  EXPECT_EQ(response.rfind("HTTP/1.1 203", 0), 0u) << response;
+  EXPECT_EQ(body_of(response), "instead of unreachable");
+  client.send("GET /open HTTP/1.1\r\nHost: h\r\n\r\n");
+  response = client.response();
+  EXPECT_EQ(body_of(response), "instead of whole");
+  EXPECT_EQ(proxy.outcomes.wait(2), (std::vector{Outcome::upstream_unreachable, Outcome::completed}));
+}
+
+TEST(HttpProxy, ABodyFilterRewritesTheBodyAndHasTheLastWordWhenTheUpstreamBreaksOff) {
+  ScriptedServer upstream([](const ScriptedServer::Request& request) {
+    if (request.target == "/cut") return ScriptedServer::Reply{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", true};
+    return ScriptedServer::Reply{"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world"};
+  });
+  Proxy proxy([&](const Request&) {
+    ProxyTarget target = to(upstream.port());
+    target.on_answer = [](ProxyAnswer) {
+      ProxyVerdict verdict;
+      verdict.filter = [](std::string_view bytes, BodyEnd end) {
+        std::string out(bytes);
+        for (char& c : out) c = char(std::toupper(static_cast<unsigned char>(c)));
+        if (end == BodyEnd::complete) out += "[end]";
+        if (end == BodyEnd::failed) out += "[broken]";
+        return out;
+      };
+      return verdict;
+    };
+    return target;
+  });
+  Connection client(proxy.port());
+  client.send("GET /whole HTTP/1.1\r\nHost: h\r\n\r\n");
+  const std::string whole = client.read_until("0\r\n\r\n");
+  EXPECT_EQ(whole.find("Content-Length"), std::string::npos) << whole;
+  EXPECT_EQ(dechunked(body_of(whole)), "HELLO WORLD[end]") << whole;
+  Connection second(proxy.port());
+  second.send("GET /cut HTTP/1.1\r\nHost: h\r\n\r\n");
+  const std::string cut = second.read_all();
+  EXPECT_EQ(dechunked(body_of(cut)), "HELLO[broken]") << cut;
+  EXPECT_EQ(proxy.outcomes.wait(2), (std::vector{Outcome::completed, Outcome::upstream_failed}));
+}
+
 TEST(HttpProxy, AnUpstreamThatSaysNothingTimesOut) {
   auto stream = std::make_shared<ResponseStream>();
   RunningServer upstream({}, [&](const Request&) { return streamed(stream); });
