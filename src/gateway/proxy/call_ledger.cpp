@@ -26,7 +26,11 @@ std::string milliseconds_text(double ms) {
 }
 
 CallLedger::CallLedger(const CallServices& services, const ProxyRequest& request, Clock::time_point received)
-    : services_(services), request_(request), received_(received), usage_for_us_(request.stream && !request.include_usage) {
+    : services_(services),
+      request_(request),
+      received_(received),
+      usage_for_us_(request.stream && !request.include_usage),
+      metrics_label_(services.router.group_name(request.model_name).value_or("")) {
   groups_.push_back(request_.model_name);
   for (std::string& fallback : services_.router.fallbacks(request_.model_name)) groups_.push_back(std::move(fallback));
 }
@@ -95,7 +99,7 @@ bool CallLedger::failed(const Deployment& deployment, const UpstreamError& error
 void CallLedger::succeeded(const Deployment& deployment, int64_t prompt_tokens, int64_t completion_tokens) {
   services_.router.on_success(deployment, std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - try_started_),
                               prompt_tokens + completion_tokens);
-  services_.metrics.record_tokens(request_.model_name, prompt_tokens, completion_tokens);
+  services_.metrics.record_tokens(metrics_label_, prompt_tokens, completion_tokens);
   if (grant_) {
     services_.keys->record_usage(*grant_, request_.model_name, prompt_tokens, completion_tokens,
                                  cost(deployment, prompt_tokens, completion_tokens));
@@ -127,7 +131,7 @@ std::string CallLedger::overhead_header() {
 
 void CallLedger::finish(int status) {
   const double seconds = std::chrono::duration<double>(Clock::now() - received_).count();
-  services_.metrics.record_request(request_.model_name, status, seconds, overhead_ms_ / 1000);
+  services_.metrics.record_request(metrics_label_, status, seconds, overhead_ms_ / 1000);
 }
 
 std::string CallLedger::model_for(const Deployment& deployment) const {

@@ -78,6 +78,7 @@ class CallLedger {
   const ProxyRequest& request_;
   const Clock::time_point received_;
   const bool usage_for_us_;
+  const std::string metrics_label_;  // the group's model_name (a wildcard group's pattern), not the name asked
   std::optional<KeyGrant> grant_;
   std::vector<std::string> groups_;  // the model group, then its fallbacks
   size_t group_ = 0;

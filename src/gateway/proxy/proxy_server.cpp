@@ -100,14 +100,15 @@ http::Response ProxyServer::completion(const http::Request& request, Endpoint en
     int status = invalid ? 400 : http::status_for(error.code());
     if (invalid && invalid->parameter() == "model" && parsed && !router_.has_model(parsed->model_name)) status = 404;
     http::Response response = api::openai_error_response(status, error.what(), invalid ? invalid->parameter() : "");
-    metrics_.record_request(parsed ? parsed->model_name : "", status, 0, 0);
+    // Labelled by the group, never by the name a client sent (an unknown one gets "").
+    metrics_.record_request(parsed ? router_.group_name(parsed->model_name).value_or("") : "", status, 0, 0);
     return response.set_header("x-gateway-overhead-ms", elapsed_ms(received));
   }
   const bool stream = parsed->stream;
   const std::string model_name = parsed->model_name;
   if (!has_capacity()) {
     metrics_.record_rejected();
-    metrics_.record_request(model_name, 429, 0, 0);
+    metrics_.record_request(*router_.group_name(model_name), 429, 0, 0);
     return overloaded(route).set_header("x-gateway-overhead-ms", elapsed_ms(received));
   }
   if (relay_routes_.covers(model_name, endpoint)) return relay_call(services_, relay_routes_, std::move(*parsed), virtual_key, received, relayed_);
@@ -117,7 +118,7 @@ http::Response ProxyServer::completion(const http::Request& request, Endpoint en
   auto call = std::make_shared<CompletionCall>(services_, std::move(*parsed), std::move(virtual_key), received, response_stream, cancelled);
   if (!pool_.try_submit([call] { call->run(); })) {
     metrics_.record_rejected();
-    metrics_.record_request(model_name, 429, 0, 0);
+    metrics_.record_request(*router_.group_name(model_name), 429, 0, 0);
     return overloaded(route).set_header("x-gateway-overhead-ms", elapsed_ms(received));
   }
   http::Response response =

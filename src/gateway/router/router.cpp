@@ -62,6 +62,13 @@ const std::vector<size_t>* Router::group_for(std::string_view model_name) const 
 
 bool Router::has_model(std::string_view model_name) const { return group_for(model_name) != nullptr; }
 
+std::optional<std::string> Router::group_name(std::string_view model_name) const {
+  if (groups_.find(model_name) != groups_.end()) return std::string(model_name);
+  for (const std::string& pattern : patterns_)
+    if (match_model_pattern(pattern, model_name)) return pattern;
+  return std::nullopt;
+}
+
 std::vector<std::string> Router::model_names() const { return model_names_; }
 
 std::vector<std::string> Router::fallbacks(std::string_view model_name) const {

@@ -35,6 +35,9 @@ class Router {
   // specific wildcard model_name matching it (the longest, then the one with more stars:
   // LiteLLM's order; model_pattern.h).
   bool has_model(std::string_view model_name) const;
+  // The model_name of the group serving a requested name (the pattern itself for a wildcard
+  // group): what metrics are labelled with, so clients cannot mint label values. nullopt: none.
+  std::optional<std::string> group_name(std::string_view model_name) const;
   std::vector<std::string> model_names() const;  // each model_name once, in config order
 
   // The next deployment of model_name to try, skipping the ids in `tried`, those cooling down and

@@ -84,10 +84,15 @@ TEST(Router, WildcardModelNamesServeWhatTheyMatch) {
   EXPECT_EQ(router.pick("openai/gpt-4.1", {})->id, "openai");
   EXPECT_EQ(router.pick("openai/gpt-4o-mini", {})->id, "mini");
   EXPECT_TRUE(router.has_model("whatever/else"));
+  // Metrics carry the group's name, so a client cannot mint label values.
+  EXPECT_EQ(router.group_name("gpt-4o"), "gpt-4o");
+  EXPECT_EQ(router.group_name("openai/gpt-4o-mini"), "openai/*-mini");
+  EXPECT_EQ(router.group_name("made-up-1234"), "*");
   EXPECT_EQ(router.model_names(), (std::vector<std::string>{"gpt-4o", "*", "openai/*", "openai/*-mini"}));
   Router narrow({deployment("openai", "openai/*")}, RouterSettings{});
   EXPECT_FALSE(narrow.has_model("gpt-4o"));
   EXPECT_EQ(narrow.pick("gpt-4o", {}), nullptr);
+  EXPECT_EQ(narrow.group_name("gpt-4o"), std::nullopt);
 }
 
 TEST(Router, ModelNamesInConfigOrder) {
