@@ -137,6 +137,22 @@ test('hosted_vllm/<model> passes the request through to an OpenAI-compatible ser
   assert.equal(streamed.stdout, `${answer.choices[0].message.content}\n`);
 });
 
+test('huggingface/tgi with api_base speaks the endpoint\'s Messages API, which serve answers under the name "tgi"', async () => {
+  const model = 'huggingface/tgi';
+  // LiteLLM's URL rule: a base ending in /v1/ gets chat/completions added.
+  const run = await complete(['--model', model, '--api-base', `${server.url}/v1/`, '--api-key', KEY, '--message', MESSAGE,
+    '--max-tokens', '3', '--temperature', '0']);
+  assert.equal(run.status, 0, run.stderr);
+  const answer = JSON.parse(run.stdout);
+  assert.equal(answer.model, model);
+  assert.equal(answer.choices[0].message.role, 'assistant');
+  assert.equal(answer.usage.completion_tokens + answer.usage.prompt_tokens, answer.usage.total_tokens);
+  const wrong = await complete(['--model', model, '--api-base', server.url, '--api-key', 'not-the-key', '--message', MESSAGE]);
+  assert.equal(wrong.status, 1);
+  assert.match(wrong.stderr, /AuthenticationError \(401\)/);
+  assert.doesNotMatch(wrong.stderr, /not-the-key/);
+});
+
 test('a dead endpoint is a clear connection error and a non-zero exit', async () => {
   const run = await complete(['--model', 'huggingface/http://127.0.0.1:9', '--message', 'hi']);
   assert.equal(run.status, 1);
