@@ -3,7 +3,8 @@
 // served from our Hub mirror. The SDK reads the endpoint's /info, fetches the model's chat template from the mirror
 // (HF_ENDPOINT), renders the prompt, calls TGI's /generate (or /generate_stream) and answers in the seed's shape.
 // Also: a wrong key is an AuthenticationError that does not echo the key; with no template reachable the endpoint's
-// own chat route answers (and the choice is logged); a dead endpoint is a clear error and a non-zero exit.
+// own chat route answers (and the choice is logged); huggingface/tgi + api_base, the HF router form and hosted_vllm reach
+// serve too; a dead endpoint is a clear error and a non-zero exit.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -42,9 +43,10 @@ after(async () => {
 
 // Runs `gatehouse complete ARGS` as a user with only HUGGINGFACE_API_KEY set; each run has a cache of its own.
 let runs = 0;
-function complete(args, { key = KEY, hubEndpoint = mirror.url } = {}) {
+function complete(args, { key = KEY, hubEndpoint = mirror.url, extraEnv = {} } = {}) {
   const cache = path.join(scratch, `complete-cache-${runs++}`);
-  const env = { ...process.env, HF_ENDPOINT: hubEndpoint, HF_HUB_CACHE: cache, HF_HOME: path.join(cache, 'home'), HUGGINGFACE_API_KEY: key };
+  const env = { ...process.env, HF_ENDPOINT: hubEndpoint, HF_HUB_CACHE: cache, HF_HOME: path.join(cache, 'home'), HUGGINGFACE_API_KEY: key,
+    ...extraEnv };
   for (const name of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_API_BASE', 'HUGGINGFACE_API_BASE']) delete env[name];
   return runProcess(bin, ['complete', ...args], { env, timeoutMs: 120_000 });
 }
@@ -151,6 +153,21 @@ test('huggingface/tgi with api_base speaks the endpoint\'s Messages API, which s
   assert.equal(wrong.status, 1);
   assert.match(wrong.stderr, /AuthenticationError \(401\)/);
   assert.doesNotMatch(wrong.stderr, /not-the-key/);
+});
+
+test('huggingface/<org>/<model>[:policy] goes to the Hugging Face router (HF_ROUTER_URL, here serve) with the Hub id', async () => {
+  const router = { HF_ROUTER_URL: server.url };
+  const run = await complete(['--model', `huggingface/${REPO}`, '--message', MESSAGE, '--max-tokens', '3', '--temperature', '0'],
+    { extraEnv: router });
+  assert.equal(run.status, 0, run.stderr);
+  const answer = JSON.parse(run.stdout);
+  assert.equal(answer.model, `huggingface/${REPO}`);
+  assert.equal(answer.choices[0].message.role, 'assistant');
+  // The policy suffix reaches the router as part of the model; serve, not being the router, names it in its 404.
+  const policy = await complete(['--model', `huggingface/${REPO}:fastest`, '--message', MESSAGE], { extraEnv: router });
+  assert.equal(policy.status, 1);
+  assert.match(policy.stderr, /NotFoundError \(404\)/);
+  assert.match(policy.stderr, new RegExp(`${REPO}:fastest`));
 });
 
 test('a dead endpoint is a clear connection error and a non-zero exit', async () => {
