@@ -21,8 +21,22 @@ const COSTS = `      input_cost_per_token: ${INPUT_COST}\n      output_cost_per_
 let workDir, upstreamA, upstreamB, deadPort, spread, keyed, faulty, faults, narrow;
 const faultHits = {};
 
+// Two parallel tool calls streamed as vLLM streams them: each call's first delta carries its index,
+// id, type and name; later deltas carry only the index and a fragment of the arguments, interleaved.
+// (A scripted upstream: no server that makes tool calls runs here yet — vLLM needs a GPU, and
+// `gatehouse serve` has no tool calling before issue 18.)
+const TOOL_DELTAS = [
+  { role: 'assistant', content: null },
+  { tool_calls: [{ index: 0, id: 'call_weather', type: 'function', function: { name: 'get_weather', arguments: '' } }] },
+  { tool_calls: [{ index: 1, id: 'call_time', type: 'function', function: { name: 'get_time', arguments: '' } }] },
+  { tool_calls: [{ index: 0, function: { arguments: '{"city": ' } }] },
+  { tool_calls: [{ index: 1, function: { arguments: '{"zone": "UTC"}' } }] },
+  { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] },
+];
+
 // An upstream that misbehaves as its api_base's first path segment says: /cut streams two chunks
-// and drops the connection, /slow answers after 1.5 s, /fail500 and /fail400 answer those statuses.
+// and drops the connection, /slow answers after 1.5 s, /fail500 and /fail400 answer those statuses;
+// /tools streams TOOL_DELTAS.
 function startFaultServer() {
   const chunk = (i) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm',
     choices: [{ index: 0, delta: { content: `piece ${i} ` }, finish_reason: null }] })}\n\n`;
@@ -38,6 +52,11 @@ function startFaultServer() {
         response.writeHead(200, { 'content-type': 'text/event-stream' });
         response.write(chunk(0) + chunk(1));
         setTimeout(() => response.socket.destroy(), 50);
+      } else if (behaviour === 'tools') {
+        const event = (delta, finish = null) => `data: ${JSON.stringify({ id: 't', object: 'chat.completion.chunk', created: 1,
+          model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.end(TOOL_DELTAS.map((delta) => event(delta)).join('') + event({}, 'tool_calls') + 'data: [DONE]\n\n');
       } else if (behaviour === 'slow') {
         setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer)), 1500);
       } else {
@@ -111,7 +130,7 @@ litellm_settings:
   faulty = await startFaultServer();
   const faultBase = `http://127.0.0.1:${faulty.address().port}`;
   faults = await startGateway(writeConfig('faults.yaml', [
-    ['cut', `${faultBase}/cut/v1`, 'cut'], ['late', `${faultBase}/slow/v1`, 'late', '      timeout: 0.3\n'], ['broken', `${faultBase}/fail500/v1`, 'broken'], ['refused', `${faultBase}/fail400/v1`, 'refused'],
+    ['cut', `${faultBase}/cut/v1`, 'cut'], ['tools', `${faultBase}/tools/v1`, 'tools'], ['late', `${faultBase}/slow/v1`, 'late', '      timeout: 0.3\n'], ['broken', `${faultBase}/fail500/v1`, 'broken'], ['refused', `${faultBase}/fail400/v1`, 'refused'],
     [SERVED, `${upstreamA.url}/v1`, 'a'],
   ], `router_settings:
   num_retries: 2
@@ -289,6 +308,15 @@ test('a stream cut by its upstream ends with an error event, not [DONE]', async 
   const events = raw.text.trim().split('\n\n');
   assert.ok(!raw.text.includes('[DONE]'), raw.text);
   assert.ok(JSON.parse(events[events.length - 1].replace(/^data: /, '')).error.message, raw.text);
+});
+
+test('streamed tool-call deltas keep their index, so the SDK assembles parallel calls', async () => {
+  const tools = ['get_weather', 'get_time'].map((name) => ({ type: 'function', function: { name, parameters: { type: 'object' } } }));
+  const stream = client(faults).chat.completions.stream({ model: 'tools', messages: [{ role: 'user', content: 'x' }], tools });
+  const final = await stream.finalChatCompletion();
+  assert.equal(final.choices[0].finish_reason, 'tool_calls');
+  assert.deepEqual(final.choices[0].message.tool_calls.map((call) => [call.id, call.function.name, JSON.parse(call.function.arguments)]),
+    [['call_weather', 'get_weather', { city: 'Paris' }], ['call_time', 'get_time', { zone: 'UTC' }]]);
 });
 
 test('a retryable failure is retried, then falls back to the next group; a 400 is answered at once', async () => {
