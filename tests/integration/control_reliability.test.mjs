@@ -91,6 +91,23 @@ test('login takes urlencoded, multipart and JSON bodies, as DRF does', async () 
   assert.match((await brokenJson.json()).detail, /JSON parse error/);
 });
 
+test('password checks run off the event loop: a request sent during two logins is answered first', async () => {
+  // One event loop: were Argon2 run on it, the probe would wait for both hashes.
+  const single = await startControlPlane(path.join(dir, 'one-loop'), ['--threads', '1']);
+  try {
+    const order = [];
+    const form = () => new URLSearchParams({ username: 'admin', password: ADMIN_PASSWORD });
+    const logins = [0, 1].map(() => fetch(`${single.url}/login/`, { method: 'POST', body: form() })
+      .then(async (response) => { await response.text(); order.push(`login ${response.status}`); }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const probe = fetch(`${single.url}/secrets/`).then(async (response) => { await response.text(); order.push(`probe ${response.status}`); });
+    await Promise.all([...logins, probe]);
+    assert.deepEqual(order, ['probe 401', 'login 200', 'login 200']);
+  } finally {
+    await single.stop();
+  }
+});
+
 test('repeated bad logins from one client are slowed down: 429 with Retry-After', async () => {
   const statuses = [];
   for (let i = 0; i < 8; i++) {

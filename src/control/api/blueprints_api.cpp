@@ -168,13 +168,29 @@ http::Response BlueprintsApi::login(const http::Request& request) {
   // Counted as failed before the (slow) check, so that guesses sent side by side are throttled
   // too; a success clears it.
   throttle_.record_failure(client);
-  if (!store_.check_password(*username, SecretString(*password))) {
-    return field_error("", "Unable to log in with provided credentials.");
+  auto answer = std::make_shared<http::ResponseStream>();
+  const bool queued = password_checks_.try_submit([this, answer, client, name = *username, secret = SecretString(*password)] {
+    answer->finish(check_login(client, name, secret));
+  });
+  if (!queued) {
+    return detail(429, "Too many logins are being checked at once. Expected available in 1 second.").set_header("Retry-After", "1");
   }
-  throttle_.record_success(client);
-  SecretString issued = store_.issue_token(*username);
-  // Tokens are stored hashed, so every login hands out a new one (DRF's is_new: true).
-  return json_response(200, bj::object{{"token", issued.reveal()}, {"is_new", true}});
+  http::Response response;
+  response.stream = std::move(answer);
+  return response;
+}
+
+http::Response BlueprintsApi::check_login(const std::string& client, const std::string& username, const SecretString& password) {
+  try {
+    if (!store_.check_password(username, password)) return field_error("", "Unable to log in with provided credentials.");
+    throttle_.record_success(client);
+    SecretString issued = store_.issue_token(username);
+    // Tokens are stored hashed, so every login hands out a new one (DRF's is_new: true).
+    return json_response(200, bj::object{{"token", issued.reveal()}, {"is_new", true}});
+  } catch (const Error& error) {
+    GH_LOG(error) << "POST /login/: " << error.what();
+    return detail(http::status_for(error.code()), error.what());
+  }
 }
 
 http::Response BlueprintsApi::api_root(const http::Request&, const Params&) {

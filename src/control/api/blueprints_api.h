@@ -2,8 +2,9 @@
 // every route): /login/, /secrets/, /deployment/, /undeploy/, /deployment_logs/,
 // /deployment_digests/, /workspace/, /deployment_groups/. Answers and errors follow Django REST
 // Framework's conventions, as the real control plane's do ({"detail": ...}, field maps, 401 with
-// WWW-Authenticate: Token). Paths work with and without the trailing slash. Owns nothing but the
-// log followers it starts (joined on destruction); handle() is thread-safe.
+// WWW-Authenticate: Token). Paths work with and without the trailing slash. Owns the log followers
+// it starts and the threads that check passwords (both joined on destruction); handle() is
+// thread-safe.
 #pragma once
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <string>
 
+#include "base/worker_pool.h"
 #include "control/controller.h"
 #include "control/login_throttle.h"
 #include "control/store.h"
@@ -38,6 +40,7 @@ class BlueprintsApi {
   using Params = http::RouteParams;
   http::Response dispatch(const http::Request& request);
   http::Response login(const http::Request& request);
+  http::Response check_login(const std::string& client, const std::string& username, const SecretString& password);
   http::Response api_root(const http::Request& request, const Params& params);
   http::Response list_secrets(const http::Request& request, const Params& params);
   http::Response get_secret(const http::Request& request, const Params& params);
@@ -68,6 +71,10 @@ class BlueprintsApi {
   std::condition_variable followers_done_;
   int followers_ = 0;
   std::atomic<bool> stopping_{false};
+  // Argon2id takes a few hundred milliseconds: password checks run here, never on the server's
+  // event loop (where they would stall every connection of that thread). Last, so its threads
+  // are joined before the members their jobs use go.
+  WorkerPool password_checks_{2, 32};
 };
 
 }  // namespace gatehouse::control
