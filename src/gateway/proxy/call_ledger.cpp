@@ -19,6 +19,17 @@ constexpr auto kNoTimeout = std::chrono::milliseconds(6'000'000);
 
 }  // namespace
 
+void read_usage(const bj::object& answer, int64_t& prompt_tokens, int64_t& completion_tokens) {
+  const bj::value* usage = answer.if_contains("usage");
+  if (!usage || !usage->is_object()) return;
+  auto count = [&](const char* field) {
+    const bj::value* value = usage->get_object().if_contains(field);
+    return value && value->is_int64() ? value->get_int64() : 0;
+  };
+  prompt_tokens = count("prompt_tokens");
+  completion_tokens = count("completion_tokens");
+}
+
 std::string milliseconds_text(double ms) {
   char text[32];
   std::snprintf(text, sizeof text, "%.3f", std::max(ms, 0.0));
@@ -132,6 +143,12 @@ std::string CallLedger::overhead_header() {
 void CallLedger::finish(int status) {
   const double seconds = std::chrono::duration<double>(Clock::now() - received_).count();
   services_.metrics.record_request(metrics_label_, status, seconds, overhead_ms_ / 1000);
+}
+
+bool CallLedger::withholds(const bj::object& chunk) const {
+  if (!usage_for_us_ || !chunk.contains("usage")) return false;
+  const bj::value* choices = chunk.if_contains("choices");
+  return !choices || (choices->is_array() && choices->get_array().empty());
 }
 
 std::string CallLedger::model_for(const Deployment& deployment) const {

@@ -63,8 +63,9 @@ class CallLedger {
   void finish(int status);
 
   // Spend is counted for streams too: the upstream is asked for usage even when the client did
-  // not ask, and the client is then spared the usage chunk.
-  bool usage_for_us() const { return usage_for_us_; }
+  // not ask (body_for), and then this says whether a chunk is that usage-only chunk, which the
+  // client does not get.
+  bool withholds(const boost::json::object& chunk) const;
   // The OpenAI body sent for a try on `deployment` (before the provider's own rewriting).
   boost::json::object body_for(const Deployment& deployment) const;
   // The model string sent to `deployment` and shown in its answers: its own, or for a wildcard
@@ -91,6 +92,10 @@ class CallLedger {
   Clock::duration waited_{0};  // on upstreams (failed tries whole, the last until its first byte) and backoff
   double overhead_ms_ = 0;
 };
+
+// The token counts an answer or a stream chunk reports in its "usage", if it has one (the counts
+// are left as they are otherwise).
+void read_usage(const boost::json::object& answer, int64_t& prompt_tokens, int64_t& completion_tokens);
 
 // A number of milliseconds as x-gateway-overhead-ms gives it ("0.123").
 std::string milliseconds_text(double ms);

@@ -16,11 +16,6 @@ namespace {
 
 namespace bj = boost::json;
 
-int64_t usage_field(const bj::object& usage, const char* field) {
-  const bj::value* value = usage.if_contains(field);
-  return value && value->is_int64() ? value->get_int64() : 0;
-}
-
 }  // namespace
 
 CompletionCall::CompletionCall(const CallServices& services, ProxyRequest request, std::optional<SecretString> virtual_key,
@@ -98,10 +93,7 @@ void CompletionCall::attempt(const Deployment& deployment) {
   } else {
     bj::object answer = complete(upstream);
     ledger_->answered();
-    if (const bj::value* usage = answer.if_contains("usage"); usage && usage->is_object()) {
-      prompt_tokens_ = usage_field(usage->get_object(), "prompt_tokens");
-      completion_tokens_ = usage_field(usage->get_object(), "completion_tokens");
-    }
+    read_usage(answer, prompt_tokens_, completion_tokens_);
     http::Response response = http::Response::json(200, json::serialize(answer));
     response.set_header("x-gateway-overhead-ms", ledger_->overhead_header());
     stream_->finish(std::move(response));
@@ -109,14 +101,8 @@ void CompletionCall::attempt(const Deployment& deployment) {
 }
 
 void CompletionCall::pass_chunk(bj::object& chunk) {
-  const bj::value* usage = chunk.if_contains("usage");
-  if (usage && usage->is_object()) {
-    prompt_tokens_ = usage_field(usage->get_object(), "prompt_tokens");
-    completion_tokens_ = usage_field(usage->get_object(), "completion_tokens");
-    const bj::value* choices = chunk.if_contains("choices");
-    const bool usage_only = !choices || (choices->is_array() && choices->get_array().empty());
-    if (ledger_->usage_for_us() && usage_only) return;
-  }
+  read_usage(chunk, prompt_tokens_, completion_tokens_);
+  if (ledger_->withholds(chunk)) return;
   stream_->write(api::sse_event(json::serialize(chunk)));
 }
 

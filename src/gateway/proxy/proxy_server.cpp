@@ -2,13 +2,13 @@
 
 #include <boost/json.hpp>
 #include <algorithm>
-#include <cstdio>
 
 #include "base/error.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/version.h"
 #include "gateway/keys/key_api.h"
+#include "gateway/proxy/call_ledger.h"
 #include "gateway/proxy/health_check.h"
 #include "gateway/router/router.h"
 #include "api/error_envelope.h"
@@ -23,9 +23,7 @@ namespace bj = boost::json;
 constexpr auto kHealthCheckTimeout = std::chrono::seconds(5);
 
 std::string elapsed_ms(Clock::time_point since) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3f", std::chrono::duration<double, std::milli>(Clock::now() - since).count());
-  return text;
+  return milliseconds_text(std::chrono::duration<double, std::milli>(Clock::now() - since).count());
 }
 
 }  // namespace

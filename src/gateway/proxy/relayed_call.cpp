@@ -77,11 +77,6 @@ std::optional<RelayRoute> relay_route(const Deployment& deployment, Endpoint end
   return relay;
 }
 
-int64_t usage_field(const bj::object& usage, const char* field) {
-  const bj::value* value = usage.if_contains(field);
-  return value && value->is_int64() ? value->get_int64() : 0;
-}
-
 // One call on the fast path: the ledger, and the state of the stream being relayed.
 class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
  public:
@@ -171,10 +166,7 @@ class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
       const bj::value* choices = object ? object->if_contains("choices") : nullptr;
       if (choices == nullptr || !choices->is_array()) return failed(deployment, providers::malformed_answer(route.url, "it has no choices"));
       (*object)["model"] = ledger_.model_for(deployment);
-      if (const bj::value* usage = object->if_contains("usage"); usage && usage->is_object()) {
-        prompt_tokens_ = usage_field(usage->get_object(), "prompt_tokens");
-        completion_tokens_ = usage_field(usage->get_object(), "completion_tokens");
-      }
+      read_usage(*object, prompt_tokens_, completion_tokens_);
       verdict.kind = http::ProxyVerdict::Kind::answer;
       verdict.answer = http::Response::json(200, json::serialize(*object));
       verdict.answer->set_header("x-gateway-overhead-ms", ledger_.overhead_header());
@@ -247,12 +239,8 @@ class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
         if (reason && reason->is_string()) finished_ = true;
       }
     }
-    if (const bj::value* usage = chunk->if_contains("usage"); usage && usage->is_object()) {
-      prompt_tokens_ = usage_field(usage->get_object(), "prompt_tokens");
-      completion_tokens_ = usage_field(usage->get_object(), "completion_tokens");
-      const bool usage_only = !choices || (choices->is_array() && choices->get_array().empty());
-      if (ledger_.usage_for_us() && usage_only) return;
-    }
+    read_usage(*chunk, prompt_tokens_, completion_tokens_);
+    if (ledger_.withholds(*chunk)) return;
     (*chunk)["model"] = ledger_.model_for(deployment);
     out += api::sse_event(json::serialize(*chunk));
   }
