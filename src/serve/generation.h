@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "http/server.h"
 #include "serve/engine_loop.h"
+#include "serve/structured_output.h"
 #include "serve/text_output.h"
 #include "tokenizer/tokenizer.h"
 
@@ -26,6 +27,7 @@ struct GenerationSpec {
   std::vector<uint64_t> seeds;  // when given, one per prompt, in place of params.seed
   StopStrings stop;
   bool skip_special_tokens = true;
+  std::optional<OutputConstraint> constraint;  // structured output, applied to the answer
 };
 
 // One sequence of the answer ("choice"), accumulated.
