@@ -36,6 +36,9 @@ class Earley {
     return !sets_.back().empty();
   }
 
+  size_t size() const { return sets_.size(); }
+  void truncate(size_t size) { sets_.resize(size); }
+
   bool complete() const {
     for (const Item& item : sets_.back()) {
       if (item.rule == grammar_.root() && item.origin == 0 && done(item)) return true;
@@ -54,26 +57,34 @@ class Earley {
     }
   }
 
-  // Prediction and completion to a fixed point (simple, not fast: reruns until nothing changes).
+  // Prediction and completion with a worklist. A rule completed without consuming anything (an
+  // empty match at this set) also advances items that ask for it after it completed.
   void close(size_t at) {
-    for (bool changed = true; changed;) {
-      changed = false;
-      std::vector<Item> items(sets_[at].begin(), sets_[at].end());
-      for (const Item& item : items) {
-        const Sequence& sequence = grammar_.rules()[item.rule].alternatives[item.alternative];
-        if (done(item)) {
-          for (const Item& parent : std::vector<Item>(sets_[item.origin].begin(), sets_[item.origin].end())) {
-            const Sequence& parent_sequence = grammar_.rules()[parent.rule].alternatives[parent.alternative];
-            if (parent.dot < static_cast<int32_t>(parent_sequence.size()) &&
-                parent_sequence[parent.dot] == Element{Element::Kind::rule, item.rule}) {
-              changed |= sets_[at].insert({parent.rule, parent.alternative, parent.dot + 1, parent.origin}).second;
-            }
+    std::vector<Item> work(sets_[at].begin(), sets_[at].end());
+    std::set<int32_t> empty_matches;
+    auto add = [&](const Item& item) {
+      if (sets_[at].insert(item).second) work.push_back(item);
+    };
+    while (!work.empty()) {
+      const Item item = work.back();
+      work.pop_back();
+      const Sequence& sequence = grammar_.rules()[item.rule].alternatives[item.alternative];
+      if (done(item)) {
+        if (item.origin == static_cast<int32_t>(at)) empty_matches.insert(item.rule);
+        const std::vector<Item> parents(sets_[item.origin].begin(), sets_[item.origin].end());
+        for (const Item& parent : parents) {
+          const Sequence& parent_sequence = grammar_.rules()[parent.rule].alternatives[parent.alternative];
+          if (parent.dot < static_cast<int32_t>(parent_sequence.size()) &&
+              parent_sequence[parent.dot] == Element{Element::Kind::rule, item.rule}) {
+            add({parent.rule, parent.alternative, parent.dot + 1, parent.origin});
           }
-        } else if (sequence[item.dot].kind == Element::Kind::rule) {
-          size_t before = sets_[at].size();
-          predict(at, sequence[item.dot].index);
-          changed |= sets_[at].size() != before;
         }
+      } else if (sequence[item.dot].kind == Element::Kind::rule) {
+        const int32_t rule = sequence[item.dot].index;
+        for (size_t a = 0; a < grammar_.rules()[rule].alternatives.size(); ++a) {
+          add({rule, static_cast<int32_t>(a), 0, static_cast<int32_t>(at)});
+        }
+        if (empty_matches.count(rule)) add({item.rule, item.alternative, item.dot + 1, item.origin});
       }
     }
   }
@@ -84,20 +95,31 @@ class Earley {
 
 }  // namespace
 
-bool matches(const Grammar& grammar, std::string_view text) {
-  Earley earley(grammar);
-  for (char c : text) {
-    if (!earley.scan(static_cast<uint8_t>(c))) return false;
+class EarleyRecognizer::Sets : public Earley {
+  using Earley::Earley;
+};
+
+EarleyRecognizer::EarleyRecognizer(const Grammar& grammar) : sets_(std::make_unique<Sets>(grammar)) {}
+EarleyRecognizer::~EarleyRecognizer() = default;
+
+bool EarleyRecognizer::feed(std::string_view bytes) {
+  for (char c : bytes) {
+    if (!sets_->scan(static_cast<uint8_t>(c))) return false;
   }
-  return earley.complete();
+  return true;
+}
+
+bool EarleyRecognizer::complete() const { return sets_->complete(); }
+size_t EarleyRecognizer::position() const { return sets_->size() - 1; }
+void EarleyRecognizer::rewind(size_t position) { sets_->truncate(position + 1); }
+
+bool matches(const Grammar& grammar, std::string_view text) {
+  EarleyRecognizer recognizer(grammar);
+  return recognizer.feed(text) && recognizer.complete();
 }
 
 bool is_viable_prefix(const Grammar& grammar, std::string_view text) {
-  Earley earley(grammar);
-  for (char c : text) {
-    if (!earley.scan(static_cast<uint8_t>(c))) return false;
-  }
-  return true;
+  return EarleyRecognizer(grammar).feed(text);
 }
 
 }  // namespace gatehouse::grammar

@@ -3,11 +3,30 @@
 // O(n^3) in the worst case, so only for tests and short texts.
 #pragma once
 
+#include <memory>
 #include <string_view>
 
 #include "grammar/grammar.h"
 
 namespace gatehouse::grammar {
+
+// The same recognizer, fed a byte at a time. Its sets only grow, so a test can try a token and
+// rewind to where it was.
+class EarleyRecognizer {
+ public:
+  explicit EarleyRecognizer(const Grammar& grammar);
+  ~EarleyRecognizer();
+  // Consumes bytes; false once nothing survives (the input is no longer a viable prefix).
+  bool feed(std::string_view bytes);
+  // Whether the input so far is a sentence of the grammar.
+  bool complete() const;
+  size_t position() const;     // bytes consumed, if all were viable
+  void rewind(size_t position);  // back to an earlier position()
+
+ private:
+  class Sets;
+  std::unique_ptr<Sets> sets_;
+};
 
 // Whether the whole of `text` is in the grammar's language.
 bool matches(const Grammar& grammar, std::string_view text);

@@ -1,0 +1,106 @@
+// A grammar prepared for matching against one vocabulary, shared by every sequence that uses it
+// and cached across requests. A parser state is a set of stacks; stacks are interned as nodes
+// (a position in the grammar and the node to return to), so a state is a short sorted list of
+// ids and advancing it by a byte reuses cached closures.
+//
+// Masks follow XGrammar's split of the vocabulary per grammar position: the tokens a position
+// decides on its own (consumed while still inside its rule) are found once by a walk of the
+// vocabulary trie and kept; the few that leave the rule are grouped by what follows the rule's
+// end, and checked against the real stack once per stack. Everything is computed on first use
+// and kept. Thread-safe: one mutex guards the caches.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "grammar/grammar.h"
+#include "grammar/token_vocabulary.h"
+
+namespace gatehouse::grammar {
+
+class CompiledGrammar {
+ public:
+  // Where a parse stands: the stacks whose top expects a byte, and whether the input so far is a
+  // complete sentence (the output may end here).
+  struct State {
+    std::vector<int32_t> stacks;  // sorted node ids
+    bool can_end = false;
+    bool dead() const { return stacks.empty() && !can_end; }
+  };
+
+  CompiledGrammar(Grammar grammar, std::shared_ptr<const TokenVocabulary> vocabulary);
+
+  const TokenVocabulary& vocabulary() const { return *vocabulary_; }
+  State start();
+  // The state after one more byte; dead() when the byte cannot come next.
+  State advance(const State& state, uint8_t byte);
+  State advance(const State& state, std::string_view bytes);
+  // Sets the bits (one per logit) of the tokens that may come next; end tokens when can_end.
+  // `mask` has ceil(logits_size / 32) words and is overwritten.
+  void fill_mask(const State& state, std::span<uint32_t> mask);
+
+ private:
+  static constexpr int32_t kRoot = -1;    // the parent of the outermost stack node
+  static constexpr int32_t kOutside = -2;  // the parent in a position's own walk: "the rule ended"
+
+  struct Position {
+    Element::Kind kind;
+    bool end;       // past the last element of its alternative
+    int32_t index;  // byte set or rule
+    int32_t rule;   // the rule this position belongs to
+  };
+  struct Node {
+    int32_t position;
+    int32_t parent;
+  };
+  struct Closure {
+    std::vector<int32_t> stacks;  // scannable nodes
+    bool can_end = false;          // reached kRoot
+    bool left = false;             // reached kOutside
+  };
+  // Tokens that leave a position's rule, then go on with `suffix` outside it.
+  struct LeavingGroup {
+    std::string suffix;
+    std::vector<int32_t> tokens;
+  };
+  struct PositionTokens {
+    std::vector<uint32_t> accepted_bits;  // when many are accepted (one bit per logit)
+    std::vector<int32_t> accepted;        // otherwise
+    std::vector<LeavingGroup> leaving;
+  };
+
+  int32_t intern(int32_t position, int32_t parent);
+  // The scannable stacks reached from `node` by calls and returns, added to `out`.
+  void expand(int32_t node, Closure& out);
+  const Closure& after_scan(int32_t node);  // closure once the node's byte is consumed
+  const Closure& resume(int32_t parent);    // closure of returning into `parent`
+  void advance_into(std::span<const int32_t> stacks, uint8_t byte, Closure& out);
+  const PositionTokens& position_tokens(int32_t position);
+  PositionTokens walk_vocabulary(int32_t position);
+  const std::vector<uint8_t>& valid_groups(int32_t node);  // per LeavingGroup of its position
+  State advance_locked(const State& state, std::string_view bytes);
+  void compute_follow();
+
+  Grammar grammar_;
+  std::shared_ptr<const TokenVocabulary> vocabulary_;
+  std::vector<Position> positions_;
+  std::vector<std::vector<int32_t>> rule_starts_;  // first position of each alternative
+  std::vector<ByteSet> follow_;                    // per rule: the bytes that may follow it
+
+  std::mutex mutex_;
+  std::vector<Node> nodes_;
+  std::unordered_map<uint64_t, int32_t> node_ids_;
+  std::vector<std::unique_ptr<Closure>> after_scan_;  // per node
+  std::vector<std::unique_ptr<Closure>> resume_;      // per node
+  std::unordered_map<int32_t, std::unique_ptr<PositionTokens>> position_tokens_;
+  std::unordered_map<int32_t, std::vector<uint8_t>> valid_groups_;  // per node
+  std::vector<uint32_t> visited_;  // per node: the expand() pass that last saw it
+  uint32_t pass_ = 0;
+};
+
+}  // namespace gatehouse::grammar
