@@ -215,11 +215,17 @@ std::vector<SequenceUpdate> Engine::step() {
     if (!batch[i].wants_logits) continue;
     SampledToken sampled =
         sequence.sampler->sample({s.workspace->mutable_logits(row++), static_cast<size_t>(vocab)}, sequence.prompt(), sequence.output());
-    sequence.tokens.push_back(sampled.token);
-    sequence.finish = finish_after(sequence, sampled.token, s.eos_token_ids, max_model_len_);
-    SequenceUpdate update = update_for(sequence);
-    update.new_tokens.push_back(sampled.token);
-    if (sequence.params->logprobs) update.new_logprobs.push_back(std::move(sampled));
+    SequenceUpdate update;
+    if (sampled.token == Sampler::kNoToken) {
+      sequence.finish = FinishReason::constraint;
+      update = update_for(sequence);
+    } else {
+      sequence.tokens.push_back(sampled.token);
+      sequence.finish = finish_after(sequence, sampled.token, s.eos_token_ids, max_model_len_);
+      update = update_for(sequence);
+      update.new_tokens.push_back(sampled.token);
+      if (sequence.params->logprobs) update.new_logprobs.push_back(std::move(sampled));
+    }
     if (sequence.params->prompt_logprobs && sequence.index == 0 && sequence.output_length() == 1) {
       update.prompt_logprobs = sequence.prompt_logprobs;
     }

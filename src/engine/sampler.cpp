@@ -212,6 +212,7 @@ Sampler::Sampler(const SamplingParams& params, std::vector<int32_t> eos_token_id
 
   penalized_ = params_.repetition_penalty != 1.0 || params_.frequency_penalty != 0.0 ||
                params_.presence_penalty != 0.0;
+  if (params_.constraint) constraint_ = params_.constraint->start();
 
   uint64_t seed;
   if (params_.seed) {
@@ -231,10 +232,17 @@ SampledToken Sampler::sample(std::span<float> logits, std::span<const int32_t> p
   const size_t vocab = logits.size();
   if (params_.logprobs) raw_.assign(logits.begin(), logits.end());
 
+  bool min_tokens_pending = static_cast<int64_t>(output.size()) < params_.min_tokens;
+  if (constraint_) {
+    bool only_stops = false;
+    if (!apply_constraint(logits, only_stops)) return {.token = kNoToken};
+    // Where the constraint allows nothing but the end, it wins over min_tokens.
+    min_tokens_pending = min_tokens_pending && !only_stops;
+  }
   for (const auto& [token, bias] : bias_) {
     if (token >= 0 && static_cast<size_t>(token) < vocab) logits[token] += bias;
   }
-  if (static_cast<int64_t>(output.size()) < params_.min_tokens) {
+  if (min_tokens_pending) {
     for (int32_t token : stop_ids_) {
       if (token >= 0 && static_cast<size_t>(token) < vocab) logits[token] = kNegInf;
     }
@@ -244,7 +252,37 @@ SampledToken Sampler::sample(std::span<float> logits, std::span<const int32_t> p
   SampledToken out;
   out.token = params_.greedy() ? argmax(logits) : sample_random(logits);
   if (params_.logprobs) fill_logprobs(raw_, out, *params_.logprobs);
+  if (constraint_) constraint_->accept(out.token);
   return out;
+}
+
+bool Sampler::apply_constraint(std::span<float> logits, bool& only_stops) {
+  const size_t vocab = logits.size();
+  allowed_.assign((vocab + 31) / 32, 0);
+  constraint_->allowed_tokens(allowed_);
+  size_t count = 0;
+  for (size_t w = 0; w < allowed_.size(); ++w) {
+    const size_t base = w * 32;
+    const size_t width = std::min<size_t>(32, vocab - base);
+    uint32_t bits = allowed_[w];
+    if (width < 32) bits &= (uint32_t{1} << width) - 1;
+    count += static_cast<size_t>(std::popcount(bits));
+    if (bits == ~uint32_t{0}) continue;
+    if (bits == 0) {
+      std::fill_n(logits.begin() + static_cast<std::ptrdiff_t>(base), width, kNegInf);
+      continue;
+    }
+    for (size_t b = 0; b < width; ++b) {
+      if (!((bits >> b) & 1)) logits[base + b] = kNegInf;
+    }
+  }
+  if (count == 0) return false;
+  size_t allowed_stops = 0;
+  for (int32_t token : stop_ids_) {
+    if (token >= 0 && static_cast<size_t>(token) < vocab && ((allowed_[token >> 5] >> (token & 31)) & 1)) ++allowed_stops;
+  }
+  only_stops = allowed_stops == count;
+  return true;
 }
 
 SampledToken Sampler::score(std::span<const float> logits, int32_t token, int64_t top) {

@@ -1,4 +1,5 @@
-// Turns one row of logits into the next token of one sequence, as vLLM (V1) does: logit_bias, then
+// Turns one row of logits into the next token of one sequence, as vLLM (V1) does: the output
+// constraint's mask (structured output), then logit_bias, then
 // min_tokens masking of EOS and stop tokens, then repetition / frequency / presence penalties,
 // then greedy argmax, or temperature, min_p, top_k and top_p followed by one uniform draw from
 // the sequence's own random generator, walked over the kept tokens in token id order (seeded
@@ -11,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -41,8 +43,10 @@ class Sampler {
   // `prompt` and `output` are the sequence's tokens so far (for penalties and min_tokens); the
   // prompt stays the same between calls and the output only grows (if it shrinks, the counts are
   // rebuilt). Token ids outside [0, logits.size()) are ignored.
+  // With an output constraint that allows no token, returns token kNoToken and draws nothing.
   SampledToken sample(std::span<float> logits, std::span<const int32_t> prompt,
                       std::span<const int32_t> output);
+  static constexpr int32_t kNoToken = -1;
   // The raw logprob and rank of `token` in a row of logits, with the `top` most likely tokens
   // (prompt logprobs: how likely each prompt token was given the ones before it).
   SampledToken score(std::span<const float> logits, int32_t token, int64_t top);
@@ -55,6 +59,9 @@ class Sampler {
   };
   static bool by_logit(const Candidate& a, const Candidate& b);  // most likely first
 
+  // Masks the tokens the constraint does not allow; false when it allows none. `only_stops`:
+  // every allowed token is an end-of-sequence or stop token.
+  bool apply_constraint(std::span<float> logits, bool& only_stops);
   void apply_penalties(std::span<float> logits, std::span<const int32_t> prompt,
                        std::span<const int32_t> output);
   void count_tokens(size_t vocab, std::span<const int32_t> prompt,
@@ -76,6 +83,8 @@ class Sampler {
   std::vector<std::pair<int32_t, float>> bias_;  // logit_bias, one entry per token (last wins)
   std::array<uint64_t, 4> rng_{};                // xoshiro256** state
   bool penalized_ = false;                       // any penalty active
+  std::unique_ptr<TokenConstraint> constraint_;  // from params.constraint
+  std::vector<uint32_t> allowed_;                // its mask, one bit per token
 
   // Penalty bookkeeping, sized to the vocabulary on first use.
   std::vector<int32_t> output_counts_;

@@ -1,11 +1,15 @@
-// What a request asks of generation, with vLLM's names, defaults and meanings. Plain data;
+// What a request asks of generation, with vLLM's names, defaults and meanings. Plain data (the
+// constraint's factory is shared, immutable);
 // validate() throws invalid_argument naming the offending parameter.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "engine/token_constraint.h"
 
 namespace gatehouse::engine {
 
@@ -26,6 +30,7 @@ struct SamplingParams {
   bool ignore_eos = false;
   std::vector<int32_t> stop_token_ids;
   std::vector<std::pair<int32_t, float>> logit_bias;  // added to the raw logits
+  std::shared_ptr<const TokenConstraintFactory> constraint;  // structured output; null: none
 
   void validate(int64_t vocab_size) const;
   bool greedy() const { return temperature < 1e-5; }

@@ -14,7 +14,9 @@
 
 namespace gatehouse::engine {
 
-enum class FinishReason { none, stop, length, abort };
+// constraint: the output constraint allowed no token (a grammar no token of the vocabulary can
+// continue); the output ends where it is.
+enum class FinishReason { none, stop, length, abort, constraint };
 
 struct Sequence {
   std::string request_id;

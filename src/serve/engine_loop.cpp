@@ -7,17 +7,18 @@ namespace {
 
 double seconds(std::chrono::steady_clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
 
-const char* reason_name(engine::FinishReason reason) {
+}  // namespace
+
+const char* finish_reason_name(engine::FinishReason reason) {
   switch (reason) {
     case engine::FinishReason::length: return "length";
     case engine::FinishReason::abort: return "abort";
+    case engine::FinishReason::constraint: return "error";
     case engine::FinishReason::stop:
     case engine::FinishReason::none: break;
   }
   return "stop";
 }
-
-}  // namespace
 
 EngineLoop::EngineLoop(engine::Engine& engine, Metrics& metrics, int64_t max_pending)
     : engine_(engine), metrics_(metrics), max_pending_(max_pending), thread_([this] { run(); }) {}
@@ -149,7 +150,7 @@ void EngineLoop::deliver(std::vector<engine::SequenceUpdate>& updates) {
 void EngineLoop::finished(Live& live, Clock::time_point now) {
   const Clock::time_point scheduled = live.first_scheduled.value_or(now);
   const Clock::time_point first_token = live.first_token.value_or(now);
-  metrics_.record_finished({.finish_reason = reason_name(live.finish),
+  metrics_.record_finished({.finish_reason = finish_reason_name(live.finish),
                             .prompt_tokens = live.prompt_tokens,
                             .generation_tokens = live.generated,
                             .max_tokens = live.max_tokens,

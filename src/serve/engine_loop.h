@@ -21,6 +21,10 @@
 
 namespace gatehouse::serve {
 
+// The API's finish_reason for an engine's: "stop", "length", "abort", or "error" where the output
+// constraint allowed no token (the output is cut short, not complete).
+const char* finish_reason_name(engine::FinishReason reason);
+
 // Receives the updates of one or more engine requests (the prompts of one API request).
 class RequestObserver {
  public:

@@ -74,9 +74,7 @@ bool Generation::on_update(engine::SequenceUpdate& update) {
     choice.finish_reason = "stop";
     choice.stop_string = std::move(delta.stop_string);
   } else if (engine_finished) {
-    choice.finish_reason = update.finish == engine::FinishReason::length ? "length"
-                           : update.finish == engine::FinishReason::abort ? "abort"
-                                                                          : "stop";
+    choice.finish_reason = finish_reason_name(update.finish);
     choice.stop_token = update.stop_token;
   }
   if (!stream_->client_gone()) on_progress(choice, delta.text, first_new);
