@@ -192,12 +192,12 @@ TEST(Regex, RefusesSyntaxErrors) {
   EXPECT_NE(error_of("[^]").find("offset 2: a class cannot start with ']'"), std::string::npos);
   EXPECT_EQ(error_of("[^\\s\\S]"), "invalid regex at offset 0: the class matches no character");
   EXPECT_EQ(error_of("a{3,2}"), "invalid regex at offset 1: the repetition's maximum is below its minimum");
-  EXPECT_EQ(error_of("abc\\"), "invalid regex at offset 3: the pattern ends with a lone '\\'");
+  EXPECT_EQ(error_of("abc\\"), "invalid regex at offset 3: the regex ends with a lone '\\'");
   EXPECT_EQ(error_of("\\x4"), "invalid regex at offset 0: expected 2 hex digits in this escape");
   EXPECT_EQ(error_of("\\u{110000}"), "invalid regex at offset 0: the escaped code point is beyond U+10FFFF");
   EXPECT_EQ(error_of("\\uD800"), "invalid regex at offset 0: a lone surrogate code point cannot be matched in UTF-8");
   EXPECT_EQ(error_of("(?<1x>a)"), "invalid regex at offset 0: a group name must be a word of letters, digits and '_' closed by '>'");
-  EXPECT_EQ(error_of("ab\xC3("), "invalid regex at offset 2: the pattern is not valid UTF-8");
+  EXPECT_EQ(error_of("ab\xC3("), "invalid regex at offset 2: the regex is not valid UTF-8");
 }
 
 TEST(Regex, RefusesEnormousPatterns) {
