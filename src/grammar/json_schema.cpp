@@ -198,6 +198,11 @@ void JsonSchemaCompiler::check_size(int64_t more) const {
   }
 }
 
+void JsonSchemaCompiler::check_repetition(int64_t count) const {
+  constexpr int64_t kElementsPerItem = 8;
+  check_size(count > kMaxGrammarSize / kElementsPerItem ? kMaxGrammarSize + 1 : kElementsPerItem * count);
+}
+
 Element JsonSchemaCompiler::schema(const bj::value& schema, const std::string& path) {
   if (schema.is_bool()) {
     if (!schema.get_bool()) unsatisfiable_schema(path, "the schema is false");

@@ -61,6 +61,8 @@ class JsonSchemaCompiler {
   Element enumeration(const bj::object& schema, const std::string& path);
   Element of_type(std::string_view type, const bj::object& schema, const std::string& path);
   void check_size(int64_t more = 0) const;
+  // Before GrammarBuilder::repeat of `count` items (a few elements each).
+  void check_repetition(int64_t count) const;
   Grammar finish(Element root) &&;
 
   // json_schema_basics.cpp

@@ -210,7 +210,7 @@ Element JsonSchemaCompiler::array(const bj::object& schema, const std::string& p
   auto more_extra = [&](int64_t done) {
     int64_t at_least = std::max<int64_t>(0, least - done);
     int64_t at_most = most ? *most - done : -1;
-    check_size(8 * std::max(at_least, at_most));
+    check_repetition(std::max(at_least, at_most));
     return builder_.repeat(builder_.group({comma(), *extra_item}), at_least, at_most);
   };
   if (k == 0) return container('[', builder_.group({*extra_item, more_extra(1)}), least == 0, ']');

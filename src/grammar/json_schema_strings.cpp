@@ -56,7 +56,7 @@ Element JsonSchemaCompiler::string(const bj::object& schema, const std::string& 
     return string_matching(*regex, path, "format");
   }
   if (least == 0 && !most) return any_string();
-  check_size(8 * std::max(least, most.value_or(least)));
+  check_repetition(std::max(least, most.value_or(least)));
   return builder_.group({builder_.byte('"'), builder_.repeat(json_char(), least, most.value_or(-1)), builder_.byte('"')});
 }
 
