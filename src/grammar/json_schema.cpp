@@ -77,8 +77,6 @@ void check_alone(const bj::object& schema, std::string_view keyword, const std::
   }
 }
 
-std::string where(const std::string& path) { return path.empty() ? "the root" : path; }
-
 std::string percent_decoded(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -110,7 +108,7 @@ const bj::value* resolve_pointer(const bj::value& root, std::string_view pointer
     pointer.remove_prefix(end);
     if (at->is_object()) {
       at = at->as_object().if_contains(token);
-    } else if (at->is_array() && !token.empty() && std::all_of(token.begin(), token.end(), ::isdigit) && token.size() < 10) {
+    } else if (at->is_array() && !token.empty() && std::all_of(token.begin(), token.end(), [](char c) { return c >= '0' && c <= '9'; }) && token.size() < 10) {
       size_t index = std::stoul(token);
       at = index < at->as_array().size() ? &at->as_array()[index] : nullptr;
     } else {
@@ -121,28 +119,40 @@ const bj::value* resolve_pointer(const bj::value& root, std::string_view pointer
   return at;
 }
 
-// A $ref rule that reaches itself through first positions only (A ::= B, B ::= A) would let a
-// matcher loop without reading a byte: refuse it.
+// A rule that reaches itself through first positions only ($ref A to $ref B to $ref A, or an
+// anyOf holding a $ref to itself) would let a matcher loop without reading a byte: refuse it.
+// One depth-first walk over first-position references, iterative (grammars can be deep).
 void check_reference_cycles(const Grammar& grammar) {
   const auto& rules = grammar.rules();
-  for (size_t start = 0; start < rules.size(); ++start) {
-    if (rules[start].name.rfind("$ref ", 0) != 0) continue;
-    std::vector<bool> seen(rules.size(), false);
-    std::vector<int32_t> stack{static_cast<int32_t>(start)};
-    while (!stack.empty()) {
-      int32_t rule = stack.back();
-      stack.pop_back();
-      for (const Sequence& sequence : rules[rule].alternatives) {
-        if (sequence.empty() || sequence[0].kind != Element::Kind::rule) continue;
-        int32_t next = sequence[0].index;
-        if (next == static_cast<int32_t>(start)) {
-          throw Error(ErrorCode::invalid_argument, "the JSON schema's $ref '" + rules[start].name.substr(5) +
-                                                       "' leads back to itself without any value in between");
+  enum : uint8_t { kNew, kOnPath, kDone };
+  std::vector<uint8_t> state(rules.size(), kNew);
+  std::vector<std::pair<int32_t, size_t>> path;  // rule, next alternative to follow
+  for (size_t root = 0; root < rules.size(); ++root) {
+    if (state[root] != kNew) continue;
+    path.emplace_back(static_cast<int32_t>(root), 0);
+    state[root] = kOnPath;
+    while (!path.empty()) {
+      auto& [rule, next] = path.back();
+      if (next == rules[rule].alternatives.size()) {
+        state[rule] = kDone;
+        path.pop_back();
+        continue;
+      }
+      const Sequence& sequence = rules[rule].alternatives[next++];
+      if (sequence.empty() || sequence[0].kind != Element::Kind::rule) continue;
+      int32_t target = sequence[0].index;
+      if (state[target] == kOnPath) {
+        // Name a $ref on the cycle (the path from `target` on).
+        auto cycle = std::find_if(path.begin(), path.end(), [&](const auto& step) { return step.first == target; });
+        std::string name = rules[target].name;
+        for (; cycle != path.end(); ++cycle) {
+          if (rules[cycle->first].name.rfind("$ref ", 0) == 0) name = rules[cycle->first].name.substr(5);
         }
-        if (!seen[next]) {
-          seen[next] = true;
-          stack.push_back(next);
-        }
+        throw Error(ErrorCode::invalid_argument, "the JSON schema's $ref '" + name + "' leads back to itself without any value in between");
+      }
+      if (state[target] == kNew) {
+        state[target] = kOnPath;
+        path.emplace_back(target, 0);
       }
     }
   }
@@ -161,6 +171,8 @@ std::string child_path(const std::string& path, std::string_view key) {
 }
 
 std::string child_path(const std::string& path, size_t index) { return path + "/" + std::to_string(index); }
+
+std::string where(const std::string& path) { return path.empty() ? "the root" : path; }
 
 void unsupported_keyword(std::string_view keyword, const std::string& path, std::string_view detail) {
   throw Error(ErrorCode::invalid_argument, "the JSON schema keyword '" + std::string(keyword) + "' (at " + where(path) + ")" +

@@ -31,6 +31,8 @@ namespace bj = boost::json;
 // Where a subschema sits in the root schema, as a JSON pointer ("/properties/tags"; "" is the root).
 std::string child_path(const std::string& path, std::string_view key);
 std::string child_path(const std::string& path, size_t index);
+// The path as error messages name it ("the root" for "").
+std::string where(const std::string& path);
 
 // Errors, all Error(invalid_argument) naming the place in the schema.
 [[noreturn]] void unsupported_keyword(std::string_view keyword, const std::string& path, std::string_view detail = {});

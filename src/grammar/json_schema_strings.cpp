@@ -67,7 +67,7 @@ Element JsonSchemaCompiler::string_matching(std::string_view regex, const std::s
   try {
     grammar = compile_regex(regex);
   } catch (const Error& error) {
-    throw Error(ErrorCode::invalid_argument, "the JSON schema's " + std::string(keyword) + " at " + (path.empty() ? "the root" : path) +
+    throw Error(ErrorCode::invalid_argument, "the JSON schema's " + std::string(keyword) + " at " + where(path) +
                                                  " cannot be used: " + error.what());
   }
   ByteSet allowed = ByteSet::range(0x20, 0xFF);

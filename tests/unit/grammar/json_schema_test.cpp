@@ -491,8 +491,10 @@ TEST(JsonSchemaErrors, InvalidAndUnsatisfiableSchemas) {
 }
 
 TEST(JsonSchemaErrors, ReferenceCyclesWithoutValuesAreRefused) {
-  expect_error(R"({"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"})", "leads back to itself");
-  expect_error(R"({"anyOf": [{"$ref": "#"}, {"type": "null"}]})", "leads back to itself");
+  expect_error(R"({"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"})",
+               "the JSON schema's $ref '#/$defs/b' leads back to itself without any value in between");
+  expect_error(R"({"anyOf": [{"$ref": "#"}, {"type": "null"}]})", "the JSON schema's $ref '#' leads back to itself");
+  expect_error(R"({"$ref": "#"})", "the JSON schema's $ref '#' leads back to itself");
   // Through a value it is recursion, and fine.
   EXPECT_TRUE(matches(compile(R"({"anyOf": [{"type": "array", "items": {"$ref": "#"}}, {"type": "null"}]})"), "[[null],[]]"));
 }
