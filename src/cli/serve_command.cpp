@@ -23,6 +23,8 @@
 #include "http/cors.h"
 #include "serve/api_server.h"
 #include "serve/engine_loop.h"
+#include "serve/reasoning/reasoning_parser.h"
+#include "serve/tool_parsers/tool_parser.h"
 
 namespace gatehouse::cli {
 namespace {
@@ -52,6 +54,9 @@ struct ServeOptions {
   bool return_tokens_as_token_ids = false;
   bool enable_prompt_tokens_details = false;
   bool enable_auto_tool_choice = false;
+  std::string tool_call_parser;
+  bool exclude_tools_when_tool_choice_none = false;
+  std::string reasoning_parser;
   bool trust_request_chat_template = false;
   bool no_enable_prefix_caching = false;
   std::string allowed_origins = R"(["*"])", allowed_methods = R"(["*"])", allowed_headers = R"(["*"])";
@@ -62,14 +67,20 @@ struct ServeOptions {
 // Flags of vLLM that mean nothing on this CPU engine: accepted so recipes run, and logged.
 const std::vector<std::string> kIgnoredFlags = {
     "--gpu-memory-utilization", "--swap-space",        "--cpu-offload-gb",     "--device",
-    "--distributed-executor-backend", "--uvicorn-log-level", "--max-log-len", "--tool-call-parser",
-    "--reasoning-parser",       "--chat-template-content-format", "--response-role", "--max-seq-len-to-capture",
+    "--distributed-executor-backend", "--uvicorn-log-level", "--max-log-len",
+    "--chat-template-content-format", "--response-role", "--max-seq-len-to-capture",
     "--enable-chunked-prefill", "--tokenizer-mode",    "--code-revision",      "--tokenizer-revision",
     "--hf-overrides",           "--root-path"};
 const std::vector<std::string> kIgnoredSwitches = {"--enforce-eager", "--disable-log-stats", "--disable-log-requests",
                                                    "--disable-fastapi-docs", "--enable-prefix-caching",
                                                    "--disable-custom-all-reduce", "--enable-request-id-headers",
                                                    "--trust-remote-code"};
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
 
 std::string read_chat_template(const std::string& value) {
   std::error_code ec;
@@ -118,12 +129,23 @@ int run_serve(ServeOptions& options) {
   if (options.dtype != "auto") {
     GH_LOG(warn) << "--dtype " << options.dtype << ": weights run in the dtype they are stored in (or --quantization); the flag is accepted for vLLM compatibility";
   }
-  if (options.enable_auto_tool_choice) {
-    GH_LOG(warn) << "--enable-auto-tool-choice: tool calls are not parsed by this server; tool_choice \"auto\" is refused";
-  }
   if (options.seed) {
     GH_LOG(info) << "--seed: accepted; requests give their own seed for reproducible sampling";
   }
+  // Parser names are checked before anything loads; unknown ones are errors listing the known.
+  std::shared_ptr<const serve::ToolParser> tool_parser;
+  if (options.enable_auto_tool_choice && options.tool_call_parser.empty()) {
+    throw Error(ErrorCode::invalid_argument, "--enable-auto-tool-choice requires --tool-call-parser");
+  }
+  if (!options.tool_call_parser.empty()) {
+    tool_parser = serve::make_tool_parser(options.tool_call_parser);
+    if (!options.enable_auto_tool_choice) {
+      GH_LOG(warn) << "--tool-call-parser " << options.tool_call_parser << ": unused without --enable-auto-tool-choice (as in vLLM)";
+      tool_parser.reset();
+    }
+  }
+  std::shared_ptr<const serve::ReasoningParser> reasoning_parser;
+  if (!options.reasoning_parser.empty()) reasoning_parser = serve::make_reasoning_parser(options.reasoning_parser);
   if (const char* key = std::getenv("VLLM_API_KEY"); key && *key && options.api_keys.empty()) options.api_keys.emplace_back(key);
 
   HubSource hub{.revision = options.revision, .cache_dir = options.download_dir, .token = options.hf_token};
@@ -160,6 +182,9 @@ int run_serve(ServeOptions& options) {
   model.return_tokens_as_token_ids = options.return_tokens_as_token_ids;
   model.enable_prompt_tokens_details = options.enable_prompt_tokens_details;
   model.trust_request_chat_template = options.trust_request_chat_template;
+  model.tool_parser = std::move(tool_parser);
+  model.exclude_tools_when_tool_choice_none = options.exclude_tools_when_tool_choice_none;
+  model.reasoning_parser = std::move(reasoning_parser);
 
   serve::Metrics metrics(model.name(), model.max_model_len);
   auto loop = std::make_unique<serve::EngineLoop>(engine, metrics, options.max_pending_requests);
@@ -229,7 +254,13 @@ void add_serve_command(CLI::App& app, Handler& handler) {
   command->add_flag("--enable-prompt-tokens-details", options->enable_prompt_tokens_details, "Report cached prompt tokens in usage");
   command->add_flag("--trust-request-chat-template", options->trust_request_chat_template,
                     "Render a request's own chat_template (refused otherwise, as in vLLM)");
-  command->add_flag("--enable-auto-tool-choice", options->enable_auto_tool_choice, "Accepted; tool calls are not parsed");
+  command->add_flag("--enable-auto-tool-choice", options->enable_auto_tool_choice,
+                    "Parse tool calls from answers (tool_choice auto, required or a named function); needs --tool-call-parser");
+  command->add_option("--tool-call-parser", options->tool_call_parser, "The format of the model's tool calls: " + joined(serve::tool_parser_names()));
+  command->add_flag("--exclude-tools-when-tool-choice-none", options->exclude_tools_when_tool_choice_none,
+                    "Do not show the chat template the tools of a request with tool_choice \"none\"");
+  command->add_option("--reasoning-parser", options->reasoning_parser,
+                      "Split the reasoning off answers into reasoning_content: " + joined(serve::reasoning_parser_names()));
   command->add_flag("--no-enable-prefix-caching", options->no_enable_prefix_caching, "Do not reuse cached prompt prefixes");
   command->add_option("--allowed-origins", options->allowed_origins, "CORS: JSON list of origins browsers may call from (default [\"*\"])");
   command->add_option("--allowed-methods", options->allowed_methods, "CORS: JSON list of methods (default [\"*\"])");

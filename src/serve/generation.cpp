@@ -69,7 +69,13 @@ bool Generation::on_update(engine::SequenceUpdate& update) {
   for (engine::SampledToken& sampled : update.new_logprobs) choice.logprobs.push_back(std::move(sampled));
 
   const bool engine_finished = update.finish != engine::FinishReason::none;
-  TextOutput::Delta delta = choice.text->add(update.new_tokens, engine_finished);
+  // As vLLM: the token that stopped the sequence (end of sequence, or a stop_token_ids entry) is
+  // counted but not part of the text, even when special tokens are kept.
+  std::span<const int32_t> decoded = update.new_tokens;
+  if (update.finish == engine::FinishReason::stop && !spec_.stop.include_in_output && !decoded.empty()) {
+    decoded = decoded.first(decoded.size() - 1);
+  }
+  TextOutput::Delta delta = choice.text->add(decoded, engine_finished);
   if (delta.stop_string) {
     choice.finish_reason = "stop";
     choice.stop_string = std::move(delta.stop_string);

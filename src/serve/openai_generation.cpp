@@ -99,7 +99,11 @@ bj::value OpenAiGeneration::vllm_prompt_logprobs(int64_t prompt) const {
 }
 
 ChatGeneration::ChatGeneration(const ServedModel& model, OpenAiRequest request)
-    : OpenAiGeneration(model, api::random_id("chatcmpl-"), std::move(request), "chat.completion.chunk") {}
+    : OpenAiGeneration(model, api::random_id("chatcmpl-"), std::move(request), "chat.completion.chunk") {
+  if (!request_.stream) return;
+  outputs_.reserve(choices().size());
+  for (const Choice& choice : choices()) outputs_.emplace_back(request_.chat, choice.index);
+}
 
 void ChatGeneration::on_first_chunk() {
   for (const Choice& choice : choices()) {
@@ -112,12 +116,17 @@ void ChatGeneration::on_first_chunk() {
 }
 
 bj::object ChatGeneration::stream_choice(const Choice& choice, const std::string& text, size_t first_new_token) {
+  ChatOutputStream& output = outputs_[static_cast<size_t>(choice.index)];
+  ChatDelta delta = output.feed(text);
+  if (choice.finish_reason) delta.append(output.finish());
   const bool has_logprobs = request_.logprobs && first_new_token < choice.logprobs.size();
-  if (text.empty() && !has_logprobs && !choice.finish_reason) return {};
+  if (delta.empty() && !has_logprobs && !choice.finish_reason) return {};
+  const bj::value finish_reason =
+      choice.finish_reason ? bj::value(chat_finish_reason(request_.chat, *choice.finish_reason, output.called())) : bj::value(nullptr);
   bj::object object{{"index", choice.index},
-                    {"delta", bj::object{{"content", text}}},
+                    {"delta", output.delta_json(delta)},
                     {"logprobs", request_.logprobs ? logprobs(choice, first_new_token) : bj::value(nullptr)},
-                    {"finish_reason", choice.finish_reason ? bj::value(*choice.finish_reason) : bj::value(nullptr)}};
+                    {"finish_reason", finish_reason}};
   if (choice.finish_reason) object["stop_reason"] = stop_reason(choice);
   return object;
 }
@@ -144,13 +153,11 @@ bj::value ChatGeneration::logprobs(const Choice& choice, size_t from) const {
 bj::object ChatGeneration::full_response() {
   bj::array out;
   for (const Choice& choice : choices()) {
+    const ChatMessage message = shape_chat_message(request_.chat, choice.text->text());
     out.push_back(bj::object{{"index", choice.index},
-                             {"message", bj::object{{"role", "assistant"},
-                                                    {"reasoning_content", nullptr},
-                                                    {"content", choice.text->text()},
-                                                    {"tool_calls", bj::array{}}}},
+                             {"message", chat_message_json(message)},
                              {"logprobs", request_.logprobs ? logprobs(choice, 0) : bj::value(nullptr)},
-                             {"finish_reason", choice.finish_reason.value_or("stop")},
+                             {"finish_reason", chat_finish_reason(request_.chat, choice.finish_reason.value_or("stop"), !message.tool_calls.empty())},
                              {"stop_reason", stop_reason(choice)}});
   }
   return bj::object{{"id", id()},           {"object", "chat.completion"}, {"created", created_},

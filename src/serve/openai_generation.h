@@ -1,7 +1,8 @@
 // The OpenAI answers to a generation: chat completions and (legacy) completions, either as one
 // JSON body when every choice is done, or as server-sent events chunk by chunk (the role chunk
 // first, a chunk per step and choice, the finish reason with the last text, the usage chunk when
-// asked for, then [DONE]), in exactly vLLM's shapes.
+// asked for, then [DONE]), in exactly vLLM's shapes. Chat answers go through ChatShaping (reasoning
+// and tool calls; serve/chat_output.h).
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -54,6 +55,8 @@ class ChatGeneration final : public OpenAiGeneration {
   void on_first_chunk() override;
   boost::json::object full_response() override;
   boost::json::value logprobs(const Choice& choice, size_t from) const;
+
+  std::vector<ChatOutputStream> outputs_;  // per choice, when streaming
 };
 
 class CompletionGeneration final : public OpenAiGeneration {

@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/utf8.h"
+#include "serve/tool_choice.h"
 
 namespace gatehouse::serve {
 namespace {
@@ -143,6 +144,24 @@ void finish_parsing(RequestFields& fields, OpenAiRequest& request, int64_t vocab
                << " not used by this server and ignored";
 }
 
+// How the chat's answer is shaped: the reasoning parser and the tool calls. A named or required
+// tool choice constrains the answer (over any response_format) and, as vLLM's parsers do, keeps
+// special tokens in the text; tools the template must not see are dropped from the prompt.
+void shape_chat(RequestFields& fields, api::ChatRequest& wire, const ServedModel& model, OpenAiRequest& request) {
+  ChatShaping& chat = request.chat;
+  chat.tool_choice = read_tool_choice(fields, wire.prompt.tools, model);
+  chat.tool_parser = model.tool_parser;
+  chat.parallel_tool_calls = wire.parallel_tool_calls.value_or(true);
+  if (chat.tool_choice.mode != ToolChoice::Mode::none) {
+    request.spec.skip_special_tokens = false;
+    if (auto constraint = tool_choice_constraint(chat.tool_choice, *wire.prompt.tools)) request.spec.constraint = std::move(constraint);
+  }
+  chat.reasoning = model.reasoning_parser;
+  chat.include_reasoning = fields.boolean("include_reasoning").value_or(true);
+  const bj::value* thinking = wire.prompt.template_kwargs.if_contains("enable_thinking");
+  chat.reasoning_options.thinking = !(thinking && thinking->is_bool() && !thinking->get_bool());
+}
+
 }  // namespace
 
 std::string render_chat(const api::ChatPrompt& chat, const ServedModel& model) {
@@ -181,13 +200,10 @@ std::string render_chat(const api::ChatPrompt& chat, const ServedModel& model) {
 
 OpenAiRequest parse_chat_request(const boost::json::object& body, const ServedModel& model) {
   RequestFields fields(body);
-  const api::ChatRequest wire = api::read_chat_request(fields);
+  api::ChatRequest wire = api::read_chat_request(fields);
   OpenAiRequest request = convert_common(fields, wire, model);
   if (fields.boolean("echo").value_or(false)) invalid("echo", "echo is not supported for chat completions by this server");
-  const bj::value* tool_choice = fields.find("tool_choice");
-  if (tool_choice && !(tool_choice->is_string() && tool_choice->get_string() == "none")) {
-    invalid("tool_choice", "tool_choice other than \"none\" needs tool-call parsing, which this server does not do yet");
-  }
+  shape_chat(fields, wire, model, request);
   request.logprobs = wire.logprobs;
   request.top_logprobs = wire.top_logprobs;
   if (request.logprobs) request.spec.params.logprobs = request.top_logprobs;

@@ -2,8 +2,9 @@
 // engine work for the served model: the sampling parameters (the request's value, then
 // generation_config.json's, then OpenAI's default), the model's limits, the features this server
 // refuses, the prompt (rendered through the chat template, or text, or token ids) and how the
-// answer is shaped. Bad requests throw InvalidParameter naming the parameter, or Error(not_found)
-// for a model that is not served.
+// answer is shaped (for chat: reasoning and tool calls, and the constraint a forced tool call
+// sets). Bad requests throw InvalidParameter naming the parameter, or Error(not_found) for a model
+// that is not served.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "api/openai_request.h"
+#include "serve/chat_output.h"
 #include "serve/generation.h"
 #include "serve/served_model.h"
 
@@ -29,6 +31,7 @@ struct OpenAiRequest {
   bool echo = false;          // completions: the prompt text before the completion
   bool return_tokens_as_token_ids = false;
   std::vector<std::string> prompt_texts;  // completions with echo: each prompt as text
+  ChatShaping chat;  // chat: reasoning and tool calls
 };
 
 OpenAiRequest parse_chat_request(const boost::json::object& body, const ServedModel& model);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,9 @@
 #include "tokenizer/tokenizer.h"
 
 namespace gatehouse::serve {
+
+class ReasoningParser;
+class ToolParser;
 
 // --max-prompt-bytes' default: about 250k tokens of English, more than any context served here.
 inline constexpr size_t kDefaultMaxPromptBytes = 1 << 20;
@@ -34,6 +38,11 @@ struct ServedModel {
   bool return_tokens_as_token_ids = false;
   bool enable_prompt_tokens_details = false;
   bool trust_request_chat_template = false;  // a request's own chat_template is rendered, not refused
+  // --tool-call-parser, when --enable-auto-tool-choice is given too (as in vLLM, the parser is
+  // used only then); null: tool_choice other than "none" is refused.
+  std::shared_ptr<const ToolParser> tool_parser;
+  bool exclude_tools_when_tool_choice_none = false;
+  std::shared_ptr<const ReasoningParser> reasoning_parser;  // --reasoning-parser; null: none
   EngineLoop* loop = nullptr;
   Metrics* metrics = nullptr;
 

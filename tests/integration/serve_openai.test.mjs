@@ -489,9 +489,12 @@ test('stop_token_ids stop on the token and report it as stop_reason', async () =
   assert.equal(choice.finish_reason, 'stop');
   assert.equal(choice.stop_reason, stopId);
   assert.equal(answer.usage.completion_tokens, position + 1);
-  // Not a special token, so (as in vLLM) it stays in the text.
-  const prefix = await completion({ prompt: PROMPT, max_tokens: position + 1, temperature: 0 });
-  assert.equal(choice.text, prefix.choices[0].text);
+  // As in vLLM, the token that stopped the sequence is counted but not part of the text, special or not.
+  const prefix = position === 0 ? '' : (await completion({ prompt: PROMPT, max_tokens: position, temperature: 0 })).choices[0].text;
+  assert.equal(choice.text, prefix);
+  const kept = await completion({ prompt: PROMPT, max_tokens: 8, temperature: 0, stop_token_ids: [stopId], include_stop_str_in_output: true });
+  const withToken = await completion({ prompt: PROMPT, max_tokens: position + 1, temperature: 0 });
+  assert.equal(kept.choices[0].text, withToken.choices[0].text, 'include_stop_str_in_output keeps it');
 
   const chat = await post(`${main.url}/v1/chat/completions`, {
     model: SERVED, messages: HI, max_tokens: 8, temperature: 0, logprobs: true, return_tokens_as_token_ids: true,

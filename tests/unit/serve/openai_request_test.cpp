@@ -187,8 +187,6 @@ TEST(OpenAiRequest, UnsupportedFeaturesAreRefusedNotIgnored) {
               parse_chat_request(body(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}})"), served);
             }).first,
             "response_format");
-  EXPECT_EQ(rejection([&] { parse_chat_request(body(R"({"messages":[{"role":"user","content":"x"}],"tool_choice":"auto"})"), served); }).first,
-            "tool_choice");
   // Fields nobody uses are ignored, as vLLM does.
   EXPECT_NO_THROW(parse_completion_request(body(R"({"prompt":"x","something_new":1})"), served));
 }
