@@ -85,7 +85,7 @@ TgiRequest read_tgi_request(const bj::object& body, bool stream) {
     invalid("decoder_input_details", "`decoder_input_details` == true is not supported when streaming tokens");
   }
   out.watermark = p.boolean("watermark").value_or(false);
-  out.grammar = p.find("grammar") != nullptr;
+  if (const bj::value* grammar = p.find("grammar")) out.grammar = *grammar;
   out.adapter_id = p.find("adapter_id") != nullptr;
   out.truncate = p.find("truncate") != nullptr;
   out.max_new_tokens = p.integer("max_new_tokens");

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -37,8 +38,8 @@ struct TgiParameters {
   bool return_full_text = false;
   bool decoder_input_details = false;  // never with stream
   bool watermark = false;
-  // Given at all (any value): grammar (structured output), adapter_id (LoRA), truncate.
-  bool grammar = false;
+  // Given at all (any value): adapter_id (LoRA), truncate.
+  std::optional<boost::json::value> grammar;  // structured output, as given
   bool adapter_id = false;
   bool truncate = false;
 };

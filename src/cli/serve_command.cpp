@@ -185,6 +185,10 @@ int run_serve(ServeOptions& options) {
   model.tool_parser = std::move(tool_parser);
   model.exclude_tools_when_tool_choice_none = options.exclude_tools_when_tool_choice_none;
   model.reasoning_parser = std::move(reasoning_parser);
+  std::vector<int32_t> end_tokens;
+  for (int64_t id : engine.config().eos_token_ids) end_tokens.push_back(static_cast<int32_t>(id));
+  for (int64_t id : engine.generation_config().eos_token_ids) end_tokens.push_back(static_cast<int32_t>(id));
+  model.output_constraints = std::make_shared<serve::OutputConstraints>(tokenizer, std::move(end_tokens), model.vocab_size);
 
   serve::Metrics metrics(model.name(), model.max_model_len);
   auto loop = std::make_unique<serve::EngineLoop>(engine, metrics, options.max_pending_requests);

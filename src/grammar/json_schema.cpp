@@ -246,8 +246,8 @@ Element JsonSchemaCompiler::schema_object(const bj::object& schema, const std::s
   if (schema.contains("allOf")) return all_of(schema, path);
   for (std::string_view keyword : {"anyOf", "oneOf"}) {
     if (const bj::value* branches = schema.if_contains(keyword)) {
-      check_alone(schema, keyword, path);
-      return any_of(*branches, child_path(path, keyword));
+      const bj::value distributed = distribute_siblings(schema, keyword, path);
+      return any_of(distributed.is_null() ? *branches : distributed, child_path(path, keyword));
     }
   }
   if (schema.contains("enum") || schema.contains("const")) return enumeration(schema, path);
@@ -320,6 +320,42 @@ Element JsonSchemaCompiler::any_of(const bj::value& branches, const std::string&
   }
   if (alternatives.empty()) unsatisfiable_schema(path, "every branch is false");
   return builder_.choice(std::move(alternatives));
+}
+
+// Keywords beside anyOf / oneOf apply to every branch: {"type": "object", "anyOf": [A, B]} is
+// anyOf [allOf [{"type": "object"}, A], allOf [...B]] (vLLM's tool_choice "required" schema has
+// this shape). A lone `type` goes into branches that have none or the same one; anything else
+// goes through allOf's merging. Null when nothing stands beside the keyword.
+bj::value JsonSchemaCompiler::distribute_siblings(const bj::object& schema, std::string_view keyword, const std::string& path) {
+  bj::object siblings;
+  for (const auto& entry : schema) {
+    if (entry.key() != keyword && constrains(entry.key())) siblings.emplace(entry.key(), entry.value());
+  }
+  if (siblings.empty()) return nullptr;
+  const bj::value& branches = schema.at(keyword);
+  if (!branches.is_array()) return nullptr;  // any_of reports it
+  bj::array out;
+  for (const bj::value& branch : branches.get_array()) {
+    const bj::object* object = branch.if_object();
+    if (siblings.size() == 1 && siblings.contains("type") && object && !object->contains("allOf")) {
+      const bj::value* type = object->if_contains("type");
+      if (!type || *type == siblings.at("type")) {
+        bj::object typed = *object;
+        typed["type"] = siblings.at("type");
+        out.push_back(std::move(typed));
+        continue;
+      }
+    }
+    if (branch == bj::value(false)) continue;
+    if (branch == bj::value(true)) {
+      out.push_back(siblings);
+      continue;
+    }
+    if (!object) continue;  // any_of reports it
+    out.push_back(bj::object{{"allOf", bj::array{siblings, branch}}});
+  }
+  if (out.empty()) unsatisfiable_schema(child_path(path, std::string(keyword)), "every branch is false");
+  return out;
 }
 
 // allOf: one member (with nothing beside it) is that member; several are merged when each is a

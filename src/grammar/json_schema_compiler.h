@@ -59,6 +59,7 @@ class JsonSchemaCompiler {
   Element schema_object(const bj::object& schema, const std::string& path);
   Element reference(std::string_view ref, const std::string& path);
   Element any_of(const bj::value& branches, const std::string& path);
+  bj::value distribute_siblings(const bj::object& schema, std::string_view keyword, const std::string& path);
   Element all_of(const bj::object& schema, const std::string& path);
   Element enumeration(const bj::object& schema, const std::string& path);
   Element of_type(std::string_view type, const bj::object& schema, const std::string& path);

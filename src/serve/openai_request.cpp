@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/utf8.h"
+#include "serve/structured_output.h"
 #include "serve/tool_choice.h"
 
 namespace gatehouse::serve {
@@ -24,16 +25,6 @@ constexpr size_t kLoggedFieldNameBytes = 64;
 void refuse_unsupported(RequestFields& fields) {
   if (fields.boolean("use_beam_search").value_or(false)) invalid("use_beam_search", "use_beam_search is not supported by this server");
   if (fields.integer("best_of").value_or(1) > 1) invalid("best_of", "best_of greater than 1 is not supported by this server; use n");
-  if (const bj::value* format = fields.find("response_format")) {
-    const bj::object* object = format->if_object();
-    const bj::value* type = object ? object->if_contains("type") : nullptr;
-    if (!type || !type->is_string() || type->get_string() != "text") {
-      invalid("response_format", "response_format other than {\"type\": \"text\"} (structured output) is not supported by this server");
-    }
-  }
-  for (const char* guided : {"guided_json", "guided_regex", "guided_choice", "guided_grammar", "structured_outputs"}) {
-    if (fields.find(guided)) invalid(guided, std::string(guided) + " (structured output) is not supported by this server");
-  }
   if (fields.integer("truncate_prompt_tokens")) invalid("truncate_prompt_tokens", "truncate_prompt_tokens is not supported by this server");
   // vLLM's token controls, prompt embeddings, OpenAI's legacy functions and audio output: each
   // changes the answer when given (empty lists and null change nothing).
@@ -58,6 +49,7 @@ OpenAiRequest convert_common(RequestFields& fields, const api::OpenAiCommon& wir
   model.check_requested(wire.model);
   refuse_unsupported(fields);
   OpenAiRequest request;
+  request.spec.constraint = read_output_constraint(fields);
   engine::SamplingParams& params = request.spec.params;
   const engine::GenerationConfig& defaults = model.defaults;
   params.n = wire.n.value_or(1);
@@ -211,6 +203,8 @@ OpenAiRequest parse_chat_request(const boost::json::object& body, const ServedMo
   std::vector<uint32_t> ids = model.encode_prompt(render_chat(wire.prompt, model), wire.add_special_tokens, "messages");
   request.spec.prompts.emplace_back(ids.begin(), ids.end());
   resolve_max_tokens(wire.max_tokens, wire.max_tokens_param.c_str(), 0, "messages", model, request.spec.prompts, request.spec.params);
+  // Structured output applies to the answer, after any reasoning (vLLM's default).
+  model.constrain(request.spec, request.chat.reasoning && request.chat.reasoning_options.thinking ? "</think>" : "");
   finish_parsing(fields, request, model.vocab_size);
   return request;
 }
@@ -254,6 +248,7 @@ OpenAiRequest parse_completion_request(const boost::json::object& body, const Se
     request.spec.prompts.push_back(std::move(tokens));
   }
   resolve_max_tokens(wire.max_tokens, "max_tokens", 16, "prompt", model, request.spec.prompts, request.spec.params);
+  model.constrain(request.spec);
   finish_parsing(fields, request, model.vocab_size);
   return request;
 }

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "base/error.h"
+#include "serve/generation.h"
 
 namespace gatehouse::serve {
 
@@ -46,6 +47,12 @@ std::vector<uint32_t> ServedModel::encode_prompt(std::string_view text, bool add
                                       " input tokens. Please reduce the length of the input.");
   }
   return std::move(*ids);
+}
+
+void ServedModel::constrain(GenerationSpec& spec, const std::string& starts_after) const {
+  if (!spec.constraint) return;
+  if (!output_constraints) throw InvalidParameter(spec.constraint->source, "structured output is not available on this server");
+  spec.params.constraint = output_constraints->factory(*spec.constraint, starts_after);
 }
 
 }  // namespace gatehouse::serve

@@ -13,6 +13,7 @@
 #include "engine/loader/generation_config.h"
 #include "serve/engine_loop.h"
 #include "serve/metrics.h"
+#include "serve/output_constraints.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
@@ -23,6 +24,8 @@ class ToolParser;
 
 // --max-prompt-bytes' default: about 250k tokens of English, more than any context served here.
 inline constexpr size_t kDefaultMaxPromptBytes = 1 << 20;
+
+struct GenerationSpec;
 
 struct ServedModel {
   std::vector<std::string> names;  // --served-model-name (or the --model value); the first is reported
@@ -43,6 +46,7 @@ struct ServedModel {
   std::shared_ptr<const ToolParser> tool_parser;
   bool exclude_tools_when_tool_choice_none = false;
   std::shared_ptr<const ReasoningParser> reasoning_parser;  // --reasoning-parser; null: none
+  std::shared_ptr<OutputConstraints> output_constraints;     // structured output; null: refused
   EngineLoop* loop = nullptr;
   Metrics* metrics = nullptr;
 
@@ -58,6 +62,9 @@ struct ServedModel {
   // than max_model_len ids, a prompt that can never fit (InvalidParameter on `param`, in vLLM's
   // words). Every route that tokenizes request text goes through here.
   std::vector<uint32_t> encode_prompt(std::string_view text, bool add_special_tokens, const std::string& param) const;
+  // Gives spec.params the engine constraint of spec.constraint, when there is one (compiled, or
+  // InvalidParameter saying why not). `starts_after`: see OutputConstraints::factory.
+  void constrain(GenerationSpec& spec, const std::string& starts_after = "") const;
 };
 
 }  // namespace gatehouse::serve

@@ -4,7 +4,14 @@
 // side compiles it.
 #pragma once
 
+#include <boost/json/fwd.hpp>
+
+#include <optional>
 #include <string>
+
+namespace gatehouse::api {
+class RequestFields;
+}
 
 namespace gatehouse::serve {
 
@@ -14,6 +21,15 @@ struct OutputConstraint {
   // json_schema: the schema as JSON text; regex: the pattern; grammar: EBNF text; choice: a JSON
   // array of strings; json_object: empty.
   std::string spec;
+  std::string source = "structured_outputs";  // the request field it came from, for errors
 };
+
+// The structured output an OpenAI request asks for, from response_format (json_object,
+// json_schema), structured_outputs (json, regex, choice, grammar, json_object) or the legacy
+// guided_json / guided_regex / guided_choice / guided_grammar; nullopt when none. More than one,
+// or a malformed one, is an InvalidParameter naming the field.
+std::optional<OutputConstraint> read_output_constraint(api::RequestFields& fields);
+// TGI's parameters.grammar: {"type": "json", "value": <schema>} or {"type": "regex", "value": "..."}.
+OutputConstraint tgi_output_constraint(const boost::json::value& grammar);
 
 }  // namespace gatehouse::serve

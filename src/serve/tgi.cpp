@@ -10,6 +10,7 @@
 #include "base/json.h"
 #include "base/version.h"
 #include "serve/generation.h"
+#include "serve/structured_output.h"
 
 namespace gatehouse::serve {
 namespace {
@@ -25,7 +26,6 @@ constexpr int64_t kDefaultMaxNewTokens = 100;
 void refuse_unsupported(const api::TgiParameters& p) {
   if (p.typical_p) invalid("typical_p", "typical_p (typical sampling) is not supported by this server");
   if (p.watermark) invalid("watermark", "watermark is not supported by this server");
-  if (p.grammar) invalid("grammar", "grammar (structured output) is not supported by this server");
   if (p.adapter_id) invalid("adapter_id", "adapters are not supported by this server");
   if (p.truncate) invalid("truncate", "truncate is not supported by this server");
 }
@@ -67,6 +67,10 @@ TgiGenerationRequest parse_tgi_request(const bj::object& body, const ServedModel
                                   " `max_new_tokens`");
   }
   params.validate(model.vocab_size);
+  if (p.grammar) {
+    request.spec.constraint = tgi_output_constraint(*p.grammar);
+    model.constrain(request.spec);
+  }
   return request;
 }
 

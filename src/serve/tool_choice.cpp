@@ -111,7 +111,7 @@ ToolChoice read_tool_choice(api::RequestFields& fields, std::optional<bj::value>
 std::optional<OutputConstraint> tool_choice_constraint(const ToolChoice& choice, const bj::value& tools) {
   if (choice.mode == Mode::named) {
     for (const bj::value& tool : tools.get_array()) {
-      if (function_of(tool).at("name").get_string() == choice.function) return OutputConstraint{OutputConstraint::Kind::json_schema, json::serialize(parameters_of(function_of(tool)))};
+      if (function_of(tool).at("name").get_string() == choice.function) return OutputConstraint{OutputConstraint::Kind::json_schema, json::serialize(parameters_of(function_of(tool))), "tool_choice"};
     }
   }
   if (choice.mode != Mode::required) return std::nullopt;
@@ -138,7 +138,7 @@ std::optional<OutputConstraint> tool_choice_constraint(const ToolChoice& choice,
   }
   bj::object schema{{"type", "array"}, {"minItems", 1}, {"items", bj::object{{"type", "object"}, {"anyOf", std::move(alternatives)}}}};
   if (!defs.empty()) schema["$defs"] = std::move(defs);
-  return OutputConstraint{OutputConstraint::Kind::json_schema, json::serialize(schema)};
+  return OutputConstraint{OutputConstraint::Kind::json_schema, json::serialize(schema), "tool_choice"};
 }
 
 }  // namespace gatehouse::serve

@@ -372,6 +372,19 @@ TEST(JsonSchema, AnyOfOneOfAllOfAndNullable) {
   EXPECT_FALSE(matches(inferred, R"({"a":"xy"})"));
   EXPECT_FALSE(matches(inferred, R"({"a":5})"));
   EXPECT_FALSE(matches(inferred, "[]"));
+  // Keywords beside anyOf apply to each branch.
+  Grammar typed = compile(R"({"type": "string", "anyOf": [{"maxLength": 2}, {"minLength": 5}]})");
+  EXPECT_TRUE(matches(typed, R"("ab")"));
+  EXPECT_TRUE(matches(typed, R"("abcde")"));
+  EXPECT_FALSE(matches(typed, R"("abc")"));
+  EXPECT_FALSE(matches(typed, "12"));
+  Grammar calls = compile(R"({"type": "object", "required": ["name"], "anyOf": [
+      {"properties": {"name": {"enum": ["f"]}, "arguments": {"type": "object"}}},
+      {"properties": {"name": {"enum": ["g"]}}}]})");
+  EXPECT_TRUE(matches(calls, R"({"name":"f","arguments":{}})"));
+  EXPECT_TRUE(matches(calls, R"({"name":"g"})"));
+  EXPECT_FALSE(matches(calls, R"({"name":"g","arguments":{}})"));
+  EXPECT_FALSE(matches(calls, R"({"arguments":{}})"));
 }
 
 TEST(JsonSchema, References) {
@@ -448,7 +461,6 @@ TEST(JsonSchemaErrors, UnsupportedKeywordsAreNamedWithTheirPlace) {
            {R"({"$ref": "https://example.com/schema.json"})", "'$ref'"},
            {R"({"$ref": "#node", "$defs": {"n": {"$anchor": "node"}}})", "'$ref'"},
            {R"({"$ref": "#/$defs/a", "minLength": 2, "$defs": {"a": {"type": "string"}}})", "'minLength' (at the root) beside '$ref'"},
-           {R"({"type": "string", "anyOf": [{"maxLength": 2}, {"minLength": 5}]})", "'type' (at the root) beside 'anyOf'"},
            {R"({"enum": ["a", "b"], "minLength": 2})", "'minLength' (at the root) beside 'enum'"},
            {R"({"type": "string", "pattern": "a+", "maxLength": 3})", "'maxLength' (at the root) beside 'pattern'"},
            {R"({"type": "string", "format": "date", "minLength": 3})", "'minLength' (at the root) beside 'format'"},

@@ -36,6 +36,7 @@ ServedModel model(bool with_parser) {
   served.vocab_size = 128256;
   served.max_num_seqs = 8;
   if (with_parser) served.tool_parser = std::make_shared<UnusedParser>();
+  served.output_constraints = std::make_shared<OutputConstraints>(llama3_tokenizer(), std::vector<int32_t>{128009}, 128256);
   return served;
 }
 
@@ -140,6 +141,7 @@ TEST(ToolChoice, ANamedFunctionIsConstrainedToItsParameters) {
   ASSERT_TRUE(named.spec.constraint);
   EXPECT_EQ(named.spec.constraint->kind, OutputConstraint::Kind::json_schema);
   EXPECT_EQ(bj::parse(named.spec.constraint->spec), bj::parse(kWeather).at("function").at("parameters"));
+  EXPECT_TRUE(named.spec.params.constraint);  // compiled for the engine
   // A function without parameters takes an empty object.
   const OpenAiRequest bare = chat(served, tools + R"(,"tool_choice":{"type":"function","function":{"name":"get_time"}})");
   EXPECT_EQ(bare.spec.constraint->spec, R"({"type":"object","properties":{}})");
@@ -152,6 +154,7 @@ TEST(ToolChoice, RequiredIsConstrainedToAnArrayOfCalls) {
   const OpenAiRequest required = chat(served, ",\"tools\":[" + std::string(kTime) + "," + with_defs + "],\"tool_choice\":\"required\"");
   EXPECT_EQ(required.chat.tool_choice.mode, Mode::required);
   ASSERT_TRUE(required.spec.constraint);
+  EXPECT_TRUE(required.spec.params.constraint);
   EXPECT_EQ(bj::parse(required.spec.constraint->spec), bj::parse(R"({
     "type": "array", "minItems": 1,
     "items": {"type": "object", "anyOf": [
