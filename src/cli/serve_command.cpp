@@ -57,6 +57,7 @@ struct ServeOptions {
   std::string tool_call_parser;
   bool exclude_tools_when_tool_choice_none = false;
   std::string reasoning_parser;
+  std::string structured_outputs_config;  // JSON, vLLM's --structured-outputs-config
   bool trust_request_chat_template = false;
   bool no_enable_prefix_caching = false;
   std::string allowed_origins = R"(["*"])", allowed_methods = R"(["*"])", allowed_headers = R"(["*"])";
@@ -188,7 +189,8 @@ int run_serve(ServeOptions& options) {
   std::vector<int32_t> end_tokens;
   for (int64_t id : engine.config().eos_token_ids) end_tokens.push_back(static_cast<int32_t>(id));
   for (int64_t id : engine.generation_config().eos_token_ids) end_tokens.push_back(static_cast<int32_t>(id));
-  model.output_constraints = std::make_shared<serve::OutputConstraints>(tokenizer, std::move(end_tokens), model.vocab_size);
+  model.output_constraints = std::make_shared<serve::OutputConstraints>(
+      tokenizer, std::move(end_tokens), model.vocab_size, serve::read_structured_outputs_config(options.structured_outputs_config));
 
   serve::Metrics metrics(model.name(), model.max_model_len);
   auto loop = std::make_unique<serve::EngineLoop>(engine, metrics, options.max_pending_requests);
@@ -263,6 +265,9 @@ void add_serve_command(CLI::App& app, Handler& handler) {
   command->add_option("--tool-call-parser", options->tool_call_parser, "The format of the model's tool calls: " + joined(serve::tool_parser_names()));
   command->add_flag("--exclude-tools-when-tool-choice-none", options->exclude_tools_when_tool_choice_none,
                     "Do not show the chat template the tools of a request with tool_choice \"none\"");
+  command->add_option("--structured-outputs-config", options->structured_outputs_config,
+                      "JSON: {\"disable_any_whitespace\": true} for compact JSON output, {\"max_whitespace\": N} to cap a "
+                      "whitespace run (default 20, -1: no cap), \"backend\" accepted and ignored");
   command->add_option("--reasoning-parser", options->reasoning_parser,
                       "Split the reasoning off answers into reasoning_content: " + joined(serve::reasoning_parser_names()));
   command->add_flag("--no-enable-prefix-caching", options->no_enable_prefix_caching, "Do not reuse cached prompt prefixes");

@@ -3,8 +3,8 @@
 // years), time and date-time (RFC 3339 with upper-case T and Z), duration (RFC 3339 appendix A),
 // uuid (RFC 4122 text form), ipv4 (dotted decimal without leading zeros). Practical subsets,
 // never wider, elsewhere: email (RFC 5321 dot-atom local part, no quoted local part or address
-// literal; labels of at most 63 characters, no total-length check), hostname (RFC 1123 labels;
-// the 253-character total is not checked), ipv6 (RFC 4291 text forms, the IPv4-suffixed ones
+// literal; a domain with a dot and at most four labels of 62 characters), hostname (RFC 1123
+// labels; at most four of 62 characters, which keeps the 253-character total), ipv6 (RFC 4291 text forms, the IPv4-suffixed ones
 // partly), uri (RFC 3986 with a reg-name host, no IP-literal).
 #include "grammar/json_schema_compiler.h"
 
@@ -33,10 +33,13 @@ std::map<std::string, std::string, std::less<>> make_formats() {
                            "){1,2}|(" + h16 + ":){1,4}(:" + h16 + "){1,3}|(" + h16 + ":){1,3}(:" + h16 + "){1,4}|(" + h16 + ":){1,2}(:" +
                            h16 + "){1,5}|" + h16 + ":(:" + h16 + "){1,6}|:((:" + h16 + "){1,7}|:)|(" + h16 + ":){6}" + ipv4 +
                            "|::(ffff(:0{1,4})?:)?" + ipv4 + "|(" + h16 + ":){1,4}:" + ipv4 + ")";
-  const std::string label = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-  const std::string hostname = label + "(\\." + label + ")*";
+  // RFC 1123 caps a name at 253 characters; at most four labels of 62 stay under it exactly.
+  const std::string short_label = "[A-Za-z0-9]([A-Za-z0-9-]{0,60}[A-Za-z0-9])?";
+  const std::string hostname = short_label + "(\\." + short_label + "){0,3}";
   const std::string atext = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]";
-  const std::string email = atext + "+(\\." + atext + "+)*@" + hostname;
+  // A domain with at least one dot, as practical validators (ajv-formats, HTML's input type=email)
+  // require: a dotless domain is legal but never what a schema author means.
+  const std::string email = atext + "+(\\." + atext + "+)*@" + short_label + "(\\." + short_label + "){1,3}";
   const std::string escaped = "%" + hex + hex;
   const std::string pchar = "([A-Za-z0-9._~!$&'()*+,;=:@-]|" + escaped + ")";
   const std::string query_char = "([A-Za-z0-9._~!$&'()*+,;=:@/?-]|" + escaped + ")";

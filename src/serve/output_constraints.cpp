@@ -78,8 +78,7 @@ class GrammarConstraintFactory final : public engine::TokenConstraintFactory {
   std::string start_text_;
 };
 
-grammar::Grammar compile(const OutputConstraint& constraint, bool any_whitespace) {
-  const grammar::JsonSchemaOptions options{.any_whitespace = any_whitespace};
+grammar::Grammar compile(const OutputConstraint& constraint, const grammar::JsonSchemaOptions& options) {
   switch (constraint.kind) {
     case OutputConstraint::Kind::json_object:
       return grammar::compile_json_object(options);
@@ -95,8 +94,9 @@ grammar::Grammar compile(const OutputConstraint& constraint, bool any_whitespace
       if (constraint.spec.empty()) throw Error(ErrorCode::invalid_argument, "structured_outputs.grammar cannot be an empty string");
       return grammar::compile_ebnf(constraint.spec);
     case OutputConstraint::Kind::choice: {
+      const bj::value parsed = bj::parse(constraint.spec);
       std::vector<std::string> choices;
-      for (const bj::value& choice : bj::parse(constraint.spec).as_array()) choices.emplace_back(choice.as_string());
+      for (const bj::value& choice : parsed.as_array()) choices.emplace_back(choice.as_string());
       return grammar::compile_choice(choices);
     }
   }
@@ -105,9 +105,31 @@ grammar::Grammar compile(const OutputConstraint& constraint, bool any_whitespace
 
 }  // namespace
 
+grammar::JsonSchemaOptions read_structured_outputs_config(const std::string& text) {
+  grammar::JsonSchemaOptions options{.max_whitespace = kDefaultMaxWhitespace};
+  if (text.empty()) return options;
+  bj::error_code error;
+  const bj::value config = bj::parse(text, error);
+  if (error || !config.is_object()) throw Error(ErrorCode::invalid_argument, "--structured-outputs-config must be a JSON object");
+  for (const auto& [key, value] : config.get_object()) {
+    if (key == "disable_any_whitespace" && value.is_bool()) {
+      options.any_whitespace = !value.get_bool();
+    } else if (key == "max_whitespace" && value.is_int64() && value.get_int64() >= -1 && value.get_int64() <= 1000) {
+      options.max_whitespace = static_cast<int>(value.get_int64());
+    } else if (key == "backend" && value.is_string()) {
+      // One grammar engine serves every backend name.
+    } else {
+      throw Error(ErrorCode::invalid_argument, "--structured-outputs-config: '" + std::string(key) +
+                                                   "' is not a known setting or has the wrong type (disable_any_whitespace: "
+                                                   "boolean, max_whitespace: -1 to 1000, backend: string)");
+    }
+  }
+  return options;
+}
+
 OutputConstraints::OutputConstraints(const tokenizer::Tokenizer& tokenizer, std::vector<int32_t> end_tokens,
-                                     int64_t logits_size, bool any_whitespace)
-    : tokenizer_(tokenizer), end_tokens_(std::move(end_tokens)), logits_size_(logits_size), any_whitespace_(any_whitespace) {}
+                                     int64_t logits_size, grammar::JsonSchemaOptions json_options)
+    : tokenizer_(tokenizer), end_tokens_(std::move(end_tokens)), logits_size_(logits_size), json_options_(json_options) {}
 
 const std::shared_ptr<const grammar::TokenVocabulary>& OutputConstraints::vocabulary() {
   if (!vocabulary_) {
@@ -128,7 +150,7 @@ std::shared_ptr<grammar::CompiledGrammar> OutputConstraints::compiled(const Outp
   }
   grammar::Grammar grammar = [&] {
     try {
-      return compile(constraint, any_whitespace_);
+      return compile(constraint, json_options_);
     } catch (const Error& error) {
       throw InvalidParameter(constraint.source, error.what());
     }

@@ -16,10 +16,18 @@
 
 #include "engine/token_constraint.h"
 #include "grammar/compiled_grammar.h"
+#include "grammar/json_schema.h"
 #include "serve/structured_output.h"
 #include "tokenizer/tokenizer.h"
 
 namespace gatehouse::serve {
+
+// How JSON output may be spaced: whitespace between tokens (vLLM's default), but a run of it
+// capped, so that a model cannot spend its whole budget on grammar-legal whitespace (a known vLLM
+// failure). Read from --structured-outputs-config (JSON; "" gives the defaults); a bad value is
+// an Error(invalid_argument) saying which.
+inline constexpr int kDefaultMaxWhitespace = 20;
+grammar::JsonSchemaOptions read_structured_outputs_config(const std::string& json);
 
 class OutputConstraints {
  public:
@@ -28,7 +36,7 @@ class OutputConstraints {
   // `end_tokens`: the ids that end a sequence (allowed where the grammar is complete);
   // `logits_size`: the model's vocabulary size (the width of its logits).
   OutputConstraints(const tokenizer::Tokenizer& tokenizer, std::vector<int32_t> end_tokens, int64_t logits_size,
-                    bool any_whitespace = true);
+                    grammar::JsonSchemaOptions json_options = {.max_whitespace = kDefaultMaxWhitespace});
 
   // Throws InvalidParameter on constraint.source when the constraint does not compile (an
   // invalid or unsupported schema, regex or grammar), saying why. With `starts_after` (the end
@@ -44,7 +52,7 @@ class OutputConstraints {
   const tokenizer::Tokenizer& tokenizer_;
   const std::vector<int32_t> end_tokens_;
   const int64_t logits_size_;
-  const bool any_whitespace_;
+  const grammar::JsonSchemaOptions json_options_;
   std::mutex mutex_;
   std::shared_ptr<const grammar::TokenVocabulary> vocabulary_;
   std::list<std::string> recent_;  // cache keys, most recent first

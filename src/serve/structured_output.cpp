@@ -105,6 +105,8 @@ std::optional<OutputConstraint> read_output_constraint(api::RequestFields& field
   if (const bj::value* v = fields.find("guided_regex")) add(OutputConstraint{OutputConstraint::Kind::regex, text(*v, "guided_regex"), "guided_regex"});
   if (const bj::value* v = fields.find("guided_choice")) add(OutputConstraint{OutputConstraint::Kind::choice, choices(*v, "guided_choice"), "guided_choice"});
   if (const bj::value* v = fields.find("guided_grammar")) add(OutputConstraint{OutputConstraint::Kind::grammar, text(*v, "guided_grammar"), "guided_grammar"});
+  // TGI's grammar, as @huggingface/inference sends it to an endpoint's /v1/completions.
+  if (const bj::value* v = fields.find("grammar")) add(tgi_output_constraint(*v));
   // Backend and whitespace choices are the server's, as in vLLM.
   fields.find("guided_decoding_backend");
   fields.find("guided_whitespace_pattern");

@@ -26,7 +26,8 @@ struct OutputConstraint {
 
 // The structured output an OpenAI request asks for, from response_format (json_object,
 // json_schema), structured_outputs (json, regex, choice, grammar, json_object) or the legacy
-// guided_json / guided_regex / guided_choice / guided_grammar; nullopt when none. More than one,
+// guided_json / guided_regex / guided_choice / guided_grammar, or TGI's grammar object (which
+// @huggingface/inference passes through); nullopt when none. More than one,
 // or a malformed one, is an InvalidParameter naming the field.
 std::optional<OutputConstraint> read_output_constraint(api::RequestFields& fields);
 // TGI's parameters.grammar: {"type": "json", "value": <schema>} or {"type": "regex", "value": "..."}.

@@ -1,0 +1,219 @@
+// Structured output and tool calling in `gatehouse serve`, driven by real clients: the openai SDK (the pinned
+// 7.57.0, with its zodResponseFormat helper, .parse() and its stream helper that assembles tool calls) and
+// @huggingface/inference (TGI's grammar). Every structured answer is checked by ajv, a JSON Schema validator
+// nobody here wrote, against the schema it was constrained by.
+//
+// The model is a tiny random-weight Llama with Llama 3's real tokenizer (128k tokens), so its free output is noise:
+// whatever it says inside the constraint must still be valid. Random weights rarely close a string, so requests
+// raise the logits of a few closing tokens (", "}, ], ...) with logit_bias; the grammar is applied before the bias,
+// so this only shortens answers, it cannot make an invalid token possible. Answers cut by max_tokens
+// (finish_reason "length") are incomplete by definition and only counted; every answer that stopped is validated.
+//
+// One server, stopped by the file. Nothing leaves 127.0.0.1.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { require } from './helpers.mjs';
+import { tempDir } from './hub_helpers.mjs';
+import { assertOpenAIError, makeLlamaCheckpoint, post, startServer } from './serve_helpers.mjs';
+
+const { OpenAI } = require('openai');
+const { zodResponseFormat } = require('openai/helpers/zod');
+const { z } = require('zod');
+const Ajv2020 = require('ajv/dist/2020').default;
+const addFormats = require('ajv-formats').default;
+const { InferenceClient } = require('@huggingface/inference');
+
+const SERVED = 'tiny-structured';
+const SCHEMAS = fileURLToPath(new URL('../unit/grammar/schemas/', import.meta.url));
+const MESSAGES = [{ role: 'user', content: 'Answer in JSON.' }];
+// Llama 3 ids of ", "} ] } "] }, and , (checked against the tokenizer in before()).
+const CLOSERS = { '"': 1, '",': 498, '"}': 9388, '}': 92, ']': 60, '"]': 1365, '},': 2186 };
+const LOGIT_BIAS = Object.fromEntries(Object.values(CLOSERS).map((id) => [String(id), 8]));
+
+const WEATHER = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'Current weather',
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string', maxLength: 20 }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
+      required: ['city', 'unit'],
+    },
+  },
+};
+const TIME = { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string', format: 'date' } } } } };
+
+let workDir;
+let server;
+let openai;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+
+function validate(schema, text, where) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    assert.fail(`${where}: not JSON (${error.message}): ${JSON.stringify(text).slice(0, 300)}`);
+  }
+  const check = ajv.compile(schema);
+  assert.ok(check(value), `${where}: ${ajv.errorsText(check.errors)}\n${JSON.stringify(text).slice(0, 300)}`);
+  return value;
+}
+
+before(async () => {
+  workDir = tempDir('serve-structured');
+  const checkpoint = makeLlamaCheckpoint(workDir);
+  server = await startServer(['--model', checkpoint, '--served-model-name', SERVED, '--enable-auto-tool-choice',
+    '--tool-call-parser', 'hermes']);
+  openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
+  for (const [text, id] of Object.entries(CLOSERS)) {
+    const answer = await post(`${server.url}/tokenize`, { model: SERVED, prompt: text, add_special_tokens: false });
+    assert.deepEqual(answer.json.tokens, [id], text);
+  }
+});
+
+after(async () => {
+  await server?.stop();
+  fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+test('response_format json_schema: every answer that stops is valid, over a corpus of real-world schemas', async () => {
+  let stopped = 0;
+  let total = 0;
+  for (const file of fs.readdirSync(SCHEMAS).filter((name) => name.endsWith('.json') && !name.endsWith('.samples.json'))) {
+    const schema = JSON.parse(fs.readFileSync(path.join(SCHEMAS, file), 'utf8'));
+    const answer = await openai.chat.completions.create({
+      model: SERVED, messages: MESSAGES, n: 8, seed: total + 1, temperature: 1, max_tokens: 300, logit_bias: LOGIT_BIAS,
+      response_format: { type: 'json_schema', json_schema: { name: file.replace('.json', ''), schema, strict: true } },
+    });
+    for (const choice of answer.choices) {
+      total += 1;
+      if (choice.finish_reason !== 'stop') continue;
+      stopped += 1;
+      validate(schema, choice.message.content, `${file} choice ${choice.index}`);
+    }
+  }
+  // Not vacuous: most answers finish.
+  assert.ok(stopped >= total / 2, `${stopped} of ${total} answers stopped`);
+});
+
+test('streamed constraints: json_object, regex, choice, EBNF grammar and the legacy guided_json', async () => {
+  const cases = [
+    { body: { response_format: { type: 'json_object' } }, check: (text) => assert.equal(typeof JSON.parse(text), 'object') },
+    { body: { structured_outputs: { regex: '[A-Z][a-z]{2,8}-[0-9]{3}' } }, check: (text) => assert.match(text, /^[A-Z][a-z]{2,8}-[0-9]{3}$/) },
+    { body: { structured_outputs: { choice: ['positive', 'negative', 'neutral ☯'] } }, check: (text) => assert.ok(['positive', 'negative', 'neutral ☯'].includes(text), text) },
+    {
+      body: { structured_outputs: { grammar: 'root ::= expr\nexpr ::= term ("+" term)*\nterm ::= [0-9]+ | "(" expr ")"' } },
+      check: (text) => assert.match(text, /^[0-9()+]+$/),
+    },
+    { body: { guided_json: { type: 'array', items: { type: 'integer', minimum: -5, maximum: 5 }, maxItems: 4 } }, check: (text) => validate({ type: 'array', items: { type: 'integer', minimum: -5, maximum: 5 }, maxItems: 4 }, text, 'guided_json') },
+  ];
+  for (const [i, { body, check }] of cases.entries()) {
+    for (let seed = 1; seed <= 4; seed += 1) {
+      const stream = await openai.chat.completions.create({ model: SERVED, messages: MESSAGES, stream: true, seed: seed + 10 * i, max_tokens: 300, logit_bias: LOGIT_BIAS, ...body });
+      let text = '';
+      let finish = null;
+      for await (const chunk of stream) {
+        for (const choice of chunk.choices) {
+          text += choice.delta.content ?? '';
+          finish = choice.finish_reason ?? finish;
+        }
+      }
+      if (finish === 'stop') check(text);
+    }
+  }
+});
+
+test('zodResponseFormat and .parse(): the answer parses into the zod type', async () => {
+  const Event = z.object({ name: z.string().max(30), day: z.enum(['mon', 'tue', 'wed']), attendees: z.array(z.string().max(12)).max(3), online: z.boolean() });
+  let parsed = 0;
+  for (let seed = 1; seed <= 6; seed += 1) {
+    const completion = await openai.chat.completions.parse({
+      model: SERVED, messages: MESSAGES, seed, max_tokens: 300, logit_bias: LOGIT_BIAS, response_format: zodResponseFormat(Event, 'event'),
+    });
+    const message = completion.choices[0].message;
+    if (completion.choices[0].finish_reason !== 'stop') continue;
+    assert.deepEqual(Event.parse(message.parsed), message.parsed);
+    parsed += 1;
+  }
+  assert.ok(parsed >= 3, `${parsed} of 6 parsed`);
+});
+
+test('tool_choice named and required: calls always parse and match the parameters, streamed and not', async () => {
+  const named = await openai.chat.completions.create({
+    model: SERVED, messages: MESSAGES, tools: [WEATHER, TIME], tool_choice: { type: 'function', function: { name: 'get_weather' } },
+    seed: 3, max_tokens: 200, logit_bias: LOGIT_BIAS,
+  });
+  const call = named.choices[0].message.tool_calls[0];
+  assert.equal(call.function.name, 'get_weather');
+  assert.match(call.id, /^chatcmpl-tool-[0-9a-f]{32}$/);
+  if (named.choices[0].finish_reason === 'stop') validate(WEATHER.function.parameters, call.function.arguments, 'named');
+
+  let calls = 0;
+  for (let seed = 1; seed <= 4; seed += 1) {
+    const required = await openai.chat.completions.create({
+      model: SERVED, messages: MESSAGES, tools: [WEATHER, TIME], tool_choice: 'required', seed, max_tokens: 300, logit_bias: LOGIT_BIAS,
+    });
+    const choice = required.choices[0];
+    if (choice.finish_reason !== 'tool_calls') continue;
+    for (const c of choice.message.tool_calls) {
+      const tool = [WEATHER, TIME].find((t) => t.function.name === c.function.name);
+      assert.ok(tool, c.function.name);
+      validate(tool.function.parameters, c.function.arguments, `required ${c.function.name}`);
+      calls += 1;
+    }
+  }
+  assert.ok(calls >= 1, 'some required call finished');
+
+  // The SDK's stream helper assembles the streamed deltas into the same shapes.
+  const runner = openai.chat.completions.stream({
+    model: SERVED, messages: MESSAGES, tools: [WEATHER, TIME], tool_choice: { type: 'function', function: { name: 'get_weather' } },
+    seed: 3, max_tokens: 200, logit_bias: LOGIT_BIAS,
+  });
+  const streamed = await runner.finalChatCompletion();
+  const streamedCall = streamed.choices[0].message.tool_calls[0];
+  assert.equal(streamedCall.function.name, 'get_weather');
+  assert.equal(streamedCall.function.arguments, call.function.arguments);  // same seed, same text
+});
+
+test('@huggingface/inference: TGI grammar on text generation', async () => {
+  const hf = new InferenceClient(undefined, { endpointUrl: server.url });
+  const schema = { type: 'object', properties: { ok: { type: 'boolean' }, n: { type: 'integer', minimum: 0, maximum: 99 } }, required: ['ok', 'n'] };
+  const json = await hf.textGeneration({ inputs: 'JSON:', parameters: { max_new_tokens: 100, seed: 2, grammar: { type: 'json', value: schema } } });
+  validate(schema, json.generated_text, 'grammar json');
+  const regex = await hf.textGeneration({ inputs: 'Code:', parameters: { max_new_tokens: 20, seed: 2, grammar: { type: 'regex', value: '[0-9]{4}' } } });
+  assert.match(regex.generated_text, /^[0-9]{4}$/);
+  // TGI's own route.
+  const generate = await post(`${server.url}/generate`, { inputs: 'x', parameters: { max_new_tokens: 30, seed: 1, grammar: { type: 'regex', value: '(yes|no)' } } });
+  assert.equal(generate.status, 200);
+  assert.match(generate.json.generated_text, /^(yes|no)$/);
+});
+
+test('bad constraints get a 400 naming the field and saying why', async () => {
+  const chat = (extra) => post(`${server.url}/v1/chat/completions`, { model: SERVED, messages: MESSAGES, max_tokens: 5, ...extra });
+  const cases = [
+    [{ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'array', uniqueItems: true } } } }, 'response_format', /uniqueItems/],
+    [{ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 5 } } } }, 'response_format', /type/],
+    [{ response_format: { type: 'json_schema', json_schema: { name: 'x' } } }, 'response_format', /none are specified/],
+    [{ structured_outputs: { regex: 'a(?=b)' } }, 'structured_outputs', /lookahead|lookaround/i],
+    [{ structured_outputs: { regex: 'a', choice: ['a'] } }, 'structured_outputs', /multiple are specified/],
+    [{ structured_outputs: { choice: [] } }, 'structured_outputs', /cannot be an empty list/],
+    [{ structured_outputs: { grammar: 'expr ::= "a"' } }, 'structured_outputs', /root/],
+    [{ guided_regex: '[' }, 'guided_regex', /regex/],
+    [{ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'string', maxLength: 50_000_000 } } } }, 'response_format', /too large/],
+    [{ tools: [WEATHER], tool_choice: { type: 'function', function: { name: 'nope' } } }, 'tool_choice', /does not match/],
+  ];
+  for (const [extra, param, message] of cases) {
+    const answer = await chat(extra);
+    assertOpenAIError(answer, 400, param);
+    assert.match(answer.json.error.message, message, JSON.stringify(extra));
+  }
+  // The server is still fine.
+  assert.equal((await chat({})).status, 200);
+});
