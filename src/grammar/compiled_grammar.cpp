@@ -260,34 +260,39 @@ const CompiledGrammar::PositionTokens& CompiledGrammar::position_tokens(int32_t 
   return *slot;
 }
 
-const std::vector<uint8_t>& CompiledGrammar::valid_groups(int32_t node) {
-  auto found = valid_groups_.find(node);
-  if (found != valid_groups_.end()) return found->second;
+// A node's tokens, computed once: its position's own tokens and, of those leaving the position's
+// rule, the groups whose continuation fits this node's stack.
+const CompiledGrammar::NodeTokens& CompiledGrammar::node_tokens(int32_t node) {
+  auto found = node_tokens_.find(node);
+  if (found != node_tokens_.end()) return found->second;
   const Node n = nodes_[static_cast<size_t>(node)];
   const PositionTokens& tokens = position_tokens(n.position);
   const Closure& resumed = resume(n.parent);
   const State after_rule{resumed.stacks, resumed.can_end};
-  std::vector<uint8_t> valid(tokens.leaving.size(), 0);
-  for (size_t g = 0; g < tokens.leaving.size(); ++g) {
-    valid[g] = !advance_locked(after_rule, tokens.leaving[g].suffix).dead();
+  NodeTokens out;
+  std::vector<int32_t> extra;
+  for (const LeavingGroup& group : tokens.leaving) {
+    if (!advance_locked(after_rule, group.suffix).dead()) extra.insert(extra.end(), group.tokens.begin(), group.tokens.end());
   }
-  return valid_groups_.emplace(node, std::move(valid)).first->second;
+  if (tokens.accepted_bits.empty() && tokens.accepted.size() + extra.size() <= kBitsetThreshold) {
+    out.tokens = tokens.accepted;
+    out.tokens.insert(out.tokens.end(), extra.begin(), extra.end());
+  } else {
+    out.bits = tokens.accepted_bits;
+    if (out.bits.empty()) out.bits.assign(static_cast<size_t>((vocabulary_->logits_size() + 31) / 32), 0);
+    for (int32_t token : tokens.accepted) set_bit(out.bits, token);
+    for (int32_t token : extra) set_bit(out.bits, token);
+  }
+  return node_tokens_.emplace(node, std::move(out)).first->second;
 }
 
 void CompiledGrammar::fill_mask(const State& state, std::span<uint32_t> mask) {
   std::lock_guard lock(mutex_);
   std::fill(mask.begin(), mask.end(), 0);
   for (int32_t node : state.stacks) {
-    const PositionTokens& tokens = position_tokens(nodes_[static_cast<size_t>(node)].position);
-    if (!tokens.accepted_bits.empty()) {
-      for (size_t w = 0; w < mask.size(); ++w) mask[w] |= tokens.accepted_bits[w];
-    }
-    for (int32_t token : tokens.accepted) set_bit(mask, token);
-    const std::vector<uint8_t>& valid = valid_groups(node);
-    for (size_t g = 0; g < valid.size(); ++g) {
-      if (!valid[g]) continue;
-      for (int32_t token : tokens.leaving[g].tokens) set_bit(mask, token);
-    }
+    const NodeTokens& tokens = node_tokens(node);
+    for (size_t w = 0; w < tokens.bits.size(); ++w) mask[w] |= tokens.bits[w];
+    for (int32_t token : tokens.tokens) set_bit(mask, token);
   }
   if (state.can_end) {
     for (int32_t token : vocabulary_->end_tokens()) {

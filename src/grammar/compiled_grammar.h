@@ -6,7 +6,8 @@
 // Masks follow XGrammar's split of the vocabulary per grammar position: the tokens a position
 // decides on its own (consumed while still inside its rule) are found once by a walk of the
 // vocabulary trie and kept; the few that leave the rule are grouped by what follows the rule's
-// end, and checked against the real stack once per stack. Everything is computed on first use
+// end, and checked against the real stack once per stack; the result is kept per stack (a bitset
+// when large), so a mask is the union of a few kept sets. Everything is computed on first use
 // and kept. Thread-safe: one mutex guards the caches.
 #pragma once
 
@@ -68,6 +69,11 @@ class CompiledGrammar {
     std::string suffix;
     std::vector<int32_t> tokens;
   };
+  // The tokens a stack node allows, as a bitset when they are many, else a list.
+  struct NodeTokens {
+    std::vector<uint32_t> bits;
+    std::vector<int32_t> tokens;
+  };
   struct PositionTokens {
     std::vector<uint32_t> accepted_bits;  // when many are accepted (one bit per logit)
     std::vector<int32_t> accepted;        // otherwise
@@ -82,7 +88,7 @@ class CompiledGrammar {
   void advance_into(std::span<const int32_t> stacks, uint8_t byte, Closure& out);
   const PositionTokens& position_tokens(int32_t position);
   PositionTokens walk_vocabulary(int32_t position);
-  const std::vector<uint8_t>& valid_groups(int32_t node);  // per LeavingGroup of its position
+  const NodeTokens& node_tokens(int32_t node);
   State advance_locked(const State& state, std::string_view bytes);
   void compute_follow();
 
@@ -98,7 +104,7 @@ class CompiledGrammar {
   std::vector<std::unique_ptr<Closure>> after_scan_;  // per node
   std::vector<std::unique_ptr<Closure>> resume_;      // per node
   std::unordered_map<int32_t, std::unique_ptr<PositionTokens>> position_tokens_;
-  std::unordered_map<int32_t, std::vector<uint8_t>> valid_groups_;  // per node
+  std::unordered_map<int32_t, NodeTokens> node_tokens_;
   std::vector<uint32_t> visited_;  // per node: the expand() pass that last saw it
   uint32_t pass_ = 0;
 };
