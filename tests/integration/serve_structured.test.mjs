@@ -9,6 +9,8 @@
 // so this only shortens answers, it cannot make an invalid token possible. Answers cut by max_tokens
 // (finish_reason "length") are incomplete by definition and only counted; every answer that stopped is validated.
 //
+// tool_choice "auto" is run on real model output by constraining the model, with a regex, to write a Hermes call.
+//
 // One server, stopped by the file. Nothing leaves 127.0.0.1.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -180,6 +182,32 @@ test('tool_choice named and required: calls always parse and match the parameter
   const streamedCall = streamed.choices[0].message.tool_calls[0];
   assert.equal(streamedCall.function.name, 'get_weather');
   assert.equal(streamedCall.function.arguments, call.function.arguments);  // same seed, same text
+});
+
+test('tool_choice auto: the hermes parser finds a call the model wrote, streamed and not', async () => {
+  // A regex makes the random model write exactly a Hermes call, so the auto path runs on real model output.
+  const regex = '<tool_call>\\n\\{"name": "get_weather", "arguments": \\{"city": "Paris", "unit": "celsius"\\}\\}\\n</tool_call>';
+  const body = { model: SERVED, messages: MESSAGES, tools: [WEATHER, TIME], tool_choice: 'auto', max_tokens: 100, structured_outputs: { regex } };
+  const answer = await openai.chat.completions.create(body);
+  const choice = answer.choices[0];
+  assert.equal(choice.finish_reason, 'tool_calls');
+  assert.equal(choice.message.content, null);
+  assert.equal(choice.message.tool_calls.length, 1);
+  assert.equal(choice.message.tool_calls[0].function.name, 'get_weather');
+  assert.deepEqual(JSON.parse(choice.message.tool_calls[0].function.arguments), { city: 'Paris', unit: 'celsius' });
+
+  const streamed = await openai.chat.completions.stream(body).finalChatCompletion();
+  const call = streamed.choices[0].message.tool_calls[0];
+  assert.equal(call.function.name, 'get_weather');
+  assert.match(call.id, /^chatcmpl-tool-[0-9a-f]{32}$/);
+  assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Paris', unit: 'celsius' });
+  assert.equal(streamed.choices[0].finish_reason, 'tool_calls');
+
+  // Something that looks like a call but does not parse stays content.
+  const broken = await openai.chat.completions.create({ ...body, structured_outputs: { regex: '<tool_call>\\{"name": oops</tool_call>' } });
+  assert.equal(broken.choices[0].message.content, '<tool_call>{"name": oops</tool_call>');
+  assert.deepEqual(broken.choices[0].message.tool_calls, []);
+  assert.equal(broken.choices[0].finish_reason, 'stop');
 });
 
 test('@huggingface/inference: TGI grammar on text generation', async () => {
