@@ -71,14 +71,17 @@ class Earley {
       const Sequence& sequence = grammar_.rules()[item.rule].alternatives[item.alternative];
       if (done(item)) {
         if (item.origin == static_cast<int32_t>(at)) empty_matches.insert(item.rule);
-        const std::vector<Item> parents(sets_[item.origin].begin(), sets_[item.origin].end());
-        for (const Item& parent : parents) {
+        // Items waiting for this rule; the set of an earlier position does not change meanwhile
+        // (this one's may, and the empty-match rule covers what joins it later).
+        std::vector<Item> advanced;
+        for (const Item& parent : sets_[item.origin]) {
           const Sequence& parent_sequence = grammar_.rules()[parent.rule].alternatives[parent.alternative];
           if (parent.dot < static_cast<int32_t>(parent_sequence.size()) &&
               parent_sequence[parent.dot] == Element{Element::Kind::rule, item.rule}) {
-            add({parent.rule, parent.alternative, parent.dot + 1, parent.origin});
+            advanced.push_back({parent.rule, parent.alternative, parent.dot + 1, parent.origin});
           }
         }
+        for (const Item& next : advanced) add(next);
       } else if (sequence[item.dot].kind == Element::Kind::rule) {
         const int32_t rule = sequence[item.dot].index;
         for (size_t a = 0; a < grammar_.rules()[rule].alternatives.size(); ++a) {
