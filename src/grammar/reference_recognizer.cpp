@@ -2,6 +2,7 @@
 
 #include <set>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 namespace gatehouse::grammar {
@@ -37,7 +38,10 @@ class Earley {
   }
 
   size_t size() const { return sets_.size(); }
-  void truncate(size_t size) { sets_.resize(size); }
+  void truncate(size_t size) {
+    sets_.resize(size);
+    waiting_.resize(size);
+  }
 
   bool complete() const {
     for (const Item& item : sets_.back()) {
@@ -74,11 +78,18 @@ class Earley {
         // Items waiting for this rule; the set of an earlier position does not change meanwhile
         // (this one's may, and the empty-match rule covers what joins it later).
         std::vector<Item> advanced;
-        for (const Item& parent : sets_[item.origin]) {
-          const Sequence& parent_sequence = grammar_.rules()[parent.rule].alternatives[parent.alternative];
-          if (parent.dot < static_cast<int32_t>(parent_sequence.size()) &&
-              parent_sequence[parent.dot] == Element{Element::Kind::rule, item.rule}) {
-            advanced.push_back({parent.rule, parent.alternative, parent.dot + 1, parent.origin});
+        if (static_cast<size_t>(item.origin) < at) {
+          auto waiting = waiting_[static_cast<size_t>(item.origin)].find(item.rule);
+          if (waiting != waiting_[static_cast<size_t>(item.origin)].end()) {
+            for (const Item& parent : waiting->second) advanced.push_back({parent.rule, parent.alternative, parent.dot + 1, parent.origin});
+          }
+        } else {
+          for (const Item& parent : sets_[at]) {
+            const Sequence& parent_sequence = grammar_.rules()[parent.rule].alternatives[parent.alternative];
+            if (parent.dot < static_cast<int32_t>(parent_sequence.size()) &&
+                parent_sequence[parent.dot] == Element{Element::Kind::rule, item.rule}) {
+              advanced.push_back({parent.rule, parent.alternative, parent.dot + 1, parent.origin});
+            }
           }
         }
         for (const Item& next : advanced) add(next);
@@ -90,10 +101,18 @@ class Earley {
         if (empty_matches.count(rule)) add({item.rule, item.alternative, item.dot + 1, item.origin});
       }
     }
+    // The finished set, indexed by the rule each item waits for (later completions look it up).
+    waiting_.resize(at + 1);
+    waiting_[at].clear();
+    for (const Item& item : sets_[at]) {
+      const Sequence& sequence = grammar_.rules()[item.rule].alternatives[item.alternative];
+      if (!done(item) && sequence[item.dot].kind == Element::Kind::rule) waiting_[at][sequence[item.dot].index].push_back(item);
+    }
   }
 
   const Grammar& grammar_;
   std::vector<std::set<Item>> sets_;
+  std::vector<std::unordered_map<int32_t, std::vector<Item>>> waiting_;  // per finished set
 };
 
 }  // namespace
