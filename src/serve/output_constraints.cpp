@@ -133,8 +133,11 @@ OutputConstraints::OutputConstraints(const tokenizer::Tokenizer& tokenizer, std:
 
 const std::shared_ptr<const grammar::TokenVocabulary>& OutputConstraints::vocabulary() {
   if (!vocabulary_) {
-    vocabulary_ = std::make_shared<grammar::TokenVocabulary>(tokenizer::token_bytes(tokenizer_), end_tokens_,
-                                                             std::max<int64_t>(logits_size_, static_cast<int64_t>(tokenizer_.vocab_size())));
+    // Masks are exactly as wide as the model's logits (the sampler's row): tokenizer ids past them
+    // can never be drawn, so they are left out rather than widening the mask.
+    auto tokens = tokenizer::token_bytes(tokenizer_);
+    if (static_cast<int64_t>(tokens.size()) > logits_size_) tokens.resize(static_cast<size_t>(logits_size_));
+    vocabulary_ = std::make_shared<grammar::TokenVocabulary>(std::move(tokens), end_tokens_, logits_size_);
   }
   return vocabulary_;
 }

@@ -45,6 +45,19 @@ TEST(OutputConstraints, MasksFollowTheGrammarAndEndOnlyWhenComplete) {
   EXPECT_FALSE(allowed(mask, single("1")));
 }
 
+TEST(OutputConstraints, MasksAreAsWideAsTheModelsLogitsWhenTheTokenizerHasMoreIds) {
+  // Llama 3's tokenizer has 128,256 ids; a model with 128,000 logits never draws the last ones.
+  constexpr int64_t kNarrow = 128000;
+  OutputConstraints constraints(llama3_tokenizer(), {127999}, kNarrow);
+  auto constraint = constraints.factory({OutputConstraint::Kind::choice, R"(["yes"])", "structured_outputs"})->start();
+  std::vector<uint32_t> mask((kNarrow + 31) / 32);
+  constraint->allowed_tokens(mask);
+  EXPECT_TRUE(allowed(mask, single("yes")));
+  constraint->accept(single("yes"));
+  constraint->allowed_tokens(mask);
+  EXPECT_TRUE(allowed(mask, 127999));
+}
+
 TEST(OutputConstraints, StartsAfterTheReasoningEnds) {
   OutputConstraints constraints(llama3_tokenizer(), {kEot}, kVocab);
   auto constraint = constraints.factory({OutputConstraint::Kind::choice, R"(["yes","no"])", "structured_outputs"}, "</think>")->start();
