@@ -18,7 +18,8 @@
 // Usage: node bench/control/e2e.mjs --bin build/bin/gatehouse [--rounds 3] [--streams 64]
 //   [--requests-per-stream 2] [--prompt-tokens 32] [--output-tokens 64] [--replica-threads 1] [--rate 2000]
 //   [--seconds 5] [--connections 4] [--starts 5] [--deploys 3] [--plane-threads N (gatehouse up --threads; default:
-//   its own)] [--perf PREFIX] [--dir /dev/shm/gatehouse-bench-control] [--quick]
+//   its own)] [--busy-poll MICROS (gatehouse up --busy-poll; default 0)] [--perf PREFIX] [--dir /dev/shm/gatehouse-bench-control]
+//   [--quick]
 // --perf PREFIX records `perf record --call-graph dwarf` of `gatehouse up` during the first ingress round of each measure, into
 // PREFIX-<measure>.data (read with perf report -i FILE --no-children).
 import { spawn, spawnSync } from 'node:child_process';
@@ -40,7 +41,7 @@ const { values: args } = parseArgs({ options: {
   'prompt-tokens': { type: 'string' }, 'output-tokens': { type: 'string' }, 'replica-threads': { type: 'string', default: '1' },
   rate: { type: 'string', default: '2000' }, seconds: { type: 'string' }, connections: { type: 'string', default: '4' },
   starts: { type: 'string' }, deploys: { type: 'string' }, seed: { type: 'string', default: '1' },
-  'plane-threads': { type: 'string' }, perf: { type: 'string' },
+  'plane-threads': { type: 'string' }, 'busy-poll': { type: 'string', default: '0' }, perf: { type: 'string' },
   quick: { type: 'boolean', default: false },
 } });
 if (!args.bin) throw new Error('usage: node bench/control/e2e.mjs --bin PATH_TO_GATEHOUSE [--quick] [--rounds 3] ...');
@@ -90,7 +91,8 @@ async function freePort() {
 // Spawns `gatehouse up` on `port` (0: any); resolves once it prints its address.
 async function startPlane(dataDir, port = 0) {
   const threads = args['plane-threads'] ? ['--threads', args['plane-threads']] : [];
-  const child = spawn(bin, ['up', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...threads], {
+  const child = spawn(bin, ['up', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...threads,
+    '--busy-poll', args['busy-poll']], {
     env: { ...process.env, GATEHOUSE_ADMIN_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -362,7 +364,7 @@ await plane.stop();
 
 // ---- report ----
 console.log(`\`gatehouse up\` end to end: ingress (/deployments/<name>/ on the control plane's port) beside the replica's own ` +
-  `address, ${rounds} rounds alternating, medians; gatehouse up --threads ${args['plane-threads'] ?? '(default)'}, replica ` +
+  `address, ${rounds} rounds alternating, medians; gatehouse up --threads ${args['plane-threads'] ?? '(default)'} --busy-poll ${args['busy-poll']}, replica ` +
   `--threads ${args['replica-threads']}; ${os.cpus().length} CPUs shared by the replica, the control plane and the ` +
   `load generators (load average ${f(loadBefore, 2)} before, ${f(os.loadavg()[0], 2)} after)\n`);
 const header = ['measure', 'direct', 'ingress (ours)', 'ingress / direct', 'added', 'goal'];

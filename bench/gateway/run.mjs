@@ -5,6 +5,9 @@
 // 1. Added latency at a fixed rate: the Node generator (bench/control/load.mjs) POSTs a chat
 //    request at --rate requests/s for --seconds, direct to nginx and through the gateway
 //    (rounds alternate); p50/p99 and the added p50/p99. Goal: under 100 µs / 1 ms at 2,000/s.
+//    A second gateway runs with --busy-poll (its event loop polls instead of sleeping between
+//    events, see http/server.h) and is measured in the same rounds: on a VM, waking an idle CPU
+//    is most of what a proxy adds at a fixed rate.
 // 2. wrk (Debian's, a Lua script for the POST): one connection (requests one at a time: the added
 //    latency without load), then --connections (max requests/s; goal: over 10,000/s through).
 // 3. Time to first token at --streams concurrent streams (Node clients, each reading the first
@@ -14,7 +17,7 @@
 // Load generator, upstreams and gateway share the machine, as in TensorZero's benchmark.
 // Usage: node bench/gateway/run.mjs [--bin build/bin/gatehouse]
 //   [--responder build/bench/gateway_stream_responder] [--rounds 3] [--seconds 5] [--rate 2000]
-//   [--connections 32] [--streams 64] [--soak-seconds 60] [--threads 1] [--workers 256]
+//   [--connections 32] [--streams 64] [--soak-seconds 60] [--threads 1] [--workers 256] [--busy-poll 1000 (0: no second gateway)]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -34,6 +37,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '2000' }, connections: { type: 'string', default: '32' },
     streams: { type: 'string', default: '64' }, 'soak-seconds': { type: 'string', default: '60' },
     threads: { type: 'string', default: '1' }, workers: { type: 'string', default: '256' },
+    'busy-poll': { type: 'string', default: '1000' },
   },
 });
 const rounds = Number(args.rounds), seconds = Number(args.seconds), rate = Number(args.rate);
@@ -130,35 +134,45 @@ fs.writeFileSync(config, `model_list:
 router_settings:
   num_retries: 0
 `);
-const gateway = await start(args.bin, ['gateway', '--config', config, '--host', '127.0.0.1', '--port', '0', '--threads', args.threads,
-  '--workers', args.workers], /listening on http:\/\/[^:]+:(\d+)/);
-const gatewayPort = Number(gateway.value);
-
-const direct = `http://127.0.0.1:${nginxPort}/v1/chat/completions`;
-const through = `http://127.0.0.1:${gatewayPort}/v1/chat/completions`;
+const startGateway = (extra = []) => start(args.bin, ['gateway', '--config', config, '--host', '127.0.0.1', '--port', '0',
+  '--threads', args.threads, '--workers', args.workers, ...extra], /listening on http:\/\/[^:]+:(\d+)/);
+const gateway = await startGateway();
+const chatUrl = (port) => `http://127.0.0.1:${port}/v1/chat/completions`;
+const direct = chatUrl(nginxPort);
+const through = chatUrl(gateway.value);
+// The gateways the fixed-rate and streaming loads compare with direct: the plain one, and the polling one.
+const gateways = [{ label: 'gateway', url: through }];
+if (Number(args['busy-poll']) > 0) {
+  const polling = await startGateway(['--busy-poll', args['busy-poll']]);
+  gateways.push({ label: `gateway --busy-poll ${args['busy-poll']}`, url: chatUrl(polling.value) });
+}
 const f = (value, digits = 0) => value.toFixed(digits);
 const rows = [];
 const notes = [];
 
 // A check that both answer before timing anything.
-for (const url of [direct, through]) {
+for (const url of [direct, ...gateways.map((g) => g.url)]) {
   const r = await fetch(url, { method: 'POST', headers: HEADERS, body: REQUEST });
   if (r.status !== 200) throw new Error(`${url}: ${r.status} ${await r.text()}`);
-  if (url === through && !r.headers.get('x-gateway-overhead-ms')) throw new Error('no x-gateway-overhead-ms header');
+  if (url !== direct && !r.headers.get('x-gateway-overhead-ms')) throw new Error('no x-gateway-overhead-ms header');
 }
 
-// 1. Fixed rate.
+// 1. Fixed rate: direct, then each gateway, in every round.
 {
-  const d = [], g = [];
+  const load = { rate, seconds, method: 'POST', body: REQUEST, headers: HEADERS };
+  const d = [], g = gateways.map(() => []);
   for (let round = 0; round < rounds; round += 1) {
-    d.push(await fixedRate(direct, { rate, seconds, method: 'POST', body: REQUEST, headers: HEADERS }));
-    g.push(await fixedRate(through, { rate, seconds, method: 'POST', body: REQUEST, headers: HEADERS }));
+    d.push(await fixedRate(direct, load));
+    for (const [i, { url }] of gateways.entries()) g[i].push(await fixedRate(url, load));
   }
-  const errors = [...d, ...g].reduce((sum, r) => sum + r.errors, 0);
+  const errors = [...d, ...g.flat()].reduce((sum, r) => sum + r.errors, 0);
   if (errors) console.log(`fixed rate: ${errors} requests failed`);
-  const md = medians(d), mg = medians(g);
-  rows.push([`POST chat at ${rate}/s (Node, fixed rate)`, f(md.rps), f(mg.rps), f(md.p50), f(mg.p50), f(md.p99), f(mg.p99),
-    f(mg.p50 - md.p50), f(mg.p99 - md.p99)]);
+  const md = medians(d);
+  for (const [i, { label }] of gateways.entries()) {
+    const mg = medians(g[i]);
+    rows.push([`POST chat at ${rate}/s (Node, fixed rate), ${label}`, f(md.rps), f(mg.rps), f(md.p50), f(mg.p50), f(md.p99),
+      f(mg.p99), f(mg.p50 - md.p50), f(mg.p99 - md.p99)]);
+  }
 }
 
 // 2. One request at a time (the sequential method of llm-gateway-bench), then max throughput, with wrk.
@@ -209,19 +223,22 @@ async function ttft(url, streams) {
 }
 {
   const streams = Number(args.streams);
-  const d = [], g = [];
+  const d = [], g = gateways.map(() => []);
   for (let round = 0; round < rounds; round += 1) {
-    d.push(await ttft(`http://127.0.0.1:${responderPort}/v1/chat/completions`, streams));
-    g.push(await ttft(through, streams));
+    d.push(await ttft(chatUrl(responderPort), streams));
+    for (const [i, { url }] of gateways.entries()) g[i].push(await ttft(url, streams));
   }
-  const errors = [...d, ...g].reduce((sum, r) => sum + r.errors, 0);
+  const errors = [...d, ...g.flat()].reduce((sum, r) => sum + r.errors, 0);
   if (errors) console.log(`streams: ${errors} failed`);
-  const md = medians(d), mg = medians(g);
+  const md = medians(d);
   const streamsPerSecond = (runs) => median(runs.map((r) => r.count / seconds));
-  rows.push([`TTFT, ${streams} concurrent streams`, f(streamsPerSecond(d)), f(streamsPerSecond(g)), f(md.p50), f(mg.p50), f(md.p99),
-    f(mg.p99), f(mg.p50 - md.p50), f(mg.p99 - md.p99)]);
-  notes.push(`streams: the gateway's own x-gateway-overhead-ms (to its first byte, less the upstream's), median per round: ` +
-    `${g.map((r) => f(r.overhead)).join(', ')} µs`);
+  for (const [i, { label }] of gateways.entries()) {
+    const mg = medians(g[i]);
+    rows.push([`TTFT, ${streams} concurrent streams, ${label}`, f(streamsPerSecond(d)), f(streamsPerSecond(g[i])), f(md.p50),
+      f(mg.p50), f(md.p99), f(mg.p99), f(mg.p50 - md.p50), f(mg.p99 - md.p99)]);
+    notes.push(`streams, ${label}: its own x-gateway-overhead-ms (to its first byte, less the upstream's), median per round: ` +
+      `${g[i].map((r) => f(r.overhead)).join(', ')} µs`);
+  }
 }
 
 // 4. RSS under load.

@@ -1,5 +1,6 @@
 // `gatehouse gateway --config gateway.yaml`: LiteLLM's proxy, one OpenAI API over the deployments
 // the config lists (src/gateway/proxy).
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -9,6 +10,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/worker_pool.h"
+#include "cli/busy_poll_option.h"
 #include "cli/commands.h"
 #include "cli/control_secrets.h"
 #include "cli/data_dir.h"
@@ -33,6 +35,7 @@ struct GatewayOptions {
   std::string data_dir;
   std::string control_data_dir;  // where api_key_secret's secrets are read; empty: none
   int threads = 2;
+  std::chrono::microseconds busy_poll{0};
   int workers = 256;
   size_t max_queue = 1024;
   size_t max_body_bytes = 16u << 20;
@@ -60,6 +63,7 @@ int run_gateway(const GatewayOptions& options) {
   server_options.host = options.host;
   server_options.port = options.port;
   server_options.threads = options.threads;
+  server_options.busy_poll = options.busy_poll;
   server_options.max_body_bytes = options.max_body_bytes;
   server_options.error_response = [](int status, const std::string& message) { return api::openai_error_response(status, message); };
   http::Server server(server_options, [&proxy](const http::Request& request) { return proxy.handle(request); });
@@ -90,6 +94,7 @@ void add_gateway_command(CLI::App& app, Handler& handler) {
   command->add_option("--control-data-dir", options->control_data_dir,
                       "The --data-dir of gatehouse up, whose secrets litellm_params.api_key_secret names (read only)");
   command->add_option("--threads", options->threads, "HTTP event-loop threads (default 2)")->check(CLI::Range(1, 64));
+  add_busy_poll_option(*command, options->busy_poll);
   command->add_option("--workers", options->workers, "Upstream calls in progress at most, streams included (default 256)")
       ->check(CLI::Range(1, 4096));
   command->add_option("--max-queue", options->max_queue, "Calls waiting for a worker at most; more get 429 (default 1024)")

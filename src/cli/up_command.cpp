@@ -15,6 +15,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "cli/busy_poll_option.h"
 #include "cli/commands.h"
 #include "cli/data_dir.h"
 #include "cli/demo_repo.h"
@@ -126,6 +127,7 @@ void add_up_command(CLI::App& app, Handler& handler) {
   up->add_option("--hub-root", options->hub_root, "Serve this folder of repos as a Hub mirror under /hub");
   up->add_option("--hub-access", options->hub_access, "Access policy of the mirror (as gatehouse hub serve --access)");
   up->add_option("--threads", options->plane.threads, "Server threads (default: one per CPU)")->check(CLI::Range(0, 256));
+  add_busy_poll_option(*up, options->plane.busy_poll);
   up->add_option("--kube-context", options->plane.kube_context, "kubectl context for --executor kubernetes");
   up->add_option("--namespace", options->plane.kube_namespace, "Kubernetes namespace for --executor kubernetes");
   up->add_option("--poll-interval", options->poll_interval_s,

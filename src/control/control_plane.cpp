@@ -83,6 +83,7 @@ ControlPlane::ControlPlane(ControlPlaneOptions options) : impl_(std::make_unique
   server_options.host = opts.host;
   server_options.port = opts.port;
   server_options.threads = opts.threads > 0 ? opts.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  server_options.busy_poll = opts.busy_poll;
   impl.server = std::make_unique<http::Server>(server_options, [&impl](const http::Request& request) {
     return impl.handle(request);
   });

@@ -20,6 +20,7 @@ struct ControlPlaneOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
   int threads = 0;  // server threads; 0: one per CPU (more only add hand-offs between threads)
+  std::chrono::microseconds busy_poll{0};  // http::ServerOptions::busy_poll
   std::filesystem::path data_dir;
   std::string executor = "local";  // "local" or "kubernetes"
   std::filesystem::path gatehouse_binary;  // what the local executor runs (this binary)

@@ -217,6 +217,9 @@ struct ServerOptions {
   std::chrono::seconds request_timeout{30};  // to receive one whole request
   std::chrono::seconds idle_timeout{75};     // between requests on a keep-alive connection
   std::chrono::seconds send_timeout{300};    // without progress while sending a response
+  // How long an event loop keeps polling after its last event before it sleeps; 0: it sleeps at
+  // once. Polling trades a CPU while traffic flows for wake-ups that cost less (see run_event_loop).
+  std::chrono::microseconds busy_poll{0};
   // The response for requests the server itself refuses (malformed, too large, timed out).
   std::function<Response(int status, const std::string& message)> error_response;
   // When set, preflights are answered by this policy before the handler sees them, and every other

@@ -135,7 +135,7 @@ litellm_settings:
   ], `router_settings:
   num_retries: 2
   fallbacks: [{"broken": ["${SERVED}"]}, {"refused": ["${SERVED}"]}]
-`));
+`), ['--busy-poll', '300']);  // its faults (cuts, timeouts, retries) also pass through polling event loops
   narrow = await startGateway(writeConfig('narrow.yaml', [['slow', `${faultBase}/slow/v1`, 'slow']]), ['--workers', '1', '--max-queue', '0']);
   keyed = await startGateway(writeConfig('keyed.yaml', [[SERVED, `${upstreamA.url}/v1`, 'a', COSTS], ['other', `${upstreamB.url}/v1`, 'b', '      max_tokens: 3\n      temperature: 0\n']],
     `general_settings:\n  master_key: ${MASTER_KEY}\n`));

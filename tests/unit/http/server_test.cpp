@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -406,6 +408,55 @@ TEST(HttpServer, AppliesItsCorsPolicyBeforeTheHandler) {
   const std::string refused = client.response();
   EXPECT_EQ(refused.rfind("HTTP/1.1 400", 0), 0u) << refused;
   EXPECT_NE(refused.find("Disallowed CORS origin"), std::string::npos) << refused;
+}
+
+// Busy polling changes only how the event loops wait: answers, streams woken from another thread
+// and answers after the polling window has lapsed (the loop asleep) are the same; an idle server
+// stops polling; stop() ends a polling loop.
+TEST(HttpServer, BusyPollingServesLikeSleepingAndSleepsWhenIdle) {
+  Producer producer;
+  ServerOptions options;
+  options.threads = 2;
+  options.busy_poll = std::chrono::milliseconds(2);
+  auto started = std::chrono::steady_clock::now();
+  {
+    RunningServer server(options, [&](const Request& request) {
+      if (request.path != "/events") return echo(request);
+      auto stream = std::make_shared<ResponseStream>();
+      producer.spawn([stream] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // past the polling window
+        stream->write("data: late\n\n");
+        stream->close();
+      });
+      return event_stream(stream);
+    });
+    Connection first(server.port()), second(server.port());  // one on each loop
+    for (int i = 0; i < 20; ++i) {
+      first.send("GET /one HTTP/1.1\r\nHost: h\r\n\r\n");
+      EXPECT_NE(first.response().find("GET /one"), std::string::npos);
+      second.send("POST /two HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi");
+      EXPECT_NE(second.response().find("POST /two ? body=hi"), std::string::npos);
+    }
+    second.send("GET /events HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_NE(second.read_until("\r\n0\r\n\r\n").find("data: late"), std::string::npos);
+
+    // Idle: past the window the loops sleep, so the process uses almost no CPU.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto cpu = [] {
+      timespec time{};
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time);
+      return std::chrono::seconds(time.tv_sec) + std::chrono::nanoseconds(time.tv_nsec);
+    };
+    const auto cpu_before = cpu();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_LT(cpu() - cpu_before, std::chrono::milliseconds(60));
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    first.send("GET /after HTTP/1.1\r\nHost: h\r\n\r\n");  // wakes a sleeping loop
+    EXPECT_NE(first.response().find("GET /after"), std::string::npos);
+    started = std::chrono::steady_clock::now();
+  }  // stop() and join
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
 }
 
 }  // namespace
