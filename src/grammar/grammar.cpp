@@ -264,6 +264,22 @@ Element GrammarBuilder::choice(std::vector<Sequence> alternatives) {
   return ref(add_rule("choice", std::move(alternatives)));
 }
 
+Element GrammarBuilder::embed(const Grammar& other) {
+  const int32_t first = static_cast<int32_t>(grammar_.rules_.size());
+  for (const Rule& rule : other.rules()) declare(rule.name);
+  for (size_t r = 0; r < other.rules().size(); ++r) {
+    std::vector<Sequence> alternatives = other.rules()[r].alternatives;
+    for (Sequence& sequence : alternatives) {
+      for (Element& element : sequence) {
+        element = element.kind == Element::Kind::rule ? ref(first + element.index)
+                                                      : bytes(other.byte_sets()[static_cast<size_t>(element.index)]);
+      }
+    }
+    define(first + static_cast<int32_t>(r), std::move(alternatives));
+  }
+  return ref(first + other.root());
+}
+
 Grammar GrammarBuilder::build(int32_t root) && {
   const auto& rules = grammar_.rules_;
   for (size_t r = 0; r < rules.size(); ++r) {

@@ -95,6 +95,9 @@ class GrammarBuilder {
   Element group(Sequence sequence);
   // A rule matching any one of `alternatives`.
   Element choice(std::vector<Sequence> alternatives);
+  // A copy of every rule of `other` (a grammar compiled on its own: a JSON schema, a regex),
+  // returning its root, so one grammar can use another's language.
+  Element embed(const Grammar& other);
 
   // Total size so far (elements over all alternatives), to refuse enormous grammars early.
   int64_t size() const { return size_; }

@@ -11,6 +11,7 @@
 #include "grammar/json_schema.h"
 #include "grammar/matcher.h"
 #include "grammar/regex.h"
+#include "grammar/structural_tag.h"
 #include "tokenizer/token_bytes.h"
 
 namespace gatehouse::serve {
@@ -93,6 +94,8 @@ grammar::Grammar compile(const OutputConstraint& constraint, const grammar::Json
     case OutputConstraint::Kind::grammar:
       if (constraint.spec.empty()) throw Error(ErrorCode::invalid_argument, "structured_outputs.grammar cannot be an empty string");
       return grammar::compile_ebnf(constraint.spec);
+    case OutputConstraint::Kind::structural_tag:
+      return grammar::compile_structural_tag(bj::parse(constraint.spec), options);
     case OutputConstraint::Kind::choice: {
       const bj::value parsed = bj::parse(constraint.spec);
       std::vector<std::string> choices;

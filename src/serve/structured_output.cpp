@@ -39,6 +39,17 @@ std::string choices(const bj::value& value, const std::string& param) {
   return bj::serialize(value);
 }
 
+// A structural tag as JSON text (vLLM's form) or as the object itself.
+std::string structural_tag(const bj::value& value, const std::string& param) {
+  if (value.is_object()) return bj::serialize(value);
+  if (value.is_string()) {
+    bj::error_code error;
+    const bj::value parsed = bj::parse(value.get_string(), error);
+    if (!error && parsed.is_object()) return bj::serialize(parsed);
+  }
+  invalid(param, "Invalid structural tag specification: " + param + ".structural_tag must be a JSON object or its JSON text");
+}
+
 std::optional<OutputConstraint> from_response_format(const bj::value& format) {
   const bj::object* object = format.if_object();
   const bj::value* type = object ? object->if_contains("type") : nullptr;
@@ -54,8 +65,10 @@ std::optional<OutputConstraint> from_response_format(const bj::value& format) {
     }
     return OutputConstraint{OutputConstraint::Kind::json_schema, schema_text(*schema, "response_format"), "response_format"};
   }
+  // vLLM passes the whole object on as structured_outputs.structural_tag.
+  if (type->get_string() == "structural_tag") return OutputConstraint{OutputConstraint::Kind::structural_tag, bj::serialize(format), "response_format"};
   invalid("response_format", "response_format type '" + std::string(type->get_string()) +
-                                 "' is not supported by this server; use text, json_object or json_schema");
+                                 "' is not supported by this server; use text, json_object, json_schema or structural_tag");
 }
 
 // vLLM's structured_outputs object: exactly one constraint; its whitespace and backend options
@@ -77,7 +90,7 @@ std::optional<OutputConstraint> from_structured_outputs(const bj::value& value) 
     else if (key == "choice") take("choice", {OutputConstraint::Kind::choice, choices(field, param), param});
     else if (key == "grammar") take("grammar", {OutputConstraint::Kind::grammar, text(field, param), param});
     else if (key == "json_object" && field.is_bool() && field.get_bool()) take("json_object", {OutputConstraint::Kind::json_object, "", param});
-    else if (key == "structural_tag") invalid(param, "structured_outputs.structural_tag is not supported by this server");
+    else if (key == "structural_tag") take("structural_tag", {OutputConstraint::Kind::structural_tag, structural_tag(field, param), param});
   }
   if (kinds.find(',') != std::string::npos) {
     invalid(param, "You can only use one kind of structured outputs constraint but multiple are specified: " + kinds);

@@ -16,16 +16,17 @@ class RequestFields;
 namespace gatehouse::serve {
 
 struct OutputConstraint {
-  enum class Kind { json_schema, json_object, regex, choice, grammar };
+  enum class Kind { json_schema, json_object, regex, choice, grammar, structural_tag };
   Kind kind = Kind::json_schema;
   // json_schema: the schema as JSON text; regex: the pattern; grammar: EBNF text; choice: a JSON
-  // array of strings; json_object: empty.
+  // array of strings; structural_tag: its JSON text (grammar/structural_tag.h); json_object: empty.
   std::string spec;
   std::string source = "structured_outputs";  // the request field it came from, for errors
 };
 
 // The structured output an OpenAI request asks for, from response_format (json_object,
-// json_schema), structured_outputs (json, regex, choice, grammar, json_object) or the legacy
+// json_schema, structural_tag), structured_outputs (json, regex, choice, grammar, json_object,
+// structural_tag) or the legacy
 // guided_json / guided_regex / guided_choice / guided_grammar, or TGI's grammar object (which
 // @huggingface/inference passes through); nullopt when none. More than one,
 // or a malformed one, is an InvalidParameter naming the field.

