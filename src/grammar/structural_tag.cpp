@@ -17,6 +17,9 @@ namespace {
 
 namespace bj = boost::json;
 
+// The automaton of a text has a state per byte of its stop strings, each a 256-way table.
+constexpr size_t kMaxStopBytes = 4096;
+
 [[noreturn]] void invalid(const std::string& path, const std::string& message) {
   throw Error(ErrorCode::invalid_argument, "structural tag: " + path + ": " + message);
 }
@@ -82,12 +85,12 @@ class StructuralTagCompiler {
       tags.push_back(std::move(tag));
     }
     const int32_t root = builder_.add_rule("root", {triggered(triggers, tags, false, false, "structures")});
-    return std::move(builder_).build(root);
+    return finish(root);
   }
 
   Grammar tree(const bj::value& format) && {
     const int32_t root = builder_.add_rule("root", {compile(format, "format")});
-    return std::move(builder_).build(root);
+    return finish(root);
   }
 
  private:
@@ -221,6 +224,12 @@ class StructuralTagCompiler {
   // stops become rules; a byte moves from one to the next (right recursion, which the matcher
   // runs as a loop). may_end: the text may also end without a stop.
   Element text_until(int32_t root, const std::vector<std::string>& stops, std::vector<Sequence> after, bool may_end) {
+    size_t stop_bytes = 0;
+    for (const std::string& stop : stops) stop_bytes += stop.size();
+    if (stop_bytes > kMaxStopBytes) {
+      invalid("triggers", "the triggers (or a tag's end) add up to " + std::to_string(stop_bytes) + " bytes; at most " +
+                              std::to_string(kMaxStopBytes) + " are allowed");
+    }
     struct State {
       std::array<int32_t, 256> next;
       int32_t fail = 0;
@@ -288,6 +297,14 @@ class StructuralTagCompiler {
       builder_.define(rules[s], std::move(alternatives));
     }
     return GrammarBuilder::ref(root);
+  }
+
+  Grammar finish(int32_t root) {
+    if (builder_.size() > kMaxGrammarSize) {
+      invalid("the specification", "its grammar has " + std::to_string(builder_.size()) + " elements; at most " +
+                                       std::to_string(kMaxGrammarSize) + " are allowed");
+    }
+    return std::move(builder_).build(root);
   }
 
   JsonSchemaOptions options_;

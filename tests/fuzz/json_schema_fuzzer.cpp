@@ -1,4 +1,5 @@
-// Fuzzes the JSON Schema compiler: any bytes are parsed as JSON and compiled as a schema, with
+// Fuzzes the compilers of JSON specifications: any bytes are parsed as JSON and compiled as a
+// structural tag when the object says "type": "structural_tag", else as a JSON schema, with
 // options taken from the first byte. Each either compiles or throws a gatehouse::Error; nothing may
 // crash, hang, overflow the stack or grow without bound.
 #include <boost/json.hpp>
@@ -9,6 +10,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "grammar/json_schema.h"
+#include "grammar/structural_tag.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   gatehouse::grammar::JsonSchemaOptions options;
@@ -24,7 +26,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   try {
-    (void)gatehouse::grammar::compile_json_schema(schema, options);
+    const boost::json::value* type = schema.is_object() ? schema.get_object().if_contains("type") : nullptr;
+    if (type && type->is_string() && type->get_string() == "structural_tag") {
+      (void)gatehouse::grammar::compile_structural_tag(schema, options);
+    } else {
+      (void)gatehouse::grammar::compile_json_schema(schema, options);
+    }
   } catch (const gatehouse::Error&) {
   }
   return 0;

@@ -115,6 +115,9 @@ TEST(StructuralTag, BadSpecificationsNameTheirPlace) {
             "structural tag: the specification: needs \"format\" (a format tree) or \"structures\" and \"triggers\" (the legacy form)");
   EXPECT_EQ(error_of(R"({"type": "structural_tag", "format": {"type": "sequence", "elements": [{"type": "const_string", "value": 3}]}})"),
             "structural tag: format.elements[0].value: must be a string");
+  const std::string long_trigger = R"({"type": "structural_tag", "triggers": [")" + std::string(5000, 'x') +
+                                   R"("], "structures": [{"begin": ")" + std::string(5000, 'x') + R"(", "schema": {}, "end": "y"}]})";
+  EXPECT_EQ(error_of(long_trigger.c_str()), "structural tag: triggers: the triggers (or a tag's end) add up to 5000 bytes; at most 4096 are allowed");
   // A schema's own errors come through with the JSON schema compiler's message.
   EXPECT_NE(error_of(R"({"type": "structural_tag", "format": {"type": "json_schema", "json_schema": {"type": "object", "uniqueItems": true, "properties": {"a": {"type": "array", "uniqueItems": true}}}}})")
                 .find("uniqueItems"),
