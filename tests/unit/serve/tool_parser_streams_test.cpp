@@ -177,15 +177,37 @@ TEST(ToolCallStreams, Llama3JsonStreamsTextAtOnceUnlessItMayBeACall) {
   EXPECT_EQ(tagged->feed("<|pyth").content, "");
   StreamedToolOutput step = tagged->feed("on_tag|>{\"name\": \"get_weather\", ");
   EXPECT_EQ(step.content, "");
-  ASSERT_EQ(step.calls.size(), 1u);
+  EXPECT_TRUE(step.calls.empty());  // a call once its arguments begin
+  step = tagged->feed("\"parameters\": {\"city\": \"Pa");
+  ASSERT_EQ(step.calls.size(), 2u);
   EXPECT_EQ(step.calls[0].name, "get_weather");
   EXPECT_FALSE(step.calls[0].arguments);
-  step = tagged->feed("\"parameters\": {\"city\": \"Pa");
-  ASSERT_EQ(step.calls.size(), 1u);
-  EXPECT_EQ(step.calls[0].arguments, R"({"city": "Pa)");
+  EXPECT_EQ(step.calls[1].arguments, R"({"city": "Pa)");
   EXPECT_EQ(tagged->feed("ris\"}}").calls.at(0).arguments, R"(ris"})");
   EXPECT_TRUE(tagged->finish().calls.empty());
   EXPECT_TRUE(tagged->called());
+}
+
+TEST(ToolCallStreams, AnObjectWithANameButNoArgumentsSendsNoCallAndStaysContent) {
+  for (const auto& [parser, text] : std::vector<std::pair<std::string, std::string>>{
+           {"llama3_json", R"({"name": "get_weather", "city": "Paris"})"},
+           {"hermes", R"(Hi <tool_call>{"name": "get_weather", "city": "Paris"}</tool_call>)"},
+       }) {
+    const Assembled out = stream(*make_tool_parser(parser), text, every(1, text.size()));
+    EXPECT_EQ(out.content, text) << parser;
+    EXPECT_TRUE(out.calls.empty()) << parser;
+    EXPECT_FALSE(out.called) << parser;
+  }
+}
+
+TEST(ToolCallStreams, MistralArrayCallsHaveMistralIdsAndArgumentsLeftOutAreEmpty) {
+  const std::string text = R"([TOOL_CALLS][{"name": "get_weather", "arguments": {"city": "Paris"}}, {"name": "get_time"}])";
+  const Assembled out = stream(*make_tool_parser("mistral"), text, every(3, text.size()));
+  ASSERT_EQ(out.calls.size(), 2u);
+  for (const auto& call : out.calls) EXPECT_TRUE(std::regex_match(call.id, std::regex("[A-Za-z0-9]{9}"))) << call.id;
+  EXPECT_EQ(out.calls[0].arguments, R"({"city": "Paris"})");
+  EXPECT_EQ(out.calls[1].name, "get_time");
+  EXPECT_EQ(out.calls[1].arguments, "{}");
 }
 
 TEST(ToolCallStreams, MistralV11SendsIdNameAndArgumentsTogether) {
@@ -228,6 +250,8 @@ TEST(ToolCallStreams, HermesMatchesParse) {
            std::string_view("Use <tool_call"),
            std::string_view("<tool_call>{\"arguments\": {}}</tool_call>"),
            std::string_view("<tool_call>{\"name\": 7, \"arguments\": {}}</tool_call>"),
+           std::string_view("<tool_call>{\"name\": \"f\"}</tool_call>"),
+           std::string_view("<tool_call>{\"name\": \"f\", \"city\": \"Paris\"}</tool_call>"),
            std::string_view("<tool_call></tool_call>"),
            std::string_view("<tool_call>[1, 2]</tool_call>"),
        }) {
@@ -246,6 +270,7 @@ TEST(ToolCallStreams, Llama3JsonMatchesParse) {
            "<|python_tag|>print('hi')",
            "<|pythonic",
            R"({"answer": 42})",
+           R"({"name": "get_weather", "city": "Paris"})",
            "",
        }) {
     expect_stream_matches_parse("llama3_json", text);
