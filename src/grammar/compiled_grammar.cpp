@@ -1,6 +1,7 @@
 #include "grammar/compiled_grammar.h"
 
 #include <algorithm>
+#include <bit>
 #include <map>
 
 #include "base/error.h"
@@ -200,52 +201,96 @@ CompiledGrammar::State CompiledGrammar::advance(const State& state, std::string_
   return advance_locked(state, bytes);
 }
 
-// One depth-first walk of the vocabulary trie from `position`, with the rule's return replaced
-// by kOutside. A token still inside the rule at its end is accepted here, whatever the context. A
-// token that dies inside the rule after the rule could have ended (at offset k) may still fit
-// the context: it is kept, grouped by its bytes from k, when its byte at k can follow the rule.
-CompiledGrammar::PositionTokens CompiledGrammar::walk_vocabulary(int32_t position) {
+int32_t CompiledGrammar::walk_state(std::vector<int32_t> stacks) {
+  auto [it, added] = walk_state_ids_.try_emplace(stacks, static_cast<int32_t>(walk_states_.size()));
+  if (added) walk_states_.push_back({std::move(stacks), nullptr});
+  return it->second;
+}
+
+std::array<int32_t, 256>& CompiledGrammar::walk_steps(int32_t state) {
+  auto& steps = walk_states_[static_cast<size_t>(state)].steps;
+  if (!steps) {
+    steps = std::make_unique<std::array<int32_t, 256>>();
+    steps->fill(kUnknown);
+  }
+  return *steps;
+}
+
+int32_t CompiledGrammar::walk_step(int32_t state, uint8_t byte) {
+  Closure closure;
+  advance_into(walk_states_[static_cast<size_t>(state)].stacks, byte, closure);
+  const int32_t flags = (closure.left ? kLeft : 0) | (closure.stacks.empty() ? kDead : 0);
+  const int32_t next = walk_state(std::move(closure.stacks));
+  return walk_steps(state)[byte] = (next << 2) | flags;
+}
+
+// One depth-first walk of the vocabulary trie from a scoped node. A token still inside the scope
+// at its end is accepted here, whatever the context. A token that dies inside the scope after the
+// scope could have ended (at offset k) may still fit the context: it is kept, grouped by its bytes
+// from k, when its byte at k can follow the scope's outermost rule.
+CompiledGrammar::ScopeTokens CompiledGrammar::walk_vocabulary(int32_t scoped) {
   const TokenVocabulary::Trie& trie = vocabulary_->trie();
-  const ByteSet& follow = follow_[static_cast<size_t>(positions_[static_cast<size_t>(position)].rule)];
-  std::vector<std::vector<int32_t>> levels(1, std::vector<int32_t>{intern(position, kOutside)});
-  std::vector<int32_t> exits;  // depths on the current path where the rule could have ended
-  std::vector<int32_t> accepted;
+  int32_t outermost = scoped;
+  while (nodes_[static_cast<size_t>(outermost)].parent != kOutside) outermost = nodes_[static_cast<size_t>(outermost)].parent;
+  const ByteSet& follow = follow_[static_cast<size_t>(positions_[static_cast<size_t>(nodes_[static_cast<size_t>(outermost)].position)].rule)];
+  struct Level {
+    int32_t state;
+    const std::array<int32_t, 256>* steps;
+  };
+  const int32_t start = walk_state({scoped});
+  std::vector<Level> levels{{start, &walk_steps(start)}};  // the walk state at each depth of the path
+  std::vector<int32_t> exits;  // depths on the current path where the scope could have ended
+  std::vector<int32_t> fitting;
+  std::vector<uint8_t> path(2);  // the byte at each depth of the current path (one longer than levels)
+  std::vector<uint32_t> accepted(static_cast<size_t>((vocabulary_->logits_size() + 31) / 32), 0);
+  size_t accepted_count = 0;
   std::map<std::string, std::vector<int32_t>> leaving;
-  Closure next;
   const size_t nodes = trie.byte.size();
   for (size_t i = 1; i < nodes;) {
     const int32_t depth = trie.depth[i];
     while (!exits.empty() && exits.back() >= depth) exits.pop_back();
-    advance_into(levels[static_cast<size_t>(depth - 1)], trie.byte[i], next);
-    if (next.left) exits.push_back(depth);
+    const Level parent = levels[static_cast<size_t>(depth - 1)];
+    int32_t step = (*parent.steps)[trie.byte[i]];
+    if (step == kUnknown) step = walk_step(parent.state, trie.byte[i]);
+    if (step & kLeft) exits.push_back(depth);
     const int32_t from = trie.ending_begin[i];
-    if (next.stacks.empty()) {
-      if (!exits.empty()) {
-        const int32_t to = trie.ending_begin[static_cast<size_t>(trie.skip[i])];
-        for (int32_t k = from; k < to; ++k) {
-          const int32_t token = trie.ending[static_cast<size_t>(k)];
-          const std::string& bytes = vocabulary_->bytes(token);
-          for (int32_t exit : exits) {
-            if (static_cast<size_t>(exit) == bytes.size() || follow.contains(static_cast<uint8_t>(bytes[static_cast<size_t>(exit)]))) {
-              leaving[bytes.substr(static_cast<size_t>(exit))].push_back(token);
-            }
+    path[static_cast<size_t>(depth)] = trie.byte[i];
+    if (step & kDead) {
+      // The exits whose next byte can follow the scope; that byte is on the path, except after
+      // an exit at this very node.
+      fitting.clear();
+      for (int32_t exit : exits) {
+        if (exit == depth || follow.contains(path[static_cast<size_t>(exit) + 1])) fitting.push_back(exit);
+      }
+      const int32_t to = fitting.empty() ? from : trie.ending_begin[static_cast<size_t>(trie.skip[i])];
+      for (int32_t k = from; k < to; ++k) {
+        const int32_t token = trie.ending[static_cast<size_t>(k)];
+        const std::string& bytes = vocabulary_->bytes(token);
+        for (int32_t exit : fitting) {
+          if (exit < depth || static_cast<size_t>(exit) == bytes.size() || follow.contains(static_cast<uint8_t>(bytes[static_cast<size_t>(exit)]))) {
+            leaving[bytes.substr(static_cast<size_t>(exit))].push_back(token);
           }
         }
       }
       i = static_cast<size_t>(trie.skip[i]);
       continue;
     }
-    accepted.insert(accepted.end(), trie.ending.begin() + from, trie.ending.begin() + trie.ending_begin[i + 1]);
-    if (levels.size() <= static_cast<size_t>(depth)) levels.resize(static_cast<size_t>(depth) + 1);
-    levels[static_cast<size_t>(depth)] = next.stacks;
+    for (int32_t k = from; k < trie.ending_begin[i + 1]; ++k) set_bit(accepted, trie.ending[static_cast<size_t>(k)]);
+    accepted_count += static_cast<size_t>(trie.ending_begin[i + 1] - from);
+    if (levels.size() <= static_cast<size_t>(depth)) {
+      levels.resize(static_cast<size_t>(depth) + 1);
+      path.resize(static_cast<size_t>(depth) + 2);
+    }
+    levels[static_cast<size_t>(depth)] = {step >> 2, &walk_steps(step >> 2)};
     ++i;
   }
-  PositionTokens out;
-  if (accepted.size() > kBitsetThreshold) {
-    out.accepted_bits.assign(static_cast<size_t>((vocabulary_->logits_size() + 31) / 32), 0);
-    for (int32_t token : accepted) set_bit(out.accepted_bits, token);
+  ScopeTokens out;
+  if (accepted_count > kBitsetThreshold) {
+    out.accepted_bits = std::move(accepted);
   } else {
-    out.accepted = std::move(accepted);
+    for (size_t w = 0; w < accepted.size(); ++w) {
+      for (uint32_t bits = accepted[w]; bits; bits &= bits - 1) out.accepted.push_back(static_cast<int32_t>(w * 32 + std::countr_zero(bits)));
+    }
   }
   for (auto& [suffix, tokens] : leaving) {
     sort_unique(tokens);
@@ -254,25 +299,37 @@ CompiledGrammar::PositionTokens CompiledGrammar::walk_vocabulary(int32_t positio
   return out;
 }
 
-const CompiledGrammar::PositionTokens& CompiledGrammar::position_tokens(int32_t position) {
-  auto& slot = position_tokens_[position];
-  if (!slot) slot = std::make_unique<PositionTokens>(walk_vocabulary(position));
+int32_t CompiledGrammar::scope(int32_t node, int32_t& rest) {
+  std::array<int32_t, kScopeFrames> frames;
+  int count = 0;
+  for (rest = node; count < kScopeFrames && rest >= 0; rest = nodes_[static_cast<size_t>(rest)].parent) {
+    frames[static_cast<size_t>(count++)] = nodes_[static_cast<size_t>(rest)].position;
+  }
+  int32_t scoped = kOutside;
+  while (count > 0) scoped = intern(frames[static_cast<size_t>(--count)], scoped);
+  return scoped;
+}
+
+const CompiledGrammar::ScopeTokens& CompiledGrammar::scope_tokens(int32_t scoped) {
+  auto& slot = scope_tokens_[scoped];
+  if (!slot) slot = std::make_unique<ScopeTokens>(walk_vocabulary(scoped));
   return *slot;
 }
 
-// A node's tokens, computed once: its position's own tokens and, of those leaving the position's
-// rule, the groups whose continuation fits this node's stack.
+// A node's tokens, computed once: its scope's own tokens and, of those leaving the scope, the
+// groups whose continuation fits the rest of this node's stack.
 const CompiledGrammar::NodeTokens& CompiledGrammar::node_tokens(int32_t node) {
   auto found = node_tokens_.find(node);
   if (found != node_tokens_.end()) return found->second;
-  const Node n = nodes_[static_cast<size_t>(node)];
-  const PositionTokens& tokens = position_tokens(n.position);
-  const Closure& resumed = resume(n.parent);
-  const State after_rule{resumed.stacks, resumed.can_end};
+  int32_t rest = kRoot;
+  const int32_t scoped = scope(node, rest);
+  const ScopeTokens& tokens = scope_tokens(scoped);
+  const Closure& resumed = resume(rest);
+  const State after_scope{resumed.stacks, resumed.can_end};
   NodeTokens out;
   std::vector<int32_t> extra;
   for (const LeavingGroup& group : tokens.leaving) {
-    if (!advance_locked(after_rule, group.suffix).dead()) extra.insert(extra.end(), group.tokens.begin(), group.tokens.end());
+    if (!advance_locked(after_scope, group.suffix).dead()) extra.insert(extra.end(), group.tokens.begin(), group.tokens.end());
   }
   if (tokens.accepted_bits.empty() && tokens.accepted.size() + extra.size() <= kBitsetThreshold) {
     out.tokens = tokens.accepted;

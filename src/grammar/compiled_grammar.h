@@ -3,15 +3,29 @@
 // (a position in the grammar and the node to return to), so a state is a short sorted list of
 // ids and advancing it by a byte reuses cached closures.
 //
-// Masks follow XGrammar's split of the vocabulary per grammar position: the tokens a position
-// decides on its own (consumed while still inside its rule) are found once by a walk of the
-// vocabulary trie and kept; the few that leave the rule are grouped by what follows the rule's
-// end, and checked against the real stack once per stack; the result is kept per stack (a bitset
-// when large), so a mask is the union of a few kept sets. Everything is computed on first use
-// and kept. Thread-safe: one mutex guards the caches.
+// Masks follow XGrammar's split of the vocabulary: the tokens a stack's top frames decide on
+// their own (consumed while still inside them) are found once by a walk of the vocabulary trie
+// and kept; the few that leave those frames are grouped by what follows, and checked against the
+// real stack below once per stack; the result is kept per stack (a bitset when large), so a mask
+// is the union of a few kept sets.
+//
+// A walk's scope is the stack's two innermost frames (kScopeFrames), not the position's rule
+// alone: that rule is often a single character (a UTF-8 class), which every longer token leaves
+// at once, so nearly all the vocabulary would have to be checked per stack; its caller is the
+// loop around it (a string's content, a bounded repetition) that most tokens stay inside. Walks
+// with the same scope (strings in different places of a schema) share one result.
+//
+// A walk steps through the trie with memoized transitions: the stack sets it meets are interned
+// as walk states, each with its next state per byte found on first use, so most trie nodes cost
+// one table lookup instead of a closure computation. Walk states and transitions are kept for
+// every later walk of the grammar.
+//
+// Everything is computed on first use and kept. Thread-safe: one mutex guards the caches.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -47,7 +61,8 @@ class CompiledGrammar {
 
  private:
   static constexpr int32_t kRoot = -1;    // the parent of the outermost stack node
-  static constexpr int32_t kOutside = -2;  // the parent in a position's own walk: "the rule ended"
+  static constexpr int32_t kOutside = -2;  // the parent below a walk's scope: "the scope ended"
+  static constexpr int kScopeFrames = 2;    // stack frames a vocabulary walk decides on its own
 
   struct Position {
     Element::Kind kind;
@@ -64,7 +79,7 @@ class CompiledGrammar {
     bool can_end = false;          // reached kRoot
     bool left = false;             // reached kOutside
   };
-  // Tokens that leave a position's rule, then go on with `suffix` outside it.
+  // Tokens that leave a walk's scope, then go on with `suffix` outside it.
   struct LeavingGroup {
     std::string suffix;
     std::vector<int32_t> tokens;
@@ -74,11 +89,21 @@ class CompiledGrammar {
     std::vector<uint32_t> bits;
     std::vector<int32_t> tokens;
   };
-  struct PositionTokens {
+  struct ScopeTokens {
     std::vector<uint32_t> accepted_bits;  // when many are accepted (one bit per logit)
     std::vector<int32_t> accepted;        // otherwise
     std::vector<LeavingGroup> leaving;
   };
+  // A set of stacks reached inside a walk's scope. Its transitions are kept as steps: the next
+  // state's id shifted left by two, with kLeft (the scope could end on the way) and kDead (no
+  // stack left) as flags, so the walk reads one int per trie node.
+  struct WalkState {
+    std::vector<int32_t> stacks;
+    std::unique_ptr<std::array<int32_t, 256>> steps;  // per byte: a step, or kUnknown
+  };
+  static constexpr int32_t kUnknown = -1;
+  static constexpr int32_t kLeft = 1;
+  static constexpr int32_t kDead = 2;
 
   int32_t intern(int32_t position, int32_t parent);
   // The scannable stacks reached from `node` by calls and returns, added to `out`.
@@ -86,8 +111,14 @@ class CompiledGrammar {
   const Closure& after_scan(int32_t node);  // closure once the node's byte is consumed
   const Closure& resume(int32_t parent);    // closure of returning into `parent`
   void advance_into(std::span<const int32_t> stacks, uint8_t byte, Closure& out);
-  const PositionTokens& position_tokens(int32_t position);
-  PositionTokens walk_vocabulary(int32_t position);
+  // The node's scope: its kScopeFrames innermost frames over kOutside; `rest` is set to the real
+  // node (or kRoot) below them.
+  int32_t scope(int32_t node, int32_t& rest);
+  const ScopeTokens& scope_tokens(int32_t scoped);
+  ScopeTokens walk_vocabulary(int32_t scoped);
+  int32_t walk_state(std::vector<int32_t> stacks);
+  std::array<int32_t, 256>& walk_steps(int32_t state);
+  int32_t walk_step(int32_t state, uint8_t byte);  // computes and keeps an unknown step
   const NodeTokens& node_tokens(int32_t node);
   State advance_locked(const State& state, std::string_view bytes);
   void compute_follow();
@@ -103,7 +134,9 @@ class CompiledGrammar {
   std::unordered_map<uint64_t, int32_t> node_ids_;
   std::vector<std::unique_ptr<Closure>> after_scan_;  // per node
   std::vector<std::unique_ptr<Closure>> resume_;      // per node
-  std::unordered_map<int32_t, std::unique_ptr<PositionTokens>> position_tokens_;
+  std::unordered_map<int32_t, std::unique_ptr<ScopeTokens>> scope_tokens_;  // per scoped node
+  std::vector<WalkState> walk_states_;
+  std::map<std::vector<int32_t>, int32_t> walk_state_ids_;
   std::unordered_map<int32_t, NodeTokens> node_tokens_;
   std::vector<uint32_t> visited_;  // per node: the expand() pass that last saw it
   uint32_t pass_ = 0;
