@@ -1,6 +1,8 @@
 // The string formats we enforce, as regular expressions over the string's characters (none of
 // which needs a JSON escape). Exact where the standard is a grammar: date (month lengths and leap
-// years), time and date-time (RFC 3339 with upper-case T and Z), duration (RFC 3339 appendix A),
+// years), time and date-time (RFC 3339 with upper-case T and Z, except that a leap second is only
+// written as 23:59:60 at offset zero: RFC 3339 allows second 60 only in the last minute of a UTC
+// day, as ajv-formats checks), duration (RFC 3339 appendix A),
 // uuid (RFC 4122 text form), ipv4 (dotted decimal without leading zeros). Practical subsets,
 // never wider, elsewhere: email (RFC 5321 dot-atom local part, no quoted local part or address
 // literal; a domain with a dot and at most four labels of 62 characters), hostname (RFC 1123
@@ -19,7 +21,9 @@ std::map<std::string, std::string, std::less<>> make_formats() {
   const std::string leap_year = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)";
   const std::string date = "(" + year + "-(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|" + year + "-(0[469]|11)-(0[1-9]|[12][0-9]|30)|" +
                            year + "-02-(0[1-9]|1[0-9]|2[0-8])|" + leap_year + "-02-29)";
-  const std::string time = "([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])";
+  const std::string fraction = "(\\.[0-9]+)?";
+  const std::string time = "(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]" + fraction + "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])|23:59:60" +
+                           fraction + "(Z|[+-]00:00))";
   const std::string n = "[0-9]+";
   const std::string time_part = "T(" + n + "S|" + n + "M(" + n + "S)?|" + n + "H(" + n + "M(" + n + "S)?)?)";
   const std::string duration = "P((" + n + "D|" + n + "M(" + n + "D)?|" + n + "Y(" + n + "M(" + n + "D)?)?)(" + time_part + ")?|" +
