@@ -5,9 +5,27 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { lenml, startListening } from './helpers.mjs';
+import { lenml, require, startListening } from './helpers.mjs';
 
 const makeCheckpointScript = fileURLToPath(new URL('../../scripts/make_checkpoint.py', import.meta.url));
+const Ajv2020 = require('ajv/dist/2020').default;
+const addFormats = require('ajv-formats').default;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+
+// Parses a structured answer and checks it against its schema with ajv (2020 draft, ajv-formats), a validator
+// nobody here wrote; `where` names the answer in failures. Returns the parsed value.
+export function assertValidJson(schema, text, where) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    assert.fail(`${where}: not JSON (${error.message}): ${JSON.stringify(text).slice(0, 300)}`);
+  }
+  const check = ajv.compile(schema);  // compiled once per schema object: ajv caches by identity
+  assert.ok(check(value), `${where}: ${ajv.errorsText(check.errors)}\n${JSON.stringify(text).slice(0, 300)}`);
+  return value;
+}
 
 // Writes a tiny random Llama checkpoint with a real tokenizer and chat template (Llama 3's unless `tokenizer` names
 // another @lenml/tokenizer-* package) into dir/model; returns that folder.

@@ -21,13 +21,11 @@ import { fileURLToPath } from 'node:url';
 
 import { require } from './helpers.mjs';
 import { tempDir } from './hub_helpers.mjs';
-import { assertOpenAIError, makeLlamaCheckpoint, post, startServer } from './serve_helpers.mjs';
+import { assertOpenAIError, assertValidJson, makeLlamaCheckpoint, post, startServer } from './serve_helpers.mjs';
 
 const { OpenAI } = require('openai');
 const { zodResponseFormat } = require('openai/helpers/zod');
 const { z } = require('zod');
-const Ajv2020 = require('ajv/dist/2020').default;
-const addFormats = require('ajv-formats').default;
 const { InferenceClient } = require('@huggingface/inference');
 
 const SERVED = 'tiny-structured';
@@ -69,20 +67,6 @@ const TIME = { type: 'function', function: { name: 'get_time', parameters: { typ
 let workDir;
 let server;
 let openai;
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats(ajv);
-
-function validate(schema, text, where) {
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    assert.fail(`${where}: not JSON (${error.message}): ${JSON.stringify(text).slice(0, 300)}`);
-  }
-  const check = ajv.compile(schema);  // compiled once per schema object: ajv caches by identity
-  assert.ok(check(value), `${where}: ${ajv.errorsText(check.errors)}\n${JSON.stringify(text).slice(0, 300)}`);
-  return value;
-}
 
 before(async () => {
   workDir = tempDir('serve-structured');
@@ -117,7 +101,7 @@ test('response_format json_schema: hundreds of seeded samples per corpus schema,
     for (const [i, answer] of answers.entries()) {
       assert.equal(answer.choices.length, CORPUS_N, file);
       for (const choice of answer.choices.filter((c) => c.finish_reason === 'stop')) {
-        validate(schema, choice.message.content, `${file} seed ${seeds[i]} choice ${choice.index}`);
+        assertValidJson(schema, choice.message.content, `${file} seed ${seeds[i]} choice ${choice.index}`);
         stopped.push(choice.message.content);
       }
     }
@@ -137,7 +121,7 @@ test('streamed constraints: json_object, regex, choice, EBNF grammar and the leg
       body: { structured_outputs: { grammar: 'root ::= expr\nexpr ::= term ("+" term)*\nterm ::= [0-9]+ | "(" expr ")"' } },
       check: (text) => assert.match(text, /^[0-9()+]+$/),
     },
-    { body: { guided_json: { type: 'array', items: { type: 'integer', minimum: -5, maximum: 5 }, maxItems: 4 } }, check: (text) => validate({ type: 'array', items: { type: 'integer', minimum: -5, maximum: 5 }, maxItems: 4 }, text, 'guided_json') },
+    { body: { guided_json: { type: 'array', items: { type: 'integer', minimum: -5, maximum: 5 }, maxItems: 4 } }, check: (text) => assertValidJson({ type: 'array', items: { type: 'integer', minimum: -5, maximum: 5 }, maxItems: 4 }, text, 'guided_json') },
   ];
   for (const [i, { body, check }] of cases.entries()) {
     for (let seed = 1; seed <= 4; seed += 1) {
@@ -178,7 +162,7 @@ test('tool_choice named and required: calls always parse and match the parameter
   const call = named.choices[0].message.tool_calls[0];
   assert.equal(call.function.name, 'get_weather');
   assert.match(call.id, /^chatcmpl-tool-[0-9a-f]{32}$/);
-  if (named.choices[0].finish_reason === 'stop') validate(WEATHER.function.parameters, call.function.arguments, 'named');
+  if (named.choices[0].finish_reason === 'stop') assertValidJson(WEATHER.function.parameters, call.function.arguments, 'named');
 
   let calls = 0;
   for (let seed = 1; seed <= 4; seed += 1) {
@@ -190,7 +174,7 @@ test('tool_choice named and required: calls always parse and match the parameter
     for (const c of choice.message.tool_calls) {
       const tool = [WEATHER, TIME].find((t) => t.function.name === c.function.name);
       assert.ok(tool, c.function.name);
-      validate(tool.function.parameters, c.function.arguments, `required ${c.function.name}`);
+      assertValidJson(tool.function.parameters, c.function.arguments, `required ${c.function.name}`);
       calls += 1;
     }
   }
@@ -237,7 +221,7 @@ test('@huggingface/inference: TGI grammar on text generation', async () => {
   const hf = new InferenceClient(undefined, { endpointUrl: server.url });
   const schema = { type: 'object', properties: { ok: { type: 'boolean' }, n: { type: 'integer', minimum: 0, maximum: 99 } }, required: ['ok', 'n'] };
   const json = await hf.textGeneration({ inputs: 'JSON:', parameters: { max_new_tokens: 100, seed: 2, grammar: { type: 'json', value: schema } } });
-  validate(schema, json.generated_text, 'grammar json');
+  assertValidJson(schema, json.generated_text, 'grammar json');
   const regex = await hf.textGeneration({ inputs: 'Code:', parameters: { max_new_tokens: 20, seed: 2, grammar: { type: 'regex', value: '[0-9]{4}' } } });
   assert.match(regex.generated_text, /^[0-9]{4}$/);
   // TGI's own route.
@@ -277,7 +261,7 @@ test('structural tags: a format tree in response_format and the legacy form in s
   const call = (text) => {
     const match = text.match(/^<function=get_weather>(.*)<\/function>$/s);
     assert.ok(match, text);
-    validate(parameters, match[1], 'structural tag');
+    assertValidJson(parameters, match[1], 'structural tag');
   };
   const tree = {
     type: 'structural_tag',

@@ -10,16 +10,12 @@ import fs from 'node:fs';
 
 import { require } from './helpers.mjs';
 import { tempDir } from './hub_helpers.mjs';
-import { makeLlamaCheckpoint, post, startServer } from './serve_helpers.mjs';
+import { assertValidJson, makeLlamaCheckpoint, post, startServer } from './serve_helpers.mjs';
 
 const { OpenAI } = require('openai');
-const Ajv2020 = require('ajv/dist/2020').default;
-const addFormats = require('ajv-formats').default;
 
 const SERVED = 'tiny-sentencepiece';
 const PROMPT = 'Réponds en JSON :';
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats(ajv);
 
 const SCHEMAS = {
   weather: {
@@ -63,16 +59,6 @@ after(async () => {
   fs.rmSync(workDir, { recursive: true, force: true });
 });
 
-function validate(schema, text, where) {
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    assert.fail(`${where}: not JSON (${error.message}): ${JSON.stringify(text)}`);
-  }
-  const check = ajv.compile(schema);
-  assert.ok(check(value), `${where}: ${ajv.errorsText(check.errors)}\n${JSON.stringify(text)}`);
-}
 
 test('JSON schemas with non-ASCII enums, patterns and formats: every answer that stops is valid', async () => {
   let stopped = 0;
@@ -86,7 +72,7 @@ test('JSON schemas with non-ASCII enums, patterns and formats: every answer that
       total += 1;
       if (choice.finish_reason !== 'stop') continue;
       stopped += 1;
-      validate(schema, choice.text, `${name} choice ${choice.index}`);
+      assertValidJson(schema, choice.text, `${name} choice ${choice.index}`);
     }
   }
   assert.ok(stopped >= total / 2, `${stopped} of ${total} answers stopped`);
