@@ -178,9 +178,6 @@ class Relay {
   // ends a wait by cancelling it, so a wait costs no timer and no parallel group.
   void arm_deadline(Clock::time_point at);
   void watch_client();
-  // Writes to the client at once when its socket has room (no operation, timer or wake-up), the rest
-  // through its stream (at most send_timeout without progress). False when the client is gone.
-  asio::awaitable<bool> send_to_client(const std::array<asio::const_buffer, 5>& buffers);
   // The upstream's status and headers, and its whole body when the target asks for it.
   asio::awaitable<std::optional<ProxyAnswer>> read_answer();
   // Carries out on_answer's verdict on an answer or a failure; nullopt: relay the answer.
@@ -237,16 +234,15 @@ asio::awaitable<Relayed> Relay::run() {
     // fresh connection; any other may have been acted on, so it fails instead (RFC 9110 9.2.2).
     bool reused = false;
     if (first) {
-      files::UniqueFd idle = pool_.take(key_);
-      if (idle.get() >= 0) {
-        upstream_.assign(endpoint.protocol(), idle.release(), ec);
-        reused = !ec;
+      if (std::optional<tcp::socket> idle = pool_.take(key_)) {
+        upstream_ = std::move(*idle);
+        reused = true;
       }
     }
     if (!reused && !co_await connect(endpoint)) {
       co_return fail(ProxyOutcome::upstream_unreachable, "upstream " + name_ + " cannot be reached: " + why_);
     }
-    upstream_.non_blocking(true, ec);
+    if (!upstream_.non_blocking()) upstream_.non_blocking(true, ec);  // an ioctl each time otherwise
     const Read read = co_await send_request_and_read_header();
     if (read == Read::data) break;
     if (reused && received_ == 0 && idempotent(client_.request.method) && (read == Read::end || read == Read::failed)) {
@@ -514,19 +510,6 @@ Relayed Relay::failed_before_answer(Read read) {
 }
 
 // Sends the upstream's status and headers, then the body piece by piece as it arrives.
-asio::awaitable<bool> Relay::send_to_client(const std::array<asio::const_buffer, 5>& buffers) {
-  tcp::socket& socket = client_.stream.socket();
-  boost::system::error_code ec;
-  if (!socket.non_blocking()) socket.non_blocking(true, ec);  // an ioctl each time otherwise
-  beast::buffers_suffix unsent(buffers);
-  if (!ec) unsent.consume(socket.write_some(unsent, ec));
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return false;
-  if (beast::buffer_bytes(unsent) == 0) co_return true;
-  client_.stream.expires_after(client_.send_timeout);
-  std::tie(ec, std::ignore) = co_await asio::async_write(client_.stream, unsent, kTuple);
-  co_return !ec;
-}
-
 asio::awaitable<Relayed> Relay::relay_answer(ProxyAnswer answer) {
   const auto& upstream = parser_->get();
   Response head;
@@ -549,9 +532,7 @@ asio::awaitable<Relayed> Relay::relay_answer(ProxyAnswer answer) {
   message.reason(upstream.reason());
   client_.finish_header(message, head, keep_alive);
   if (chunked) message.chunked(true);
-  std::string header = "HTTP/1.1 " + std::to_string(message.result_int()) + " " + std::string(message.reason()) + "\r\n";
-  for (const auto& field : message) header.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
-  header += "\r\n";
+  const std::string header = wire_header(message);
   bool header_sent = false;
   std::string filtered;
   while (true) {
@@ -587,7 +568,7 @@ asio::awaitable<Relayed> Relay::relay_answer(ProxyAnswer answer) {
       if (done && chunked) out[4] = asio::buffer(kLastChunk);
       header_sent = true;
       filled_ = 0;
-      const bool sent = co_await send_to_client(out);
+      const bool sent = co_await write_to_client(client_.stream, out, client_.send_timeout);
       filtered.clear();
       if (!sent) {
         outcome_ = ProxyOutcome::client_gone;
@@ -625,14 +606,12 @@ asio::awaitable<bool> Relay::end_filtered(bool chunked) {
   }
   std::array<asio::const_buffer, 5> out{};
   out[0] = asio::buffer(last);
-  co_return co_await send_to_client(out);
+  co_return co_await write_to_client(client_.stream, out, client_.send_timeout);
 }
 
 void Relay::release_upstream() {
   if (!upstream_.is_open() || !parser_->keep_alive() || buffer_.size() > 0) return;
-  boost::system::error_code ec;
-  const int socket = upstream_.release(ec);
-  if (!ec) pool_.give_back(key_, files::UniqueFd(socket));
+  pool_.give_back(key_, std::move(upstream_));
 }
 
 Relay::~Relay() {
@@ -648,6 +627,27 @@ Relay::~Relay() {
 }
 
 }  // namespace
+
+std::string wire_header(const bhttp::response_header<>& message) {
+  std::string header = "HTTP/1.1 " + std::to_string(message.result_int()) + " " + std::string(message.reason()) + "\r\n";
+  for (const auto& field : message) header.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+  header += "\r\n";
+  return header;
+}
+
+asio::awaitable<bool> write_to_client(beast::tcp_stream& stream, std::span<const asio::const_buffer> buffers,
+                                      std::chrono::seconds send_timeout) {
+  tcp::socket& socket = stream.socket();
+  boost::system::error_code ec;
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);  // an ioctl each time otherwise
+  beast::buffers_suffix unsent(buffers);
+  if (!ec) unsent.consume(socket.write_some(unsent, ec));
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return false;
+  if (beast::buffer_bytes(unsent) == 0) co_return true;
+  stream.expires_after(send_timeout);
+  std::tie(ec, std::ignore) = co_await asio::async_write(stream, unsent, kTuple);
+  co_return !ec;
+}
 
 asio::awaitable<Relayed> relay(ProxyClient client, const ProxyTarget& target, UpstreamPool& pool) {
   const asio::any_io_executor executor = co_await asio::this_coro::executor;

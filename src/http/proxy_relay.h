@@ -8,6 +8,8 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <span>
+#include <string>
 
 #include "http/server.h"
 #include "http/upstream_pool.h"
@@ -34,6 +36,16 @@ struct Relayed {
   bool keep_alive = false;          // whether the client connection may carry another request
   std::optional<Response> answer;  // to send instead: the upstream failed before its status line
 };
+
+// The status line and headers of `message` as they go on the wire.
+std::string wire_header(const boost::beast::http::response_header<>& message);
+
+// Writes `buffers` to the client: at once when its socket has room (no operation, timer or wake-up:
+// most answers go that way), the rest through `stream`, with at most `send_timeout` without
+// progress. False when the client is gone.
+boost::asio::awaitable<bool> write_to_client(boost::beast::tcp_stream& stream,
+                                             std::span<const boost::asio::const_buffer> buffers,
+                                             std::chrono::seconds send_timeout);
 
 // Forwards the request, relays the answer, calls target.on_done once.
 boost::asio::awaitable<Relayed> relay(ProxyClient client, const ProxyTarget& target, UpstreamPool& pool);

@@ -253,7 +253,8 @@ struct Server::Impl {
   // accepts.
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::unique_ptr<tcp::acceptor> acceptor;
-  UpstreamPool upstreams{kIdleUpstreamConnections, kIdleUpstreamTime};
+  // The proxy's idle upstream connections, one pool per context (contexts[i] uses upstreams[i]).
+  std::vector<std::unique_ptr<UpstreamPool>> upstreams;
 
   // Accepted connections go to the contexts in turn (round-robin: even with a few keep-alive
   // connections each thread gets its share, which SO_REUSEPORT's hashing does not promise).
@@ -269,7 +270,7 @@ struct Server::Impl {
       // Every answer is written whole or in pieces meant to go at once (a stream's chunks): Nagle's
       // algorithm would only hold them back until the peer's delayed acknowledgement.
       socket.set_option(tcp::no_delay(true), ec);
-      asio::co_spawn(context, session(std::move(socket)), asio::detached);
+      asio::co_spawn(context, session(std::move(socket), *upstreams[next]), asio::detached);
     }
   }
 
@@ -284,6 +285,7 @@ struct Server::Impl {
     bool http10 = false;  // no chunked framing: a stream is sent as it comes and ends with the connection
     const Request* request = nullptr;
     const CorsPolicy* cors = nullptr;  // adds its headers to whatever answer goes out
+    UpstreamPool* upstreams = nullptr;  // the connection's loop's, for a proxied answer
   };
 
   // A request as read, with how to answer it.
@@ -380,20 +382,14 @@ struct Server::Impl {
   asio::awaitable<bool> send(beast::tcp_stream& stream, Response response, const Exchange& exchange) {
     if (response.proxy) co_return co_await send_proxied(stream, std::move(response), exchange);
     if (response.stream) co_return co_await send_stream(stream, std::move(response), exchange);
-    bhttp::response<bhttp::string_body> message{bhttp::int_to_status(unsigned(response.status)), 11};
+    bhttp::response<bhttp::empty_body> message{bhttp::int_to_status(unsigned(response.status)), 11};
     finish_header(message, response, exchange, exchange.keep_alive);
     uint64_t length = response.file ? response.file->length : response.body.size();
     message.set(bhttp::field::content_length, std::to_string(length));
-    if (!exchange.head && !response.file) message.body() = std::move(response.body);
-    stream.expires_after(options.send_timeout);
-    bhttp::response_serializer<bhttp::string_body> serializer{message};
-    beast::error_code ec;
-    if (exchange.head || response.file) {
-      std::tie(ec, std::ignore) = co_await bhttp::async_write_header(stream, serializer, asio::as_tuple(asio::use_awaitable));
-    } else {
-      std::tie(ec, std::ignore) = co_await bhttp::async_write(stream, serializer, asio::as_tuple(asio::use_awaitable));
-    }
-    if (ec) co_return false;
+    const std::string header = wire_header(message);
+    const std::string_view body = exchange.head || response.file ? std::string_view() : response.body;
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(header), asio::buffer(body)};
+    if (!co_await write_to_client(stream, buffers, options.send_timeout)) co_return false;
     if (!exchange.head && response.file) co_return co_await send_file(stream, *response.file);
     co_return true;
   }
@@ -513,7 +509,8 @@ struct Server::Impl {
                        .finish_header = [&](ProxiedHeader& message, Response& head, bool keep_alive) {
                          finish_header(message, head, exchange, keep_alive);
                        }};
-    Relayed relayed = co_await relay(std::move(client), *target, upstreams);
+    GH_CHECK(exchange.upstreams);
+    Relayed relayed = co_await relay(std::move(client), *target, *exchange.upstreams);
     if (relayed.answer) co_return co_await send(stream, std::move(*relayed.answer), exchange);
     co_return relayed.keep_alive;
   }
@@ -530,7 +527,7 @@ struct Server::Impl {
     }
   }
 
-  asio::awaitable<void> session(tcp::socket socket) {
+  asio::awaitable<void> session(tcp::socket socket, UpstreamPool& upstreams) {
     boost::system::error_code ec;
     const std::string peer = socket.remote_endpoint(ec).address().to_string();
     beast::tcp_stream stream(std::move(socket));
@@ -545,7 +542,8 @@ struct Server::Impl {
                         .keep_alive = incoming->keep_alive,
                         .http10 = incoming->http10,
                         .request = &request,
-                        .cors = preflight ? nullptr : options.cors.get()};
+                        .cors = preflight ? nullptr : options.cors.get(),
+                        .upstreams = &upstreams};
       Response response = preflight ? std::move(*preflight) : call_handler(request);
       if (!co_await send(stream, std::move(response), exchange) || !exchange.keep_alive) break;
     }
@@ -562,6 +560,7 @@ Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<
   impl_->handler = std::move(handler);
   for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
     impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
+    impl_->upstreams.push_back(std::make_unique<UpstreamPool>(kIdleUpstreamConnections, kIdleUpstreamTime));
   }
   impl_->acceptor = std::make_unique<tcp::acceptor>(*impl_->contexts[0]);
   auto& acceptor = *impl_->acceptor;
@@ -584,6 +583,7 @@ Server::~Server() {
   // The acceptor first (its pending accept may hold a socket of another context), then the
   // connections, each context destroying the coroutines still waiting on it.
   impl_->acceptor.reset();
+  impl_->upstreams.clear();  // their sockets belong to the contexts
   while (!impl_->contexts.empty()) impl_->contexts.pop_back();
 }
 

@@ -51,8 +51,8 @@ using Outcome = ProxyOutcome;
 // A server whose handler proxies every request to the target `make` gives.
 class Proxy {
  public:
-  explicit Proxy(std::function<ProxyTarget(const Request&)> make)
-      : server_({}, [this, make = std::move(make)](const Request& request) {
+  explicit Proxy(std::function<ProxyTarget(const Request&)> make, ServerOptions options = {})
+      : server_(std::move(options), [this, make = std::move(make)](const Request& request) {
           ProxyTarget target = make(request);
           target.on_done = outcomes.recorder();
           return Response::proxied(std::move(target));
@@ -64,6 +64,12 @@ class Proxy {
  private:
   RunningServer server_;
 };
+
+ServerOptions with_threads(int threads) {
+  ServerOptions options;
+  options.threads = threads;
+  return options;
+}
 
 ProxyTarget to(int port) {
   ProxyTarget target;
@@ -149,7 +155,8 @@ TEST(HttpProxy, DropsTheAnswersHopByHopHeadersAndReusesTheUpstreamConnection) {
     return ScriptedServer::Reply{"HTTP/1.1 201 Created\r\nContent-Length: 2\r\nConnection: X-Secret\r\nX-Secret: 1\r\n"
                                  "Keep-Alive: timeout=9\r\nX-Ok: 1\r\n\r\nok"};
   });
-  Proxy proxy([&](const Request&) { return to(upstream.port()); });
+  // Each event loop keeps its own idle upstream connections: with one loop, one connection serves all.
+  Proxy proxy([&](const Request&) { return to(upstream.port()); }, with_threads(1));
   for (int i = 0; i < 3; ++i) {
     Connection client(proxy.port());  // a new client each time: the upstream connection is the proxy's
     client.send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -162,6 +169,21 @@ TEST(HttpProxy, DropsTheAnswersHopByHopHeadersAndReusesTheUpstreamConnection) {
   }
   EXPECT_EQ(upstream.connections(), 1);
   EXPECT_EQ(proxy.outcomes.wait(3), std::vector(3, Outcome::completed));
+}
+
+TEST(HttpProxy, EachEventLoopReusesItsOwnUpstreamConnections) {
+  ScriptedServer upstream([](const ScriptedServer::Request&) {
+    return ScriptedServer::Reply{"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"};
+  });
+  // Accepted connections go to the loops in turn: six clients, one after another, three on each.
+  Proxy proxy([&](const Request&) { return to(upstream.port()); }, with_threads(2));
+  for (int i = 0; i < 6; ++i) {
+    Connection client(proxy.port());
+    client.send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(body_of(client.response()), "ok");
+  }
+  EXPECT_EQ(upstream.connections(), 2);
+  EXPECT_EQ(proxy.outcomes.wait(6), std::vector(6, Outcome::completed));
 }
 
 TEST(HttpProxy, RetriesOnlyIdempotentRequestsOnAFreshConnectionWhenAPooledOneDies) {
