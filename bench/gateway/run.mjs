@@ -1,14 +1,17 @@
 // The gateway's cost (bench/gateway), direct and through `gatehouse gateway` in the same run:
 // upstreams are nginx (Debian's, a fixed OpenAI chat answer from `return 200`) and
 // build/bench/gateway_stream_responder (an OpenAI chat stream), each run as a child on a free
-// port with a generated config in a temporary folder.
-// 1. Added latency at a fixed rate: the Node generator (bench/control/load.mjs) POSTs a chat
-//    request at --rate requests/s for --seconds, direct to nginx and through the gateway
-//    (rounds alternate); p50/p99 and the added p50/p99. Goal: under 100 µs / 1 ms at 2,000/s.
+// port with a generated config in a temporary folder. A second nginx, a reverse proxy
+// (proxy_pass with kept-alive upstream connections, no buffering), is measured beside the gateway
+// as a reference: what one more loopback hop through a lean C proxy costs on this machine.
+// 1. Added latency at a fixed rate: wrk (Debian's) POSTs a chat request at about --rate requests/s
+//    for --seconds (bench/control/load.mjs: many connections, each pausing a random time after every
+//    answer), direct to nginx, through the nginx proxy and through the gateway (rounds alternate);
+//    p50/p99 and the added p50/p99. Goal: under 100 µs / 1 ms at 2,000/s.
 //    A second gateway runs with --busy-poll (its event loop polls instead of sleeping between
 //    events, see http/server.h) and is measured in the same rounds: on a VM, waking an idle CPU
-//    is most of what a proxy adds at a fixed rate.
-// 2. wrk (Debian's, a Lua script for the POST): one connection (requests one at a time: the added
+//    is much of what a proxy adds at a fixed rate.
+// 2. wrk with a Lua script for the POST: one connection (requests one at a time: the added
 //    latency without load), then --connections (max requests/s; goal: over 10,000/s through).
 // 3. Time to first token at --streams concurrent streams (Node clients, each reading the first
 //    SSE chunk, then the rest): p50/p99 direct and through; goal: under 1 ms added.
@@ -27,7 +30,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 
-import { fixedRate, median, medians, wrk } from '../control/load.mjs';
+import { median, medians, wrk, wrkAtRate } from '../control/load.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -87,36 +90,45 @@ async function waitForPort(port) {
   throw new Error(`nothing listens on ${port}`);
 }
 
-// nginx as a child: no root paths, one worker, the fixed answer for any request.
-async function startNginx() {
+// nginx as a child: no root paths, one worker, `location` (its directives) for any request, and
+// `blocks` at the http level.
+async function startNginx(name, location, blocks = '') {
   const port = await freePort();
-  const conf = path.join(dir, 'nginx.conf');
-  const escaped = ANSWER.replaceAll("'", "\\'");
+  const home = path.join(dir, name);
+  fs.mkdirSync(home);
+  const conf = path.join(home, 'nginx.conf');
   fs.writeFileSync(conf, `daemon off;
 master_process off;
 worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/nginx-error.log warn;
+pid ${home}/nginx.pid;
+error_log ${home}/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  client_body_temp_path ${home}/body; proxy_temp_path ${home}/proxy; fastcgi_temp_path ${home}/fastcgi;
+  uwsgi_temp_path ${home}/uwsgi; scgi_temp_path ${home}/scgi;
   keepalive_requests 100000000;
   keepalive_timeout 300s;
+  ${blocks}
   server {
     listen 127.0.0.1:${port};
-    location / { default_type application/json; return 200 '${escaped}'; }
+    location / { ${location} }
   }
 }
 `);
-  const nginx = spawn('/usr/sbin/nginx', ['-p', dir, '-c', conf, '-e', `${dir}/nginx-error.log`], { stdio: 'inherit' });
+  const nginx = spawn('/usr/sbin/nginx', ['-p', home, '-c', conf, '-e', `${home}/error.log`], { stdio: 'inherit' });
   children.push(nginx);
   await waitForPort(port);
   return port;
 }
 
-const nginxPort = await startNginx();
+// The reference proxy: nginx in front of `upstreamPort` as a lean reverse proxy would be set up for
+// this (HTTP/1.1 upstream connections kept alive, answers passed on as they come).
+const startNginxProxy = (name, upstreamPort) => startNginx(name,
+  'proxy_pass http://target; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off;',
+  `upstream target { server 127.0.0.1:${upstreamPort}; keepalive 64; }`);
+
+const nginxPort = await startNginx('nginx', `default_type application/json; return 200 '${ANSWER.replaceAll("'", "\\'")}';`);
 const responder = await start(args.responder, ['--threads', '1'], /"port": (\d+)/);
 const responderPort = Number(responder.value);
 const config = path.join(dir, 'gateway.yaml');
@@ -140,7 +152,8 @@ const gateway = await startGateway();
 const chatUrl = (port) => `http://127.0.0.1:${port}/v1/chat/completions`;
 const direct = chatUrl(nginxPort);
 const through = chatUrl(gateway.value);
-// The gateways the fixed-rate and streaming loads compare with direct: the plain one, and the polling one.
+// What each load compares with direct: the reference proxy, the gateway, and the polling gateway.
+const reference = { label: 'nginx proxy_pass (reference)', url: chatUrl(await startNginxProxy('nginx-proxy', nginxPort)) };
 const gateways = [{ label: 'gateway', url: through }];
 if (Number(args['busy-poll']) > 0) {
   const polling = await startGateway(['--busy-poll', args['busy-poll']]);
@@ -150,29 +163,36 @@ const f = (value, digits = 0) => value.toFixed(digits);
 const rows = [];
 const notes = [];
 
-// A check that both answer before timing anything.
-for (const url of [direct, ...gateways.map((g) => g.url)]) {
+// A check that all answer before timing anything.
+for (const url of [direct, reference.url, ...gateways.map((g) => g.url)]) {
   const r = await fetch(url, { method: 'POST', headers: HEADERS, body: REQUEST });
   if (r.status !== 200) throw new Error(`${url}: ${r.status} ${await r.text()}`);
-  if (url !== direct && !r.headers.get('x-gateway-overhead-ms')) throw new Error('no x-gateway-overhead-ms header');
+  if (url !== direct && url !== reference.url && !r.headers.get('x-gateway-overhead-ms')) throw new Error('no x-gateway-overhead-ms header');
 }
 
-// 1. Fixed rate: direct, then each gateway, in every round.
+// Runs `measure(url)` on direct and each side, alternating, `rounds` times; one row per side with
+// its figures beside direct's (medians over rounds).
+async function compare(load, directUrl, sides, measure) {
+  const d = [], s = sides.map(() => []);
+  for (let round = 0; round < rounds; round += 1) {
+    d.push(await measure(directUrl));
+    for (const [i, { url }] of sides.entries()) s[i].push(await measure(url));
+  }
+  const errors = [...d, ...s.flat()].reduce((sum, r) => sum + r.errors, 0);
+  if (errors) console.log(`${load}: ${errors} requests failed`);
+  const md = medians(d);
+  for (const [i, { label }] of sides.entries()) {
+    const ms = medians(s[i]);
+    rows.push([`${load}, ${label}`, f(md.rps), f(ms.rps), f(md.p50), f(ms.p50), f(md.p99), f(ms.p99), f(ms.p50 - md.p50),
+      f(ms.p99 - md.p99)]);
+  }
+  return s;
+}
+
+// 1. Fixed rate.
 {
   const load = { rate, seconds, method: 'POST', body: REQUEST, headers: HEADERS };
-  const d = [], g = gateways.map(() => []);
-  for (let round = 0; round < rounds; round += 1) {
-    d.push(await fixedRate(direct, load));
-    for (const [i, { url }] of gateways.entries()) g[i].push(await fixedRate(url, load));
-  }
-  const errors = [...d, ...g.flat()].reduce((sum, r) => sum + r.errors, 0);
-  if (errors) console.log(`fixed rate: ${errors} requests failed`);
-  const md = medians(d);
-  for (const [i, { label }] of gateways.entries()) {
-    const mg = medians(g[i]);
-    rows.push([`POST chat at ${rate}/s (Node, fixed rate), ${label}`, f(md.rps), f(mg.rps), f(md.p50), f(mg.p50), f(md.p99),
-      f(mg.p99), f(mg.p50 - md.p50), f(mg.p99 - md.p99)]);
-  }
+  await compare(`POST chat at ${rate}/s (wrk, paced)`, direct, [reference, ...gateways], (url) => wrkAtRate(url, load));
 }
 
 // 2. One request at a time (the sequential method of llm-gateway-bench), then max throughput, with wrk.
@@ -180,14 +200,8 @@ const script = path.join(dir, 'post.lua');
 fs.writeFileSync(script, `wrk.method = "POST"\nwrk.body = [[${REQUEST}]]\nwrk.headers["Content-Type"] = "application/json"\n`);
 for (const connections of [1, Number(args.connections)]) {
   const load = { connections, seconds, script };
-  const d = [], g = [];
-  for (let round = 0; round < rounds; round += 1) {
-    d.push(wrk(direct, load));
-    g.push(wrk(through, load));
-  }
-  const md = medians(d), mg = medians(g);
-  rows.push([`POST chat, wrk, ${connections} conn${connections === 1 ? ' (sequential)' : ' (max)'}`, f(md.rps), f(mg.rps), f(md.p50),
-    f(mg.p50), f(md.p99), f(mg.p99), f(mg.p50 - md.p50), f(mg.p99 - md.p99)]);
+  await compare(`POST chat, wrk, ${connections} conn${connections === 1 ? ' (sequential)' : ' (max)'}`, direct,
+    [reference, gateways[0]], (url) => wrk(url, load));
 }
 
 // 3. Time to first token at N concurrent streams: each client POSTs a stream, notes the time to
@@ -223,21 +237,17 @@ async function ttft(url, streams) {
 }
 {
   const streams = Number(args.streams);
-  const d = [], g = gateways.map(() => []);
-  for (let round = 0; round < rounds; round += 1) {
-    d.push(await ttft(chatUrl(responderPort), streams));
-    for (const [i, { url }] of gateways.entries()) g[i].push(await ttft(url, streams));
-  }
-  const errors = [...d, ...g.flat()].reduce((sum, r) => sum + r.errors, 0);
-  if (errors) console.log(`streams: ${errors} failed`);
-  const md = medians(d);
-  const streamsPerSecond = (runs) => median(runs.map((r) => r.count / seconds));
-  for (const [i, { label }] of gateways.entries()) {
-    const mg = medians(g[i]);
-    rows.push([`TTFT, ${streams} concurrent streams, ${label}`, f(streamsPerSecond(d)), f(streamsPerSecond(g[i])), f(md.p50),
-      f(mg.p50), f(md.p99), f(mg.p99), f(mg.p50 - md.p50), f(mg.p99 - md.p99)]);
+  const streamReference = { label: reference.label, url: chatUrl(await startNginxProxy('nginx-stream-proxy', responderPort)) };
+  const sides = [streamReference, ...gateways];
+  const runs = await compare(`TTFT, ${streams} concurrent streams`, chatUrl(responderPort), sides,
+    async (url) => {
+      const r = await ttft(url, streams);
+      return { ...r, rps: r.count / seconds };  // streams per second in the req/s columns
+    });
+  for (const [i, { label }] of sides.entries()) {
+    if (i === 0) continue;
     notes.push(`streams, ${label}: its own x-gateway-overhead-ms (to its first byte, less the upstream's), median per round: ` +
-      `${g[i].map((r) => f(r.overhead)).join(', ')} µs`);
+      `${runs[i].map((r) => f(r.overhead)).join(', ')} µs`);
   }
 }
 
@@ -258,12 +268,12 @@ const rss = [];
 }
 
 for (const child of children) child.stdin?.end();
-const header = ['load', 'direct req/s', 'gateway req/s', 'direct p50 µs', 'gateway p50 µs', 'direct p99 µs', 'gateway p99 µs',
-  'added p50 µs', 'added p99 µs'];
+const header = ['load, through', 'direct req/s', 'through req/s', 'direct p50 µs', 'through p50 µs', 'direct p99 µs',
+  'through p99 µs', 'added p50 µs', 'added p99 µs'];
 console.log(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
 for (const note of notes) console.log(note);
-console.log(`(medians of ${rounds} rounds of ${seconds} s, direct and gateway alternating; ${os.cpus().length} CPUs shared by load, upstreams and gateway;` +
+console.log(`(medians of ${rounds} rounds of ${seconds} s, direct and each proxy alternating; ${os.cpus().length} CPUs shared by load, upstreams and gateway;` +
   ` gateway --threads ${args.threads})`);
 console.log(`gateway RSS over ${soakSeconds} s of wrk (${args.connections} conn): start ${f(rss[0], 1)} MiB, after warm-up ${f(rss[1], 1)} MiB,` +
   ` end ${f(rss[rss.length - 1], 1)} MiB, max ${f(Math.max(...rss), 1)} MiB\n  samples (MiB): ${rss.map((v) => f(v, 1)).join(' ')}`);
