@@ -5,7 +5,7 @@
 //    (distinct random prompt ids, so the prefix cache helps no round, --output-tokens with ignore_eos):
 //    aggregate tokens/s and time to first token p50/p99, through /deployments/<name>/ and direct.
 // 2. A fixed responder: `gatehouse hub serve` deployed with Gatehouse's own image, answering a small file
-//    (config.json); latency at a fixed --rate (a Node keep-alive generator in this process) and wrk's
+//    (config.json); latency at a fixed --rate (wrk, paced connections: load.mjs) and wrk's
 //    maximum throughput with --latency, through the ingress and direct.
 // 3. Start-up: `gatehouse up` on an existing data directory, from spawn to its first HTTP answer (GET / without
 //    a token: 401), --starts times; and, for --deploys deployments of the tiny model, the time from the
@@ -32,7 +32,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { fixedRate, median, medians, wrk } from './load.mjs';
+import { median, medians, wrk, wrkAtRate } from './load.mjs';
 import { seededRandom } from '../seeded_random.mjs';
 
 const { values: args } = parseArgs({ options: {
@@ -356,7 +356,7 @@ for (const [side, url] of Object.entries(fixedSides)) {
   const answer = await request(url);
   if (answer.status !== 200 || answer.text !== smallFile) throw new Error(`${side} ${url}: ${answer.status} ${answer.text.slice(0, 200)}`);
 }
-const paced = await alternate('fixed-rate', fixedSides, (url) => fixedRate(url, { rate, seconds }));
+const paced = await alternate('fixed-rate', fixedSides, (url) => wrkAtRate(url, { rate, seconds }));
 const errors = [...paced.ingress, ...paced.direct].reduce((sum, r) => sum + r.errors, 0);
 const maxed = await alternate('wrk', fixedSides, async (url) => wrk(url, { connections: Number(args.connections), seconds }));
 await undeploy(plane, responder.uuid);
@@ -380,7 +380,7 @@ for (const [key, label] of [['ttftP50', 'TTFT p50 ms'], ['ttftP99', 'TTFT p99 ms
 }
 const pd = medians(paced.direct);
 const pi = medians(paced.ingress);
-row([`config.json at ${rate}/s (Node, keep-alive): req/s done`, f(pd.rps), f(pi.rps), pct(pi.rps, pd.rps), '', '']);
+row([`config.json at ${rate}/s (wrk, paced): req/s done`, f(pd.rps), f(pi.rps), pct(pi.rps, pd.rps), '', '']);
 row([`config.json at ${rate}/s: p50 µs`, f(pd.p50, 0), f(pi.p50, 0), pct(pi.p50, pd.p50), `${f(pi.p50 - pd.p50, 0)} µs`, '']);
 row([`config.json at ${rate}/s: p99 µs`, f(pd.p99, 0), f(pi.p99, 0), pct(pi.p99, pd.p99), `${f(pi.p99 - pd.p99, 0)} µs`, 'under 1000 µs added']);
 const md = medians(maxed.direct);
