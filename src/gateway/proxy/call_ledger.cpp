@@ -1,7 +1,7 @@
 #include "gateway/proxy/call_ledger.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
 
 #include "api/error_envelope.h"
 #include "gateway/router/model_pattern.h"
@@ -32,8 +32,8 @@ void read_usage(const bj::object& answer, int64_t& prompt_tokens, int64_t& compl
 
 std::string milliseconds_text(double ms) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.3f", std::max(ms, 0.0));
-  return text;
+  const auto written = std::to_chars(text, text + sizeof text, std::max(ms, 0.0), std::chars_format::fixed, 3);
+  return std::string(text, written.ptr);
 }
 
 CallLedger::CallLedger(const CallServices& services, const ProxyRequest& request, Clock::time_point received)

@@ -137,8 +137,8 @@ class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
   }
 
   http::ProxyVerdict on_answer(const Deployment& deployment, const RelayRoute& route, http::ProxyAnswer answer) {
-    const std::string url = http::redact_url(route.url);
     if (answer.outcome != http::ProxyOutcome::completed) {
+      const std::string url = http::redact_url(route.url);
       providers::scrub(answer.detail, route.key);
       return failed(deployment, answer.outcome == http::ProxyOutcome::timed_out
                                     ? UpstreamError(408, url + " did not answer in time: " + answer.detail)
