@@ -37,8 +37,9 @@ using namespace asio::experimental::awaitable_operators;
 // chunked ones) through a buffer of kBodyReadBytes.
 constexpr size_t kSmallBodyBytes = 16 << 10;
 constexpr size_t kBodyReadBytes = 256 << 10;
-// Idle connections kept per proxy upstream, and for how long.
-constexpr size_t kIdleUpstreamConnections = 32;
+// Idle connections each event loop keeps per proxy upstream, and for how long. As many as the
+// streams a loop may relay at once: a smaller pool would close and reopen connections all along.
+constexpr size_t kIdleUpstreamConnections = 256;
 constexpr auto kIdleUpstreamTime = std::chrono::seconds(30);
 
 std::string lower(std::string_view text) {
