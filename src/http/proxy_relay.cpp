@@ -171,11 +171,13 @@ class Relay {
   asio::awaitable<bool> connect(const tcp::endpoint& endpoint);
   asio::awaitable<Read> send_request_and_read_header();
   asio::awaitable<Read> read_more();
+  Read received(size_t bytes, const boost::system::error_code& ec);
   // Waits until the upstream socket is ready to `what` (Read::data), or the watch ends the wait.
   asio::awaitable<Read> wait_upstream(tcp::socket::wait_type what);
   // The watch, started by the exchange's first wait and kept until its end: one deadline (timer_,
   // re-armed only when it expires) and one wait for the client's socket turning readable. Either
   // ends a wait by cancelling it, so a wait costs no timer and no parallel group.
+  void start_watch();
   void arm_deadline(Clock::time_point at);
   void watch_client();
   // The upstream's status and headers, and its whole body when the target asks for it.
@@ -380,32 +382,40 @@ asio::awaitable<Relay::Read> Relay::send_request_and_read_header() {
 }
 
 // Reads what the upstream has sent into buffer_, waiting for it (at most response_timeout) while
-// watching for the client leaving.
+// watching for the client leaving. The exchange's first read is tried at once (most answers are
+// there by then); after that, reads are Asio's: a pending read costs no system call to arm, where
+// a wait for readiness costs an epoll_ctl each time (a stream's every chunk would pay one).
 asio::awaitable<Relay::Read> Relay::read_more() {
-  while (true) {
+  if (!watch_) {
     boost::system::error_code ec;
     const size_t bytes = upstream_.read_some(buffer_.prepare(read_bytes_), ec);
-    if (!ec) {
-      if (bytes == read_bytes_) read_bytes_ = std::min(2 * read_bytes_, kPieceBytes);
-      buffer_.commit(bytes);
-      received_ += bytes;
-      co_return Read::data;
-    }
-    if (ec == asio::error::eof) co_return Read::end;
-    if (ec != asio::error::would_block && ec != asio::error::try_again) {
-      why_ = ec.message();
-      co_return Read::failed;
-    }
-    if (const Read wait = co_await wait_upstream(tcp::socket::wait_read); wait != Read::data) co_return wait;
+    if (ec != asio::error::would_block && ec != asio::error::try_again) co_return received(bytes, ec);
+    start_watch();
   }
+  if (client_gone_) co_return Read::client_gone;
+  waiting_ = true;
+  wait_started_ = Clock::now();
+  auto [ec, bytes] = co_await upstream_.async_read_some(buffer_.prepare(read_bytes_), kTuple);
+  waiting_ = false;
+  if (client_gone_) co_return Read::client_gone;
+  if (timed_out_) co_return Read::timed_out;
+  co_return received(bytes, ec);
+}
+
+Relay::Read Relay::received(size_t bytes, const boost::system::error_code& ec) {
+  if (!ec) {
+    if (bytes == read_bytes_) read_bytes_ = std::min(2 * read_bytes_, kPieceBytes);
+    buffer_.commit(bytes);
+    received_ += bytes;
+    return Read::data;
+  }
+  if (ec == asio::error::eof) return Read::end;
+  why_ = ec.message();
+  return Read::failed;
 }
 
 asio::awaitable<Relay::Read> Relay::wait_upstream(tcp::socket::wait_type what) {
-  if (!watch_) {
-    watch_ = std::make_shared<Watch>(Watch{this});
-    arm_deadline(Clock::now() + target_.response_timeout);
-    watch_client();
-  }
+  start_watch();
   if (client_gone_) co_return Read::client_gone;
   waiting_ = true;
   wait_started_ = Clock::now();
@@ -418,6 +428,13 @@ asio::awaitable<Relay::Read> Relay::wait_upstream(tcp::socket::wait_type what) {
     co_return Read::failed;
   }
   co_return Read::data;
+}
+
+void Relay::start_watch() {
+  if (watch_) return;
+  watch_ = std::make_shared<Watch>(Watch{this});
+  arm_deadline(Clock::now() + target_.response_timeout);
+  watch_client();
 }
 
 void Relay::arm_deadline(Clock::time_point at) {
