@@ -454,7 +454,7 @@ void Relay::arm_deadline(Clock::time_point at) {
 // A client that leaves turns its socket readable with nothing to read. The wait is left pending when
 // the exchange ends: the next request's arrival completes it, and it finds the exchange over.
 void Relay::watch_client() {
-  tcp::socket& client = client_.stream.socket();
+  tcp::socket& client = client_.connection.socket();
   client.async_wait(tcp::socket::wait_read, [watch = watch_, &client](const boost::system::error_code& ec) {
     Relay* relay = watch->relay;
     if (ec || !relay) return;
@@ -585,7 +585,7 @@ asio::awaitable<Relayed> Relay::relay_answer(ProxyAnswer answer) {
       if (done && chunked) out[4] = asio::buffer(kLastChunk);
       header_sent = true;
       filled_ = 0;
-      const bool sent = co_await write_to_client(client_.stream, out, client_.send_timeout);
+      const bool sent = co_await write_to_client(client_.connection, out, client_.send_timeout);
       filtered.clear();
       if (!sent) {
         outcome_ = ProxyOutcome::client_gone;
@@ -623,7 +623,7 @@ asio::awaitable<bool> Relay::end_filtered(bool chunked) {
   }
   std::array<asio::const_buffer, 5> out{};
   out[0] = asio::buffer(last);
-  co_return co_await write_to_client(client_.stream, out, client_.send_timeout);
+  co_return co_await write_to_client(client_.connection, out, client_.send_timeout);
 }
 
 void Relay::release_upstream() {
@@ -652,17 +652,18 @@ std::string wire_header(const bhttp::response_header<>& message) {
   return header;
 }
 
-asio::awaitable<bool> write_to_client(beast::tcp_stream& stream, std::span<const asio::const_buffer> buffers,
+asio::awaitable<bool> write_to_client(ServerConnection& connection, std::span<const asio::const_buffer> buffers,
                                       std::chrono::seconds send_timeout) {
-  tcp::socket& socket = stream.socket();
+  tcp::socket& socket = connection.socket();
   boost::system::error_code ec;
   if (!socket.non_blocking()) socket.non_blocking(true, ec);  // an ioctl each time otherwise
   beast::buffers_suffix unsent(buffers);
   if (!ec) unsent.consume(socket.write_some(unsent, ec));
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return false;
   if (beast::buffer_bytes(unsent) == 0) co_return true;
-  stream.expires_after(send_timeout);
-  std::tie(ec, std::ignore) = co_await asio::async_write(stream, unsent, kTuple);
+  connection.expires_after(send_timeout);
+  std::tie(ec, std::ignore) = co_await asio::async_write(socket, unsent, kTuple);
+  connection.expires_never();
   co_return !ec;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "http/server.h"
+#include "http/server_connection.h"
 #include "http/upstream_pool.h"
 
 namespace gatehouse::http {
@@ -20,7 +21,7 @@ using ProxiedHeader = boost::beast::http::response<boost::beast::http::empty_bod
 
 // The client's side of the exchange, as the server read it.
 struct ProxyClient {
-  boost::beast::tcp_stream& stream;
+  ServerConnection& connection;
   const Request& request;
   bool head = false;
   bool http10 = false;
@@ -40,10 +41,9 @@ struct Relayed {
 // The status line and headers of `message` as they go on the wire.
 std::string wire_header(const boost::beast::http::response_header<>& message);
 
-// Writes `buffers` to the client: at once when its socket has room (no operation, timer or wake-up:
-// most answers go that way), the rest through `stream`, with at most `send_timeout` without
-// progress. False when the client is gone.
-boost::asio::awaitable<bool> write_to_client(boost::beast::tcp_stream& stream,
+// Writes `buffers` to the client: at once when its socket has room (no operation, deadline or
+// wake-up: most answers go that way), the rest within `send_timeout`. False when the client is gone.
+boost::asio::awaitable<bool> write_to_client(ServerConnection& connection,
                                              std::span<const boost::asio::const_buffer> buffers,
                                              std::chrono::seconds send_timeout);
 

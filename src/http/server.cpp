@@ -23,6 +23,7 @@
 #include "http/cors.h"
 #include "http/header_text.h"
 #include "http/proxy_relay.h"
+#include "http/server_connection.h"
 
 namespace gatehouse::http {
 namespace {
@@ -297,32 +298,33 @@ struct Server::Impl {
   };
 
   // Reads one request; an empty optional means the connection is done (closed, timed out or
-  // refused, the refusal already sent). A timeout closes the socket at once (Beast's tcp_stream),
-  // so a client too slow to send its request gets no answer.
-  asio::awaitable<std::optional<Incoming>> read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+  // refused, the refusal already sent). A timeout ends the connection at once, so a client too slow
+  // to send its request gets no answer.
+  asio::awaitable<std::optional<Incoming>> read_request(ServerConnection& connection, beast::flat_buffer& buffer,
                                                         bool first) {
+    tcp::socket& socket = connection.socket();
     bhttp::request_parser<bhttp::string_body> parser;
     parser.body_limit(options.max_body_bytes);
     parser.header_limit(std::uint32_t(options.max_header_bytes));
     // Idle keep-alive connections wait for the first byte longer than a request may take.
-    stream.expires_after(first ? options.request_timeout : options.idle_timeout);
-    auto [ec, bytes] = co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    connection.expires_after(first ? options.request_timeout : options.idle_timeout);
+    auto [ec, bytes] = co_await bhttp::async_read_header(socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (!ec) {
       // Refused before the body is read: its framing is unknown, so the connection cannot go on.
       if (auto problem = transfer_coding_problem(parser.get())) {
-        co_await send(stream, refuse(problem->first, problem->second), Exchange{});
+        co_await send(connection, refuse(problem->first, problem->second), Exchange{});
         co_return std::nullopt;
       }
       switch (expectation(parser)) {
         case Expectation::none: break;
         case Expectation::unmet:
-          co_await send(stream, refuse(417, "the only expectation this server meets is \"Expect: 100-continue\""),
+          co_await send(connection, refuse(417, "the only expectation this server meets is \"Expect: 100-continue\""),
                         Exchange{});
           co_return std::nullopt;
         case Expectation::send_continue: {
           static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
           std::tie(ec, std::ignore) =
-              co_await asio::async_write(stream, asio::buffer(kContinue), asio::as_tuple(asio::use_awaitable));
+              co_await asio::async_write(socket, asio::buffer(kContinue), asio::as_tuple(asio::use_awaitable));
           break;
         }
       }
@@ -332,23 +334,24 @@ struct Server::Impl {
       // the headers left would cost a system call (and a timer and a wake-up) per 512 bytes of body.
       const bool large = !parser.content_length() || *parser.content_length() > kSmallBodyBytes;
       if (large) buffer.reserve(kBodyReadBytes);
-      stream.expires_after(options.request_timeout);
-      std::tie(ec, bytes) = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      connection.expires_after(options.request_timeout);
+      std::tie(ec, bytes) = co_await bhttp::async_read(socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
       if (large) buffer.shrink_to_fit();  // an idle keep-alive connection keeps only what is unread
     }
     if (ec) {
       if (ec == bhttp::error::body_limit) {
-        co_await send(stream, refuse(413, "request body larger than " + std::to_string(options.max_body_bytes) +
+        co_await send(connection, refuse(413, "request body larger than " + std::to_string(options.max_body_bytes) +
                                               " bytes"), Exchange{});
       } else if (ec == bhttp::error::header_limit) {
-        co_await send(stream, refuse(431, "request headers larger than " +
+        co_await send(connection, refuse(431, "request headers larger than " +
                                               std::to_string(options.max_header_bytes) + " bytes"), Exchange{});
       } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() && ec != bhttp::error::end_of_stream &&
                  ec != bhttp::error::partial_message) {
-        co_await send(stream, refuse(400, "malformed HTTP request: " + ec.message()), Exchange{});
+        co_await send(connection, refuse(400, "malformed HTTP request: " + ec.message()), Exchange{});
       }
       co_return std::nullopt;
     }
+    connection.expires_never();  // the handler's time is not the client's
     auto message = parser.release();
     Incoming incoming;
     Request& request = incoming.request;
@@ -380,9 +383,9 @@ struct Server::Impl {
   }
 
   // Sends a response; returns false when the connection broke.
-  asio::awaitable<bool> send(beast::tcp_stream& stream, Response response, const Exchange& exchange) {
-    if (response.proxy) co_return co_await send_proxied(stream, std::move(response), exchange);
-    if (response.stream) co_return co_await send_stream(stream, std::move(response), exchange);
+  asio::awaitable<bool> send(ServerConnection& connection, Response response, const Exchange& exchange) {
+    if (response.proxy) co_return co_await send_proxied(connection, std::move(response), exchange);
+    if (response.stream) co_return co_await send_stream(connection, std::move(response), exchange);
     bhttp::response<bhttp::empty_body> message{bhttp::int_to_status(unsigned(response.status)), 11};
     finish_header(message, response, exchange, exchange.keep_alive);
     uint64_t length = response.file ? response.file->length : response.body.size();
@@ -390,15 +393,14 @@ struct Server::Impl {
     const std::string header = wire_header(message);
     const std::string_view body = exchange.head || response.file ? std::string_view() : response.body;
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(header), asio::buffer(body)};
-    if (!co_await write_to_client(stream, buffers, options.send_timeout)) co_return false;
-    if (!exchange.head && response.file) co_return co_await send_file(stream, *response.file);
+    if (!co_await write_to_client(connection, buffers, options.send_timeout)) co_return false;
+    if (!exchange.head && response.file) co_return co_await send_file(connection.socket(), *response.file);
     co_return true;
   }
 
   // The file region through sendfile(2): the kernel copies from the page cache to the socket.
-  asio::awaitable<bool> send_file(beast::tcp_stream& stream, const FileRegion& region) {
+  asio::awaitable<bool> send_file(tcp::socket& socket, const FileRegion& region) {
     const int file = region.file->get();
-    tcp::socket& socket = stream.socket();
     socket.native_non_blocking(true);
     off_t offset = off_t(region.offset);
     uint64_t remaining = region.length;
@@ -425,10 +427,10 @@ struct Server::Impl {
   // client as they are, the end of the body being the end of the connection). A client that
   // closes its end while waiting is noticed at once (its socket turns readable with nothing to read).
   // Returns false when the connection broke or must end.
-  asio::awaitable<bool> send_stream(beast::tcp_stream& stream, Response response, const Exchange& exchange) {
+  asio::awaitable<bool> send_stream(ServerConnection& connection, Response response, const Exchange& exchange) {
     const bool chunked = !exchange.http10 && !exchange.head;
     std::shared_ptr<ResponseStream> producer = std::move(response.stream);
-    tcp::socket& socket = stream.socket();
+    tcp::socket& socket = connection.socket();
     auto executor = co_await asio::this_coro::executor;
     auto timer = std::make_shared<asio::steady_timer>(executor);
     bool watch_reads = true;
@@ -443,11 +445,11 @@ struct Server::Impl {
         });
       });
       if (drained.whole) {
-        co_return co_await send(stream, std::move(*drained.whole), exchange);
+        co_return co_await send(connection, std::move(*drained.whole), exchange);
       }
       if (!drained.chunks.empty() || drained.closed) {
         beast::error_code ec;
-        stream.expires_after(options.send_timeout);
+        connection.expires_after(options.send_timeout);
         if (!header) {
           for (auto& [name, value] : drained.headers) response.set_header(std::move(name), std::move(value));
           header.emplace(bhttp::int_to_status(unsigned(response.status)), 11);
@@ -456,21 +458,22 @@ struct Server::Impl {
           header->chunked(chunked);
           serializer.emplace(*header);
           std::tie(ec, std::ignore) =
-              co_await bhttp::async_write_header(stream, *serializer, asio::as_tuple(asio::use_awaitable));
+              co_await bhttp::async_write_header(socket, *serializer, asio::as_tuple(asio::use_awaitable));
         }
         if (!ec && !exchange.head && !drained.chunks.empty()) {
           if (chunked) {
             std::tie(ec, std::ignore) = co_await asio::async_write(
-                stream, bhttp::make_chunk(asio::buffer(drained.chunks)), asio::as_tuple(asio::use_awaitable));
+                socket, bhttp::make_chunk(asio::buffer(drained.chunks)), asio::as_tuple(asio::use_awaitable));
           } else {
             std::tie(ec, std::ignore) =
-                co_await asio::async_write(stream, asio::buffer(drained.chunks), asio::as_tuple(asio::use_awaitable));
+                co_await asio::async_write(socket, asio::buffer(drained.chunks), asio::as_tuple(asio::use_awaitable));
           }
         }
         if (!ec && chunked && drained.closed) {
           std::tie(ec, std::ignore) =
-              co_await asio::async_write(stream, bhttp::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
+              co_await asio::async_write(socket, bhttp::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
         }
+        connection.expires_never();
         if (ec) {
           producer->mark_client_gone();
           co_return false;
@@ -498,9 +501,9 @@ struct Server::Impl {
 
   // A proxied answer (http/proxy_relay.h): relayed as it comes, or the target's error response when
   // the upstream failed before answering.
-  asio::awaitable<bool> send_proxied(beast::tcp_stream& stream, Response response, const Exchange& exchange) {
+  asio::awaitable<bool> send_proxied(ServerConnection& connection, Response response, const Exchange& exchange) {
     const std::shared_ptr<const ProxyTarget> target = std::move(response.proxy);
-    ProxyClient client{.stream = stream,
+    ProxyClient client{.connection = connection,
                        .request = *exchange.request,
                        .head = exchange.head,
                        .http10 = exchange.http10,
@@ -512,7 +515,7 @@ struct Server::Impl {
                        }};
     GH_CHECK(exchange.upstreams);
     Relayed relayed = co_await relay(std::move(client), *target, *exchange.upstreams);
-    if (relayed.answer) co_return co_await send(stream, std::move(*relayed.answer), exchange);
+    if (relayed.answer) co_return co_await send(connection, std::move(*relayed.answer), exchange);
     co_return relayed.keep_alive;
   }
 
@@ -531,10 +534,10 @@ struct Server::Impl {
   asio::awaitable<void> session(tcp::socket socket, UpstreamPool& upstreams) {
     boost::system::error_code ec;
     const std::string peer = socket.remote_endpoint(ec).address().to_string();
-    beast::tcp_stream stream(std::move(socket));
+    ServerConnection connection(std::move(socket));
     beast::flat_buffer buffer;
     for (bool first = true;; first = false) {
-      std::optional<Incoming> incoming = co_await read_request(stream, buffer, first);
+      std::optional<Incoming> incoming = co_await read_request(connection, buffer, first);
       if (!incoming) break;
       incoming->request.peer = peer;
       const Request& request = incoming->request;
@@ -546,10 +549,10 @@ struct Server::Impl {
                         .cors = preflight ? nullptr : options.cors.get(),
                         .upstreams = &upstreams};
       Response response = preflight ? std::move(*preflight) : call_handler(request);
-      if (!co_await send(stream, std::move(response), exchange) || !exchange.keep_alive) break;
+      if (!co_await send(connection, std::move(response), exchange) || !exchange.keep_alive) break;
     }
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    connection.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 };
 

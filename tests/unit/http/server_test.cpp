@@ -107,6 +107,62 @@ TEST(HttpServer, SlowClientsAreCutOff) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
 }
 
+TEST(HttpServer, IdleKeepAliveConnectionsCloseAfterTheIdleTimeout) {
+  ServerOptions options;
+  options.idle_timeout = std::chrono::seconds(1);
+  RunningServer server(options, echo);
+  Connection connection(server.port());
+  connection.send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_NE(connection.response().find("200 OK"), std::string::npos);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(connection.closed_by_peer());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+}
+
+TEST(HttpServer, ABodyThatStopsComingIsCutOffAtTheRequestTimeoutWithinALongIdleTimeout) {
+  // The connection's deadline is checked by a timer armed for the longer idle wait: the body's
+  // earlier deadline must move it.
+  ServerOptions options;
+  options.request_timeout = std::chrono::seconds(1);
+  options.idle_timeout = std::chrono::seconds(60);
+  RunningServer server(options, echo);
+  Connection connection(server.port());
+  connection.send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_NE(connection.response().find("200 OK"), std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the timer now waits for the idle deadline
+  connection.send("POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nab");  // 8 bytes short
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(connection.closed_by_peer());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+}
+
+TEST(HttpServer, AHandlerSlowerThanTheTimeoutsIsNotCutOff) {
+  ServerOptions options;
+  options.request_timeout = std::chrono::seconds(1);
+  options.idle_timeout = std::chrono::seconds(1);
+  RunningServer server(options, [](const Request&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    return Response::with_body(200, "late", "text/plain");
+  });
+  Connection connection(server.port());
+  connection.send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
+  const std::string response = connection.response();
+  EXPECT_NE(response.find("200 OK"), std::string::npos) << response;
+  EXPECT_EQ(response.substr(response.size() - 4), "late");
+}
+
+TEST(HttpServer, AReaderThatStopsReadingIsCutOffAtTheSendTimeout) {
+  ServerOptions options;
+  options.send_timeout = std::chrono::seconds(1);
+  const std::string body(32u << 20, 'x');
+  RunningServer server(options, [&](const Request&) { return Response::with_body(200, body, "text/plain"); });
+  Connection connection(server.port(), 16 << 10);
+  connection.send("GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // the server stalls, then gives up
+  EXPECT_LT(connection.read_all().size(), body.size());
+}
+
 TEST(HttpServer, HandlerExceptionsBecome500) {
   RunningServer server({}, [](const Request&) -> Response { throw std::runtime_error("boom"); });
   Connection connection(server.port());
