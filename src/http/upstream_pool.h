@@ -1,9 +1,10 @@
-// The idle keep-alive connections one event loop of the server keeps to its proxy upstreams
-// (ProxyTarget in http/server.h). A connection stays a socket of that loop while idle, registered
-// with its reactor, so taking it back costs no system call beyond the check that it still looks
-// alive (no end of stream or stray bytes waiting). Bounded per upstream; a connection idle longer
-// than the limit is closed at the next give_back() (any upstream's) or take() (its own). Used only
-// from its loop's thread, and destroyed before its loop's io_context.
+// Internal to the server (server.cpp and proxy_relay.cpp): the idle keep-alive connections one
+// event loop keeps to its proxy upstreams (ProxyTarget in http/server.h). A connection stays a
+// socket of that loop while idle, registered with its reactor, so taking it back costs no system
+// call beyond the check that it still looks alive (no end of stream or stray bytes waiting).
+// Bounded per upstream; a connection idle longer than the limit is closed at the next give_back()
+// (any upstream's) or take() (its own). Used only from its loop's thread, and destroyed before its
+// loop's io_context.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
