@@ -660,9 +660,13 @@ asio::awaitable<bool> write_to_client(ServerConnection& connection, std::span<co
   beast::buffers_suffix unsent(buffers);
   if (!ec) unsent.consume(socket.write_some(unsent, ec));
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return false;
-  if (beast::buffer_bytes(unsent) == 0) co_return true;
-  connection.expires_after(send_timeout);
-  std::tie(ec, std::ignore) = co_await asio::async_write(socket, unsent, kTuple);
+  while (beast::buffer_bytes(unsent) > 0) {
+    connection.expires_after(send_timeout);  // a store: the deadline is the time without progress
+    size_t written = 0;
+    std::tie(ec, written) = co_await socket.async_write_some(unsent, kTuple);
+    if (ec) break;
+    unsent.consume(written);
+  }
   connection.expires_never();
   co_return !ec;
 }

@@ -42,7 +42,8 @@ struct Relayed {
 std::string wire_header(const boost::beast::http::response_header<>& message);
 
 // Writes `buffers` to the client: at once when its socket has room (no operation, deadline or
-// wake-up: most answers go that way), the rest within `send_timeout`. False when the client is gone.
+// wake-up: most answers go that way), the rest with at most `send_timeout` without progress. False
+// when the client is gone.
 boost::asio::awaitable<bool> write_to_client(ServerConnection& connection,
                                              std::span<const boost::asio::const_buffer> buffers,
                                              std::chrono::seconds send_timeout);

@@ -163,6 +163,24 @@ TEST(HttpServer, AReaderThatStopsReadingIsCutOffAtTheSendTimeout) {
   EXPECT_LT(connection.read_all().size(), body.size());
 }
 
+TEST(HttpServer, ASlowReaderThatKeepsReadingIsNotCutOff) {
+  // The send timeout is the time without progress, not the time the whole answer takes.
+  ServerOptions options;
+  options.send_timeout = std::chrono::seconds(1);
+  const std::string body(8u << 20, 'x');
+  RunningServer server(options, [&](const Request&) { return Response::with_body(200, body, "text/plain"); });
+  Connection connection(server.port(), 16 << 10);
+  connection.send("GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
+  size_t received = 0;
+  while (received < body.size()) {  // about 2.5 s in all, a megabyte at a time
+    const size_t piece = connection.discard(1u << 20);
+    if (piece == 0) break;
+    received += piece;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  EXPECT_GE(received, body.size());
+}
+
 TEST(HttpServer, HandlerExceptionsBecome500) {
   RunningServer server({}, [](const Request&) -> Response { throw std::runtime_error("boom"); });
   Connection connection(server.port());
