@@ -136,11 +136,12 @@ struct ProxyVerdict {
 // Where and how the server forwards a request instead of answering it (Response::proxied). The
 // request goes out with its method, `target`, its headers less the hop-by-hop ones (and Expect:
 // the body is sent whole), X-Forwarded-For (appended to), X-Forwarded-Proto and X-Forwarded-Host,
-// over a keep-alive connection from a small per-upstream pool of the event loop. The answer is relayed to the client
-// as it arrives, one bounded piece at a time: a slow reader slows the upstream, and a client that
-// leaves closes the upstream connection (which is how the upstream learns to stop). With
-// on_answer, the owner of the target decides about each answer before any of it is relayed: relay
-// it (with headers added and the body filtered), answer something else, or retry elsewhere.
+// over a keep-alive connection from the event loop's own pool for that upstream. The answer is
+// relayed to the client as it arrives, one bounded piece at a time: a slow reader slows the
+// upstream, and a client that leaves closes the upstream connection (which is how the upstream
+// learns to stop). With on_answer, the owner of the target decides about each answer before any of
+// it is relayed: relay it (with headers added and the body filtered), answer something else, or
+// retry elsewhere.
 struct ProxyTarget {
   Upstream upstream;
   std::string target;    // path and query sent upstream; empty: the request's own

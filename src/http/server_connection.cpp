@@ -14,13 +14,10 @@ ServerConnection::~ServerConnection() {
 
 void ServerConnection::expires_after(Clock::duration limit) {
   deadline_->at = Clock::now() + limit;
-  deadline_->expired = false;
   if (deadline_->at < deadline_->armed_at) arm(deadline_);
 }
 
 void ServerConnection::expires_never() { deadline_->at = Clock::time_point::max(); }
-
-bool ServerConnection::timed_out() const { return deadline_->expired; }
 
 void ServerConnection::arm(const std::shared_ptr<Deadline>& deadline) {
   deadline->armed_at = deadline->at;
@@ -30,7 +27,6 @@ void ServerConnection::arm(const std::shared_ptr<Deadline>& deadline) {
     deadline->armed_at = Clock::time_point::max();
     if (ec || deadline->at == Clock::time_point::max()) return;
     if (Clock::now() < deadline->at) return arm(deadline);
-    deadline->expired = true;
     boost::system::error_code ignored;
     deadline->socket->cancel(ignored);
   });

@@ -4,7 +4,7 @@
 // setting a deadline is a store, and the timer moves only when it fires before the deadline it
 // serves or a deadline comes earlier than it (Beast's tcp_stream re-armed a timer, and often the
 // loop's timerfd, for every read and write). When a deadline passes, the socket's pending
-// operations are cancelled (they end with operation_aborted) and timed_out() says why.
+// operations are cancelled (they end with operation_aborted).
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -29,8 +29,6 @@ class ServerConnection {
   void expires_after(Clock::duration limit);
   // Nothing is waited for on the client's account (a handler runs, a producer is awaited).
   void expires_never();
-  // The last deadline passed (and the socket's operations were cancelled).
-  bool timed_out() const;
 
  private:
   // Shared with the timer's pending handler, which may run after the connection is gone.
@@ -40,7 +38,6 @@ class ServerConnection {
     Clock::time_point at = Clock::time_point::max();        // the deadline
     Clock::time_point armed_at = Clock::time_point::max();  // the timer's; max: not armed
     uint64_t generation = 0;                                // of the timer's current wait
-    bool expired = false;
     boost::asio::ip::tcp::socket* socket = nullptr;  // null once the connection is gone
   };
   static void arm(const std::shared_ptr<Deadline>& deadline);
