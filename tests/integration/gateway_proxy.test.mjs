@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { require, startListening } from './helpers.mjs';
-import { get, makeLlamaCheckpoint, metricValue, parseMetrics, post, startServer } from './serve_helpers.mjs';
+import { get, makeLlamaCheckpoint, metricValue, parseMetrics, post, sseData, startServer } from './serve_helpers.mjs';
 
 const OpenAI = require('openai');
 
@@ -18,8 +18,9 @@ const SERVED = 'tiny';
 const MASTER_KEY = 'sk-gateway-master-test';
 const [INPUT_COST, OUTPUT_COST] = [0.001, 0.002];
 const COSTS = `      input_cost_per_token: ${INPUT_COST}\n      output_cost_per_token: ${OUTPUT_COST}\n`;
-let workDir, upstreamA, upstreamB, deadPort, spread, keyed, faulty, faults, narrow;
+let workDir, upstreamA, upstreamB, deadPort, spread, keyed, faulty, faults, narrow, echo;
 const faultHits = {};
+const echoed = [];  // the bodies /echo received, as text
 
 // Two parallel tool calls streamed as vLLM streams them: each call's first delta carries its index,
 // id, type and name; later deltas carry only the index and a fragment of the arguments, interleaved.
@@ -34,9 +35,17 @@ const TOOL_DELTAS = [
   { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] },
 ];
 
+// /echo's answers: spacing and number spellings a re-serialization would change.
+const ECHO_ANSWER = '{"id": "e", "object":"chat.completion", "created":1,"model" : "m", "choices":[{"index":0,' +
+  '"message":{"role":"assistant","content":"hi"},"finish_reason":"stop","logprob":-0.0, "score":1.0e0}],' +
+  '"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}';
+const ECHO_CHUNK = '{"id":"e","object":"chat.completion.chunk","created":1, "model":"m","choices":[{"index":0,' +
+  '"delta":{"content":"hi"},"finish_reason":"stop","score":2.50}]}';
+
 // An upstream that misbehaves as its api_base's first path segment says: /cut streams two chunks
 // and drops the connection, /slow answers after 1.5 s, /fail500 and /fail400 answer those statuses;
-// /tools streams TOOL_DELTAS.
+// /tools streams TOOL_DELTAS; /echo keeps the body it got and answers ECHO_ANSWER (ECHO_CHUNK
+// and its usage, streamed).
 function startFaultServer() {
   const chunk = (i) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm',
     choices: [{ index: 0, delta: { content: `piece ${i} ` }, finish_reason: null }] })}\n\n`;
@@ -46,9 +55,16 @@ function startFaultServer() {
   const server = http.createServer((request, response) => {
     const behaviour = request.url.split('/')[1];
     faultHits[behaviour] = (faultHits[behaviour] ?? 0) + 1;
-    request.resume();
+    let body = '';
+    request.setEncoding('utf8').on('data', (data) => { body += data; });
     request.on('end', () => {
-      if (behaviour === 'cut') {
+      if (behaviour === 'echo') {
+        echoed.push(body);
+        if (!JSON.parse(body).stream) return response.writeHead(200, { 'content-type': 'application/json' }).end(ECHO_ANSWER);
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.end(`data: ${ECHO_CHUNK}\n\ndata: {"id":"e","object":"chat.completion.chunk","created":1,"model":"m",` +
+          '"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}\n\ndata: [DONE]\n\n');
+      } else if (behaviour === 'cut') {
         response.writeHead(200, { 'content-type': 'text/event-stream' });
         response.write(chunk(0) + chunk(1));
         setTimeout(() => response.socket.destroy(), 50);
@@ -137,12 +153,14 @@ litellm_settings:
   fallbacks: [{"broken": ["${SERVED}"]}, {"refused": ["${SERVED}"]}]
 `), ['--busy-poll', '300']);  // its faults (cuts, timeouts, retries) also pass through polling event loops
   narrow = await startGateway(writeConfig('narrow.yaml', [['slow', `${faultBase}/slow/v1`, 'slow']]), ['--workers', '1', '--max-queue', '0']);
+  echo = await startGateway(writeConfig('echo.yaml', [[SERVED, `${faultBase}/echo/v1`, 'same'], ['renamed', `${faultBase}/echo/v1`, 'renamed'],
+    ['defaulted', `${faultBase}/echo/v1`, 'defaulted', '      max_tokens: 3\n']]));
   keyed = await startGateway(writeConfig('keyed.yaml', [[SERVED, `${upstreamA.url}/v1`, 'a', COSTS], ['other', `${upstreamB.url}/v1`, 'b', '      max_tokens: 3\n      temperature: 0\n']],
     `general_settings:\n  master_key: ${MASTER_KEY}\n`));
 });
 
 after(async () => {
-  await Promise.all([spread, keyed, faults, narrow, upstreamA, upstreamB].filter(Boolean).map((server) => server.stop()));
+  await Promise.all([spread, keyed, faults, narrow, echo, upstreamA, upstreamB].filter(Boolean).map((server) => server.stop()));
   faulty?.close();
   fs.rmSync(workDir, { recursive: true, force: true });
 });
@@ -192,6 +210,31 @@ test('streaming passes the chunks through and ends with [DONE]', async () => {
     { model: SERVED, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2, stream: true }, { authorization: `Bearer ${MASTER_KEY}` });
   assert.ok(raw.text.trimEnd().endsWith('data: [DONE]'), raw.text);
   assert.ok(raw.headers.get('x-gateway-overhead-ms'));
+});
+
+test('a body that needs no change goes upstream as sent, and answers keep the upstream\'s text but for model', async () => {
+  const url = `${echo.url}/v1/chat/completions`;
+  const asIs = `{ "model" : "${SERVED}", "messages":[{"role":"user","content":"a\\u00e9"}], "temperature": 1.0e0 }`;
+  const answer = await post(url, asIs);
+  assert.equal(answer.status, 200, answer.text);
+  assert.equal(echoed.at(-1), asIs, 'the same bytes upstream');
+  assert.equal(answer.text, ECHO_ANSWER.replace('"model" : "m"', `"model" : "openai/${SERVED}"`));
+
+  // What the deployment changes is sent rewritten: its model, a "stream": false it drops, its defaults.
+  const rewritten = [
+    [{ model: 'renamed', messages: [{ role: 'user', content: 'x' }] }, { model: SERVED, messages: [{ role: 'user', content: 'x' }] }],
+    [{ model: SERVED, messages: [{ role: 'user', content: 'x' }], stream: false }, { model: SERVED, messages: [{ role: 'user', content: 'x' }] }],
+    [{ model: 'defaulted', messages: [{ role: 'user', content: 'x' }] }, { model: SERVED, messages: [{ role: 'user', content: 'x' }], max_tokens: 3 }],
+  ];
+  for (const [sent, expected] of rewritten) {
+    assert.equal((await post(url, sent)).status, 200);
+    assert.deepEqual(JSON.parse(echoed.at(-1)), expected);
+  }
+
+  // A stream's chunks likewise; the usage chunk the gateway asked for itself is not passed on.
+  const streamed = await post(url, { model: SERVED, messages: [{ role: 'user', content: 'x' }], stream: true });
+  assert.deepEqual(JSON.parse(echoed.at(-1)).stream_options, { include_usage: true });
+  assert.deepEqual(sseData(streamed.text), [ECHO_CHUNK.replace('"model":"m"', `"model":"openai/${SERVED}"`), '[DONE]']);
 });
 
 test('errors come in the OpenAI envelope: unknown model, bad body, bad key', async () => {

@@ -4,6 +4,8 @@
 #include <charconv>
 
 #include "api/error_envelope.h"
+#include "base/json.h"
+#include "gateway/providers/route.h"
 #include "gateway/router/model_pattern.h"
 #include "gateway/router/router.h"
 
@@ -168,6 +170,15 @@ bj::object CallLedger::body_for(const Deployment& deployment) const {
     options.get_object()["include_usage"] = true;
   }
   return body;
+}
+
+std::string CallLedger::openai_text_for(const Deployment& deployment, const std::string& upstream_model) const {
+  const bj::object& body = request_.body;
+  bool unchanged = !upstream_model.empty() && upstream_model == request_.model_name && !usage_for_us_ &&
+                   (request_.stream || (!body.contains("stream") && !body.contains("stream_options")));
+  for (const auto& [field, value] : deployment.extra_params) unchanged = unchanged && body.contains(field);
+  if (unchanged) return request_.text;
+  return json::serialize(providers::openai_body(body_for(deployment), upstream_model, request_.stream));
 }
 
 std::chrono::milliseconds CallLedger::timeout_for(const Deployment& deployment) const {

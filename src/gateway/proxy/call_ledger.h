@@ -68,6 +68,10 @@ class CallLedger {
   bool withholds(const boost::json::object& chunk) const;
   // The OpenAI body sent for a try on `deployment` (before the provider's own rewriting).
   boost::json::object body_for(const Deployment& deployment) const;
+  // The text of an OpenAI-format try on `deployment`, with `upstream_model` as its model (empty:
+  // none): body_for() rewritten by providers::openai_body, or the client's own text when that would
+  // change nothing (the usual case, and far cheaper than copying and serializing the body).
+  std::string openai_text_for(const Deployment& deployment, const std::string& upstream_model) const;
   // The model string sent to `deployment` and shown in its answers: its own, or for a wildcard
   // deployment ("openai/*") the requested name put in place of the star.
   std::string model_for(const Deployment& deployment) const;

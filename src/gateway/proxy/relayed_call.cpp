@@ -124,7 +124,7 @@ class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
     target.extra_headers = {{"host", route.upstream.host + ":" + std::to_string(route.upstream.port)},
                             {"content-type", "application/json"}};
     if (route.key) target.extra_headers.emplace_back("authorization", "Bearer " + route.key->reveal());
-    target.body = json::serialize(providers::openai_body(ledger_.body_for(deployment), route.upstream_model, request_.stream));
+    target.body = ledger_.openai_text_for(deployment, route.upstream_model);
     target.response_timeout = ledger_.timeout_for(deployment);
     const bool stream = request_.stream;
     target.whole_body_for = [stream](int status) { return !stream || status / 100 != 2; };
@@ -134,6 +134,14 @@ class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
     target.on_done = [self, &deployment](http::ProxyOutcome outcome) { self->on_done(deployment, outcome); };
     verdict.next = std::make_shared<const http::ProxyTarget>(std::move(target));
     return verdict;
+  }
+
+  // An answer or stream chunk (a JSON object) with `model` set as the client sees it.
+  std::string with_model(std::string_view text, const bj::object& parsed) const {
+    if (std::optional<std::string> spliced = json::replace_member(text, "model", model_json_)) return std::move(*spliced);
+    bj::object copy = parsed;
+    copy["model"] = model_;
+    return json::serialize(copy);
   }
 
   http::ProxyVerdict on_answer(const Deployment& deployment, const RelayRoute& route, http::ProxyAnswer answer) {
@@ -154,6 +162,8 @@ class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
       return failed(deployment, providers::status_error(answer.status, body, route.url, route.hugging_face, retry_after));
     }
     ledger_.answered();
+    model_ = ledger_.model_for(deployment);
+    model_json_ = json::serialize(bj::value(model_));
     http::ProxyVerdict verdict;
     if (!request_.stream) {
       bj::value parsed;
@@ -165,10 +175,9 @@ class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
       bj::object* object = parsed.if_object();
       const bj::value* choices = object ? object->if_contains("choices") : nullptr;
       if (choices == nullptr || !choices->is_array()) return failed(deployment, providers::malformed_answer(route.url, "it has no choices"));
-      (*object)["model"] = ledger_.model_for(deployment);
       read_usage(*object, prompt_tokens_, completion_tokens_);
       verdict.kind = http::ProxyVerdict::Kind::answer;
-      verdict.answer = http::Response::json(200, json::serialize(*object));
+      verdict.answer = http::Response::json(200, with_model(*answer.body, *object));
       verdict.answer->set_header("x-gateway-overhead-ms", ledger_.overhead_header());
       ledger_.succeeded(deployment, prompt_tokens_, completion_tokens_);
       finish(200);
@@ -241,8 +250,7 @@ class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
     }
     read_usage(*chunk, prompt_tokens_, completion_tokens_);
     if (ledger_.withholds(*chunk)) return;
-    (*chunk)["model"] = ledger_.model_for(deployment);
-    out += api::sse_event(json::serialize(*chunk));
+    out += api::sse_event(with_model(event.data, *chunk));
   }
 
   void on_done(const Deployment& deployment, http::ProxyOutcome outcome) {
@@ -279,6 +287,7 @@ class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
   bool done_ = false, finished_ = false;  // [DONE] came; a choice said why it ended
   std::optional<UpstreamError> error_;    // the stream's, once its client was told
   int64_t prompt_tokens_ = 0, completion_tokens_ = 0;
+  std::string model_, model_json_;  // the answering deployment's `model` as the client sees it, and as JSON
   bool finished_call_ = false;  // the request is recorded
 };
 

@@ -70,6 +70,7 @@ ProxyRequest read_proxy_request(std::string_view text, Endpoint endpoint) {
   ProxyRequest request;
   request.endpoint = endpoint;
   request.body = std::move(parsed.get_object());
+  request.text = text;
   const bj::object& body = request.body;
 
   const bj::value* model = body.if_contains("model");

@@ -17,6 +17,7 @@ struct ProxyRequest {
   Endpoint endpoint = Endpoint::chat;
   std::string model_name;     // the group the client asked for (router model_name)
   boost::json::object body;   // as sent; `model` is replaced per deployment
+  std::string text;           // the body's text as sent (sent on as is where nothing changes)
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
 };

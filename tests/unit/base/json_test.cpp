@@ -155,5 +155,36 @@ TEST(JsonTest, NestingIsLimitedToMaxDepthWithAClearError) {
   EXPECT_NE(parse_error(nested(100000, false)).find("deeper than 512"), std::string::npos);
 }
 
+// replace_member splices the new value in and keeps every other byte; where the member's place is
+// not certain from the text alone, it declines and the caller serializes.
+TEST(JsonTest, ReplaceMemberSplicesTheTopLevelValueOnly) {
+  const std::string text = R"( { "id" : "a\"model\"}", "choices":[{"model":"inner","x":{"model":1}}],)"
+                           R"("model" : {"nested": ["]", "}"]}, "n": -1.5e3, "last": null } )";
+  const std::optional<std::string> replaced = replace_member(text, "model", R"("openai/bench")");
+  ASSERT_TRUE(replaced);
+  EXPECT_EQ(*replaced, R"( { "id" : "a\"model\"}", "choices":[{"model":"inner","x":{"model":1}}],)"
+                       R"("model" : "openai/bench", "n": -1.5e3, "last": null } )");
+  bj::value expected = parse(text, "text");
+  expected.as_object()["model"] = "openai/bench";
+  EXPECT_EQ(parse(*replaced, "replaced"), expected);
+
+  for (const char* value : {"1", "true", "null", "[1,[2]]", "\"s\\\\\"", "{}"}) {
+    for (const std::string& object : {std::string("{\"model\":") + value + "}",
+                                      std::string("{\"a\":1,\"model\":") + value + ",\"b\":[]}"}) {
+      const std::optional<std::string> spliced = replace_member(object, "model", "\"m\"");
+      ASSERT_TRUE(spliced) << object;
+      bj::value want = parse(object, "object");
+      want.as_object()["model"] = "m";
+      EXPECT_EQ(parse(*spliced, "spliced"), want) << object;
+    }
+  }
+  EXPECT_FALSE(replace_member(R"({"models":1})", "model", "2"));                // absent
+  EXPECT_FALSE(replace_member(R"({"x":{"model":1}})", "model", "2"));           // only nested
+  EXPECT_FALSE(replace_member(R"({"model":1,"model":2})", "model", "3"));       // twice
+  EXPECT_FALSE(replace_member(R"({"mod\u0065l":1})", "model", "2"));            // spelled with an escape
+  EXPECT_FALSE(replace_member(R"([{"model":1}])", "model", "2"));               // not an object
+  EXPECT_EQ(replace_member(R"({"model":1})", "model", "2"), R"({"model":2})");
+}
+
 }  // namespace
 }  // namespace gatehouse::json
