@@ -5,7 +5,9 @@
 //    (distinct random prompt ids, so the prefix cache helps no round, --output-tokens with ignore_eos):
 //    aggregate tokens/s and time to first token p50/p99, through /deployments/<name>/ and direct, --stream-rounds
 //    rounds of each, alternating; besides the medians, the median of the differences between each ingress round
-//    and the direct round beside it, which cancels the machine's slower drifts.
+//    and the direct round beside it, which cancels the machine's slower drifts. Debian's nginx as a reverse
+//    proxy in front of the replica (bench/nginx.mjs) runs in the same rounds as a reference: what one more
+//    loopback hop through a lean C proxy adds here, on the same engine.
 // 2. A fixed responder: `gatehouse hub serve` deployed with Gatehouse's own image, answering a small file
 //    (config.json); latency at a fixed --rate (wrk, paced connections: load.mjs) and wrk's
 //    maximum throughput with --latency, through the ingress and direct.
@@ -35,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { median, medians, wrk, wrkAtRate } from './load.mjs';
+import { startNginxProxy } from '../nginx.mjs';
 import { seededRandom } from '../seeded_random.mjs';
 
 const { values: args } = parseArgs({ options: {
@@ -313,6 +316,7 @@ const f = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits)
 const loadBefore = os.loadavg()[0];
 fs.rmSync(path.join(args.dir, 'data'), { recursive: true, force: true });
 fs.rmSync(path.join(args.dir, 'startup-data'), { recursive: true, force: true });
+fs.rmSync(path.join(args.dir, 'nginx'), { recursive: true, force: true });
 
 // 3a. Start-up on an existing data directory (the first start makes it: master key, admin hash, database).
 await (await startPlane(path.join(args.dir, 'startup-data'))).stop();
@@ -343,10 +347,12 @@ for (let i = 0; i < deploys; i++) {
 }
 
 // 1. Streaming through the ingress and direct.
-const llmSides = { ingress: `${plane.url}/deployments/bench-llm`, direct: `http://${llm.address}` };
+const nginxPort = await startNginxProxy(args.dir, 'nginx', llm.address);
+const llmSides = { ingress: `${plane.url}/deployments/bench-llm`, direct: `http://${llm.address}`, nginx: `http://127.0.0.1:${nginxPort}` };
 await streamingRound(llmSides.direct);  // warm-up: first-touch of the model's pages, the KV cache
 const streaming = await alternate('streaming', llmSides, streamingRound, streamRounds);
-console.error(`streaming: tok/s ingress ${streaming.ingress.map((r) => f(r.tokPerS)).join(', ')}; direct ${streaming.direct.map((r) => f(r.tokPerS)).join(', ')}`);
+console.error(`streaming: tok/s ingress ${streaming.ingress.map((r) => f(r.tokPerS)).join(', ')}; direct ${streaming.direct.map((r) => f(r.tokPerS)).join(', ')}; ` +
+  `nginx ${streaming.nginx.map((r) => f(r.tokPerS)).join(', ')}`);
 await undeploy(plane, llm.uuid);
 
 // 2. The fixed responder.
@@ -382,13 +388,20 @@ const roundRatios = streaming.ingress.map((r, i) => r.tokPerS / streaming.direct
 row([`${streamLabel}: tokens/s`, f(sm('direct', 'tokPerS')), f(sm('ingress', 'tokPerS')),
   `${pct(sm('ingress', 'tokPerS'), sm('direct', 'tokPerS'))} (round by round: median ${f(100 * median(roundRatios))}%, ` +
   `${f(100 * roundRatios[0])}% to ${f(100 * roundRatios[roundRatios.length - 1])}%)`, '', 'within 3%']);
-// Round by round: each ingress round less the direct round run beside it.
-const roundDifferences = (key) => streaming.ingress.map((r, i) => r[key] - streaming.direct[i][key]).sort((a, b) => a - b);
+// Round by round: each proxied round less the direct round run beside it.
+const roundDifferences = (side, key) => streaming[side].map((r, i) => r[key] - streaming.direct[i][key]).sort((a, b) => a - b);
+const added = (side, key) => {
+  const differences = roundDifferences(side, key);
+  return `${f(sm(side, key) - sm('direct', key), 2)} ms (round by round: median ${f(median(differences), 2)}, ` +
+    `${f(differences[0], 2)} to ${f(differences[differences.length - 1], 2)})`;
+};
 for (const [key, label] of [['ttftP50', 'TTFT p50 ms'], ['ttftP99', 'TTFT p99 ms']]) {
-  const differences = roundDifferences(key);
   row([`${streamLabel}: ${label}`, f(sm('direct', key), 2), f(sm('ingress', key), 2), pct(sm('ingress', key), sm('direct', key)),
-    `${f(sm('ingress', key) - sm('direct', key), 2)} ms (round by round: median ${f(median(differences), 2)}, ` +
-    `${f(differences[0], 2)} to ${f(differences[differences.length - 1], 2)})`, key === 'ttftP99' ? 'under 1 ms added' : '']);
+    added('ingress', key), key === 'ttftP99' ? 'under 1 ms added' : '']);
+}
+for (const [key, label] of [['ttftP50', 'TTFT p50 ms'], ['ttftP99', 'TTFT p99 ms']]) {
+  row([`reference, nginx proxy_pass in front of the replica: ${label}`, f(sm('direct', key), 2), `nginx ${f(sm('nginx', key), 2)}`,
+    pct(sm('nginx', key), sm('direct', key)), added('nginx', key), '']);
 }
 const pd = medians(paced.direct);
 const pi = medians(paced.ingress);
@@ -402,7 +415,7 @@ row([`config.json, wrk max: p50 µs`, f(md.p50, 0), f(mi.p50, 0), pct(mi.p50, md
 row([`config.json, wrk max: p99 µs`, f(md.p99, 0), f(mi.p99, 0), pct(mi.p99, md.p99), `${f(mi.p99 - md.p99, 0)} µs`, '']);
 console.log(`\nper round: streaming tok/s direct ${streaming.direct.map((r) => f(r.tokPerS)).join(', ')}, ingress ` +
   `${streaming.ingress.map((r) => f(r.tokPerS)).join(', ')}; TTFT p99 ms direct ${streaming.direct.map((r) => f(r.ttftP99, 2)).join(', ')}, ` +
-  `ingress ${streaming.ingress.map((r) => f(r.ttftP99, 2)).join(', ')}; fixed-rate p99 µs direct ${paced.direct.map((r) => f(r.p99, 0)).join(', ')}, ` +
+  `ingress ${streaming.ingress.map((r) => f(r.ttftP99, 2)).join(', ')}, nginx ${streaming.nginx.map((r) => f(r.ttftP99, 2)).join(', ')}; fixed-rate p99 µs direct ${paced.direct.map((r) => f(r.p99, 0)).join(', ')}, ` +
   `ingress ${paced.ingress.map((r) => f(r.p99, 0)).join(', ')}${errors ? `; ${errors} fixed-rate requests failed` : ''}`);
 
 console.log('\n| start-up | each | median | max | goal |\n|---|---|---|---|---|');

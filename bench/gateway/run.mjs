@@ -24,13 +24,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 
 import { median, medians, wrk, wrkAtRate } from '../control/load.mjs';
+import { startNginx, startNginxProxy } from '../nginx.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,15 +59,6 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-gateway-bench-'));
 const children = [];
 process.on('exit', () => { for (const child of children) child.kill('SIGKILL'); fs.rmSync(dir, { recursive: true, force: true }); });
 
-function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 // Resolves with the first stdout line matching `pattern` (its first group).
 function start(command, argv, pattern, options = {}) {
   const child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'inherit'], ...options });
@@ -79,56 +70,7 @@ function start(command, argv, pattern, options = {}) {
   });
 }
 
-async function waitForPort(port) {
-  for (let i = 0; i < 200; i += 1) {
-    const ok = await new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => { socket.end(); resolve(true); }).on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
-// nginx as a child: no root paths, one worker, `location` (its directives) for any request, and
-// `blocks` at the http level.
-async function startNginx(name, location, blocks = '') {
-  const port = await freePort();
-  const home = path.join(dir, name);
-  fs.mkdirSync(home);
-  const conf = path.join(home, 'nginx.conf');
-  fs.writeFileSync(conf, `daemon off;
-master_process off;
-worker_processes 1;
-pid ${home}/nginx.pid;
-error_log ${home}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${home}/body; proxy_temp_path ${home}/proxy; fastcgi_temp_path ${home}/fastcgi;
-  uwsgi_temp_path ${home}/uwsgi; scgi_temp_path ${home}/scgi;
-  keepalive_requests 100000000;
-  keepalive_timeout 300s;
-  ${blocks}
-  server {
-    listen 127.0.0.1:${port};
-    location / { ${location} }
-  }
-}
-`);
-  const nginx = spawn('/usr/sbin/nginx', ['-p', home, '-c', conf, '-e', `${home}/error.log`], { stdio: 'inherit' });
-  children.push(nginx);
-  await waitForPort(port);
-  return port;
-}
-
-// The reference proxy: nginx in front of `upstreamPort` as a lean reverse proxy would be set up for
-// this (HTTP/1.1 upstream connections kept alive, answers passed on as they come).
-const startNginxProxy = (name, upstreamPort) => startNginx(name,
-  'proxy_pass http://target; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off;',
-  `upstream target { server 127.0.0.1:${upstreamPort}; keepalive 64; }`);
-
-const nginxPort = await startNginx('nginx', `default_type application/json; return 200 '${ANSWER.replaceAll("'", "\\'")}';`);
+const nginxPort = await startNginx(dir, 'nginx', `default_type application/json; return 200 '${ANSWER.replaceAll("'", "\\'")}';`);
 const responder = await start(args.responder, ['--threads', '1'], /"port": (\d+)/);
 const responderPort = Number(responder.value);
 const config = path.join(dir, 'gateway.yaml');
@@ -153,7 +95,7 @@ const chatUrl = (port) => `http://127.0.0.1:${port}/v1/chat/completions`;
 const direct = chatUrl(nginxPort);
 const through = chatUrl(gateway.value);
 // What each load compares with direct: the reference proxy, the gateway, and the polling gateway.
-const reference = { label: 'nginx proxy_pass (reference)', url: chatUrl(await startNginxProxy('nginx-proxy', nginxPort)) };
+const reference = { label: 'nginx proxy_pass (reference)', url: chatUrl(await startNginxProxy(dir, 'nginx-proxy', `127.0.0.1:${nginxPort}`)) };
 const gateways = [{ label: 'gateway', url: through }];
 if (Number(args['busy-poll']) > 0) {
   const polling = await startGateway(['--busy-poll', args['busy-poll']]);
@@ -237,7 +179,7 @@ async function ttft(url, streams) {
 }
 {
   const streams = Number(args.streams);
-  const streamReference = { label: reference.label, url: chatUrl(await startNginxProxy('nginx-stream-proxy', responderPort)) };
+  const streamReference = { label: reference.label, url: chatUrl(await startNginxProxy(dir, 'nginx-stream-proxy', `127.0.0.1:${responderPort}`)) };
   const sides = [streamReference, ...gateways];
   const runs = await compare(`TTFT, ${streams} concurrent streams`, chatUrl(responderPort), sides,
     async (url) => {
