@@ -2,11 +2,14 @@
 // bytes choose, go through the SSE reader (which must give the same events however the bytes are
 // cut), each event through the TGI stream translator, and the whole input as a /generate answer.
 // Each step either succeeds or throws a gatehouse::Error (UpstreamError for the translations);
-// nothing may crash, hang or read out of bounds.
+// nothing may crash, hang or read out of bounds. Where the input or an event is a JSON object, the
+// relay's splice of a new `model` into its text (json::replace_member) must either decline or give
+// the same document as setting the member on the parsed object.
 #include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +34,20 @@ std::vector<http::SseEvent> read_events(std::string_view text, const std::vector
   reader.feed(text.substr(at), [&](const http::SseEvent& e) { events.push_back(e); });
   cut_mid_event = reader.mid_event();
   return events;
+}
+
+void check_model_splice(std::string_view text) {
+  boost::json::value parsed;
+  try {
+    parsed = json::parse(text, "fuzz object");
+  } catch (const Error&) {
+    return;
+  }
+  if (!parsed.is_object()) return;
+  const std::optional<std::string> spliced = json::replace_member(text, "model", R"("spliced\"model")");
+  if (!spliced) return;
+  parsed.get_object()["model"] = "spliced\"model";
+  if (json::parse(*spliced, "spliced object") != parsed) std::abort();
 }
 
 }  // namespace
@@ -62,6 +79,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (whole[i].data != pieces[i].data || whole[i].event != pieces[i].event || whole[i].id != pieces[i].id) std::abort();
     }
   }
+
+  check_model_splice(text);
+  for (const http::SseEvent& event : whole) check_model_splice(event.data);
 
   const gateway::Endpoint endpoint = chat ? gateway::Endpoint::chat : gateway::Endpoint::text;
   gateway::providers::AnswerShape shape;
