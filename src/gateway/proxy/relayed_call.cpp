@@ -187,9 +187,7 @@ class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
                        {"cache-control", "no-cache"},
                        {"x-gateway-overhead-ms", ledger_.overhead_header()}};
     auto self = shared_from_this();
-    verdict.filter = [self, &deployment, &route](std::string_view bytes, http::BodyEnd end) {
-      return self->filter(deployment, route, bytes, end);
-    };
+    verdict.filter = [self, &route](std::string_view bytes, http::BodyEnd end) { return self->filter(route, bytes, end); };
     return verdict;
   }
 
@@ -203,11 +201,11 @@ class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
   }
 
   // The stream's events as the client gets them; an upstream error ends it with an error event.
-  std::string filter(const Deployment& deployment, const RelayRoute& route, std::string_view bytes, http::BodyEnd end) {
+  std::string filter(const RelayRoute& route, std::string_view bytes, http::BodyEnd end) {
     std::string out;
     if (error_) return out;  // the client has its error event; the rest is dropped
     try {
-      reader_.feed(bytes, [&](const http::SseEvent& event) { pass_event(deployment, route, event, out); });
+      reader_.feed(bytes, [&](const http::SseEvent& event) { pass_event(route, event, out); });
       if (end == http::BodyEnd::complete) {
         if (!done_ && !finished_) throw providers::malformed_answer(route.url, "the stream ended before its last chunk");
         out += api::kSseDone;
@@ -223,7 +221,7 @@ class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
     return out;
   }
 
-  void pass_event(const Deployment& deployment, const RelayRoute& route, const http::SseEvent& event, std::string& out) {
+  void pass_event(const RelayRoute& route, const http::SseEvent& event, std::string& out) {
     if (event.is_done()) {
       done_ = true;
       return;
