@@ -44,8 +44,8 @@ const ECHO_CHUNK = '{"id":"e","object":"chat.completion.chunk","created":1, "mod
 
 // An upstream that misbehaves as its api_base's first path segment says: /cut streams two chunks
 // and drops the connection, /slow answers after 1.5 s, /fail500 and /fail400 answer those statuses;
-// /tools streams TOOL_DELTAS; /echo keeps the body it got and answers ECHO_ANSWER (ECHO_CHUNK
-// and its usage, streamed).
+// /tools streams TOOL_DELTAS; /echo keeps the body it got and answers ECHO_ANSWER (without its
+// model for the user "no-model"; ECHO_CHUNK and its usage, streamed).
 function startFaultServer() {
   const chunk = (i) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm',
     choices: [{ index: 0, delta: { content: `piece ${i} ` }, finish_reason: null }] })}\n\n`;
@@ -60,7 +60,9 @@ function startFaultServer() {
     request.on('end', () => {
       if (behaviour === 'echo') {
         echoed.push(body);
-        if (!JSON.parse(body).stream) return response.writeHead(200, { 'content-type': 'application/json' }).end(ECHO_ANSWER);
+        const sent = JSON.parse(body);
+        const answer = sent.user === 'no-model' ? ECHO_ANSWER.replace('"model" : "m",', '') : ECHO_ANSWER;
+        if (!sent.stream) return response.writeHead(200, { 'content-type': 'application/json' }).end(answer);
         response.writeHead(200, { 'content-type': 'text/event-stream' });
         response.end(`data: ${ECHO_CHUNK}\n\ndata: {"id":"e","object":"chat.completion.chunk","created":1,"model":"m",` +
           '"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}\n\ndata: [DONE]\n\n');
@@ -230,6 +232,10 @@ test('a body that needs no change goes upstream as sent, and answers keep the up
     assert.equal((await post(url, sent)).status, 200);
     assert.deepEqual(JSON.parse(echoed.at(-1)), expected);
   }
+
+  // An answer without a model gets one all the same.
+  const modelless = await post(url, { model: SERVED, messages: [{ role: 'user', content: 'x' }], user: 'no-model' });
+  assert.deepEqual(modelless.json, { ...JSON.parse(ECHO_ANSWER), model: `openai/${SERVED}` });
 
   // A stream's chunks likewise; the usage chunk the gateway asked for itself is not passed on.
   const streamed = await post(url, { model: SERVED, messages: [{ role: 'user', content: 'x' }], stream: true });

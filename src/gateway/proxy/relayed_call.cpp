@@ -136,12 +136,12 @@ class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
     return verdict;
   }
 
-  // An answer or stream chunk (a JSON object) with `model` set as the client sees it.
-  std::string with_model(std::string_view text, const bj::object& parsed) const {
+  // An answer or stream chunk with `model` set as the client sees it: spliced into `text`, or where
+  // the splice declines, set on `parsed` (the same object, parsed) and serialized.
+  std::string with_model(std::string_view text, bj::object& parsed) const {
     if (std::optional<std::string> spliced = json::replace_member(text, "model", model_json_)) return std::move(*spliced);
-    bj::object copy = parsed;
-    copy["model"] = model_;
-    return json::serialize(copy);
+    parsed["model"] = model_;
+    return json::serialize(parsed);
   }
 
   http::ProxyVerdict on_answer(const Deployment& deployment, const RelayRoute& route, http::ProxyAnswer answer) {
