@@ -201,7 +201,7 @@ TEST_F(CompletionTest, RefusedTimedOutAndCancelledCallsEndPromptly) {
   EXPECT_NE(std::string(connection.what()).find("APIConnectionError"), std::string::npos) << connection.what();
   EXPECT_NE(std::string(connection.what()).find("127.0.0.1"), std::string::npos);
 
-  ScriptedServer silent([](const auto&) { return Reply{.hang = true}; });
+  ScriptedServer silent([](const auto&) { return Reply{.raw = "", .close = false, .hang = true}; });
   CompletionRequest slow = request_for("huggingface/" + silent.url(""), Endpoint::text);
   slow.timeout = std::chrono::milliseconds(300);
   const auto start = std::chrono::steady_clock::now();

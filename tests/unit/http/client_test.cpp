@@ -405,7 +405,7 @@ TEST_F(HttpClientTest, ConnectionRefusedThrowsUnavailableWithoutSecrets) {
 }
 
 TEST_F(HttpClientTest, StalledServerTimesOut) {
-  ScriptedServer server([](const auto&) { return Reply{.hang = true}; });
+  ScriptedServer server([](const auto&) { return Reply{.raw = "", .close = false, .hang = true}; });
   try {
     client_.send({.url = server.url("/"), .timeout = std::chrono::milliseconds(300)});
     FAIL() << "no error";
@@ -415,7 +415,7 @@ TEST_F(HttpClientTest, StalledServerTimesOut) {
 }
 
 TEST_F(HttpClientTest, CancellingAbortsAWaitingTransferAtOnce) {
-  ScriptedServer server([](const auto&) { return Reply{.hang = true}; });
+  ScriptedServer server([](const auto&) { return Reply{.raw = "", .close = false, .hang = true}; });
   const auto start = std::chrono::steady_clock::now();
   try {
     client_.send({.url = server.url("/"), .cancelled = [&] { return std::chrono::steady_clock::now() - start > std::chrono::milliseconds(200); }});
