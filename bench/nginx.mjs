@@ -60,6 +60,9 @@ http {
   return port;
 }
 
+// The process of the nginx started in `dir`/`name` (master_process off: the one that does the work).
+export const nginxPid = (dir, name) => Number(fs.readFileSync(path.join(dir, name, 'nginx.pid'), 'utf8'));
+
 // The reference proxy in front of `upstream` ("host:port"), as a lean reverse proxy would be set up for
 // this: HTTP/1.1 upstream connections kept alive, answers passed on as they come.
 export const startNginxProxy = (dir, name, upstream) => startNginx(dir, name,

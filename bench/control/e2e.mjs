@@ -5,9 +5,12 @@
 //    (distinct random prompt ids, so the prefix cache helps no round, --output-tokens with ignore_eos):
 //    aggregate tokens/s and time to first token p50/p99, through /deployments/<name>/ and direct, --stream-rounds
 //    rounds of each, alternating; besides the medians, the median of the differences between each ingress round
-//    and the direct round beside it, which cancels the machine's slower drifts. Debian's nginx as a reverse
-//    proxy in front of the replica (bench/nginx.mjs) runs in the same rounds as a reference: what one more
-//    loopback hop through a lean C proxy adds here, on the same engine.
+//    and the direct round beside it, which cancels the machine's slower drifts, with a 95% bootstrap interval
+//    for that median (a 1 ms goal needs an interval narrower than the rounds' spread). Debian's nginx as a
+//    reverse proxy in front of the replica (bench/nginx.mjs) runs in the same rounds as a reference: what one
+//    more loopback hop through a lean C proxy adds here, on the same engine. The CPU each proxy process uses
+//    per server-sent event (the ingress's process is all of `gatehouse up`), and this client's, tell the work
+//    one more hop puts on CPUs the engine and the client already keep busy.
 // 2. A fixed responder: `gatehouse hub serve` deployed with Gatehouse's own image, answering a small file
 //    (config.json); latency at a fixed --rate (wrk, paced connections: load.mjs) and wrk's
 //    maximum throughput with --latency, through the ingress and direct.
@@ -37,7 +40,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { median, medians, wrk, wrkAtRate } from './load.mjs';
-import { startNginxProxy } from '../nginx.mjs';
+import { nginxPid, startNginxProxy } from '../nginx.mjs';
+import { cpuMs } from '../process_cpu.mjs';
 import { seededRandom } from '../seeded_random.mjs';
 
 const { values: args } = parseArgs({ options: {
@@ -210,6 +214,8 @@ async function undeploy(plane, uuid) {
 const random = seededRandom(args.seed);
 const promptIds = () => Array.from({ length: promptTokens }, () => 10 + Math.floor(random() * (Math.min(vocab, 128000) - 10)));
 
+let events = 0;  // server-sent events received, all streams
+
 // One streaming completion; resolves to {ttft ms, tokens}.
 function completion(base, agent, ids) {
   const body = JSON.stringify({ model: 'bench', prompt: ids, max_tokens: outputTokens, ignore_eos: true, temperature: 0,
@@ -232,6 +238,7 @@ function completion(base, agent, ids) {
           const payload = buffer.slice(0, end).replace(/^data: /, '');
           buffer = buffer.slice(end + 2);
           if (payload === '[DONE]') { done = true; continue; }
+          events += 1;
           const chunk = JSON.parse(payload);
           if (chunk.usage) tokens = chunk.usage.completion_tokens;
           if (Number.isNaN(ttft) && chunk.choices?.[0]?.text) ttft = now - start;
@@ -249,11 +256,16 @@ function completion(base, agent, ids) {
   });
 }
 
-// `streams` clients at once, each sending `perStream` requests back to back: {tokPerS, ttftP50, ttftP99} (ms).
-async function streamingRound(base) {
+// `streams` clients at once, each sending `perStream` requests back to back, through the proxy process
+// `proxyPid` (none direct): {tokPerS, ttftP50, ttftP99 (ms), proxyUsPerEvent, clientUsPerEvent (CPU µs per
+// server-sent event received)}.
+async function streamingRound({ base, proxyPid }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: streams });
   const ttft = [];
   let tokens = 0;
+  const eventsBefore = events;
+  const proxyBefore = proxyPid ? cpuMs(proxyPid) : NaN;
+  const clientBefore = process.cpuUsage();
   const start = performance.now();
   await Promise.all(Array.from({ length: streams }, async () => {
     for (let i = 0; i < perStream; i++) {
@@ -263,10 +275,14 @@ async function streamingRound(base) {
     }
   }));
   const elapsed = (performance.now() - start) / 1000;
+  const client = process.cpuUsage(clientBefore);
+  const received = events - eventsBefore;
+  const proxyUsPerEvent = ((proxyPid ? cpuMs(proxyPid) : NaN) - proxyBefore) * 1000 / received;
+  const clientUsPerEvent = (client.user + client.system) / received;
   agent.destroy();
   ttft.sort((a, b) => a - b);
   const at = (q) => ttft[Math.min(ttft.length - 1, Math.ceil(q * ttft.length) - 1)];
-  return { tokPerS: tokens / elapsed, ttftP50: at(0.5), ttftP99: at(0.99) };
+  return { tokPerS: tokens / elapsed, ttftP50: at(0.5), ttftP99: at(0.99), proxyUsPerEvent, clientUsPerEvent };
 }
 
 // `perf record --call-graph dwarf -p pid` until the returned function is called (and resolves once perf has written `file`).
@@ -348,7 +364,8 @@ for (let i = 0; i < deploys; i++) {
 
 // 1. Streaming through the ingress and direct.
 const nginxPort = await startNginxProxy(args.dir, 'nginx', llm.address);
-const llmSides = { ingress: `${plane.url}/deployments/bench-llm`, direct: `http://${llm.address}`, nginx: `http://127.0.0.1:${nginxPort}` };
+const llmSides = { ingress: { base: `${plane.url}/deployments/bench-llm`, proxyPid: plane.pid }, direct: { base: `http://${llm.address}` },
+  nginx: { base: `http://127.0.0.1:${nginxPort}`, proxyPid: nginxPid(args.dir, 'nginx') } };
 await streamingRound(llmSides.direct);  // warm-up: first-touch of the model's pages, the KV cache
 const streaming = await alternate('streaming', llmSides, streamingRound, streamRounds);
 console.error(`streaming: tok/s ingress ${streaming.ingress.map((r) => f(r.tokPerS)).join(', ')}; direct ${streaming.direct.map((r) => f(r.tokPerS)).join(', ')}; ` +
@@ -390,10 +407,19 @@ row([`${streamLabel}: tokens/s`, f(sm('direct', 'tokPerS')), f(sm('ingress', 'to
   `${f(100 * roundRatios[0])}% to ${f(100 * roundRatios[roundRatios.length - 1])}%)`, '', 'within 3%']);
 // Round by round: each proxied round less the direct round run beside it.
 const roundDifferences = (side, key) => streaming[side].map((r, i) => r[key] - streaming.direct[i][key]).sort((a, b) => a - b);
+// A 95% percentile-bootstrap interval for the median of `values` (seeded: a run's report is reproducible).
+const bootstrapRandom = seededRandom(args.seed);
+function medianInterval(values, resamples = 2000) {
+  const estimates = Array.from({ length: resamples }, () =>
+    median(Array.from(values, () => values[Math.floor(bootstrapRandom() * values.length)])));
+  estimates.sort((a, b) => a - b);
+  return [estimates[Math.floor(0.025 * resamples)], estimates[Math.floor(0.975 * resamples)]];
+}
 const added = (side, key) => {
   const differences = roundDifferences(side, key);
+  const [low, high] = medianInterval(differences);
   return `${f(sm(side, key) - sm('direct', key), 2)} ms (round by round: median ${f(median(differences), 2)}, ` +
-    `${f(differences[0], 2)} to ${f(differences[differences.length - 1], 2)})`;
+    `95% interval ${f(low, 2)} to ${f(high, 2)}; rounds ${f(differences[0], 2)} to ${f(differences[differences.length - 1], 2)})`;
 };
 for (const [key, label] of [['ttftP50', 'TTFT p50 ms'], ['ttftP99', 'TTFT p99 ms']]) {
   row([`${streamLabel}: ${label}`, f(sm('direct', key), 2), f(sm('ingress', key), 2), pct(sm('ingress', key), sm('direct', key)),
@@ -403,6 +429,9 @@ for (const [key, label] of [['ttftP50', 'TTFT p50 ms'], ['ttftP99', 'TTFT p99 ms
   row([`reference, nginx proxy_pass in front of the replica: ${label}`, f(sm('direct', key), 2), `nginx ${f(sm('nginx', key), 2)}`,
     pct(sm('nginx', key), sm('direct', key)), added('nginx', key), '']);
 }
+row([`${streamLabel}: CPU µs per server-sent event, the proxy's / the client's`, `- / ${f(sm('direct', 'clientUsPerEvent'), 2)}`,
+  `${f(sm('ingress', 'proxyUsPerEvent'), 2)} / ${f(sm('ingress', 'clientUsPerEvent'), 2)}`, '',
+  `nginx: ${f(sm('nginx', 'proxyUsPerEvent'), 2)} / ${f(sm('nginx', 'clientUsPerEvent'), 2)}`, '']);
 const pd = medians(paced.direct);
 const pi = medians(paced.ingress);
 row([`config.json at ${rate}/s (wrk, paced): req/s done`, f(pd.rps), f(pi.rps), pct(pi.rps, pd.rps), '', '']);
@@ -426,3 +455,4 @@ row(['tiny model: replica /health 200 → monitoring (ms)', gaps.map((g) => f(g)
 row(['tiny model: POST /deployment/ → replica /health 200 (ms)', readiness.map((r) => f(r.health)).join(', '),
   f(median(readiness.map((r) => r.health))), f(Math.max(...readiness.map((r) => r.health))), '']);
 apiAgent.destroy();
+process.exit(0);

@@ -12,7 +12,7 @@ function micros(text) {
   return Number(value) * { us: 1, ms: 1e3, s: 1e6 }[unit];
 }
 
-// `wrk -t1 -cN -dS --latency url`: {rps, p50, p99, errors}, as wrk measures them. `script`: a Lua
+// `wrk -t1 -cN -dS --latency url`: {rps, requests, p50, p99, errors}, as wrk measures them. `script`: a Lua
 // file for wrk's -s (a POST's method, body and headers; a pace).
 export function wrk(url, { connections, seconds, script }) {
   const scriptArgs = script ? ['-s', script] : [];
@@ -23,7 +23,8 @@ export function wrk(url, { connections, seconds, script }) {
   const socketErrors = run.stdout.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
   const percentile = (p) => micros(run.stdout.match(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm'))[1]);
   return {
-    rps: Number(run.stdout.match(/Requests\/sec:\s+([\d.]+)/)[1]), p50: percentile(50), p99: percentile(99),
+    rps: Number(run.stdout.match(/Requests\/sec:\s+([\d.]+)/)[1]), requests: Number(run.stdout.match(/(\d+) requests in/)[1]),
+    p50: percentile(50), p99: percentile(99),
     errors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
   };
 }

@@ -12,7 +12,8 @@
 //    events, see http/server.h) and is measured in the same rounds: on a VM, waking an idle CPU
 //    is much of what a proxy adds at a fixed rate.
 // 2. wrk with a Lua script for the POST: one connection (requests one at a time: the added
-//    latency without load), then --connections (max requests/s; goal: over 10,000/s through).
+//    latency without load, and the CPU time each process uses per request, from the scheduler's
+//    accounting), then --connections (max requests/s; goal: over 10,000/s through).
 // 3. Time to first token at --streams concurrent streams (Node clients, each reading the first
 //    SSE chunk, then the rest): p50/p99 direct and through; goal: under 1 ms added.
 // 4. Memory: the gateway's RSS while wrk runs for --soak-seconds (the issue asks for 10 minutes:
@@ -30,7 +31,8 @@ import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 
 import { median, medians, wrk, wrkAtRate } from '../control/load.mjs';
-import { startNginx, startNginxProxy } from '../nginx.mjs';
+import { nginxPid, startNginx, startNginxProxy } from '../nginx.mjs';
+import { withCpu } from '../process_cpu.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -95,12 +97,14 @@ const chatUrl = (port) => `http://127.0.0.1:${port}/v1/chat/completions`;
 const direct = chatUrl(nginxPort);
 const through = chatUrl(gateway.value);
 // What each load compares with direct: the reference proxy, the gateway, and the polling gateway.
-const reference = { label: 'nginx proxy_pass (reference)', url: chatUrl(await startNginxProxy(dir, 'nginx-proxy', `127.0.0.1:${nginxPort}`)) };
-const gateways = [{ label: 'gateway', url: through }];
+const reference = { label: 'nginx proxy_pass (reference)', url: chatUrl(await startNginxProxy(dir, 'nginx-proxy', `127.0.0.1:${nginxPort}`)),
+  pid: nginxPid(dir, 'nginx-proxy') };
+const gateways = [{ label: 'gateway', url: through, pid: gateway.child.pid }];
 if (Number(args['busy-poll']) > 0) {
   const polling = await startGateway(['--busy-poll', args['busy-poll']]);
-  gateways.push({ label: `gateway --busy-poll ${args['busy-poll']}`, url: chatUrl(polling.value) });
+  gateways.push({ label: `gateway --busy-poll ${args['busy-poll']}`, url: chatUrl(polling.value), pid: polling.child.pid });
 }
+const pids = new Map([[direct, nginxPid(dir, 'nginx')], ...[reference, ...gateways].map(({ url, pid }) => [url, pid])]);
 const f = (value, digits = 0) => value.toFixed(digits);
 const rows = [];
 const notes = [];
@@ -113,7 +117,7 @@ for (const url of [direct, reference.url, ...gateways.map((g) => g.url)]) {
 }
 
 // Runs `measure(url)` on direct and each side, alternating, `rounds` times; one row per side with
-// its figures beside direct's (medians over rounds).
+// its figures beside direct's (medians over rounds). Returns the rounds: {direct, sides}.
 async function compare(load, directUrl, sides, measure) {
   const d = [], s = sides.map(() => []);
   for (let round = 0; round < rounds; round += 1) {
@@ -128,7 +132,7 @@ async function compare(load, directUrl, sides, measure) {
     rows.push([`${load}, ${label}`, f(md.rps), f(ms.rps), f(md.p50), f(ms.p50), f(md.p99), f(ms.p99), f(ms.p50 - md.p50),
       f(ms.p99 - md.p99)]);
   }
-  return s;
+  return { direct: d, sides: s };
 }
 
 // 1. Fixed rate.
@@ -142,8 +146,13 @@ const script = path.join(dir, 'post.lua');
 fs.writeFileSync(script, `wrk.method = "POST"\nwrk.body = [[${REQUEST}]]\nwrk.headers["Content-Type"] = "application/json"\n`);
 for (const connections of [1, Number(args.connections)]) {
   const load = { connections, seconds, script };
-  await compare(`POST chat, wrk, ${connections} conn${connections === 1 ? ' (sequential)' : ' (max)'}`, direct,
-    [reference, gateways[0]], (url) => wrk(url, load));
+  const sides = [reference, gateways[0]];
+  const runs = await compare(`POST chat, wrk, ${connections} conn${connections === 1 ? ' (sequential)' : ' (max)'}`, direct,
+    sides, (url) => withCpu(pids.get(url), () => wrk(url, load), (r) => r.requests));
+  if (connections !== 1) continue;
+  const cpu = (results) => f(median(results.map((r) => r.cpuUsPer)), 1);
+  notes.push(`CPU per request, one at a time (µs, medians): nginx answering (direct) ${cpu(runs.direct)}; ` +
+    sides.map(({ label }, i) => `${label} ${cpu(runs.sides[i])}`).join('; ') + ' (the proxies: their own time, the upstream\'s not included)');
 }
 
 // 3. Time to first token at N concurrent streams: each client POSTs a stream, notes the time to
@@ -189,7 +198,7 @@ async function ttft(url, streams) {
   for (const [i, { label }] of sides.entries()) {
     if (i === 0) continue;
     notes.push(`streams, ${label}: its own x-gateway-overhead-ms (to its first byte, less the upstream's), median per round: ` +
-      `${runs[i].map((r) => f(r.overhead)).join(', ')} µs`);
+      `${runs.sides[i].map((r) => f(r.overhead)).join(', ')} µs`);
   }
 }
 
