@@ -45,7 +45,7 @@ std::string describe(const boost::system::error_code& error, std::string_view te
 
 }  // namespace
 
-bj::value parse(std::string_view text, std::string_view document) {
+bj::value parse(std::string_view text, std::string_view document, bj::storage_ptr storage) {
   bj::parse_options options;
   options.allow_invalid_utf8 = false;
   options.max_depth = kMaxDepth;
@@ -53,6 +53,7 @@ bj::value parse(std::string_view text, std::string_view document) {
   // reported by this same call (a complete-text write), so the error is always set when it fails.
   unsigned char buffer[BOOST_JSON_STACK_BUFFER_SIZE];
   bj::parser parser({}, options, buffer);
+  parser.reset(std::move(storage));
   boost::system::error_code error;
   const size_t consumed = std::min(parser.write(text.data(), text.size(), error), text.size());
   if (error) {

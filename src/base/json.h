@@ -37,8 +37,10 @@ inline constexpr size_t kMaxDepth = 512;
 
 // Parses text; on malformed input throws invalid_argument naming `document`, the line and byte
 // where parsing stopped, and what was wrong (a syntax error, an incomplete or empty document,
-// nesting deeper than kMaxDepth).
-bj::value parse(std::string_view text, std::string_view document);
+// nesting deeper than kMaxDepth). The value's memory comes from `storage` (the default: the heap);
+// a short-lived value can take a monotonic_resource over a stack buffer, which spares its allocations
+// and the walk that frees it.
+bj::value parse(std::string_view text, std::string_view document, bj::storage_ptr storage = {});
 
 // The JSON kind of a value, as a user reads it: "object", "array", "string", "number", ...
 std::string_view kind_name(const bj::value& value);

@@ -22,6 +22,10 @@ namespace {
 
 namespace bj = boost::json;
 
+// The stack memory an upstream answer or stream chunk is parsed into (more comes from the heap):
+// values that live for one call need neither allocations nor the walk that frees them.
+constexpr size_t kArenaBytes = 4096;
+
 bool is_ip_literal(const std::string& host) {
   unsigned char address[16];
   return ::inet_pton(AF_INET, host.c_str(), address) == 1 || ::inet_pton(AF_INET6, host.c_str(), address) == 1;
@@ -163,12 +167,14 @@ class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
     }
     ledger_.answered();
     model_ = ledger_.model_for(deployment);
-    model_json_ = json::serialize(bj::value(model_));
+    model_json_ = bj::serialize(bj::string_view(model_));
     http::ProxyVerdict verdict;
     if (!request_.stream) {
-      bj::value parsed;
+      unsigned char arena[kArenaBytes];
+      bj::monotonic_resource memory(arena);
+      bj::value parsed(&memory);  // the same memory as the parse's, or the assignment copies
       try {
-        parsed = json::parse(*answer.body, "the answer");
+        parsed = json::parse(*answer.body, "the answer", &memory);
       } catch (const Error& error) {
         return failed(deployment, providers::malformed_answer(route.url, error.what()));
       }
@@ -227,7 +233,9 @@ class RelayedCall : public std::enable_shared_from_this<RelayedCall> {
       return;
     }
     if (done_) throw providers::malformed_answer(route.url, "the stream went on after [DONE]");
-    bj::value parsed = json::parse(event.data, "a stream chunk");
+    unsigned char arena[kArenaBytes];
+    bj::monotonic_resource memory(arena);
+    bj::value parsed = json::parse(event.data, "a stream chunk", &memory);
     bj::object* chunk = parsed.if_object();
     if (chunk == nullptr) throw providers::malformed_answer(route.url, "a stream chunk is not a JSON object");
     if (const bj::value* error = chunk->if_contains("error"); error && !error->is_null()) {

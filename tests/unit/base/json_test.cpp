@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <limits>
 
@@ -153,6 +154,20 @@ TEST(JsonTest, NestingIsLimitedToMaxDepthWithAClearError) {
     EXPECT_NE(message.find("byte " + std::to_string(kMaxDepth * (objects ? 5 : 1))), std::string::npos) << message;
   }
   EXPECT_NE(parse_error(nested(100000, false)).find("deeper than 512"), std::string::npos);
+}
+
+// A value parsed into a given memory resource lives there, all of it, and equals the heap's parse;
+// a document too large for the stack buffer goes on into the resource's upstream.
+TEST(JsonTest, ParseIntoAGivenMemoryResource) {
+  const std::string text = R"({"id":"x","choices":[{"index":0,"message":{"content":")" + std::string(8000, 'a') +
+                           R"("}}],"usage":{"prompt_tokens":3}})";
+  unsigned char arena[1024];
+  bj::monotonic_resource memory(arena);
+  const bj::value parsed = parse(text, "the answer", &memory);
+  EXPECT_EQ(parsed.storage().get(), &memory);
+  EXPECT_EQ(parsed.at("choices").storage().get(), &memory);
+  EXPECT_EQ(parsed, parse(text, "the answer"));
+  EXPECT_THROW(parse("{\"a\":", "the answer", &memory), Error);
 }
 
 // replace_member splices the new value in and keeps every other byte; where the member's place is
