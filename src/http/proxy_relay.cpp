@@ -91,7 +91,10 @@ std::string forwarded_head(const Request& request, const ProxyTarget& target, st
     }
     return false;
   };
-  std::string head = request.method + " " + path + " HTTP/1.1\r\n";
+  std::string head;
+  // Most heads fit, so the appends below seldom reallocate.
+  head.reserve(512 + path.size());
+  head.append(request.method).append(" ").append(path).append(" HTTP/1.1\r\n");
   auto add = [&head](std::string_view name, std::string_view value) {
     head.append(name).append(": ").append(value).append("\r\n");
   };

@@ -45,7 +45,7 @@ constexpr auto kIdleUpstreamTime = std::chrono::seconds(30);
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;  // header names are ASCII tokens
   return out;
 }
 
