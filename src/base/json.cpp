@@ -40,6 +40,10 @@ std::string describe(const boost::system::error_code& error, std::string_view te
     return "arrays and objects nested deeper than " + std::to_string(kMaxDepth) + " levels (the limit)";
   }
   if (error == bj::error::extra_data) return "extra data after the JSON value";
+  // Boost calls a malformed UTF-8 sequence a syntax error; it stops where the sequence begins.
+  if (error == bj::error::syntax && consumed < text.size() && static_cast<unsigned char>(text[consumed]) >= 0x80) {
+    return "invalid UTF-8 (JSON text must be UTF-8)";
+  }
   return error.message();
 }
 
@@ -62,6 +66,14 @@ bj::value parse(std::string_view text, std::string_view document, bj::storage_pt
                                                  " (byte " + std::to_string(consumed) + "): " + describe(error, text, consumed));
   }
   return parser.release();
+}
+
+std::optional<bj::value> try_parse(std::string_view text) {
+  try {
+    return parse(text, "");
+  } catch (const Error&) {
+    return std::nullopt;
+  }
 }
 
 std::string_view kind_name(const bj::value& value) {

@@ -41,6 +41,8 @@ inline constexpr size_t kMaxDepth = 512;
 // a short-lived value can take a monotonic_resource over a stack buffer, which spares its allocations
 // and the walk that frees it.
 bj::value parse(std::string_view text, std::string_view document, bj::storage_ptr storage = {});
+// The same parse for text whose caller words its own error: nullopt where parse() would throw.
+std::optional<bj::value> try_parse(std::string_view text);
 
 // The JSON kind of a value, as a user reads it: "object", "array", "string", "number", ...
 std::string_view kind_name(const bj::value& value);

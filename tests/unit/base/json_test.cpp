@@ -53,6 +53,14 @@ TEST(JsonTest, OptionalGettersUseDefaultsForAbsentAndNull) {
 
 TEST(JsonTest, RejectsInvalidUtf8InStrings) {
   EXPECT_THROW(parse("\"\xFF\"", "doc"), Error);
+  for (const std::string text : {"{\"a\":\"ok \xC3\x28\"}", "[\"\xED\xA0\x80\"]", "\"\xF0\x9F\x98\""}) {
+    try {
+      parse(text, "doc");
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const Error& error) {
+      EXPECT_NE(std::string(error.what()).find("invalid UTF-8"), std::string::npos) << error.what();
+    }
+  }
 }
 
 }  // namespace
