@@ -251,6 +251,18 @@ test('errors come in the OpenAI envelope: unknown model, bad body, bad key', asy
   let answer = await post(`${keyed.url}/v1/chat/completions`, '{"model": "tiny", "messages": [', auth);
   assert.equal(answer.status, 400);
   assert.equal(answer.json.error.param, 'body');
+  assert.match(answer.json.error.message, /invalid JSON near line 1 \(byte 31\): unexpected end of JSON/);
+  const notUtf8 = Buffer.concat([Buffer.from(`{"model": "${SERVED}", "messages": [{"role": "user", "content": "`), Buffer.from([0xc3, 0x28]),
+    Buffer.from('"}]}')]);
+  answer = await post(`${keyed.url}/v1/chat/completions`, notUtf8, auth);
+  assert.equal(answer.status, 400);
+  assert.match(answer.json.error.message, /invalid UTF-8/);
+  // As deep as serve itself accepts (Boost.JSON's default would stop at 32 levels).
+  let deep = 1;
+  for (let level = 0; level < 100; level += 1) deep = { a: deep };
+  answer = await post(`${keyed.url}/v1/chat/completions`, { model: SERVED, messages: [{ role: 'user', content: 'x' }], max_tokens: 1,
+    metadata: deep }, auth);
+  assert.equal(answer.status, 200, answer.text);
   answer = await post(`${keyed.url}/v1/chat/completions`, { model: SERVED, messages: [{ content: 'x' }] }, auth);
   assert.equal(answer.status, 400);
   assert.equal(answer.json.error.param, 'messages[0].role');

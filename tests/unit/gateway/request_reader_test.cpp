@@ -36,8 +36,21 @@ TEST(GatewayRequestReader, ReadsACompletionRequest) {
   EXPECT_FALSE(request.stream);
 }
 
+// A body as deep as any server here accepts (Boost's own default stops at 32 levels).
+TEST(GatewayRequestReader, AcceptsDeeplyNestedFieldsAsServeDoes) {
+  std::string deep = "1";
+  for (int level = 0; level < 100; ++level) deep = R"({"a":)" + deep + "}";
+  ProxyRequest request = read_proxy_request(R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"metadata":)" + deep + "}",
+                                            Endpoint::chat);
+  EXPECT_TRUE(request.body.contains("metadata"));
+}
+
 TEST(GatewayRequestReader, NamesTheFieldThatIsWrong) {
-  EXPECT_EQ(refused_field("{not json", Endpoint::chat, "not valid JSON"), "body");
+  EXPECT_EQ(refused_field("{not json", Endpoint::chat, "the request body: invalid JSON near line 1 (byte 1)"), "body");
+  EXPECT_EQ(refused_field("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xFF\"}]}", Endpoint::chat,
+                          "invalid UTF-8"),
+            "body");
+  EXPECT_EQ(refused_field(std::string(513, '[') + std::string(513, ']'), Endpoint::chat, "deeper than 512"), "body");
   EXPECT_EQ(refused_field("[1]", Endpoint::chat, "JSON object"), "body");
   EXPECT_EQ(refused_field(R"({"messages":[{"role":"user"}]})", Endpoint::chat, "model is required"), "model");
   EXPECT_EQ(refused_field(R"({"model":7,"messages":[]})", Endpoint::chat, "not a number"), "model");
