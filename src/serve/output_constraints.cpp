@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/error.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "grammar/choice.h"
 #include "grammar/ebnf.h"
@@ -84,10 +85,9 @@ grammar::Grammar compile(const OutputConstraint& constraint, const grammar::Json
     case OutputConstraint::Kind::json_object:
       return grammar::compile_json_object(options);
     case OutputConstraint::Kind::json_schema: {
-      bj::error_code error;
-      const bj::value schema = bj::parse(constraint.spec, error);
-      if (error) throw Error(ErrorCode::invalid_argument, "Invalid JSON grammar specification: the schema is not JSON");
-      return grammar::compile_json_schema(schema, options);
+      const std::optional<bj::value> schema = json::try_parse(constraint.spec);
+      if (!schema) throw Error(ErrorCode::invalid_argument, "Invalid JSON grammar specification: the schema is not JSON");
+      return grammar::compile_json_schema(*schema, options);
     }
     case OutputConstraint::Kind::regex:
       return grammar::compile_regex(constraint.spec);
@@ -95,9 +95,9 @@ grammar::Grammar compile(const OutputConstraint& constraint, const grammar::Json
       if (constraint.spec.empty()) throw Error(ErrorCode::invalid_argument, "structured_outputs.grammar cannot be an empty string");
       return grammar::compile_ebnf(constraint.spec);
     case OutputConstraint::Kind::structural_tag:
-      return grammar::compile_structural_tag(bj::parse(constraint.spec), options);
+      return grammar::compile_structural_tag(json::parse(constraint.spec, "the structural tag"), options);
     case OutputConstraint::Kind::choice: {
-      const bj::value parsed = bj::parse(constraint.spec);
+      const bj::value parsed = json::parse(constraint.spec, "the choices");
       std::vector<std::string> choices;
       for (const bj::value& choice : parsed.as_array()) choices.emplace_back(choice.as_string());
       return grammar::compile_choice(choices);
@@ -111,10 +111,9 @@ grammar::Grammar compile(const OutputConstraint& constraint, const grammar::Json
 grammar::JsonSchemaOptions read_structured_outputs_config(const std::string& text) {
   grammar::JsonSchemaOptions options{.max_whitespace = kDefaultMaxWhitespace};
   if (text.empty()) return options;
-  bj::error_code error;
-  const bj::value config = bj::parse(text, error);
-  if (error || !config.is_object()) throw Error(ErrorCode::invalid_argument, "--structured-outputs-config must be a JSON object");
-  for (const auto& [key, value] : config.get_object()) {
+  const std::optional<bj::value> config = json::try_parse(text);
+  if (!config || !config->is_object()) throw Error(ErrorCode::invalid_argument, "--structured-outputs-config must be a JSON object");
+  for (const auto& [key, value] : config->get_object()) {
     if (key == "disable_any_whitespace" && value.is_bool()) {
       options.any_whitespace = !value.get_bool();
     } else if (key == "max_whitespace" && value.is_int64() && value.get_int64() >= -1 && value.get_int64() <= 1000) {

@@ -4,6 +4,7 @@
 
 #include "api/request_fields.h"
 #include "base/error.h"
+#include "base/json.h"
 #include "base/log.h"
 
 namespace gatehouse::serve {
@@ -17,10 +18,9 @@ namespace bj = boost::json;
 std::string schema_text(const bj::value& schema, const std::string& param) {
   if (schema.is_object() || schema.is_bool()) return bj::serialize(schema);
   if (schema.is_string()) {
-    bj::error_code error;
-    const bj::value parsed = bj::parse(schema.get_string(), error);
-    if (error || !(parsed.is_object() || parsed.is_bool())) invalid(param, "Invalid JSON grammar specification: " + param + " is not a JSON schema");
-    return bj::serialize(parsed);
+    const std::optional<bj::value> parsed = json::try_parse(schema.get_string());
+    if (!parsed || !(parsed->is_object() || parsed->is_bool())) invalid(param, "Invalid JSON grammar specification: " + param + " is not a JSON schema");
+    return bj::serialize(*parsed);
   }
   invalid(param, param + " must be a JSON schema (an object, or its JSON text)");
 }
@@ -43,9 +43,8 @@ std::string choices(const bj::value& value, const std::string& param) {
 std::string structural_tag(const bj::value& value, const std::string& param) {
   if (value.is_object()) return bj::serialize(value);
   if (value.is_string()) {
-    bj::error_code error;
-    const bj::value parsed = bj::parse(value.get_string(), error);
-    if (!error && parsed.is_object()) return bj::serialize(parsed);
+    const std::optional<bj::value> parsed = json::try_parse(value.get_string());
+    if (parsed && parsed->is_object()) return bj::serialize(*parsed);
   }
   invalid(param, "Invalid structural tag specification: " + param + ".structural_tag must be a JSON object or its JSON text");
 }

@@ -45,6 +45,20 @@ TEST(OutputConstraints, MasksFollowTheGrammarAndEndOnlyWhenComplete) {
   EXPECT_FALSE(allowed(mask, single("1")));
 }
 
+// A schema nested deeper than Boost.JSON's default limit (32 levels) compiles: its text is read
+// with the limit every request body gets.
+TEST(OutputConstraints, DeeplyNestedSchemasCompile) {
+  std::string schema = R"({"type":"integer"})";
+  for (int level = 0; level < 20; ++level) schema = R"({"type":"object","properties":{"a":)" + schema + R"(},"required":["a"]})";
+  OutputConstraints constraints(llama3_tokenizer(), {kEot}, kVocab);
+  auto constraint = constraints.factory({OutputConstraint::Kind::json_schema, schema, "response_format"})->start();
+  std::vector<uint32_t> mask((kVocab + 31) / 32);
+  constraint->allowed_tokens(mask);
+  EXPECT_TRUE(allowed(mask, single("{")));
+  EXPECT_FALSE(allowed(mask, single("1")));
+  EXPECT_FALSE(allowed(mask, kEot));
+}
+
 TEST(OutputConstraints, MasksAreAsWideAsTheModelsLogitsWhenTheTokenizerHasMoreIds) {
   // Llama 3's tokenizer has 128,256 ids; a model with 128,000 logits never draws the last ones.
   constexpr int64_t kNarrow = 128000;
