@@ -36,8 +36,9 @@ std::optional<int64_t> RequestFields::integer(std::string_view key) {
     throw InvalidParameter(std::string(key), std::string(key) + ": " + std::to_string(value->get_uint64()) + " is too large");
   }
   // 2.0 is accepted as 2, as pydantic does; 2.5 is not.
-  if (value->is_double() && std::nearbyint(value->get_double()) == value->get_double() && std::abs(value->get_double()) < 9e18) {
-    return static_cast<int64_t>(value->get_double());
+  if (value->is_double() && std::nearbyint(value->get_double()) == value->get_double()) {
+    if (std::abs(value->get_double()) < 9e18) return static_cast<int64_t>(value->get_double());
+    throw InvalidParameter(std::string(key), std::string(key) + ": " + json::serialize(*value) + " is too large");
   }
   wrong_type(key, "an integer", *value);
 }
