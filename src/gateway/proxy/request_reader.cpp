@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "api/request_fields.h"
 #include "base/error.h"
 #include "base/json.h"
 
@@ -29,11 +30,14 @@ std::string_view kind(const bj::value& value) {
 }
 
 // A field that, when present and not null, must be a number (integer = whole).
+// Read as serve reads them (2.0 is an integer, 2.5 is not), so the gateway refuses only what its
+// upstreams would, with the same words.
 void check_number(const bj::object& body, const char* field, bool integer) {
-  const bj::value* value = body.if_contains(field);
-  if (!value || value->is_null()) return;
-  if (integer ? !(value->is_int64() || value->is_uint64()) : !value->is_number()) {
-    wrong_type(field, integer ? "an integer" : "a number", *value);
+  api::RequestFields fields(body);
+  if (integer) {
+    fields.integer(field);
+  } else {
+    fields.number(field);
   }
 }
 

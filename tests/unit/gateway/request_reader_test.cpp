@@ -30,6 +30,13 @@ TEST(GatewayRequestReader, ReadsAChatRequestAndKeepsEveryField) {
   EXPECT_EQ(request.body.at("x").as_int64(), 1);
 }
 
+// Numbers as serve (and pydantic) read them: a whole number written with a fraction is an integer.
+TEST(GatewayRequestReader, AcceptsWholeNumbersWrittenAsDecimals) {
+  ProxyRequest request =
+      read_proxy_request(R"({"model":"m","messages":[{"role":"user"}],"max_tokens":16.0,"n":1,"temperature":1})", Endpoint::chat);
+  EXPECT_EQ(request.body.at("max_tokens").as_double(), 16.0);
+}
+
 TEST(GatewayRequestReader, ReadsACompletionRequest) {
   ProxyRequest request = read_proxy_request(R"({"model":"m","prompt":"Hello","max_tokens":null})", Endpoint::text);
   EXPECT_EQ(request.endpoint, Endpoint::text);
@@ -60,6 +67,10 @@ TEST(GatewayRequestReader, NamesTheFieldThatIsWrong) {
   EXPECT_EQ(refused_field(R"({"model":"m","messages":[{"content":"hi"}]})", Endpoint::chat, "required"), "messages[0].role");
   EXPECT_EQ(refused_field(R"({"model":"m","messages":[{"role":"user"}],"stream":"yes"})", Endpoint::chat, "a boolean"), "stream");
   EXPECT_EQ(refused_field(R"({"model":"m","messages":[{"role":"user"}],"max_tokens":1.5})", Endpoint::chat, "an integer"), "max_tokens");
+  EXPECT_EQ(refused_field(R"({"model":"m","messages":[{"role":"user"}],"max_tokens":1e23})", Endpoint::chat, "1e+23 is too large"),
+            "max_tokens");
+  EXPECT_EQ(refused_field(R"({"model":"m","messages":[{"role":"user"}],"seed":18446744073709551615})", Endpoint::chat, "too large"),
+            "seed");
   EXPECT_EQ(refused_field(R"({"model":"m","messages":[{"role":"user"}],"temperature":"hot"})", Endpoint::chat, "a number"), "temperature");
   EXPECT_EQ(refused_field(R"({"model":"m","messages":[{"role":"user"}],"stream_options":{"include_usage":1}})", Endpoint::chat,
                           "a boolean"),
