@@ -65,6 +65,7 @@ int run_gateway(const GatewayOptions& options) {
   server_options.threads = options.threads;
   server_options.busy_poll = options.busy_poll;
   server_options.max_body_bytes = options.max_body_bytes;
+  server_options.max_body_flag = "--max-body-bytes";
   server_options.error_response = [](int status, const std::string& message) { return api::openai_error_response(status, message); };
   http::Server server(server_options, [&proxy](const http::Request& request) { return proxy.handle(request); });
 

@@ -207,6 +207,7 @@ int run_serve(ServeOptions& options) {
   server_options.port = options.port;
   server_options.threads = options.http_threads;
   server_options.max_body_bytes = options.max_body_bytes;
+  server_options.max_body_flag = "--max-body-bytes";
   server_options.error_response = [](int status, const std::string& message) {
     return api::openai_error_response(status, message);
   };

@@ -340,8 +340,9 @@ struct Server::Impl {
     }
     if (ec) {
       if (ec == bhttp::error::body_limit) {
-        co_await send(connection, refuse(413, "request body larger than " + std::to_string(options.max_body_bytes) +
-                                              " bytes"), Exchange{});
+        std::string message = "request body larger than " + std::to_string(options.max_body_bytes) + " bytes: send a smaller one";
+        if (!options.max_body_flag.empty()) message += ", or start the server with a larger " + options.max_body_flag;
+        co_await send(connection, refuse(413, message), Exchange{});
       } else if (ec == bhttp::error::header_limit) {
         co_await send(connection, refuse(431, "request headers larger than " +
                                               std::to_string(options.max_header_bytes) + " bytes"), Exchange{});

@@ -214,6 +214,7 @@ struct ServerOptions {
   uint16_t port = 0;  // 0: any free port (read it back with Server::port())
   int threads = 4;  // event loops, one connection on one of them from accept to close
   size_t max_body_bytes = 16u << 20;
+  std::string max_body_flag;  // the command-line flag that sets max_body_bytes, named in a 413 ("": none)
   size_t max_header_bytes = 64u << 10;
   std::chrono::seconds request_timeout{30};  // to receive one whole request
   std::chrono::seconds idle_timeout{75};     // between requests on a keep-alive connection

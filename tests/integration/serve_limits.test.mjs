@@ -296,6 +296,7 @@ test('--max-body-bytes: a larger body is a 413', async () => {
   const big = await post(`${guarded.url}/v1/completions`,
     { model: modelDir, prompt: 'a'.repeat(GUARDED_MAX_BODY + 100), max_tokens: 1 }, auth);
   assertOpenAIError(big, 413);
+  assert.match(big.json.error.message, /larger than \d+ bytes: send a smaller one, or start the server with a larger --max-body-bytes/);
   const small = await post(`${guarded.url}/v1/completions`, { model: modelDir, prompt: 'a', max_tokens: 1 }, auth);
   assert.equal(small.status, 200, small.text);
 });

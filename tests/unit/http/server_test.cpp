@@ -87,7 +87,7 @@ TEST(HttpServer, RefusesOversizedAndMalformedRequests) {
     connection.send("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, 'x'));
     std::string response = connection.response();
     EXPECT_NE(response.find("413"), std::string::npos) << response;
-    EXPECT_NE(response.find("larger than 100 bytes"), std::string::npos);
+    EXPECT_NE(response.find("larger than 100 bytes: send a smaller one"), std::string::npos) << response;
   }
   {
     Connection connection(server.port());
