@@ -11,27 +11,12 @@ namespace {
 
 namespace bj = boost::json;
 
-std::string_view kind(const bj::value& value) {
-  switch (value.kind()) {
-    case bj::kind::null: return "null";
-    case bj::kind::bool_: return "a boolean";
-    case bj::kind::int64:
-    case bj::kind::uint64:
-    case bj::kind::double_: return "a number";
-    case bj::kind::string: return "a string";
-    case bj::kind::array: return "an array";
-    case bj::kind::object: return "an object";
-  }
-  return "a value";
-}
-
 [[noreturn]] void wrong_type(const std::string& field, std::string_view expected, const bj::value& got) {
-  throw InvalidParameter(field, field + " must be " + std::string(expected) + ", not " + std::string(kind(got)));
+  throw InvalidParameter(field, field + " must be " + std::string(expected) + ", not " + std::string(json::kind_name(got)));
 }
 
-// A field that, when present and not null, must be a number (integer = whole).
-// Read as serve reads them (2.0 is an integer, 2.5 is not), so the gateway refuses only what its
-// upstreams would, with the same words.
+// A field that, when present and not null, must be a number (integer: a whole one), read as serve
+// reads it (2.0 is an integer, 2.5 is not): the gateway refuses only what its upstreams would.
 void check_number(const bj::object& body, const char* field, bool integer) {
   api::RequestFields fields(body);
   if (integer) {

@@ -60,7 +60,7 @@ TEST(GatewayRequestReader, NamesTheFieldThatIsWrong) {
   EXPECT_EQ(refused_field(std::string(513, '[') + std::string(513, ']'), Endpoint::chat, "deeper than 512"), "body");
   EXPECT_EQ(refused_field("[1]", Endpoint::chat, "JSON object"), "body");
   EXPECT_EQ(refused_field(R"({"messages":[{"role":"user"}]})", Endpoint::chat, "model is required"), "model");
-  EXPECT_EQ(refused_field(R"({"model":7,"messages":[]})", Endpoint::chat, "not a number"), "model");
+  EXPECT_EQ(refused_field(R"({"model":7,"messages":[]})", Endpoint::chat, "not an integer"), "model");
   EXPECT_EQ(refused_field(R"({"model":"m"})", Endpoint::chat, "messages is required"), "messages");
   EXPECT_EQ(refused_field(R"({"model":"m","messages":[]})", Endpoint::chat, "must not be empty"), "messages");
   EXPECT_EQ(refused_field(R"({"model":"m","messages":["hi"]})", Endpoint::chat, "not a string"), "messages[0]");
