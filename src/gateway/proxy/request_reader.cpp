@@ -11,9 +11,7 @@ namespace {
 
 namespace bj = boost::json;
 
-[[noreturn]] void wrong_type(const std::string& field, std::string_view expected, const bj::value& got) {
-  throw InvalidParameter(field, field + " must be " + std::string(expected) + ", not " + std::string(json::kind_name(got)));
-}
+using api::wrong_type;  // "<field>: expected <kind>, got <kind>", as serve words it
 
 // A field that, when present and not null, must be a number (integer: a whole one), read as serve
 // reads it (2.0 is an integer, 2.5 is not): the gateway refuses only what its upstreams would.

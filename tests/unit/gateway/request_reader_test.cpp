@@ -60,10 +60,10 @@ TEST(GatewayRequestReader, NamesTheFieldThatIsWrong) {
   EXPECT_EQ(refused_field(std::string(513, '[') + std::string(513, ']'), Endpoint::chat, "deeper than 512"), "body");
   EXPECT_EQ(refused_field("[1]", Endpoint::chat, "JSON object"), "body");
   EXPECT_EQ(refused_field(R"({"messages":[{"role":"user"}]})", Endpoint::chat, "model is required"), "model");
-  EXPECT_EQ(refused_field(R"({"model":7,"messages":[]})", Endpoint::chat, "not an integer"), "model");
+  EXPECT_EQ(refused_field(R"({"model":7,"messages":[]})", Endpoint::chat, "expected a string, got an integer"), "model");
   EXPECT_EQ(refused_field(R"({"model":"m"})", Endpoint::chat, "messages is required"), "messages");
   EXPECT_EQ(refused_field(R"({"model":"m","messages":[]})", Endpoint::chat, "must not be empty"), "messages");
-  EXPECT_EQ(refused_field(R"({"model":"m","messages":["hi"]})", Endpoint::chat, "not a string"), "messages[0]");
+  EXPECT_EQ(refused_field(R"({"model":"m","messages":["hi"]})", Endpoint::chat, "got a string"), "messages[0]");
   EXPECT_EQ(refused_field(R"({"model":"m","messages":[{"content":"hi"}]})", Endpoint::chat, "required"), "messages[0].role");
   EXPECT_EQ(refused_field(R"({"model":"m","messages":[{"role":"user"}],"stream":"yes"})", Endpoint::chat, "a boolean"), "stream");
   EXPECT_EQ(refused_field(R"({"model":"m","messages":[{"role":"user"}],"max_tokens":1.5})", Endpoint::chat, "an integer"), "max_tokens");
